@@ -1,0 +1,95 @@
+//! `socval`: social value measurement, procurement, monitoring and spend
+//! analysis for public bodies.
+//!
+//! `main` parses arguments, runs one subcommand and maps the outcome to an
+//! exit code; the work is done by the library crates.
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+mod cmd;
+mod output;
+
+/// Exit codes, documented in the README.
+pub mod exit {
+    /// Success.
+    pub const OK: u8 = 0;
+    /// An error: bad input, a missing file, a failed import.
+    pub const ERROR: u8 = 1;
+    /// The command line itself was wrong (clap prints usage).
+    pub const USAGE: u8 = 2;
+    /// The command ran, and what it checked fell short: a framework with
+    /// problems, a purchase that is not compliant.
+    pub const FINDINGS: u8 = 3;
+}
+
+#[derive(Parser)]
+#[command(
+    name = "socval",
+    version,
+    about = "Social value for public bodies: measure, procure, monitor, analyse spend, report.",
+    after_help = "Examples:\n  socval demo\n  socval value ../shared/data/seed/table-2-10-commitments.csv --framework rotherham-2019\n  socval framework list\n\nExit codes: 0 success, 1 error, 2 usage, 3 checks found problems."
+)]
+struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Options every subcommand accepts.
+#[derive(Args, Debug, Clone)]
+pub struct Global {
+    /// Where socval keeps everything on disk: database, postcode index, imports.
+    #[arg(long, global = true, env = "SOCVAL_DATA_DIR", default_value = "socval-data")]
+    pub data_dir: PathBuf,
+    /// Database URL (sqlite://... or postgres://...); default: SQLite in the data directory.
+    #[arg(long, global = true, env = "SOCVAL_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the worked example from the council's report.
+    Demo(cmd::demo::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { exit::USAGE } else { exit::OK };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    let result = match cli.command {
+        Command::Demo(args) => cmd::demo::run(&cli.global, args, &mut out),
+    };
+    let result = result.and_then(|code| {
+        out.flush()?;
+        Ok(code)
+    });
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) if is_broken_pipe(&e) => ExitCode::from(exit::OK),
+        Err(e) => {
+            eprintln!("error: {e}");
+            for cause in e.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            ExitCode::from(exit::ERROR)
+        }
+    }
+}
+
+/// A reader that closed the pipe (`socval ... | head`) is not an error.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain()
+        .any(|c| c.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe))
+}

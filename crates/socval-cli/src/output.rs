@@ -1,0 +1,83 @@
+//! Output shared by every subcommand: `--format table|csv|json`.
+//!
+//! JSON is the stable, documented interface for scripts; tables are for
+//! people; CSV is for spreadsheets. Each command builds one [`Report`] and
+//! calls [`Report::write`], so the three formats never disagree.
+
+use std::io::Write;
+
+use anyhow::Result;
+use clap::ValueEnum;
+use comfy_table::{CellAlignment, Table, presets};
+use serde::Serialize;
+
+/// How a command prints its result.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Aligned columns for people.
+    #[default]
+    Table,
+    /// Comma-separated values with a header row.
+    Csv,
+    /// One JSON document (stable; documented in the README).
+    Json,
+}
+
+/// A command's result: a JSON value for `--format json` and one table of
+/// rows for `table` and `csv`.
+pub struct Report<J: Serialize> {
+    /// The document printed for `--format json`.
+    pub json: J,
+    /// Column headers for `table` and `csv`.
+    pub headers: Vec<&'static str>,
+    /// Rows for `table` and `csv`, cells already formatted.
+    pub rows: Vec<Vec<String>>,
+    /// Columns to right-align in tables (numbers).
+    pub numeric: Vec<usize>,
+    /// Lines printed under a table (totals, notes); not in CSV or JSON.
+    pub footer: Vec<String>,
+}
+
+impl<J: Serialize> Report<J> {
+    /// Writes the report in the chosen format.
+    pub fn write(&self, format: Format, out: &mut dyn Write) -> Result<()> {
+        match format {
+            Format::Json => {
+                serde_json::to_writer_pretty(&mut *out, &self.json)?;
+                writeln!(out)?;
+            }
+            Format::Csv => {
+                let mut w = csv::Writer::from_writer(&mut *out);
+                w.write_record(&self.headers)?;
+                for row in &self.rows {
+                    w.write_record(row)?;
+                }
+                w.flush()?;
+            }
+            Format::Table => {
+                write_table(&self.headers, &self.rows, &self.numeric, out)?;
+                for line in &self.footer {
+                    writeln!(out, "{line}")?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Writes aligned columns, numbers right-aligned.
+pub fn write_table(headers: &[&str], rows: &[Vec<String>], numeric: &[usize], out: &mut dyn Write) -> Result<()> {
+    let mut table = Table::new();
+    table.load_style(presets::NOTHING);
+    table.set_header(headers.iter().copied());
+    for row in rows {
+        table.add_row(row.iter().map(String::as_str));
+    }
+    for &i in numeric {
+        if let Some(col) = table.column_mut(i) {
+            col.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    writeln!(out, "{table}")?;
+    Ok(())
+}

@@ -1,0 +1,324 @@
+//! Exact money in pounds sterling.
+//!
+//! Amounts are `rust_decimal::Decimal`, never floating point. Sums are exact;
+//! rounding (half-even, to the penny) happens only when an amount is presented.
+
+use std::fmt;
+use std::iter::Sum;
+use std::ops::{Add, AddAssign, Mul, Neg, Sub, SubAssign};
+use std::str::FromStr;
+
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::{Deserialize, Serialize};
+
+/// An exact amount of money in pounds sterling.
+///
+/// ```
+/// use socval_core::Gbp;
+/// let a = Gbp::parse("£1,234.50").unwrap();
+/// let b = Gbp::parse("-0.5").unwrap();
+/// assert_eq!((a + b).to_string(), "1234.00");
+/// assert_eq!(a.to_pence(), Some(123_450));
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Gbp(Decimal);
+
+/// Why a text could not be read as an amount of money.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{value:?} is not an amount of money: {reason} (accepted: 1234.56, £1,234.56, -£5, (5.00))")]
+pub struct MoneyParseError {
+    /// The text as given.
+    pub value: String,
+    /// What is wrong with it.
+    pub reason: &'static str,
+}
+
+impl Gbp {
+    /// Zero pounds.
+    pub const ZERO: Gbp = Gbp(Decimal::ZERO);
+
+    /// Wraps an exact decimal number of pounds.
+    pub const fn new(pounds: Decimal) -> Self {
+        Gbp(pounds)
+    }
+
+    /// An amount from a whole number of pence.
+    pub fn from_pence(pence: i64) -> Self {
+        Gbp(Decimal::new(pence, 2))
+    }
+
+    /// The exact decimal number of pounds.
+    pub const fn amount(self) -> Decimal {
+        self.0
+    }
+
+    /// The amount in whole pence, or `None` if it has a fraction of a penny
+    /// or does not fit in an `i64`. Never rounds.
+    pub fn to_pence(self) -> Option<i64> {
+        let pence = self.0.checked_mul(Decimal::ONE_HUNDRED)?;
+        if pence.fract().is_zero() {
+            i64::try_from(pence).ok()
+        } else {
+            None
+        }
+    }
+
+    /// Rounded half-even to the penny, for presentation.
+    pub fn round_pence(self) -> Gbp {
+        Gbp(self.0.round_dp_with_strategy(2, RoundingStrategy::MidpointNearestEven))
+    }
+
+    /// Rounded half-even to whole pounds, for presentation in summary tables.
+    pub fn round_pounds(self) -> Gbp {
+        Gbp(self.0.round_dp_with_strategy(0, RoundingStrategy::MidpointNearestEven))
+    }
+
+    /// True for zero.
+    pub fn is_zero(self) -> bool {
+        self.0.is_zero()
+    }
+
+    /// True below zero (a credit note, a refund).
+    pub fn is_negative(self) -> bool {
+        self.0.is_sign_negative() && !self.0.is_zero()
+    }
+
+    /// Reads an amount as councils write them: an optional sign, an optional
+    /// `£`, thousands separators, and accountants' brackets for negatives.
+    /// Surrounding spaces are ignored.
+    ///
+    /// Returns an error if the text is empty or is not a number; the error
+    /// says what is accepted.
+    pub fn parse(text: &str) -> Result<Gbp, MoneyParseError> {
+        let err = |reason| MoneyParseError { value: text.to_string(), reason };
+        let mut s = text.trim();
+        if s.is_empty() {
+            return Err(err("it is empty"));
+        }
+        let mut negative = false;
+        if let Some(inner) = s.strip_prefix('(').and_then(|r| r.strip_suffix(')')) {
+            negative = true;
+            s = inner.trim();
+        }
+        if let Some(rest) = s.strip_prefix('-') {
+            if negative {
+                return Err(err("it has two negative signs"));
+            }
+            negative = true;
+            s = rest.trim_start();
+        } else if let Some(rest) = s.strip_prefix('+') {
+            s = rest.trim_start();
+        }
+        if let Some(rest) = s.strip_prefix('£') {
+            s = rest.trim_start();
+        }
+        // A sign may also follow the pound sign: "£-5".
+        if let Some(rest) = s.strip_prefix('-') {
+            if negative {
+                return Err(err("it has two negative signs"));
+            }
+            negative = true;
+            s = rest;
+        }
+        if s.is_empty() {
+            return Err(err("it has no digits"));
+        }
+        let (int_part, frac_part) = match s.split_once('.') {
+            Some((i, f)) => (i, Some(f)),
+            None => (s, None),
+        };
+        if !valid_grouping(int_part) {
+            return Err(err("its digits or thousands separators are malformed"));
+        }
+        if let Some(f) = frac_part
+            && (f.is_empty() || !f.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Err(err("its decimal part is not digits"));
+        }
+        let mut plain: String = int_part.chars().filter(|&c| c != ',').collect();
+        if let Some(f) = frac_part {
+            plain.push('.');
+            plain.push_str(f);
+        }
+        let value = Decimal::from_str(&plain).map_err(|_| err("it is too large or too precise"))?;
+        Ok(Gbp(if negative { -value } else { value }))
+    }
+
+    /// Units × a proxy value per unit, exactly.
+    ///
+    /// Returns `None` on overflow (far beyond any real amount).
+    pub fn checked_mul_units(self, units: Decimal) -> Option<Gbp> {
+        self.0.checked_mul(units).map(Gbp)
+    }
+}
+
+/// Digits with either no separators or a comma every three digits.
+fn valid_grouping(int_part: &str) -> bool {
+    if int_part.is_empty() || !int_part.bytes().all(|b| b.is_ascii_digit() || b == b',') {
+        return false;
+    }
+    if !int_part.contains(',') {
+        return true;
+    }
+    let groups: Vec<&str> = int_part.split(',').collect();
+    let first = groups[0];
+    !first.is_empty() && first.len() <= 3 && groups[1..].iter().all(|g| g.len() == 3)
+}
+
+impl fmt::Display for Gbp {
+    /// Plain decimal pounds rounded to the penny (`1234.50`), as used in CSV
+    /// and JSON. For people, see [`Gbp::display_pounds`].
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let r = self.round_pence().0;
+        write!(f, "{r:.2}")
+    }
+}
+
+impl Gbp {
+    /// `£1,234.50` (or `-£5.00`), rounded half-even to the penny, for people.
+    pub fn display_pounds(self) -> String {
+        group_thousands(self.round_pence().0, 2)
+    }
+
+    /// `£1,235`, rounded half-even to the pound, for summary tables.
+    pub fn display_whole_pounds(self) -> String {
+        group_thousands(self.round_pounds().0, 0)
+    }
+}
+
+fn group_thousands(value: Decimal, dp: usize) -> String {
+    let text = format!("{:.*}", dp, value.abs());
+    let (int, frac) = match text.split_once('.') {
+        Some((i, f)) => (i.to_string(), Some(f.to_string())),
+        None => (text.clone(), None),
+    };
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let sign = if value.is_sign_negative() && !value.is_zero() { "-" } else { "" };
+    match frac {
+        Some(f) => format!("{sign}£{grouped}.{f}"),
+        None => format!("{sign}£{grouped}"),
+    }
+}
+
+impl FromStr for Gbp {
+    type Err = MoneyParseError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Gbp::parse(s)
+    }
+}
+
+impl Add for Gbp {
+    type Output = Gbp;
+    fn add(self, rhs: Gbp) -> Gbp {
+        Gbp(self.0 + rhs.0)
+    }
+}
+
+impl AddAssign for Gbp {
+    fn add_assign(&mut self, rhs: Gbp) {
+        self.0 += rhs.0;
+    }
+}
+
+impl Sub for Gbp {
+    type Output = Gbp;
+    fn sub(self, rhs: Gbp) -> Gbp {
+        Gbp(self.0 - rhs.0)
+    }
+}
+
+impl SubAssign for Gbp {
+    fn sub_assign(&mut self, rhs: Gbp) {
+        self.0 -= rhs.0;
+    }
+}
+
+impl Neg for Gbp {
+    type Output = Gbp;
+    fn neg(self) -> Gbp {
+        Gbp(-self.0)
+    }
+}
+
+impl Mul<Decimal> for Gbp {
+    type Output = Gbp;
+    fn mul(self, rhs: Decimal) -> Gbp {
+        Gbp(self.0 * rhs)
+    }
+}
+
+impl Sum for Gbp {
+    fn sum<I: Iterator<Item = Gbp>>(iter: I) -> Gbp {
+        iter.fold(Gbp::ZERO, Add::add)
+    }
+}
+
+impl<'a> Sum<&'a Gbp> for Gbp {
+    fn sum<I: Iterator<Item = &'a Gbp>>(iter: I) -> Gbp {
+        iter.copied().sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_ways_councils_write_amounts() {
+        let cases = [
+            ("1234.56", "1234.56"),
+            ("£1,234.56", "1234.56"),
+            (" £ 1,234 ", "1234"),
+            ("-£5", "-5"),
+            ("£-5.10", "-5.10"),
+            ("(5.00)", "-5.00"),
+            ("+12", "12"),
+            ("0.5229", "0.5229"),
+            ("1,000,000", "1000000"),
+        ];
+        for (text, want) in cases {
+            let got = Gbp::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(got.amount(), Decimal::from_str(want).unwrap(), "{text}");
+        }
+    }
+
+    #[test]
+    fn refuses_what_is_not_an_amount() {
+        for text in ["", "£", "abc", "1,23", "12,3456", "1.2.3", "--5", "(-5)", "1.", "£1,2345", "5e3"] {
+            assert!(Gbp::parse(text).is_err(), "{text:?} should be refused");
+        }
+        let e = Gbp::parse("12,3456").unwrap_err();
+        assert!(e.to_string().contains("\"12,3456\""), "{e}");
+    }
+
+    #[test]
+    fn pence_are_exact_and_never_rounded() {
+        assert_eq!(Gbp::parse("1.23").unwrap().to_pence(), Some(123));
+        assert_eq!(Gbp::parse("-0.01").unwrap().to_pence(), Some(-1));
+        assert_eq!(Gbp::parse("1.234").unwrap().to_pence(), None);
+        assert_eq!(Gbp::from_pence(-250).to_string(), "-2.50");
+    }
+
+    #[test]
+    fn presentation_rounds_half_even() {
+        assert_eq!(Gbp::parse("0.125").unwrap().to_string(), "0.12");
+        assert_eq!(Gbp::parse("0.135").unwrap().to_string(), "0.14");
+        assert_eq!(Gbp::parse("1234567.5").unwrap().display_whole_pounds(), "£1,234,568");
+        assert_eq!(Gbp::parse("-999.994").unwrap().display_pounds(), "-£999.99");
+        assert_eq!(Gbp::parse("100").unwrap().display_pounds(), "£100.00");
+    }
+
+    #[test]
+    fn sums_are_exact() {
+        let tenth = Gbp::parse("0.1").unwrap();
+        let total: Gbp = std::iter::repeat_n(tenth, 10).sum();
+        assert_eq!(total, Gbp::parse("1").unwrap());
+    }
+}

@@ -1,0 +1,361 @@
+//! The spend area of the data directory: one immutable Parquet file per
+//! imported payments file, plus the supplier register and overrides.
+//!
+//! ```text
+//! <data-dir>/spend/payments/<sha256 prefix>.parquet   one per import
+//! <data-dir>/spend/suppliers.csv                      the register
+//! <data-dir>/spend/overrides.csv                      location overrides
+//! ```
+//!
+//! An import is parsed and written to a hidden temporary file, and renamed
+//! into place only when every file of the command has been read without
+//! error, so nothing is ever half-imported.
+
+use std::collections::BTreeMap;
+use std::fs::{self, File};
+use std::io::{BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use arrow_array::RecordBatch;
+use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::ProjectionMask;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::metadata::KeyValue;
+use parquet::file::properties::WriterProperties;
+use parquet::file::reader::{FileReader, SerializedFileReader};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use socval_core::{FinancialYear, Gbp};
+
+use crate::error::{Error, Result};
+use crate::ledger::{ImportOptions, ParseSummary, parse_csv, parse_spreadsheet};
+use crate::schema::{PAYMENTS_SCHEMA, payments_schema};
+
+/// One stored import, as described by its Parquet metadata.
+#[derive(Clone, Debug, Serialize)]
+pub struct ImportInfo {
+    /// The Parquet file.
+    pub path: PathBuf,
+    /// The source file's name (without its folder).
+    pub source: String,
+    /// SHA-256 of the source file's bytes.
+    pub sha256: String,
+    /// Data lines in the source.
+    pub lines: u64,
+    /// Payments stored.
+    pub rows: u64,
+    /// Lines with no amount.
+    pub blank_amount_lines: u64,
+    /// The policy applied to them: `error`, `skip` or `zero`.
+    pub blank_amount: String,
+    /// Payments to redacted names.
+    pub redacted_rows: u64,
+    /// Payments below zero.
+    pub credit_notes: u64,
+    /// Sum of the payments.
+    pub total_gbp: Gbp,
+    /// Payments and £ per financial year.
+    pub years: BTreeMap<String, YearInfo>,
+}
+
+/// Payments and £ in one financial year of one import.
+#[derive(Clone, Copy, Debug, Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct YearInfo {
+    /// Payments.
+    pub rows: u64,
+    /// Their sum.
+    pub gbp: Gbp,
+}
+
+/// The spend area of a data directory.
+#[derive(Clone, Debug)]
+pub struct SpendStore {
+    root: PathBuf,
+}
+
+struct HashingReader<R> {
+    inner: R,
+    hash: Sha256,
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hash.update(&buf[..n]);
+        Ok(n)
+    }
+}
+
+/// A parsed file waiting in its temporary name.
+struct Pending {
+    tmp: PathBuf,
+    info: ImportInfo,
+}
+
+/// Removes temporary files unless disarmed.
+struct TmpGuard(Vec<PathBuf>);
+
+impl Drop for TmpGuard {
+    fn drop(&mut self) {
+        for p in &self.0 {
+            let _ = fs::remove_file(p);
+        }
+    }
+}
+
+static TMP_SEQ: AtomicU64 = AtomicU64::new(0);
+
+fn writer_props(summary_kv: Vec<KeyValue>) -> WriterProperties {
+    WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::try_new(1).expect("level 1 is valid")))
+        // Large enough for 100k+ distinct supplier names to stay dictionary
+        // encoded, which readers (and our analysis) exploit.
+        .set_dictionary_page_size_limit(16 * 1024 * 1024)
+        .set_max_row_group_row_count(Some(1024 * 1024))
+        .set_key_value_metadata(Some(summary_kv))
+        .build()
+}
+
+impl SpendStore {
+    /// The spend area under `data_dir` (created when first written).
+    pub fn new(data_dir: &Path) -> Self {
+        SpendStore { root: data_dir.join("spend") }
+    }
+
+    /// `<data-dir>/spend`.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Where imports are kept.
+    pub fn payments_dir(&self) -> PathBuf {
+        self.root.join("payments")
+    }
+
+    /// The stored supplier register.
+    pub fn suppliers_path(&self) -> PathBuf {
+        self.root.join("suppliers.csv")
+    }
+
+    /// The stored location overrides.
+    pub fn overrides_path(&self) -> PathBuf {
+        self.root.join("overrides.csv")
+    }
+
+    /// The Parquet files of every import, sorted by name.
+    pub fn payment_files(&self) -> Result<Vec<PathBuf>> {
+        let dir = self.payments_dir();
+        let entries = match fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(Error::io(&dir, e)),
+        };
+        let mut files = Vec::new();
+        for e in entries {
+            let p = e.map_err(|e| Error::io(&dir, e))?.path();
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if name.ends_with(".parquet") && !name.starts_with('.') {
+                files.push(p);
+            }
+        }
+        files.sort();
+        Ok(files)
+    }
+
+    /// Every import, read from the Parquet metadata.
+    pub fn imports(&self) -> Result<Vec<ImportInfo>> {
+        self.payment_files()?.iter().map(|p| read_info(p)).collect()
+    }
+
+    /// Imports payments files (CSV, or XLSX/XLS/ODS by extension),
+    /// all-or-nothing: if any file has a bad line, or was imported before
+    /// (same content, or same file name) and `replace` is false, nothing is
+    /// stored. With `replace`, earlier imports with the same content or the
+    /// same file name are replaced.
+    pub fn import(&self, files: &[PathBuf], opts: &ImportOptions, replace: bool) -> Result<Vec<ImportInfo>> {
+        let dir = self.payments_dir();
+        fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        let existing = self.imports()?;
+        let mut guard = TmpGuard(Vec::new());
+        let mut pending: Vec<Pending> = Vec::new();
+        for path in files {
+            let tmp = dir.join(format!(".import-{}-{}.parquet.tmp", std::process::id(), TMP_SEQ.fetch_add(1, Ordering::Relaxed)));
+            guard.0.push(tmp.clone());
+            let info = write_import(path, &tmp, opts)?;
+            let clash = |i: &ImportInfo| i.sha256 == info.sha256;
+            if let Some(prev) = pending.iter().find(|p| clash(&p.info)) {
+                return Err(Error::AlreadyImported {
+                    source_name: path.display().to_string(),
+                    sha256: info.sha256.clone(),
+                    existing: PathBuf::from(&prev.info.source),
+                });
+            }
+            if !replace {
+                if let Some(prev) = existing.iter().find(|i| clash(i)) {
+                    return Err(Error::AlreadyImported {
+                        source_name: path.display().to_string(),
+                        sha256: info.sha256,
+                        existing: prev.path.clone(),
+                    });
+                }
+                if let Some(prev) = existing.iter().find(|i| i.source == info.source) {
+                    return Err(Error::SameNameImported { source_name: info.source, existing: prev.path.clone() });
+                }
+            }
+            pending.push(Pending { tmp, info });
+        }
+        let mut done = Vec::new();
+        for p in pending {
+            let target = dir.join(format!("{}.parquet", &p.info.sha256[..16]));
+            fs::rename(&p.tmp, &target).map_err(|e| Error::io(&target, e))?;
+            if replace {
+                for old in existing.iter().filter(|i| i.source == p.info.source || i.sha256 == p.info.sha256) {
+                    if old.path != target {
+                        fs::remove_file(&old.path).map_err(|e| Error::io(&old.path, e))?;
+                    }
+                }
+            }
+            done.push(ImportInfo { path: target, ..p.info });
+        }
+        guard.0.clear();
+        Ok(done)
+    }
+
+    /// Reads `columns` of every import, batch by batch.
+    pub fn scan(&self, columns: &[&str], mut f: impl FnMut(&RecordBatch) -> Result<()>) -> Result<()> {
+        for path in self.payment_files()? {
+            scan_file(&path, columns, &mut f)?;
+        }
+        Ok(())
+    }
+}
+
+/// Reads `columns` of one Parquet file, batch by batch.
+pub fn scan_file(path: &Path, columns: &[&str], f: &mut dyn FnMut(&RecordBatch) -> Result<()>) -> Result<()> {
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let b = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| Error::parquet(path, e))?;
+    let schema = b.schema().clone();
+    let idx: Vec<usize> = columns
+        .iter()
+        .map(|c| schema.index_of(c).map_err(|e| Error::parquet(path, e)))
+        .collect::<Result<_>>()?;
+    let mask = ProjectionMask::roots(b.parquet_schema(), idx);
+    let reader = b.with_projection(mask).with_batch_size(64 * 1024).build().map_err(|e| Error::parquet(path, e))?;
+    for batch in reader {
+        let batch = batch.map_err(|e| Error::parquet(path, e))?;
+        f(&batch)?;
+    }
+    Ok(())
+}
+
+fn write_import(path: &Path, tmp: &Path, opts: &ImportOptions) -> Result<ImportInfo> {
+    let source = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| path.display().to_string());
+    let display = path.display().to_string();
+    let file = File::create(tmp).map_err(|e| Error::io(tmp, e))?;
+    let mut writer =
+        ArrowWriter::try_new(file, payments_schema(), Some(writer_props(Vec::new()))).map_err(|e| Error::parquet(tmp, e))?;
+    let mut sink = |b: RecordBatch| writer.write(&b).map_err(|e| Error::parquet(tmp, e));
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    let (summary, sha256): (ParseSummary, String) = if matches!(ext.as_str(), "xlsx" | "xlsm" | "xls" | "xlsb" | "ods") {
+        let bytes = fs::read(path).map_err(|e| Error::io(path, e))?;
+        let sha = hex::encode(Sha256::digest(&bytes));
+        (parse_spreadsheet(&display, bytes, opts, &mut sink)?, sha)
+    } else {
+        let f = File::open(path).map_err(|e| Error::io(path, e))?;
+        let mut hr = HashingReader { inner: BufReader::with_capacity(1 << 20, f), hash: Sha256::new() };
+        let s = parse_csv(&display, &mut hr, opts, &mut sink)?;
+        // Read anything the CSV reader left (nothing, normally) so the hash
+        // covers the whole file.
+        std::io::copy(&mut hr, &mut std::io::sink()).map_err(|e| Error::io(path, e))?;
+        (s, hex::encode(hr.hash.finalize()))
+    };
+    let info = summary_info(source, sha256, &summary);
+    for kv in info_kv(&info) {
+        writer.append_key_value_metadata(kv);
+    }
+    let file = writer.into_inner().map_err(|e| Error::parquet(tmp, e))?;
+    file.sync_all().map_err(|e| Error::io(tmp, e))?;
+    Ok(ImportInfo { path: tmp.to_path_buf(), ..info })
+}
+
+fn summary_info(source: String, sha256: String, s: &ParseSummary) -> ImportInfo {
+    ImportInfo {
+        path: PathBuf::new(),
+        source,
+        sha256,
+        lines: s.lines,
+        rows: s.rows,
+        blank_amount_lines: s.blank_amount_lines,
+        blank_amount: s.blank_amount.name().to_string(),
+        redacted_rows: s.redacted_rows,
+        credit_notes: s.credit_notes,
+        total_gbp: Gbp::from_pence(s.total_pence),
+        years: s
+            .years
+            .iter()
+            .map(|(fy, y)| (fy.to_string(), YearInfo { rows: y.rows, gbp: Gbp::from_pence(y.pence) }))
+            .collect(),
+    }
+}
+
+fn info_kv(i: &ImportInfo) -> Vec<KeyValue> {
+    let kv = |k: &str, v: String| KeyValue::new(format!("socval.{k}"), v);
+    vec![
+        kv("schema", PAYMENTS_SCHEMA.to_string()),
+        kv("source", i.source.clone()),
+        kv("sha256", i.sha256.clone()),
+        kv("lines", i.lines.to_string()),
+        kv("rows", i.rows.to_string()),
+        kv("blank_amount", i.blank_amount.clone()),
+        kv("blank_amount_lines", i.blank_amount_lines.to_string()),
+        kv("redacted_rows", i.redacted_rows.to_string()),
+        kv("credit_notes", i.credit_notes.to_string()),
+        kv("total_gbp", i.total_gbp.to_string()),
+        kv("years", serde_json::to_string(&i.years).expect("serialisable")),
+    ]
+}
+
+/// Reads an import's description from its Parquet metadata.
+pub fn read_info(path: &Path) -> Result<ImportInfo> {
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let r = SerializedFileReader::new(file).map_err(|e| Error::parquet(path, e))?;
+    let kvs = r.metadata().file_metadata().key_value_metadata().cloned().unwrap_or_default();
+    let get = |k: &str| -> Result<String> {
+        kvs.iter()
+            .find(|kv| kv.key == format!("socval.{k}"))
+            .and_then(|kv| kv.value.clone())
+            .ok_or_else(|| Error::parquet(path, format!("not a socval import: no socval.{k} metadata")))
+    };
+    let num = |k: &str| -> Result<u64> { get(k)?.parse().map_err(|e| Error::parquet(path, format!("socval.{k}: {e}"))) };
+    let bad = |k: &str, e: &dyn std::fmt::Display| Error::parquet(path, format!("socval.{k}: {e}"));
+    Ok(ImportInfo {
+        path: path.to_path_buf(),
+        source: get("source")?,
+        sha256: get("sha256")?,
+        lines: num("lines")?,
+        rows: num("rows")?,
+        blank_amount_lines: num("blank_amount_lines")?,
+        blank_amount: get("blank_amount")?,
+        redacted_rows: num("redacted_rows")?,
+        credit_notes: num("credit_notes")?,
+        total_gbp: Gbp::parse(&get("total_gbp")?).map_err(|e| bad("total_gbp", &e))?,
+        years: serde_json::from_str(&get("years")?).map_err(|e| bad("years", &e))?,
+    })
+}
+
+/// Sums the years of several imports.
+pub fn totals_by_year(imports: &[ImportInfo]) -> BTreeMap<FinancialYear, YearInfo> {
+    let mut out: BTreeMap<FinancialYear, YearInfo> = BTreeMap::new();
+    for i in imports {
+        for (fy, y) in &i.years {
+            if let Ok(fy) = fy.parse::<FinancialYear>() {
+                let e = out.entry(fy).or_insert(YearInfo { rows: 0, gbp: Gbp::ZERO });
+                e.rows += y.rows;
+                e.gbp += y.gbp;
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,74 @@
+//! # socval-store
+//!
+//! Persistence for socval: one [`Store`] trait, implemented for SQLite
+//! ([`SqliteStore`], the embedded default: one file, WAL, foreign keys on)
+//! and PostgreSQL ([`PgStore`]), chosen by the database URL. Each backend
+//! has its own numbered migrations (`migrations/sqlite`,
+//! `migrations/postgres`), embedded in the binary and applied at start-up.
+//!
+//! Main types: [`Store`] (everything the portal keeps: organisations, users,
+//! memberships, supplier companies, invitations, sessions, API tokens,
+//! frameworks, the append-only audit log), the row types in [`model`]
+//! (re-exported here), [`Error`] with its `NotFound` and `Conflict`
+//! variants, [`password`] (Argon2id) and [`login::authenticate`].
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), socval_store::Error> {
+//! use socval_store::{Actor, NewOrganisation, OrgKind};
+//! let store = socval_store::open("sqlite://socval-data/socval.db").await?;
+//! let now = time::OffsetDateTime::now_utc();
+//! let org = store
+//!     .create_organisation(&Actor::system("cli"), now, &NewOrganisation::new("rotherham", "Rotherham MBC", OrgKind::Council))
+//!     .await?;
+//! assert_eq!(store.organisation_by_slug("Rotherham").await?.id, org.id);
+//! # Ok(()) }
+//! ```
+#![deny(missing_docs)]
+
+#[macro_use]
+mod sql;
+
+mod error;
+pub mod login;
+pub mod model;
+pub mod password;
+mod postgres;
+pub mod secret;
+mod sqlite;
+mod store;
+
+use std::sync::Arc;
+
+pub use error::{Error, Result};
+pub use model::*;
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+pub use store::{Backend, Store};
+
+/// Opens the store a URL names and applies pending migrations:
+/// `sqlite://path/to/file.db` (created if missing), `sqlite::memory:`, or
+/// `postgres://user:password@host:port/database`.
+///
+/// Returns [`Error::Url`] for any other scheme, or the connection or
+/// migration error.
+pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::open(url).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(PgStore::open(url).await?))
+    } else {
+        Err(Error::Url {
+            url: error::redact_url(url),
+            reason: "expected sqlite://PATH or postgres://USER@HOST/DATABASE".to_string(),
+        })
+    }
+}
+
+/// Money in the database is whole pence; this converts an amount for
+/// storage. Returns [`Error::Invalid`] for a fraction of a penny (which
+/// would otherwise be rounded away) or an amount too large for `i64`.
+pub fn pence(amount: socval_core::Gbp) -> Result<i64> {
+    amount.to_pence().ok_or_else(|| Error::Invalid {
+        detail: format!("£{amount} is not a whole number of pence"),
+    })
+}

@@ -1,0 +1,622 @@
+//! The rows the store reads and writes, as plain Rust types.
+//!
+//! Ids are `i64` (database identity columns). Times are UTC
+//! [`OffsetDateTime`]s truncated to whole seconds. Money is whole pence
+//! (`i64`), converted from and to [`socval_core::Gbp`] at the edge.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use crate::error::Error;
+
+macro_rules! text_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal,)+ }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name {
+            $($(#[$vmeta])* $variant,)+
+        }
+
+        impl $name {
+            /// Every value, in order.
+            pub const ALL: &[$name] = &[$($name::$variant,)+];
+
+            /// The name stored in the database and used on the command line.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)+
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = Error;
+            fn from_str(s: &str) -> Result<Self, Error> {
+                match s {
+                    $($text => Ok($name::$variant),)+
+                    _ => Err(Error::Invalid {
+                        detail: format!(
+                            "{s:?} is not a {} (one of: {})",
+                            stringify!($name),
+                            [$($text),+].join(", ")
+                        ),
+                    }),
+                }
+            }
+        }
+    };
+}
+
+text_enum! {
+    /// What kind of anchor institution an organisation is.
+    OrgKind {
+        /// A local authority.
+        Council = "council",
+        /// An NHS trust.
+        NhsTrust = "nhs_trust",
+        /// A further or higher education college.
+        College = "college",
+        /// A housing association.
+        HousingAssociation = "housing_association",
+        /// Any other public or anchor body.
+        Other = "other",
+    }
+}
+
+text_enum! {
+    /// What a user may do in an organisation.
+    Role {
+        /// Manages users, tokens, frameworks and settings; sees the audit log.
+        Admin = "admin",
+        /// Runs procurements, evaluates, verifies returns.
+        Officer = "officer",
+        /// Reads the organisation's data.
+        Viewer = "viewer",
+        /// Works for one supplier company: sees only its own bids,
+        /// contracts and returns.
+        Supplier = "supplier",
+    }
+}
+
+text_enum! {
+    /// The kind of change an audit row records.
+    AuditAction {
+        /// A row was created.
+        Create = "create",
+        /// A row was changed.
+        Update = "update",
+        /// A row was deleted.
+        Delete = "delete",
+    }
+}
+
+text_enum! {
+    /// The file format a framework was imported from.
+    FrameworkFormat {
+        /// TOML, the native format.
+        Toml = "toml",
+        /// CSV, one row per measure and year.
+        Csv = "csv",
+    }
+}
+
+/// Who made a change: written to every audit row.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Actor {
+    /// The user, when a person did it (in the browser, or with a token they
+    /// created).
+    pub user_id: Option<i64>,
+    /// A readable description: an e-mail address, `token:svt_ab12cd34`,
+    /// `cli`.
+    pub label: String,
+}
+
+impl Actor {
+    /// A logged-in user.
+    pub fn user(user: &User) -> Actor {
+        Actor { user_id: Some(user.id), label: user.email.clone() }
+    }
+
+    /// The system itself or an administrator at the command line
+    /// (`socval admin ...`), named by `label`.
+    pub fn system(label: impl Into<String>) -> Actor {
+        Actor { user_id: None, label: label.into() }
+    }
+}
+
+/// An organisation: a council or a partner anchor institution.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Organisation {
+    /// Database id.
+    pub id: i64,
+    /// Short unique name for URLs and the command line, e.g. `rotherham`
+    /// (unique, case-insensitive).
+    pub slug: String,
+    /// Full name, e.g. "Rotherham Metropolitan Borough Council".
+    pub name: String,
+    /// What kind of body it is.
+    pub kind: OrgKind,
+    /// Procurements at or above this value (pence) must ask for social
+    /// value (the policy's £100,000).
+    pub procurement_threshold_pence: i64,
+    /// Purchases below this value (pence) follow the small-purchase quote
+    /// rules (the policy's £25,000).
+    pub small_purchase_threshold_pence: i64,
+    /// When it was created.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// A new organisation, or the new values of an existing one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewOrganisation {
+    /// See [`Organisation::slug`].
+    pub slug: String,
+    /// See [`Organisation::name`].
+    pub name: String,
+    /// See [`Organisation::kind`].
+    pub kind: OrgKind,
+    /// See [`Organisation::procurement_threshold_pence`].
+    pub procurement_threshold_pence: i64,
+    /// See [`Organisation::small_purchase_threshold_pence`].
+    pub small_purchase_threshold_pence: i64,
+}
+
+impl NewOrganisation {
+    /// An organisation with the policy's thresholds (£100,000 and £25,000).
+    pub fn new(slug: impl Into<String>, name: impl Into<String>, kind: OrgKind) -> Self {
+        NewOrganisation {
+            slug: slug.into(),
+            name: name.into(),
+            kind,
+            procurement_threshold_pence: 10_000_000,
+            small_purchase_threshold_pence: 2_500_000,
+        }
+    }
+}
+
+/// A person who can log in. The password hash is never part of this type.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct User {
+    /// Database id.
+    pub id: i64,
+    /// E-mail address, stored in lower case; unique.
+    pub email: String,
+    /// Display name.
+    pub name: String,
+    /// A disabled user cannot log in and their sessions and tokens stop
+    /// working.
+    pub disabled: bool,
+    /// Failed logins since the last successful one.
+    pub failed_logins: i64,
+    /// Logins are refused until this time.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub locked_until: Option<OffsetDateTime>,
+    /// When it was created.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+impl User {
+    /// True if logins are refused at `now` because of failed attempts.
+    pub fn is_locked(&self, now: OffsetDateTime) -> bool {
+        self.locked_until.is_some_and(|until| until > now)
+    }
+}
+
+/// A new user.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NewUser {
+    /// E-mail address (any case; stored lower case).
+    pub email: String,
+    /// Display name.
+    pub name: String,
+    /// An Argon2id PHC string from [`crate::password::hash`].
+    pub password_hash: String,
+}
+
+impl fmt::Debug for NewUser {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewUser")
+            .field("email", &self.email)
+            .field("name", &self.name)
+            .field("password_hash", &"<redacted>")
+            .finish()
+    }
+}
+
+/// A supplier company known to an organisation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Supplier {
+    /// Database id.
+    pub id: i64,
+    /// The organisation that deals with it.
+    pub org_id: i64,
+    /// Company name (unique within the organisation, case-insensitive).
+    pub name: String,
+    /// Companies House number, if registered.
+    pub company_number: Option<String>,
+    /// Postcode of the premises delivering the work.
+    pub postcode: Option<String>,
+    /// When it was created.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// A new supplier company.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewSupplier {
+    /// See [`Supplier::org_id`].
+    pub org_id: i64,
+    /// See [`Supplier::name`].
+    pub name: String,
+    /// See [`Supplier::company_number`].
+    pub company_number: Option<String>,
+    /// See [`Supplier::postcode`].
+    pub postcode: Option<String>,
+}
+
+/// A user's role in one organisation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Membership {
+    /// The user.
+    pub user_id: i64,
+    /// The organisation.
+    pub org_id: i64,
+    /// What they may do there.
+    pub role: Role,
+    /// For [`Role::Supplier`], the supplier company they work for (always
+    /// set for suppliers, never for other roles).
+    pub supplier_id: Option<i64>,
+    /// When it was granted.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// A membership with its organisation, for a user's home page.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrgMembership {
+    /// The organisation.
+    pub organisation: Organisation,
+    /// The user's role there.
+    pub membership: Membership,
+}
+
+/// A member of an organisation with their role, for listings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Member {
+    /// The user.
+    pub user: User,
+    /// Their role in the organisation listed.
+    pub membership: Membership,
+}
+
+/// An invitation to join an organisation, accepted through a one-time link.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Invitation {
+    /// Database id.
+    pub id: i64,
+    /// The organisation to join.
+    pub org_id: i64,
+    /// Who is invited (lower case).
+    pub email: String,
+    /// The role they will have.
+    pub role: Role,
+    /// The supplier company, for [`Role::Supplier`].
+    pub supplier_id: Option<i64>,
+    /// When it was created.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// The link stops working at this time.
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+    /// When it was used, if it has been.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub accepted_at: Option<OffsetDateTime>,
+}
+
+/// A new invitation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewInvitation {
+    /// See [`Invitation::org_id`].
+    pub org_id: i64,
+    /// See [`Invitation::email`].
+    pub email: String,
+    /// See [`Invitation::role`].
+    pub role: Role,
+    /// See [`Invitation::supplier_id`].
+    pub supplier_id: Option<i64>,
+    /// See [`Invitation::expires_at`].
+    pub expires_at: OffsetDateTime,
+}
+
+/// What the person accepting an invitation provides. If a user with the
+/// invited e-mail address already exists, `name` and `password_hash` are
+/// ignored and the membership is added to that user.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AcceptInvitation {
+    /// Display name for a new user.
+    pub name: String,
+    /// Argon2id PHC string for a new user.
+    pub password_hash: String,
+}
+
+impl fmt::Debug for AcceptInvitation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AcceptInvitation").field("name", &self.name).finish_non_exhaustive()
+    }
+}
+
+/// How long sessions last.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SessionPolicy {
+    /// A session unused for this long ends.
+    pub idle: time::Duration,
+    /// A session ends this long after login, however busy.
+    pub absolute: time::Duration,
+}
+
+impl Default for SessionPolicy {
+    /// 30 minutes idle, 12 hours absolute (NCSC / OWASP session guidance
+    /// for a business application).
+    fn default() -> Self {
+        SessionPolicy { idle: time::Duration::minutes(30), absolute: time::Duration::hours(12) }
+    }
+}
+
+/// A logged-in browser session. The session id itself is only ever in the
+/// cookie; the database keeps its SHA-256.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Session {
+    /// SHA-256 of the session id (hex): safe to log.
+    pub id_hash: String,
+    /// The user logged in.
+    pub user_id: i64,
+    /// Secret for deriving CSRF tokens for this session's forms.
+    pub csrf_secret: String,
+    /// Login time.
+    pub created_at: OffsetDateTime,
+    /// Last request seen (updated at most once a minute).
+    pub last_seen_at: OffsetDateTime,
+    /// Ends at this time unless used before.
+    pub idle_expires_at: OffsetDateTime,
+    /// Ends at this time regardless.
+    pub expires_at: OffsetDateTime,
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("id_hash", &self.id_hash)
+            .field("user_id", &self.user_id)
+            .field("csrf_secret", &"<redacted>")
+            .field("created_at", &self.created_at)
+            .field("last_seen_at", &self.last_seen_at)
+            .field("idle_expires_at", &self.idle_expires_at)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
+/// A valid session with its user, as looked up for each request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionUser {
+    /// The session.
+    pub session: Session,
+    /// Its user (never disabled: a disabled user's sessions are not found).
+    pub user: User,
+}
+
+/// When to lock an account after failed logins.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LockoutPolicy {
+    /// Failed logins in a row that lock the account.
+    pub max_failures: i64,
+    /// How long the lock lasts.
+    pub lock_for: time::Duration,
+}
+
+impl Default for LockoutPolicy {
+    /// 5 failures lock the account for 15 minutes.
+    fn default() -> Self {
+        LockoutPolicy { max_failures: 5, lock_for: time::Duration::minutes(15) }
+    }
+}
+
+/// A user with the password hash, for checking a login.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credentials {
+    /// The user.
+    pub user: User,
+    /// Argon2id PHC string.
+    pub password_hash: String,
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials").field("user", &self.user).finish_non_exhaustive()
+    }
+}
+
+/// An API token for integrations. The secret itself is shown once, when
+/// created; the database keeps its SHA-256 and its first characters.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ApiToken {
+    /// Database id.
+    pub id: i64,
+    /// The organisation it acts in.
+    pub org_id: i64,
+    /// What it is for, e.g. "finance system nightly export".
+    pub name: String,
+    /// The secret's first 12 characters (`svt_` and 8 more), to recognise it.
+    pub prefix: String,
+    /// What it may do, as for a user.
+    pub role: Role,
+    /// For [`Role::Supplier`] tokens, the supplier company.
+    pub supplier_id: Option<i64>,
+    /// Who created it (none if created at the command line).
+    pub created_by: Option<i64>,
+    /// When it was created.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// It stops working at this time, if set.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub expires_at: Option<OffsetDateTime>,
+    /// Last use (updated at most once a minute).
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub last_used_at: Option<OffsetDateTime>,
+    /// When it was revoked, if it was.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub revoked_at: Option<OffsetDateTime>,
+}
+
+/// A new API token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewApiToken {
+    /// See [`ApiToken::org_id`].
+    pub org_id: i64,
+    /// See [`ApiToken::name`].
+    pub name: String,
+    /// See [`ApiToken::role`].
+    pub role: Role,
+    /// See [`ApiToken::supplier_id`].
+    pub supplier_id: Option<i64>,
+    /// See [`ApiToken::expires_at`].
+    pub expires_at: Option<OffsetDateTime>,
+}
+
+/// One row of the audit log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AuditEntry {
+    /// Database id: increases with time.
+    pub id: i64,
+    /// When.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// The user who did it, if a user did.
+    pub actor_user_id: Option<i64>,
+    /// Who did it, readable.
+    pub actor: String,
+    /// The organisation whose data changed (none for users themselves).
+    pub org_id: Option<i64>,
+    /// Create, update or delete.
+    pub action: AuditAction,
+    /// `organisation`, `user`, `membership`, `supplier`, `invitation`,
+    /// `api_token`, `framework`.
+    pub entity_type: String,
+    /// The entity's id (`user_id:org_id` for memberships).
+    pub entity_id: String,
+    /// The entity before the change, as JSON (none for create).
+    pub before: Option<String>,
+    /// The entity after the change, as JSON (none for delete).
+    pub after: Option<String>,
+}
+
+/// Which audit rows to read.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AuditQuery {
+    /// Only this organisation's rows, if set.
+    pub org_id: Option<i64>,
+    /// Only rows with an id greater than this (for paging forwards).
+    pub after_id: Option<i64>,
+    /// Only rows with an id less than this (for paging backwards, newest first).
+    pub before_id: Option<i64>,
+    /// At most this many rows (the store caps it at 10,000).
+    pub limit: i64,
+    /// Newest first if true, oldest first otherwise.
+    pub newest_first: bool,
+}
+
+/// A framework file imported by an organisation. The store keeps the file
+/// as imported; `socval-core` parses `source` to browse it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FrameworkRecord {
+    /// Database id.
+    pub id: i64,
+    /// The organisation that imported it.
+    pub org_id: i64,
+    /// The framework's name, e.g. "socval-open".
+    pub name: String,
+    /// Its edition, e.g. "2024".
+    pub edition: String,
+    /// The file's format.
+    pub format: FrameworkFormat,
+    /// SHA-256 of `source` (hex).
+    pub sha256: String,
+    /// When it was imported.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// The file's text, exactly as imported (left out of audit rows).
+    #[serde(skip)]
+    pub source: String,
+}
+
+/// A framework file to import.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewFramework {
+    /// See [`FrameworkRecord::org_id`].
+    pub org_id: i64,
+    /// See [`FrameworkRecord::name`].
+    pub name: String,
+    /// See [`FrameworkRecord::edition`].
+    pub edition: String,
+    /// See [`FrameworkRecord::format`].
+    pub format: FrameworkFormat,
+    /// See [`FrameworkRecord::source`].
+    pub source: String,
+}
+
+/// How much synthetic data [`crate::Store::seed_bench`] inserts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BenchSeed {
+    /// Organisations.
+    pub orgs: i64,
+    /// Users, spread over the organisations.
+    pub users: i64,
+    /// Audit rows, spread over the organisations.
+    pub audit_rows: i64,
+}
+
+/// What [`crate::Store::seed_bench`] inserted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BenchSeeded {
+    /// The organisations' slugs (`bench-001`, ...).
+    pub org_slugs: Vec<String>,
+    /// The e-mail address of the first user of each organisation (an admin).
+    pub admin_emails: Vec<String>,
+}
+
+/// Normalises an e-mail address for storage and lookup: trimmed, lower case.
+pub fn normalise_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+/// A membership to add or change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewMembership {
+    /// See [`Membership::user_id`].
+    pub user_id: i64,
+    /// See [`Membership::org_id`].
+    pub org_id: i64,
+    /// See [`Membership::role`].
+    pub role: Role,
+    /// See [`Membership::supplier_id`].
+    pub supplier_id: Option<i64>,
+}
+
+impl Actor {
+    /// An API token acting (on behalf of the user who created it, if any).
+    pub fn token(token: &ApiToken) -> Actor {
+        Actor { user_id: token.created_by, label: format!("token:{}", token.prefix) }
+    }
+}

@@ -1,0 +1,1516 @@
+//! The SQL both backends share.
+//!
+//! SQLite and PostgreSQL run the same statements here: both accept `$1`
+//! placeholders, `RETURNING`, `lower(...)` indexes and multi-row `VALUES`.
+//! What differs (column types, the audit triggers, how a transaction
+//! starts, backups) lives in each backend's migrations and module. The
+//! [`store_impl!`] macro writes the `Store` implementation once for a given
+//! sqlx database type, so the two cannot drift apart; atuin writes two
+//! near-identical files instead.
+
+use serde::Serialize;
+use time::OffsetDateTime;
+
+/// UTC, whole seconds: the precision both backends store. Truncating before
+/// every write makes SQLite's text timestamps sort in time order and makes
+/// values read back equal to values written.
+pub(crate) fn ts(t: OffsetDateTime) -> OffsetDateTime {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    t.replace_nanosecond(0).unwrap_or(t)
+}
+
+/// An entity as the JSON kept in audit rows.
+pub(crate) fn json<T: Serialize>(value: &T) -> Option<String> {
+    // Serialising our own plain structs cannot fail; an empty object is
+    // better than losing the change if it ever did.
+    Some(serde_json::to_string(value).unwrap_or_else(|_| "{}".to_string()))
+}
+
+/// A store error with a clearer message for a uniqueness conflict.
+pub(crate) fn conflict(e: sqlx::Error, what: impl FnOnce() -> String) -> crate::Error {
+    match crate::Error::from(e) {
+        crate::Error::Conflict { .. } => crate::Error::Conflict { detail: what() },
+        other => other,
+    }
+}
+
+macro_rules! org_cols {
+    () => {
+        "id, slug, name, kind, procurement_threshold_pence, small_purchase_threshold_pence, created_at"
+    };
+}
+macro_rules! user_cols {
+    () => {
+        "id, email, name, disabled, failed_logins, locked_until, created_at"
+    };
+}
+macro_rules! membership_cols {
+    () => {
+        "user_id, org_id, role, supplier_id, created_at"
+    };
+}
+macro_rules! supplier_cols {
+    () => {
+        "id, org_id, name, company_number, postcode, created_at"
+    };
+}
+macro_rules! invitation_cols {
+    () => {
+        "id, org_id, email, role, supplier_id, created_at, expires_at, accepted_at"
+    };
+}
+macro_rules! session_cols {
+    () => {
+        "id_hash, user_id, csrf_secret, created_at, last_seen_at, idle_seconds, idle_expires_at, expires_at"
+    };
+}
+macro_rules! token_cols {
+    () => {
+        "id, org_id, name, prefix, role, supplier_id, created_by, created_at, expires_at, last_used_at, revoked_at"
+    };
+}
+macro_rules! framework_cols {
+    () => {
+        "id, org_id, name, edition, format, sha256, created_at, source"
+    };
+}
+macro_rules! audit_cols {
+    () => {
+        "id, at, actor_user_id, actor, org_id, action, entity_type, entity_id, before, after"
+    };
+}
+
+/// Writes `impl Store for $store` over sqlx database `$db`, whose pool is
+/// `self.pool`; write transactions start with `$begin`. The backend module
+/// provides `backup_impl` and the `BACKEND` constant.
+macro_rules! store_impl {
+    ($store:ident, $db:ty, $begin:literal) => {
+        use std::path::Path;
+
+        use async_trait::async_trait;
+        use sqlx::Row as _;
+        use time::OffsetDateTime;
+
+        use crate::error::{Error, Result};
+        use crate::model::*;
+        use crate::secret;
+        use crate::sql::{conflict, json, ts};
+        use crate::store::{Backend, Store};
+
+        type DbRow = <$db as sqlx::Database>::Row;
+        type Conn = <$db as sqlx::Database>::Connection;
+
+        /// How often "last seen" / "last used" times are written: not on
+        /// every request, to keep reads from becoming writes.
+        const TOUCH_EVERY: time::Duration = time::Duration::minutes(1);
+
+        fn org_from_row(r: &DbRow) -> Result<Organisation> {
+            Ok(Organisation {
+                id: r.try_get("id")?,
+                slug: r.try_get("slug")?,
+                name: r.try_get("name")?,
+                kind: r.try_get::<String, _>("kind")?.parse()?,
+                procurement_threshold_pence: r.try_get("procurement_threshold_pence")?,
+                small_purchase_threshold_pence: r.try_get("small_purchase_threshold_pence")?,
+                created_at: r.try_get("created_at")?,
+            })
+        }
+
+        fn user_from_row(r: &DbRow) -> Result<User> {
+            Ok(User {
+                id: r.try_get("id")?,
+                email: r.try_get("email")?,
+                name: r.try_get("name")?,
+                disabled: r.try_get("disabled")?,
+                failed_logins: r.try_get("failed_logins")?,
+                locked_until: r.try_get("locked_until")?,
+                created_at: r.try_get("created_at")?,
+            })
+        }
+
+        fn membership_from_row(r: &DbRow) -> Result<Membership> {
+            Ok(Membership {
+                user_id: r.try_get("user_id")?,
+                org_id: r.try_get("org_id")?,
+                role: r.try_get::<String, _>("role")?.parse()?,
+                supplier_id: r.try_get("supplier_id")?,
+                created_at: r.try_get("created_at")?,
+            })
+        }
+
+        fn supplier_from_row(r: &DbRow) -> Result<Supplier> {
+            Ok(Supplier {
+                id: r.try_get("id")?,
+                org_id: r.try_get("org_id")?,
+                name: r.try_get("name")?,
+                company_number: r.try_get("company_number")?,
+                postcode: r.try_get("postcode")?,
+                created_at: r.try_get("created_at")?,
+            })
+        }
+
+        fn invitation_from_row(r: &DbRow) -> Result<Invitation> {
+            Ok(Invitation {
+                id: r.try_get("id")?,
+                org_id: r.try_get("org_id")?,
+                email: r.try_get("email")?,
+                role: r.try_get::<String, _>("role")?.parse()?,
+                supplier_id: r.try_get("supplier_id")?,
+                created_at: r.try_get("created_at")?,
+                expires_at: r.try_get("expires_at")?,
+                accepted_at: r.try_get("accepted_at")?,
+            })
+        }
+
+        fn session_from_row(r: &DbRow) -> Result<(Session, i64)> {
+            Ok((
+                Session {
+                    id_hash: r.try_get("id_hash")?,
+                    user_id: r.try_get("user_id")?,
+                    csrf_secret: r.try_get("csrf_secret")?,
+                    created_at: r.try_get("created_at")?,
+                    last_seen_at: r.try_get("last_seen_at")?,
+                    idle_expires_at: r.try_get("idle_expires_at")?,
+                    expires_at: r.try_get("expires_at")?,
+                },
+                r.try_get("idle_seconds")?,
+            ))
+        }
+
+        fn token_from_row(r: &DbRow) -> Result<ApiToken> {
+            Ok(ApiToken {
+                id: r.try_get("id")?,
+                org_id: r.try_get("org_id")?,
+                name: r.try_get("name")?,
+                prefix: r.try_get("prefix")?,
+                role: r.try_get::<String, _>("role")?.parse()?,
+                supplier_id: r.try_get("supplier_id")?,
+                created_by: r.try_get("created_by")?,
+                created_at: r.try_get("created_at")?,
+                expires_at: r.try_get("expires_at")?,
+                last_used_at: r.try_get("last_used_at")?,
+                revoked_at: r.try_get("revoked_at")?,
+            })
+        }
+
+        fn framework_from_row(r: &DbRow) -> Result<FrameworkRecord> {
+            Ok(FrameworkRecord {
+                id: r.try_get("id")?,
+                org_id: r.try_get("org_id")?,
+                name: r.try_get("name")?,
+                edition: r.try_get("edition")?,
+                format: r.try_get::<String, _>("format")?.parse()?,
+                sha256: r.try_get("sha256")?,
+                created_at: r.try_get("created_at")?,
+                source: r.try_get("source")?,
+            })
+        }
+
+        fn audit_from_row(r: &DbRow) -> Result<AuditEntry> {
+            Ok(AuditEntry {
+                id: r.try_get("id")?,
+                at: r.try_get("at")?,
+                actor_user_id: r.try_get("actor_user_id")?,
+                actor: r.try_get("actor")?,
+                org_id: r.try_get("org_id")?,
+                action: r.try_get::<String, _>("action")?.parse()?,
+                entity_type: r.try_get("entity_type")?,
+                entity_id: r.try_get("entity_id")?,
+                before: r.try_get("before")?,
+                after: r.try_get("after")?,
+            })
+        }
+
+        /// One audit row, written inside the caller's transaction.
+        struct Audit<'a> {
+            actor: &'a Actor,
+            now: OffsetDateTime,
+            org_id: Option<i64>,
+            action: AuditAction,
+            entity_type: &'static str,
+            entity_id: String,
+            before: Option<String>,
+            after: Option<String>,
+        }
+
+        async fn write_audit(c: &mut Conn, a: Audit<'_>) -> Result<()> {
+            sqlx::query(
+                "INSERT INTO audit_log (at, actor_user_id, actor, org_id, action, entity_type, entity_id, before, after)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(ts(a.now))
+            .bind(a.actor.user_id)
+            .bind(&a.actor.label)
+            .bind(a.org_id)
+            .bind(a.action.as_str())
+            .bind(a.entity_type)
+            .bind(a.entity_id)
+            .bind(a.before)
+            .bind(a.after)
+            .execute(&mut *c)
+            .await?;
+            Ok(())
+        }
+
+        async fn get_org(c: &mut Conn, id: i64) -> Result<Organisation> {
+            let row = sqlx::query(concat!("SELECT ", org_cols!(), " FROM organisations WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(&mut *c)
+                .await?
+                .ok_or(Error::NotFound { entity: "organisation" })?;
+            org_from_row(&row)
+        }
+
+        async fn get_user(c: &mut Conn, id: i64) -> Result<User> {
+            let row = sqlx::query(concat!("SELECT ", user_cols!(), " FROM users WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(&mut *c)
+                .await?
+                .ok_or(Error::NotFound { entity: "user" })?;
+            user_from_row(&row)
+        }
+
+        async fn get_membership(c: &mut Conn, user_id: i64, org_id: i64) -> Result<Membership> {
+            let row = sqlx::query(concat!(
+                "SELECT ",
+                membership_cols!(),
+                " FROM memberships WHERE user_id = $1 AND org_id = $2"
+            ))
+            .bind(user_id)
+            .bind(org_id)
+            .fetch_optional(&mut *c)
+            .await?
+            .ok_or(Error::NotFound { entity: "membership" })?;
+            membership_from_row(&row)
+        }
+
+        async fn get_token(c: &mut Conn, id: i64) -> Result<ApiToken> {
+            let row = sqlx::query(concat!("SELECT ", token_cols!(), " FROM api_tokens WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(&mut *c)
+                .await?
+                .ok_or(Error::NotFound { entity: "API token" })?;
+            token_from_row(&row)
+        }
+
+        async fn get_framework(c: &mut Conn, id: i64) -> Result<FrameworkRecord> {
+            let row = sqlx::query(concat!("SELECT ", framework_cols!(), " FROM frameworks WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(&mut *c)
+                .await?
+                .ok_or(Error::NotFound { entity: "framework" })?;
+            framework_from_row(&row)
+        }
+
+        async fn insert_user(c: &mut Conn, now: OffsetDateTime, new: &NewUser) -> Result<User> {
+            let email = normalise_email(&new.email);
+            if !email.contains('@') {
+                return Err(Error::Invalid { detail: format!("{email:?} is not an e-mail address") });
+            }
+            if new.password_hash.is_empty() {
+                return Err(Error::Invalid { detail: "a user needs a password".to_string() });
+            }
+            let row = sqlx::query(concat!(
+                "INSERT INTO users (email, name, password_hash, created_at, password_changed_at)
+                 VALUES ($1, $2, $3, $4, $4) RETURNING ",
+                user_cols!()
+            ))
+            .bind(&email)
+            .bind(new.name.trim())
+            .bind(&new.password_hash)
+            .bind(ts(now))
+            .fetch_one(&mut *c)
+            .await
+            .map_err(|e| conflict(e, || format!("a user with e-mail address {email} already exists")))?;
+            user_from_row(&row)
+        }
+
+        fn check_role(role: Role, supplier_id: Option<i64>) -> Result<()> {
+            match (role, supplier_id) {
+                (Role::Supplier, None) => {
+                    Err(Error::Invalid { detail: "a supplier role needs a supplier company".to_string() })
+                }
+                (Role::Supplier, Some(_)) | (_, None) => Ok(()),
+                (_, Some(_)) => Err(Error::Invalid {
+                    detail: format!("only a supplier role has a supplier company, not {role}"),
+                }),
+            }
+        }
+
+        async fn insert_membership(
+            c: &mut Conn,
+            actor: &Actor,
+            now: OffsetDateTime,
+            m: &NewMembership,
+        ) -> Result<Membership> {
+            check_role(m.role, m.supplier_id)?;
+            let row = sqlx::query(concat!(
+                "INSERT INTO memberships (user_id, org_id, role, supplier_id, created_at)
+                 VALUES ($1, $2, $3, $4, $5) RETURNING ",
+                membership_cols!()
+            ))
+            .bind(m.user_id)
+            .bind(m.org_id)
+            .bind(m.role.as_str())
+            .bind(m.supplier_id)
+            .bind(ts(now))
+            .fetch_one(&mut *c)
+            .await
+            .map_err(|e| conflict(e, || "the user is already a member of this organisation".to_string()))?;
+            let created = membership_from_row(&row)?;
+            write_audit(
+                c,
+                Audit {
+                    actor,
+                    now,
+                    org_id: Some(created.org_id),
+                    action: AuditAction::Create,
+                    entity_type: "membership",
+                    entity_id: format!("{}:{}", created.user_id, created.org_id),
+                    before: None,
+                    after: json(&created),
+                },
+            )
+            .await?;
+            Ok(created)
+        }
+
+        #[async_trait]
+        impl Store for $store {
+            fn backend(&self) -> Backend {
+                BACKEND
+            }
+
+            async fn create_organisation(
+                &self,
+                actor: &Actor,
+                now: OffsetDateTime,
+                new: &NewOrganisation,
+            ) -> Result<Organisation> {
+                let mut tx = self.pool.begin_with($begin).await?;
+                let row = sqlx::query(concat!(
+                    "INSERT INTO organisations (slug, name, kind, procurement_threshold_pence, small_purchase_threshold_pence, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING ",
+                    org_cols!()
+                ))
+                .bind(new.slug.trim().to_lowercase())
+                .bind(new.name.trim())
+                .bind(new.kind.as_str())
+                .bind(new.procurement_threshold_pence)
+                .bind(new.small_purchase_threshold_pence)
+                .bind(ts(now))
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(|e| conflict(e, || format!("an organisation with slug {:?} already exists", new.slug)))?;
+                let org = org_from_row(&row)?;
+                write_audit(
+                    &mut tx,
+                    Audit {
+                        actor,
+                        now,
+                        org_id: Some(org.id),
+                        action: AuditAction::Create,
+                        entity_type: "organisation",
+                        entity_id: org.id.to_string(),
+                        before: None,
+                        after: json(&org),
+                    },
+                )
+                .await?;
+                tx.commit().await?;
+                Ok(org)
+            }
+
+            async fn update_organisation(
+                &self,
+                actor: &Actor,
+                now: OffsetDateTime,
+                id: i64,
+                new: &NewOrganisation,
+            ) -> Result<Organisation> {
+                let mut tx = self.pool.begin_with($begin).await?;
+                let before = get_org(&mut tx, id).await?;
+                let row = sqlx::query(concat!(
+                    "UPDATE organisations SET slug = $2, name = $3, kind = $4,
+                     procurement_threshold_pence = $5, small_purchase_threshold_pence = $6
+                     WHERE id = $1 RETURNING ",
+                    org_cols!()
+                ))
+                .bind(id)
+                .bind(new.slug.trim().to_lowercase())
+                .bind(new.name.trim())
+                .bind(new.kind.as_str())
+                .bind(new.procurement_threshold_pence)
+                .bind(new.small_purchase_threshold_pence)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(|e| conflict(e, || format!("an organisation with slug {:?} already exists", new.slug)))?;
+                let after = org_from_row(&row)?;
+                write_audit(
+                    &mut tx,
+                    Audit {
+                        actor,
+                        now,
+                        org_id: Some(id),
+                        action: AuditAction::Update,
+                        entity_type: "organisation",
+                        entity_id: id.to_string(),
+                        before: json(&before),
+                        after: json(&after),
+                    },
+                )
+                .await?;
+                tx.commit().await?;
+                Ok(after)
+            }
+
+            async fn organisation(&self, id: i64) -> Result<Organisation> {
+                let mut c = self.pool.acquire().await?;
+                get_org(&mut c, id).await
+            }
+
+            async fn organisation_by_slug(&self, slug: &str) -> Result<Organisation> {
+                let row = sqlx::query(concat!(
+                    "SELECT ",
+                    org_cols!(),
+                    " FROM organisations WHERE lower(slug) = $1"
+                ))
+                .bind(slug.trim().to_lowercase())
+                .fetch_optional(&self.pool)
+                .await?
+                .ok_or(Error::NotFound { entity: "organisation" })?;
+                org_from_row(&row)
+            }
+
+            async fn organisations(&self) -> Result<Vec<Organisation>> {
+                sqlx::query(concat!("SELECT ", org_cols!(), " FROM organisations ORDER BY name, id"))
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(org_from_row)
+                    .collect()
+            }
+
+            async fn create_user(&self, actor: &Actor, now: OffsetDateTime, new: &NewUser) -> Result<User> {
+                let mut tx = self.pool.begin_with($begin).await?;
+                let user = insert_user(&mut tx, now, new).await?;
+                write_audit(
+                    &mut tx,
+                    Audit {
+                        actor,
+                        now,
+                        org_id: None,
+                        action: AuditAction::Create,
+                        entity_type: "user",
+                        entity_id: user.id.to_string(),
+                        before: None,
+                        after: json(&user),
+                    },
+                )
+                .await?;
+                tx.commit().await?;
+                Ok(user)
+            }
+
+            async fn user(&self, id: i64) -> Result<User> {
+                let mut c = self.pool.acquire().await?;
+                get_user(&mut c, id).await
+            }
+
+            async fn user_by_email(&self, email: &str) -> Result<User> {
+                let row = sqlx::query(concat!("SELECT ", user_cols!(), " FROM users WHERE lower(email) = $1"))
+                    .bind(normalise_email(email))
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .ok_or(Error::NotFound { entity: "user" })?;
+                user_from_row(&row)
+            }
+
+            async fn users(&self, org_id: Option<i64>) -> Result<Vec<User>> {
+                let rows = match org_id {
+                    None => {
+                        sqlx::query(concat!("SELECT ", user_cols!(), " FROM users ORDER BY email"))
+                            .fetch_all(&self.pool)
+                            .await?
+                    }
+                    Some(org_id) => {
+                        sqlx::query(concat!(
+                            "SELECT ",
+                            user_cols!(),
+                            " FROM users WHERE id IN (SELECT user_id FROM memberships WHERE org_id = $1) ORDER BY email"
+                        ))
+                        .bind(org_id)
+                        .fetch_all(&self.pool)
+                        .await?
+                    }
+                };
+                rows.iter().map(user_from_row).collect()
+            }
+
+            async fn rename_user(&self, actor: &Actor, now: OffsetDateTime, id: i64, name: &str) -> Result<User> {
+                let mut tx = self.pool.begin_with($begin).await?;
+                let before = get_user(&mut tx, id).await?;
+                let row = sqlx::query(concat!("UPDATE users SET name = $2 WHERE id = $1 RETURNING ", user_cols!()))
+                    .bind(id)
+                    .bind(name.trim())
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let after = user_from_row(&row)?;
+                write_audit(
+                    &mut tx,
+                    Audit {
+                        actor,
+                        now,
+                        org_id: None,
+                        action: AuditAction::Update,
+                        entity_type: "user",
+                        entity_id: id.to_string(),
+                        before: json(&before),
+                        after: json(&after),
+                    },
+                )
+                .await?;
+                tx.commit().await?;
+                Ok(after)
+            }
+
+            async fn set_user_disabled(
+                &self,
+                actor: &Actor,
+                now: OffsetDateTime,
+                id: i64,
+                disabled: bool,
+            ) -> Result<User> {
+                let mut tx = self.pool.begin_with($begin).await?;
+                let before = get_user(&mut tx, id).await?;
+                let row = sqlx::query(concat!("UPDATE users SET disabled = $2 WHERE id = $1 RETURNING ", user_cols!()))
+                    .bind(id)
+                    .bind(disabled)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let after = user_from_row(&row)?;
+                if disabled {
+                    sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
+                }
+                write_audit(
+                    &mut tx,
+                    Audit {
+                        actor,
+                        now,
+                        org_id: None,
+                        action: AuditAction::Update,
+                        entity_type: "user",
+                        entity_id: id.to_string(),
+                        before: json(&before),
+                        after: json(&after),
+                    },
+                )
+                .await?;
+                tx.commit().await?;
+                Ok(after)
+            }
+
+            async fn set_password(
+                &self,
+                actor: &Actor,
+                now: OffsetDateTime,
+                user_id: i64,
+                password_hash: &str,
+            ) -> Result<User> {
+                if password_hash.is_empty() {
+                    return Err(Error::Invalid { detail: "a user needs a password".to_string() });
+                }
+                let mut tx = self.pool.begin_with($begin).await?;
+                let before = get_user(&mut tx, user_id).await?;
+                let row = sqlx::query(concat!(
+                    "UPDATE users SET password_hash = $2, password_changed_at = $3, failed_logins = 0, locked_until = NULL
+                     WHERE id = $1 RETURNING ",
+                    user_cols!()
+                ))
+                .bind(user_id)
+                .bind(password_hash)
+                .bind(ts(now))
+                .fetch_one(&mut *tx)
+                .await?;
+                let after = user_from_row(&row)?;
+                // The hash is never in the audit log; the row records that
+                // the password changed.
+                let mut after_json = serde_json::to_value(&after).unwrap_or_default();
+                after_json["password_changed_at"] = serde_json::Value::String(
+                    ts(now).format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+                );
+                write_audit(
+                    &mut tx,
+                    Audit {
+                        actor,
+                        now,
+                        org_id: None,
+                        action: AuditAction::Update,
+                        entity_type: "user",
+                        entity_id: user_id.to_string(),
+                        before: json(&before),
+                        after: Some(after_json.to_string()),
+                    },
+                )
+                .await?;
+                tx.commit().await?;
+                Ok(after)
+            }
+
+            async fn credentials(&self, email: &str) -> Result<Credentials> {
+                let row = sqlx::query(concat!(
+                    "SELECT ",
+                    user_cols!(),
+                    ", password_hash FROM users WHERE lower(email) = $1"
+                ))
+                .bind(normalise_email(email))
+                .fetch_optional(&self.pool)
+                .await?
+                .ok_or(Error::NotFound { entity: "user" })?;
+                Ok(Credentials { user: user_from_row(&row)?, password_hash: row.try_get("password_hash")? })
+            }
+
+            async fn record_login_failure(
+                &self,
+                user_id: i64,
+                now: OffsetDateTime,
+                policy: &LockoutPolicy,
+            ) -> Result<User> {
+                // One statement, so concurrent failures all count.
+                let row = sqlx::query(concat!(
+                    "UPDATE users SET failed_logins = failed_logins + 1,
+                     locked_until = CASE WHEN failed_logins + 1 >= $2 THEN $3 ELSE locked_until END
+                     WHERE id = $1 RETURNING ",
+                    user_cols!()
+                ))
+                .bind(user_id)
+                .bind(policy.max_failures)
+                .bind(ts(now + policy.lock_for))
+                .fetch_optional(&self.pool)
+                .await?
+                .ok_or(Error::NotFound { entity: "user" })?;
+                user_from_row(&row)
+            }
+
+            async fn record_login_success(&self, user_id: i64, _now: OffsetDateTime) -> Result<User> {
+                let row = sqlx::query(concat!(
+                    "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1 RETURNING ",
+                    user_cols!()
+                ))
+                .bind(user_id)
+                .fetch_optional(&self.pool)
+                .await?
+                .ok_or(Error::NotFound { entity: "user" })?;
+                user_from_row(&row)
+            }
+
+            async fn add_membership(
+                &self,
+                actor: &Actor,
+                now: OffsetDateTime,
+                membership: &NewMembership,
+            ) -> Result<Membership> {
+                let mut tx = self.pool.begin_with($begin).await?;
+                let created = insert_membership(&mut tx, actor, now, membership).await?;
+                tx.commit().await?;
+                Ok(created)
+            }
+
+            async fn update_membership(
+                &self,
+                actor: &Actor,
+                now: OffsetDateTime,
+                m: &NewMembership,
+            ) -> Result<Membership> {
+                check_role(m.role, m.supplier_id)?;
+                let mut tx = self.pool.begin_with($begin).await?;
+                let before = get_membership(&mut tx, m.user_id, m.org_id).await?;
+                let row = sqlx::query(concat!(
+                    "UPDATE memberships SET role = $3, supplier_id = $4 WHERE user_id = $1 AND org_id = $2 RETURNING ",
+                    membership_cols!()
+                ))
+                .bind(m.user_id)
+                .bind(m.org_id)
+                .bind(m.role.as_str())
+                .bind(m.supplier_id)
+                .fetch_one(&mut *tx)
+                .await?;
+                let after = membership_from_row(&row)?;
+                write_audit(
+                    &mut tx,
+                    Audit {
+                        actor,
+                        now,
+                        org_id: Some(m.org_id),
+                        action: AuditAction::Update,
+                        entity_type: "membership",
+                        entity_id: format!("{}:{}", m.user_id, m.org_id),
+                        before: json(&before),
+                        after: json(&after),
+                    },
+                )
+                .await?;
+                tx.commit().await?;
+                Ok(after)
+            }
+
+            async fn remove_membership(
+                &self,
+                actor: &Actor,
+                now: OffsetDateTime,
+                user_id: i64,
+                org_id: i64,
+            ) -> Result<()> {
+                let mut tx = self.pool.begin_with($begin).await?;
+                let before = get_membership(&mut tx, user_id, org_id).await?;
+                sqlx::query("DELETE FROM memberships WHERE user_id = $1 AND org_id = $2")
+                    .bind(user_id)
+                    .bind(org_id)
+                    .execute(&mut *tx)
+                    .await?;
+                write_audit(
+                    &mut tx,
+                    Audit {
+                        actor,
+                        now,
+                        org_id: Some(org_id),
+                        action: AuditAction::Delete,
+                        entity_type: "membership",
+                        entity_id: format!("{user_id}:{org_id}"),
+                        before: json(&before),
+                        after: None,
+                    },
+                )
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn membership(&self, user_id: i64, org_id: i64) -> Result<Membership> {
+                let mut c = self.pool.acquire().await?;
+                get_membership(&mut c, user_id, org_id).await
+            }
+
+            async fn memberships(&self, user_id: i64) -> Result<Vec<OrgMembership>> {
+                let rows = sqlx::query(
+                    "SELECT m.user_id, m.org_id, m.role, m.supplier_id, m.created_at AS m_created_at,
+                            o.id, o.slug, o.name, o.kind, o.procurement_threshold_pence,
+                            o.small_purchase_threshold_pence, o.created_at
+                     FROM memberships m JOIN organisations o ON o.id = m.org_id
+                     WHERE m.user_id = $1 ORDER BY o.name, o.id",
+                )
+                .bind(user_id)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(OrgMembership {
+                            organisation: org_from_row(r)?,
+                            membership: Membership {
+                                user_id: r.try_get("user_id")?,
+                                org_id: r.try_get("org_id")?,
+                                role: r.try_get::<String, _>("role")?.parse()?,
+                                supplier_id: r.try_get("supplier_id")?,
+                                created_at: r.try_get("m_created_at")?,
+                            },
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn members(&self, org_id: i64) -> Result<Vec<Member>> {
+                let rows = sqlx::query(
+                    "SELECT m.user_id, m.org_id, m.role, m.supplier_id, m.created_at AS m_created_at,
+                            u.id, u.email, u.name, u.disabled, u.failed_logins, u.locked_until, u.created_at
+                     FROM memberships m JOIN users u ON u.id = m.user_id
+                     WHERE m.org_id = $1 ORDER BY u.email",
+                )
+                .bind(org_id)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(Member {
+                            user: user_from_row(r)?,
+                            membership: Membership {
+                                user_id: r.try_get("user_id")?,
+                                org_id: r.try_get("org_id")?,
+                                role: r.try_get::<String, _>("role")?.parse()?,
+                                supplier_id: r.try_get("supplier_id")?,
+                                created_at: r.try_get("m_created_at")?,
+                            },
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn create_supplier(
+                &self,
+                actor: &Actor,
+                now: OffsetDateTime,
+                new: &NewSupplier,
+            ) -> Result<Supplier> {
+                let mut tx = self.pool.begin_with($begin).await?;
+                let row = sqlx::query(concat!(
+                    "INSERT INTO suppliers (org_id, name, company_number, postcode, created_at)
+                     VALUES ($1, $2, $3, $4, $5) RETURNING ",
+                    supplier_cols!()
+                ))
+                .bind(new.org_id)
+                .bind(new.name.trim())
+                .bind(new.company_number.as_deref())
+                .bind(new.postcode.as_deref())
+                .bind(ts(now))
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(|e| conflict(e, || format!("a supplier named {:?} already exists", new.name)))?;
+                let supplier = supplier_from_row(&row)?;
+                write_audit(
+                    &mut tx,
+                    Audit {
+                        actor,
+                        now,
+                        org_id: Some(supplier.org_id),
+                        action: AuditAction::Create,
+                        entity_type: "supplier",
+                        entity_id: supplier.id.to_string(),
+                        before: None,
+                        after: json(&supplier),
+                    },
+                )
+                .await?;
+                tx.commit().await?;
+                Ok(supplier)
+            }
+
+            async fn supplier(&self, id: i64) -> Result<Supplier> {
+                let row = sqlx::query(concat!("SELECT ", supplier_cols!(), " FROM suppliers WHERE id = $1"))
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .ok_or(Error::NotFound { entity: "supplier" })?;
+                supplier_from_row(&row)
+            }
+
+            async fn suppliers(&self, org_id: i64) -> Result<Vec<Supplier>> {
+                sqlx::query(concat!(
+                    "SELECT ",
+                    supplier_cols!(),
+                    " FROM suppliers WHERE org_id = $1 ORDER BY name, id"
+                ))
+                .bind(org_id)
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(supplier_from_row)
+                .collect()
+            }
+
+            async fn create_invitation(
+                &self,
+                actor: &Actor,
+                now: OffsetDateTime,
+                new: &NewInvitation,
+            ) -> Result<(Invitation, String)> {
+                check_role(new.role, new.supplier_id)?;
+                let email = normalise_email(&new.email);
+                if !email.contains('@') {
+                    return Err(Error::Invalid { detail: format!("{email:?} is not an e-mail address") });
+                }
+                let token = secret::generate()?;
+                let mut tx = self.pool.begin_with($begin).await?;
+                let row = sqlx::query(concat!(
+                    "INSERT INTO invitations (org_id, email, role, supplier_id, token_hash, created_by, created_at, expires_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ",
+                    invitation_cols!()
+                ))
+                .bind(new.org_id)
+                .bind(&email)
+                .bind(new.role.as_str())
+                .bind(new.supplier_id)
+                .bind(secret::hash(&token))
+                .bind(actor.user_id)
+                .bind(ts(now))
+                .bind(ts(new.expires_at))
+                .fetch_one(&mut *tx)
+                .await?;
+                let invitation = invitation_from_row(&row)?;
+                write_audit(
+                    &mut tx,
+                    Audit {
+                        actor,
+                        now,
+                        org_id: Some(invitation.org_id),
+                        action: AuditAction::Create,
+                        entity_type: "invitation",
+                        entity_id: invitation.id.to_string(),
+                        before: None,
+                        after: json(&invitation),
+                    },
+                )
+                .await?;
+                tx.commit().await?;
+                Ok((invitation, token))
+            }
+
+            async fn invitation(&self, token: &str, now: OffsetDateTime) -> Result<Invitation> {
+                let row = sqlx::query(concat!(
+                    "SELECT ",
+                    invitation_cols!(),
+                    " FROM invitations WHERE token_hash = $1 AND accepted_at IS NULL AND expires_at > $2"
+                ))
+                .bind(secret::hash(token))
+                .bind(ts(now))
+                .fetch_optional(&self.pool)
+                .await?
+                .ok_or(Error::NotFound { entity: "invitation" })?;
+                invitation_from_row(&row)
+            }
+
+            async fn accept_invitation(
+                &self,
+                token: &str,
+                now: OffsetDateTime,
+                accept: &AcceptInvitation,
+            ) -> Result<(User, Membership)> {
+                let mut tx = self.pool.begin_with($begin).await?;
+                let row = sqlx::query(concat!(
+                    "SELECT ",
+                    invitation_cols!(),
+                    " FROM invitations WHERE token_hash = $1 AND accepted_at IS NULL AND expires_at > $2"
+                ))
+                .bind(secret::hash(token))
+                .bind(ts(now))
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(Error::NotFound { entity: "invitation" })?;
+                let before = invitation_from_row(&row)?;
+                let existing = sqlx::query(concat!("SELECT ", user_cols!(), " FROM users WHERE lower(email) = $1"))
+                    .bind(&before.email)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let user = match existing {
+                    Some(row) => user_from_row(&row)?,
+                    None => {
+                        let user = insert_user(
+                            &mut tx,
+                            now,
+                            &NewUser {
+                                email: before.email.clone(),
+                                name: accept.name.clone(),
+                                password_hash: accept.password_hash.clone(),
+                            },
+                        )
+                        .await?;
+                        write_audit(
+                            &mut tx,
+                            Audit {
+                                actor: &Actor::user(&user),
+                                now,
+                                org_id: Some(before.org_id),
+                                action: AuditAction::Create,
+                                entity_type: "user",
+                                entity_id: user.id.to_string(),
+                                before: None,
+                                after: json(&user),
+                            },
+                        )
+                        .await?;
+                        user
+                    }
+                };
+                let actor = Actor::user(&user);
+                // Conditional, so that two people racing with one link
+                // cannot both use it.
+                let used = sqlx::query(
+                    "UPDATE invitations SET accepted_at = $2, accepted_by = $3 WHERE id = $1 AND accepted_at IS NULL",
+                )
+                .bind(before.id)
+                .bind(ts(now))
+                .bind(user.id)
+                .execute(&mut *tx)
+                .await?;
+                if used.rows_affected() != 1 {
+                    return Err(Error::NotFound { entity: "invitation" });
+                }
+                let after = Invitation { accepted_at: Some(ts(now)), ..before.clone() };
+                write_audit(
+                    &mut tx,
+                    Audit {
+                        actor: &actor,
+                        now,
+                        org_id: Some(before.org_id),
+                        action: AuditAction::Update,
+                        entity_type: "invitation",
+                        entity_id: before.id.to_string(),
+                        before: json(&before),
+                        after: json(&after),
+                    },
+                )
+                .await?;
+                let membership = insert_membership(
+                    &mut tx,
+                    &actor,
+                    now,
+                    &NewMembership {
+                        user_id: user.id,
+                        org_id: before.org_id,
+                        role: before.role,
+                        supplier_id: before.supplier_id,
+                    },
+                )
+                .await?;
+                tx.commit().await?;
+                Ok((user, membership))
+            }
+
+            async fn invitations(&self, org_id: i64) -> Result<Vec<Invitation>> {
+                sqlx::query(concat!(
+                    "SELECT ",
+                    invitation_cols!(),
+                    " FROM invitations WHERE org_id = $1 ORDER BY id DESC"
+                ))
+                .bind(org_id)
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(invitation_from_row)
+                .collect()
+            }
+
+            async fn create_session(
+                &self,
+                user_id: i64,
+                now: OffsetDateTime,
+                policy: &SessionPolicy,
+            ) -> Result<(Session, String)> {
+                let id = secret::generate()?;
+                let now = ts(now);
+                let expires_at = ts(now + policy.absolute);
+                let session = Session {
+                    id_hash: secret::hash(&id),
+                    user_id,
+                    csrf_secret: secret::generate()?,
+                    created_at: now,
+                    last_seen_at: now,
+                    idle_expires_at: ts(now + policy.idle).min(expires_at),
+                    expires_at,
+                };
+                sqlx::query(
+                    "INSERT INTO sessions (id_hash, user_id, csrf_secret, created_at, last_seen_at, idle_seconds, idle_expires_at, expires_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(&session.id_hash)
+                .bind(user_id)
+                .bind(&session.csrf_secret)
+                .bind(session.created_at)
+                .bind(session.last_seen_at)
+                .bind(policy.idle.whole_seconds())
+                .bind(session.idle_expires_at)
+                .bind(session.expires_at)
+                .execute(&self.pool)
+                .await
+                .map_err(|e| match Error::from(e) {
+                    Error::Invalid { .. } => Error::NotFound { entity: "user" },
+                    other => other,
+                })?;
+                Ok((session, id))
+            }
+
+            async fn session(&self, session_id: &str, now: OffsetDateTime) -> Result<SessionUser> {
+                let now = ts(now);
+                let id_hash = secret::hash(session_id);
+                let row = sqlx::query(concat!("SELECT ", session_cols!(), " FROM sessions WHERE id_hash = $1"))
+                    .bind(&id_hash)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .ok_or(Error::NotFound { entity: "session" })?;
+                let (mut session, idle_seconds) = session_from_row(&row)?;
+                if now >= session.idle_expires_at || now >= session.expires_at {
+                    sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(&id_hash).execute(&self.pool).await?;
+                    return Err(Error::NotFound { entity: "session" });
+                }
+                let user = {
+                    let mut c = self.pool.acquire().await?;
+                    get_user(&mut c, session.user_id).await?
+                };
+                if user.disabled {
+                    return Err(Error::NotFound { entity: "session" });
+                }
+                if now - session.last_seen_at >= TOUCH_EVERY {
+                    session.last_seen_at = now;
+                    session.idle_expires_at = ts(now + time::Duration::seconds(idle_seconds)).min(session.expires_at);
+                    sqlx::query("UPDATE sessions SET last_seen_at = $2, idle_expires_at = $3 WHERE id_hash = $1")
+                        .bind(&id_hash)
+                        .bind(session.last_seen_at)
+                        .bind(session.idle_expires_at)
+                        .execute(&self.pool)
+                        .await?;
+                }
+                Ok(SessionUser { session, user })
+            }
+
+            async fn delete_session(&self, session_id: &str) -> Result<()> {
+                sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+                    .bind(secret::hash(session_id))
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn delete_user_sessions(&self, user_id: i64, except: Option<&str>) -> Result<u64> {
+                let keep = except.map(secret::hash).unwrap_or_default();
+                let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2")
+                    .bind(user_id)
+                    .bind(keep)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected())
+            }
+
+            async fn delete_expired_sessions(&self, now: OffsetDateTime) -> Result<u64> {
+                let done = sqlx::query("DELETE FROM sessions WHERE idle_expires_at <= $1 OR expires_at <= $1")
+                    .bind(ts(now))
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected())
+            }
+
+            async fn create_api_token(
+                &self,
+                actor: &Actor,
+                now: OffsetDateTime,
+                new: &NewApiToken,
+            ) -> Result<(ApiToken, String)> {
+                check_role(new.role, new.supplier_id)?;
+                let secret = format!("svt_{}", secret::generate()?);
+                let prefix: String = secret.chars().take(12).collect();
+                let mut tx = self.pool.begin_with($begin).await?;
+                let row = sqlx::query(concat!(
+                    "INSERT INTO api_tokens (org_id, name, prefix, token_hash, role, supplier_id, created_by, created_at, expires_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ",
+                    token_cols!()
+                ))
+                .bind(new.org_id)
+                .bind(new.name.trim())
+                .bind(&prefix)
+                .bind(secret::hash(&secret))
+                .bind(new.role.as_str())
+                .bind(new.supplier_id)
+                .bind(actor.user_id)
+                .bind(ts(now))
+                .bind(new.expires_at.map(ts))
+                .fetch_one(&mut *tx)
+                .await?;
+                let token = token_from_row(&row)?;
+                write_audit(
+                    &mut tx,
+                    Audit {
+                        actor,
+                        now,
+                        org_id: Some(token.org_id),
+                        action: AuditAction::Create,
+                        entity_type: "api_token",
+                        entity_id: token.id.to_string(),
+                        before: None,
+                        after: json(&token),
+                    },
+                )
+                .await?;
+                tx.commit().await?;
+                Ok((token, secret))
+            }
+
+            async fn api_token(&self, secret: &str, now: OffsetDateTime) -> Result<ApiToken> {
+                let now = ts(now);
+                let row = sqlx::query(concat!(
+                    "SELECT ",
+                    token_cols!(),
+                    " FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)"
+                ))
+                .bind(secret::hash(secret))
+                .bind(now)
+                .fetch_optional(&self.pool)
+                .await?
+                .ok_or(Error::NotFound { entity: "API token" })?;
+                let mut token = token_from_row(&row)?;
+                if token.last_used_at.is_none_or(|t| now - t >= TOUCH_EVERY) {
+                    sqlx::query("UPDATE api_tokens SET last_used_at = $2 WHERE id = $1")
+                        .bind(token.id)
+                        .bind(now)
+                        .execute(&self.pool)
+                        .await?;
+                    token.last_used_at = Some(now);
+                }
+                Ok(token)
+            }
+
+            async fn api_tokens(&self, org_id: i64) -> Result<Vec<ApiToken>> {
+                sqlx::query(concat!("SELECT ", token_cols!(), " FROM api_tokens WHERE org_id = $1 ORDER BY id DESC"))
+                    .bind(org_id)
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(token_from_row)
+                    .collect()
+            }
+
+            async fn revoke_api_token(&self, actor: &Actor, now: OffsetDateTime, id: i64) -> Result<ApiToken> {
+                let mut tx = self.pool.begin_with($begin).await?;
+                let before = get_token(&mut tx, id).await?;
+                if before.revoked_at.is_some() {
+                    return Ok(before);
+                }
+                sqlx::query("UPDATE api_tokens SET revoked_at = $2 WHERE id = $1")
+                    .bind(id)
+                    .bind(ts(now))
+                    .execute(&mut *tx)
+                    .await?;
+                let after = get_token(&mut tx, id).await?;
+                write_audit(
+                    &mut tx,
+                    Audit {
+                        actor,
+                        now,
+                        org_id: Some(after.org_id),
+                        action: AuditAction::Update,
+                        entity_type: "api_token",
+                        entity_id: id.to_string(),
+                        before: json(&before),
+                        after: json(&after),
+                    },
+                )
+                .await?;
+                tx.commit().await?;
+                Ok(after)
+            }
+
+            async fn create_framework(
+                &self,
+                actor: &Actor,
+                now: OffsetDateTime,
+                new: &NewFramework,
+            ) -> Result<FrameworkRecord> {
+                let mut tx = self.pool.begin_with($begin).await?;
+                let row = sqlx::query(concat!(
+                    "INSERT INTO frameworks (org_id, name, edition, format, source, sha256, created_by, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ",
+                    framework_cols!()
+                ))
+                .bind(new.org_id)
+                .bind(new.name.trim())
+                .bind(new.edition.trim())
+                .bind(new.format.as_str())
+                .bind(&new.source)
+                .bind(secret::hash(&new.source))
+                .bind(actor.user_id)
+                .bind(ts(now))
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(|e| {
+                    conflict(e, || {
+                        format!("framework {:?} edition {:?} is already imported", new.name, new.edition)
+                    })
+                })?;
+                let framework = framework_from_row(&row)?;
+                write_audit(
+                    &mut tx,
+                    Audit {
+                        actor,
+                        now,
+                        org_id: Some(framework.org_id),
+                        action: AuditAction::Create,
+                        entity_type: "framework",
+                        entity_id: framework.id.to_string(),
+                        before: None,
+                        after: json(&framework),
+                    },
+                )
+                .await?;
+                tx.commit().await?;
+                Ok(framework)
+            }
+
+            async fn framework(&self, id: i64) -> Result<FrameworkRecord> {
+                let mut c = self.pool.acquire().await?;
+                get_framework(&mut c, id).await
+            }
+
+            async fn frameworks(&self, org_id: i64) -> Result<Vec<FrameworkRecord>> {
+                sqlx::query(concat!(
+                    "SELECT ",
+                    framework_cols!(),
+                    " FROM frameworks WHERE org_id = $1 ORDER BY name, edition, id"
+                ))
+                .bind(org_id)
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(framework_from_row)
+                .collect()
+            }
+
+            async fn delete_framework(&self, actor: &Actor, now: OffsetDateTime, id: i64) -> Result<()> {
+                let mut tx = self.pool.begin_with($begin).await?;
+                let before = get_framework(&mut tx, id).await?;
+                sqlx::query("DELETE FROM frameworks WHERE id = $1").bind(id).execute(&mut *tx).await?;
+                write_audit(
+                    &mut tx,
+                    Audit {
+                        actor,
+                        now,
+                        org_id: Some(before.org_id),
+                        action: AuditAction::Delete,
+                        entity_type: "framework",
+                        entity_id: id.to_string(),
+                        before: json(&before),
+                        after: None,
+                    },
+                )
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn audit(&self, q: &AuditQuery) -> Result<Vec<AuditEntry>> {
+                let limit = q.limit.clamp(0, 10_000);
+                let sql = if q.newest_first {
+                    concat!(
+                        "SELECT ",
+                        audit_cols!(),
+                        " FROM audit_log WHERE ($1 IS NULL OR org_id = $1) AND ($2 IS NULL OR id > $2)
+                         AND ($3 IS NULL OR id < $3) ORDER BY id DESC LIMIT $4"
+                    )
+                } else {
+                    concat!(
+                        "SELECT ",
+                        audit_cols!(),
+                        " FROM audit_log WHERE ($1 IS NULL OR org_id = $1) AND ($2 IS NULL OR id > $2)
+                         AND ($3 IS NULL OR id < $3) ORDER BY id LIMIT $4"
+                    )
+                };
+                sqlx::query(sql)
+                    .bind(q.org_id)
+                    .bind(q.after_id)
+                    .bind(q.before_id)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(audit_from_row)
+                    .collect()
+            }
+
+            async fn audit_count(&self, org_id: Option<i64>) -> Result<i64> {
+                let row = sqlx::query("SELECT COUNT(*) AS n FROM audit_log WHERE ($1 IS NULL OR org_id = $1)")
+                    .bind(org_id)
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(row.try_get("n")?)
+            }
+
+            async fn backup(&self, path: &Path) -> Result<()> {
+                backup_impl(self, path).await
+            }
+
+            async fn seed_bench(&self, seed: BenchSeed, now: OffsetDateTime) -> Result<BenchSeeded> {
+                let now = ts(now);
+                let hash = crate::password::hash_blocking("bench-password".to_string()).await?;
+                let mut tx = self.pool.begin_with($begin).await?;
+                let start: i64 = sqlx::query("SELECT COUNT(*) AS n FROM organisations")
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .try_get("n")?;
+                let mut org_ids = Vec::new();
+                let mut org_slugs = Vec::new();
+                for i in 0..seed.orgs {
+                    let slug = format!("bench-{:03}", start + i + 1);
+                    let row = sqlx::query(
+                        "INSERT INTO organisations (slug, name, kind, procurement_threshold_pence, small_purchase_threshold_pence, created_at)
+                         VALUES ($1, $2, $3, 10000000, 2500000, $4) RETURNING id",
+                    )
+                    .bind(&slug)
+                    .bind(format!("Bench organisation {}", start + i + 1))
+                    .bind(OrgKind::ALL[(i as usize) % OrgKind::ALL.len()].as_str())
+                    .bind(now)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(|e| conflict(e, || format!("organisation {slug} exists: seed an empty database")))?;
+                    org_ids.push(row.try_get::<i64, _>("id")?);
+                    org_slugs.push(slug);
+                }
+                if org_ids.is_empty() {
+                    return Err(Error::Invalid { detail: "seed at least one organisation".to_string() });
+                }
+                let mut admin_emails = Vec::new();
+                const BATCH: i64 = 1000;
+                let mut n = 0;
+                while n < seed.users {
+                    let upto = (n + BATCH).min(seed.users);
+                    let emails: Vec<String> =
+                        (n..upto).map(|i| format!("bench-{}-{i:06}@example.invalid", start + 1)).collect();
+                    let mut qb = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO users (email, name, password_hash, created_at, password_changed_at) ",
+                    );
+                    qb.push_values(&emails, |mut b, email| {
+                        b.push_bind(email.clone()).push_bind(email.clone()).push_bind(hash.clone()).push_bind(now).push_bind(now);
+                    });
+                    qb.push(" RETURNING id");
+                    let ids: Vec<i64> = qb
+                        .build()
+                        .fetch_all(&mut *tx)
+                        .await?
+                        .iter()
+                        .map(|r| r.try_get::<i64, _>("id"))
+                        .collect::<Result<_, _>>()?;
+                    let mut qb = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO memberships (user_id, org_id, role, supplier_id, created_at) ",
+                    );
+                    let orgs = org_ids.len() as i64;
+                    qb.push_values(ids.iter().zip(n..upto), |mut b, (id, i)| {
+                        let org = org_ids[(i % orgs) as usize];
+                        // The first user of each organisation is its admin.
+                        let role = if i < orgs { Role::Admin } else if i % 2 == 0 { Role::Officer } else { Role::Viewer };
+                        b.push_bind(*id).push_bind(org).push_bind(role.as_str()).push_bind(None::<i64>).push_bind(now);
+                    });
+                    qb.build().execute(&mut *tx).await?;
+                    for (email, i) in emails.iter().zip(n..upto) {
+                        if i < orgs {
+                            admin_emails.push(email.clone());
+                        }
+                    }
+                    n = upto;
+                }
+                let actor = Actor::system("seed-bench");
+                let mut n = 0;
+                while n < seed.audit_rows {
+                    let upto = (n + BATCH).min(seed.audit_rows);
+                    let mut qb = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO audit_log (at, actor_user_id, actor, org_id, action, entity_type, entity_id, before, after) ",
+                    );
+                    let orgs = org_ids.len() as i64;
+                    qb.push_values(n..upto, |mut b, i| {
+                        let org = org_ids[(i % orgs) as usize];
+                        b.push_bind(now - time::Duration::seconds(seed.audit_rows - i))
+                            .push_bind(None::<i64>)
+                            .push_bind(actor.label.clone())
+                            .push_bind(org)
+                            .push_bind(AuditAction::Update.as_str())
+                            .push_bind("bench")
+                            .push_bind(i.to_string())
+                            .push_bind(format!("{{\"n\":{i},\"state\":\"before\"}}"))
+                            .push_bind(format!("{{\"n\":{i},\"state\":\"after\"}}"));
+                    });
+                    qb.build().execute(&mut *tx).await?;
+                    n = upto;
+                }
+                tx.commit().await?;
+                Ok(BenchSeeded { org_slugs, admin_emails })
+            }
+
+            async fn close(&self) {
+                self.pool.close().await;
+            }
+        }
+    };
+}

@@ -1,0 +1,269 @@
+//! The [`Store`] trait: everything socval keeps in its database.
+
+use std::fmt;
+use std::path::Path;
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use crate::error::Result;
+use crate::model::*;
+
+/// Which database a store runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// An SQLite file (the embedded default).
+    Sqlite,
+    /// A PostgreSQL server.
+    Postgres,
+}
+
+/// The one persistence interface of socval, implemented for SQLite
+/// ([`crate::SqliteStore`]) and PostgreSQL ([`crate::PgStore`]).
+///
+/// # Using it
+///
+/// Open one with [`crate::open`] (the URL picks the backend) and share it as
+/// `Arc<dyn Store>`: the trait is object-safe (methods are
+/// `#[async_trait]`, returning boxed `Send` futures), so an axum state can
+/// hold `Arc<dyn Store>` and handlers call `state.store.user(id).await`.
+/// Implementors write `#[async_trait::async_trait] impl Store for ...`.
+///
+/// # Contracts common to all methods
+///
+/// - Time is an argument (`now`), never read from a clock here, so tests
+///   and the web layer can move it. Times are stored in UTC, to the second.
+/// - Every method that creates, changes or deletes organisation data or
+///   accounts takes the [`Actor`] and writes an audit row (before/after as
+///   JSON) in the same transaction as the change; if either fails, neither
+///   happens. Sessions, login counters and token "last used" times are
+///   operational state and are not audited.
+/// - There is no method to change or delete audit rows; the database
+///   refuses it too (triggers).
+/// - Lookups of one row return [`crate::Error::NotFound`] when there is no
+///   such row; breaking a uniqueness rule returns
+///   [`crate::Error::Conflict`]; referring to a missing row or breaking a
+///   schema rule returns [`crate::Error::Invalid`].
+/// - Secrets (session ids, invitation tokens, API tokens) are returned once,
+///   when created, and stored only as their SHA-256.
+/// - E-mail addresses are compared case-insensitively (stored lower case).
+#[async_trait]
+pub trait Store: Send + Sync + fmt::Debug {
+    /// Which database this is.
+    fn backend(&self) -> Backend;
+
+    // ---- organisations ----
+
+    /// Creates an organisation. `Conflict` if the slug is taken.
+    async fn create_organisation(
+        &self,
+        actor: &Actor,
+        now: OffsetDateTime,
+        new: &NewOrganisation,
+    ) -> Result<Organisation>;
+    /// Replaces an organisation's slug, name, kind and thresholds.
+    async fn update_organisation(
+        &self,
+        actor: &Actor,
+        now: OffsetDateTime,
+        id: i64,
+        new: &NewOrganisation,
+    ) -> Result<Organisation>;
+    /// One organisation by id.
+    async fn organisation(&self, id: i64) -> Result<Organisation>;
+    /// One organisation by slug (case-insensitive).
+    async fn organisation_by_slug(&self, slug: &str) -> Result<Organisation>;
+    /// All organisations, by name.
+    async fn organisations(&self) -> Result<Vec<Organisation>>;
+
+    // ---- users and logins ----
+
+    /// Creates a user. `Conflict` if the e-mail address is taken (in any
+    /// case).
+    async fn create_user(&self, actor: &Actor, now: OffsetDateTime, new: &NewUser) -> Result<User>;
+    /// One user by id.
+    async fn user(&self, id: i64) -> Result<User>;
+    /// One user by e-mail address (case-insensitive).
+    async fn user_by_email(&self, email: &str) -> Result<User>;
+    /// All users, or the members of one organisation, by e-mail address.
+    async fn users(&self, org_id: Option<i64>) -> Result<Vec<User>>;
+    /// Changes a user's display name.
+    async fn rename_user(&self, actor: &Actor, now: OffsetDateTime, id: i64, name: &str) -> Result<User>;
+    /// Disables or re-enables a user. Disabling also ends all their
+    /// sessions.
+    async fn set_user_disabled(
+        &self,
+        actor: &Actor,
+        now: OffsetDateTime,
+        id: i64,
+        disabled: bool,
+    ) -> Result<User>;
+    /// Replaces a user's password hash and clears any lockout. Sessions are
+    /// left alone: call [`Store::delete_user_sessions`] to end the others.
+    async fn set_password(
+        &self,
+        actor: &Actor,
+        now: OffsetDateTime,
+        user_id: i64,
+        password_hash: &str,
+    ) -> Result<User>;
+    /// The user and password hash for checking a login. See
+    /// [`crate::login::authenticate`], which does the whole check.
+    async fn credentials(&self, email: &str) -> Result<Credentials>;
+    /// Counts a failed login; at `policy.max_failures` in a row the account
+    /// is locked until `now + policy.lock_for`. Returns the user as updated.
+    async fn record_login_failure(
+        &self,
+        user_id: i64,
+        now: OffsetDateTime,
+        policy: &LockoutPolicy,
+    ) -> Result<User>;
+    /// Resets the failed-login count and lock after a successful login.
+    async fn record_login_success(&self, user_id: i64, now: OffsetDateTime) -> Result<User>;
+
+    // ---- memberships ----
+
+    /// Gives a user a role in an organisation. `Conflict` if they already
+    /// have one there; `Invalid` if a supplier role has no supplier company
+    /// of that organisation, or another role has one.
+    async fn add_membership(
+        &self,
+        actor: &Actor,
+        now: OffsetDateTime,
+        membership: &NewMembership,
+    ) -> Result<Membership>;
+    /// Changes the role (and supplier company) of an existing membership.
+    async fn update_membership(
+        &self,
+        actor: &Actor,
+        now: OffsetDateTime,
+        membership: &NewMembership,
+    ) -> Result<Membership>;
+    /// Removes a user from an organisation.
+    async fn remove_membership(
+        &self,
+        actor: &Actor,
+        now: OffsetDateTime,
+        user_id: i64,
+        org_id: i64,
+    ) -> Result<()>;
+    /// A user's role in one organisation; `NotFound` if they have none.
+    async fn membership(&self, user_id: i64, org_id: i64) -> Result<Membership>;
+    /// Every organisation a user belongs to, by organisation name.
+    async fn memberships(&self, user_id: i64) -> Result<Vec<OrgMembership>>;
+    /// Every member of an organisation, by e-mail address.
+    async fn members(&self, org_id: i64) -> Result<Vec<Member>>;
+
+    // ---- supplier companies ----
+
+    /// Records a supplier company for an organisation. `Conflict` if the
+    /// organisation already has one of that name.
+    async fn create_supplier(&self, actor: &Actor, now: OffsetDateTime, new: &NewSupplier) -> Result<Supplier>;
+    /// One supplier company.
+    async fn supplier(&self, id: i64) -> Result<Supplier>;
+    /// An organisation's supplier companies, by name.
+    async fn suppliers(&self, org_id: i64) -> Result<Vec<Supplier>>;
+
+    // ---- invitations ----
+
+    /// Creates an invitation; returns it with the one-time token for the
+    /// link (shown once; the database keeps its hash).
+    async fn create_invitation(
+        &self,
+        actor: &Actor,
+        now: OffsetDateTime,
+        new: &NewInvitation,
+    ) -> Result<(Invitation, String)>;
+    /// The invitation for a token, if it is unused and unexpired at `now`;
+    /// otherwise `NotFound`.
+    async fn invitation(&self, token: &str, now: OffsetDateTime) -> Result<Invitation>;
+    /// Uses an invitation: creates the user (or finds the existing user with
+    /// that address) and adds the membership, all in one transaction.
+    /// `NotFound` if the token is unknown, used or expired.
+    async fn accept_invitation(
+        &self,
+        token: &str,
+        now: OffsetDateTime,
+        accept: &AcceptInvitation,
+    ) -> Result<(User, Membership)>;
+    /// An organisation's invitations, newest first.
+    async fn invitations(&self, org_id: i64) -> Result<Vec<Invitation>>;
+
+    // ---- sessions ----
+
+    /// Starts a session for a user; returns it with the session id for the
+    /// cookie (shown once; the database keeps its hash).
+    async fn create_session(
+        &self,
+        user_id: i64,
+        now: OffsetDateTime,
+        policy: &SessionPolicy,
+    ) -> Result<(Session, String)>;
+    /// The session for a cookie's session id, if it is valid at `now` and
+    /// its user is not disabled; extends its idle expiry. `NotFound`
+    /// otherwise (an expired session is deleted).
+    async fn session(&self, session_id: &str, now: OffsetDateTime) -> Result<SessionUser>;
+    /// Ends one session (logout). Not an error if it does not exist.
+    async fn delete_session(&self, session_id: &str) -> Result<()>;
+    /// Ends all of a user's sessions ("log out everywhere"), except the
+    /// one with session id `except` if given. Returns how many ended.
+    async fn delete_user_sessions(&self, user_id: i64, except: Option<&str>) -> Result<u64>;
+    /// Deletes sessions that have expired by `now`. Returns how many.
+    async fn delete_expired_sessions(&self, now: OffsetDateTime) -> Result<u64>;
+
+    // ---- API tokens ----
+
+    /// Creates an API token; returns it with the secret (`svt_...`, shown
+    /// once; the database keeps its SHA-256).
+    async fn create_api_token(
+        &self,
+        actor: &Actor,
+        now: OffsetDateTime,
+        new: &NewApiToken,
+    ) -> Result<(ApiToken, String)>;
+    /// The token for a secret, if it is not revoked or expired at `now`;
+    /// records its use. `NotFound` otherwise.
+    async fn api_token(&self, secret: &str, now: OffsetDateTime) -> Result<ApiToken>;
+    /// An organisation's tokens (including revoked ones), newest first.
+    async fn api_tokens(&self, org_id: i64) -> Result<Vec<ApiToken>>;
+    /// Revokes a token. Revoking a revoked token changes nothing.
+    async fn revoke_api_token(&self, actor: &Actor, now: OffsetDateTime, id: i64) -> Result<ApiToken>;
+
+    // ---- frameworks ----
+
+    /// Stores an imported framework file. `Conflict` if the organisation
+    /// already has this name and edition.
+    async fn create_framework(
+        &self,
+        actor: &Actor,
+        now: OffsetDateTime,
+        new: &NewFramework,
+    ) -> Result<FrameworkRecord>;
+    /// One framework, with its source text.
+    async fn framework(&self, id: i64) -> Result<FrameworkRecord>;
+    /// An organisation's frameworks, by name and edition (with sources).
+    async fn frameworks(&self, org_id: i64) -> Result<Vec<FrameworkRecord>>;
+    /// Deletes a framework.
+    async fn delete_framework(&self, actor: &Actor, now: OffsetDateTime, id: i64) -> Result<()>;
+
+    // ---- audit log (read and count only) ----
+
+    /// Audit rows matching `query`, in id order (see
+    /// [`AuditQuery::newest_first`]).
+    async fn audit(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>>;
+    /// How many audit rows there are (for one organisation, if given).
+    async fn audit_count(&self, org_id: Option<i64>) -> Result<i64>;
+
+    // ---- operations ----
+
+    /// Writes a consistent copy of the database to `path` while it is in
+    /// use (SQLite: `VACUUM INTO`). Refuses to overwrite an existing file.
+    /// PostgreSQL returns [`crate::Error::Backup`]: use `pg_dump`.
+    async fn backup(&self, path: &Path) -> Result<()>;
+    /// Inserts synthetic organisations, users (all with the password
+    /// `bench-password`), memberships and audit rows in large batches, for
+    /// benchmarks. Not for production databases.
+    async fn seed_bench(&self, seed: BenchSeed, now: OffsetDateTime) -> Result<BenchSeeded>;
+    /// Closes the connection pool, waiting for queries in flight.
+    async fn close(&self);
+}

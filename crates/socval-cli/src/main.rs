@@ -55,6 +55,8 @@ pub struct Global {
 enum Command {
     /// Run the worked example from the council's report.
     Demo(cmd::demo::Args),
+    /// Postcodes, the ONS postcode directory, deprivation and "local".
+    Geo(cmd::geo::Args),
 }
 
 fn main() -> ExitCode {
@@ -70,6 +72,7 @@ fn main() -> ExitCode {
     let mut out = stdout.lock();
     let result = match cli.command {
         Command::Demo(args) => cmd::demo::run(&cli.global, args, &mut out),
+        Command::Geo(args) => cmd::geo::run(&cli.global, args, &mut out),
     };
     let result = result.and_then(|code| {
         out.flush()?;

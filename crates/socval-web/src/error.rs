@@ -1,0 +1,135 @@
+//! The web layer's one error type.
+//!
+//! 4xx answers say what the user did wrong; 5xx answers say "internal
+//! error" and the detail goes to the log, never to the response. Pages get
+//! an HTML error page, `/api/v1` gets JSON (`{"error": "..."}`) through
+//! [`ApiError`].
+
+use askama::Template;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::html::{Page, render};
+
+/// A minimal page for when even the error page cannot be rendered.
+pub(crate) const PLAIN_INTERNAL: &str =
+    "<!DOCTYPE html><html lang=\"en-GB\"><title>Internal error</title><h1>Sorry, there is a problem with the service</h1><p>internal error</p></html>";
+
+/// Everything a handler can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Not signed in (or the session ended): pages redirect to the sign-in
+    /// page, the API answers 401.
+    #[error("sign in to continue")]
+    Unauthenticated,
+    /// Signed in, but the role does not allow this.
+    #[error("you do not have permission to do this")]
+    Forbidden,
+    /// No such thing, or one the user may not know exists.
+    #[error("page not found")]
+    NotFound,
+    /// The form did not carry a valid CSRF token.
+    #[error("the form has expired: go back, reload the page and try again")]
+    Csrf,
+    /// The request body is larger than allowed.
+    #[error("the file or form is too large (the limit is {limit} bytes)")]
+    TooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// The request itself is malformed (bad query string, bad JSON).
+    #[error("{0}")]
+    BadRequest(String),
+    /// A uniqueness rule: "already exists".
+    #[error("{0}")]
+    Conflict(String),
+    /// Anything else: logged, answered as "internal error".
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl AppError {
+    /// The HTTP status for this error.
+    pub fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// What the response body says: the detail of 5xx errors is logged here
+    /// and left out.
+    fn public_message(&self) -> String {
+        if let AppError::Internal(detail) = self {
+            tracing::error!(error = %detail, "internal error");
+        }
+        self.to_string()
+    }
+
+    fn title(&self) -> &'static str {
+        match self {
+            AppError::Unauthenticated => "Sign in to continue",
+            AppError::Forbidden => "You do not have permission to see this page",
+            AppError::NotFound => "Page not found",
+            AppError::Csrf => "The form has expired",
+            AppError::TooLarge { .. } => "The upload is too large",
+            AppError::BadRequest(_) => "There is a problem with the request",
+            AppError::Conflict(_) => "That already exists",
+            AppError::Internal(_) => "Sorry, there is a problem with the service",
+        }
+    }
+}
+
+impl From<socval_store::Error> for AppError {
+    fn from(e: socval_store::Error) -> Self {
+        match e {
+            socval_store::Error::NotFound { .. } => AppError::NotFound,
+            socval_store::Error::Conflict { detail } => AppError::Conflict(format!("already exists: {detail}")),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    page: Page,
+    message: String,
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status_code();
+        let message = self.public_message();
+        let page = Page::anonymous(self.title());
+        render(status, &ErrorPage { page, message })
+    }
+}
+
+/// An [`AppError`] answered as JSON, for `/api/v1`.
+#[derive(Debug)]
+pub struct ApiError(pub AppError);
+
+impl<E: Into<AppError>> From<E> for ApiError {
+    fn from(e: E) -> Self {
+        ApiError(e.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.0.status_code();
+        let body = json!({ "error": self.0.public_message() });
+        let mut res = (status, axum::Json(body)).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"socval\""));
+        }
+        res
+    }
+}

@@ -1,0 +1,400 @@
+//! Measures frameworks in the portal: an officer imports a TOML or CSV file
+//! (parsed and validated by `socval-core`; on any problem nothing is saved
+//! and every problem is listed with its line), and staff browse themes →
+//! outcomes → measures with the proxy values of a financial year.
+
+use askama::Template;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+use serde::Deserialize;
+use socval_core::framework::{Framework, Meta};
+use socval_core::{FinancialYear, Records};
+use socval_store::{FrameworkFormat, FrameworkRecord, NewFramework};
+
+use crate::AppState;
+use crate::auth::Ctx;
+use crate::error::AppError;
+use crate::html::{FormErrors, Page, render};
+use crate::org::org_page;
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/orgs/{org}/frameworks", get(list).post(import_form))
+        .route("/orgs/{org}/frameworks/{framework}", get(show))
+}
+
+/// A framework file to import.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct ImportInput {
+    /// The file's name as uploaded (its extension picks the format if
+    /// `format` is not given).
+    pub filename: String,
+    /// `toml` or `csv`, if known.
+    pub format: Option<FrameworkFormat>,
+    /// The file's text.
+    pub source: String,
+    /// For CSV files (which carry no header block): the framework's name.
+    pub name: String,
+    /// For CSV files: the edition.
+    pub edition: String,
+}
+
+/// Why an import was refused: each problem on the form field it concerns.
+#[derive(Debug)]
+pub(crate) enum ImportError {
+    /// The file or the form is wrong; nothing was saved.
+    Invalid(FormErrors),
+    /// Something else failed.
+    App(AppError),
+}
+
+impl From<AppError> for ImportError {
+    fn from(e: AppError) -> Self {
+        ImportError::App(e)
+    }
+}
+
+fn format_of(input: &ImportInput) -> Option<FrameworkFormat> {
+    input.format.or_else(|| {
+        let lower = input.filename.to_ascii_lowercase();
+        if lower.ends_with(".toml") {
+            Some(FrameworkFormat::Toml)
+        } else if lower.ends_with(".csv") {
+            Some(FrameworkFormat::Csv)
+        } else {
+            None
+        }
+    })
+}
+
+/// Splits CSV text into records with their line numbers.
+fn csv_records(text: &str, file: &str) -> Result<Records, String> {
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
+    let headers = reader.headers().map_err(|e| format!("{file}: line 1: {e}"))?.iter().map(str::to_owned).collect();
+    let mut records = Records::new(file, headers);
+    for row in reader.records() {
+        let row = row.map_err(|e| {
+            let line = e.position().map(|p| p.line()).unwrap_or(0);
+            format!("{file}: line {line}: {e}")
+        })?;
+        let line = row.position().map(|p| p.line()).unwrap_or(0);
+        records.push(line, row.iter().map(str::to_owned).collect());
+    }
+    Ok(records)
+}
+
+/// Parses and validates a framework file (CPU work: run it off the async
+/// threads).
+pub(crate) fn parse(input: &ImportInput) -> Result<(Framework, FrameworkFormat), FormErrors> {
+    let mut errors = FormErrors::default();
+    let Some(format) = format_of(input) else {
+        errors.add("file", "Select a framework file ending in .toml or .csv");
+        return Err(errors);
+    };
+    let file = if input.filename.is_empty() { "upload".to_owned() } else { input.filename.clone() };
+    let text = input.source.trim_start_matches('\u{feff}');
+    if text.trim().is_empty() {
+        errors.add("file", "The selected file is empty");
+        return Err(errors);
+    }
+    let parsed = match format {
+        FrameworkFormat::Toml => Framework::from_toml(text, &file).map_err(|e| e.to_string()),
+        FrameworkFormat::Csv => {
+            let name = input.name.trim();
+            if name.is_empty() {
+                errors.add("name", "Enter the framework's name (a CSV file does not say it)");
+            } else if !name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) || name.len() > 64 {
+                errors.add("name", "Name must be letters, digits, hyphens, dots or underscores, up to 64 characters");
+            }
+            if input.edition.trim().is_empty() {
+                errors.add("edition", "Enter the edition, for example 2024");
+            }
+            if !errors.is_empty() {
+                return Err(errors);
+            }
+            let meta = Meta {
+                id: name.to_owned(),
+                title: name.to_owned(),
+                edition: input.edition.trim().to_owned(),
+                ..Meta::default()
+            };
+            csv_records(text, &file).and_then(|r| Framework::from_records(&r, meta).map_err(|e| e.to_string()))
+        }
+    };
+    let fw = match parsed {
+        Ok(fw) => fw,
+        Err(message) => {
+            errors.add("file", message);
+            return Err(errors);
+        }
+    };
+    if fw.meta.id.trim().is_empty() {
+        errors.add("file", format!("{file}: the framework has no id: add `id = \"...\"` under [framework]"));
+    }
+    for issue in fw.validate() {
+        errors.add("file", format!("{file}: {issue}"));
+    }
+    if fw.measure_count() == 0 {
+        errors.add("file", format!("{file}: the framework has no measures"));
+    }
+    if errors.is_empty() { Ok((fw, format)) } else { Err(errors) }
+}
+
+/// Imports a framework for the URL's organisation: all or nothing.
+pub(crate) async fn import(state: &AppState, ctx: &Ctx, input: ImportInput) -> Result<FrameworkRecord, ImportError> {
+    let org_id = ctx.org()?.org.id;
+    let actor = ctx.actor()?;
+    let (input, parsed) = tokio::task::spawn_blocking(move || {
+        let parsed = parse(&input);
+        (input, parsed)
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    let (fw, format) = parsed.map_err(ImportError::Invalid)?;
+    let edition = if fw.meta.edition.is_empty() { "1".to_owned() } else { fw.meta.edition.clone() };
+    let new = NewFramework {
+        org_id,
+        name: fw.meta.id.clone(),
+        edition,
+        format,
+        source: input.source.trim_start_matches('\u{feff}').to_owned(),
+    };
+    match state.store.create_framework(&actor, state.now(), &new).await {
+        Ok(rec) => Ok(rec),
+        Err(socval_store::Error::Conflict { .. }) => {
+            let mut errors = FormErrors::default();
+            errors.add(
+                "file",
+                format!(
+                    "This organisation already has {} edition {}: change the edition to import another",
+                    new.name, new.edition
+                ),
+            );
+            Err(ImportError::Invalid(errors))
+        }
+        Err(e) => Err(ImportError::App(e.into())),
+    }
+}
+
+/// The URL's framework, checked to be the organisation's.
+pub(crate) async fn load(state: &AppState, ctx: &Ctx, id: &str) -> Result<FrameworkRecord, AppError> {
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let rec = state.store.framework(id).await?;
+    if rec.org_id != ctx.org()?.org.id {
+        return Err(AppError::NotFound);
+    }
+    Ok(rec)
+}
+
+/// Parses a stored framework (it was valid when imported).
+pub(crate) async fn parsed(rec: &FrameworkRecord) -> Result<Framework, AppError> {
+    let source = rec.source.clone();
+    let format = rec.format;
+    let file = format!("{} {}", rec.name, rec.edition);
+    let (name, edition) = (rec.name.clone(), rec.edition.clone());
+    tokio::task::spawn_blocking(move || match format {
+        FrameworkFormat::Toml => Framework::from_toml(&source, &file).map_err(|e| e.to_string()),
+        FrameworkFormat::Csv => {
+            let meta = Meta { id: name.clone(), title: name, edition, ..Meta::default() };
+            csv_records(&source, &file).and_then(|r| Framework::from_records(&r, meta).map_err(|e| e.to_string()))
+        }
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?
+    .map_err(|e| AppError::Internal(format!("stored framework no longer parses: {e}")))
+}
+
+#[derive(Template)]
+#[template(path = "frameworks.html")]
+struct ListPage {
+    page: Page,
+    slug: String,
+    frameworks: Vec<FrameworkRecord>,
+    can_import: bool,
+    errors: FormErrors,
+    name: String,
+    edition: String,
+}
+
+async fn list_page(state: &AppState, ctx: &Ctx, errors: FormErrors, name: String, edition: String) -> Result<ListPage, AppError> {
+    let access = ctx.org()?;
+    let mut page = org_page(state, ctx, "Frameworks")?;
+    page.has_errors = !errors.is_empty();
+    Ok(ListPage {
+        page,
+        slug: access.org.slug.clone(),
+        frameworks: state.store.frameworks(access.org.id).await?,
+        can_import: matches!(crate::auth::rank(access.role), Some(r) if r >= 2),
+        errors,
+        name,
+        edition,
+    })
+}
+
+async fn list(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    let body = list_page(&state, &ctx, FormErrors::default(), String::new(), String::new()).await?;
+    Ok(render(StatusCode::OK, &body))
+}
+
+/// Reads the import form's fields.
+async fn read_form(mut form: Multipart, limit: usize) -> Result<ImportInput, AppError> {
+    let mut input = ImportInput::default();
+    while let Some(field) = form.next_field().await.map_err(|e| AppError::BadRequest(e.body_text()))? {
+        match field.name().unwrap_or_default() {
+            "file" => {
+                input.filename = field.file_name().unwrap_or_default().to_owned();
+                let bytes = field.bytes().await.map_err(|e| AppError::BadRequest(e.body_text()))?;
+                if bytes.len() > limit {
+                    return Err(AppError::TooLarge { limit });
+                }
+                input.source = String::from_utf8(bytes.to_vec()).unwrap_or_else(|_| "\u{0}".into());
+            }
+            "name" => input.name = field.text().await.unwrap_or_default(),
+            "edition" => input.edition = field.text().await.unwrap_or_default(),
+            _ => {}
+        }
+    }
+    Ok(input)
+}
+
+async fn import_form(State(state): State<AppState>, ctx: Ctx, form: Multipart) -> Result<Response, AppError> {
+    let input = read_form(form, state.config.max_upload_bytes).await?;
+    let (name, edition) = (input.name.clone(), input.edition.clone());
+    let mut errors = FormErrors::default();
+    if input.filename.is_empty() && input.source.is_empty() {
+        errors.add("file", "Select a framework file");
+    } else if input.source.contains('\u{0}') {
+        errors.add("file", "The selected file must be a text file (TOML or CSV) in UTF-8");
+    }
+    let result = if errors.is_empty() { import(&state, &ctx, input).await } else { Err(ImportError::Invalid(errors)) };
+    match result {
+        Ok(rec) => {
+            let slug = &ctx.org()?.org.slug;
+            Ok(Redirect::to(&format!("/orgs/{slug}/frameworks/{}", rec.id)).into_response())
+        }
+        Err(ImportError::Invalid(errors)) => {
+            let body = list_page(&state, &ctx, errors, name, edition).await?;
+            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &body))
+        }
+        Err(ImportError::App(e)) => Err(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct YearQuery {
+    #[serde(default)]
+    year: String,
+}
+
+struct MeasureRow {
+    code: String,
+    title: String,
+    unit: String,
+    kind: String,
+    proxy: String,
+    note: String,
+}
+
+struct OutcomeView {
+    code: String,
+    title: String,
+    measures: Vec<MeasureRow>,
+}
+
+struct ThemeView {
+    code: String,
+    title: String,
+    outcomes: Vec<OutcomeView>,
+}
+
+#[derive(Template)]
+#[template(path = "framework.html")]
+struct ShowPage {
+    page: Page,
+    slug: String,
+    rec: FrameworkRecord,
+    meta: Meta,
+    years: Vec<String>,
+    year: String,
+    themes: Vec<ThemeView>,
+    measure_count: usize,
+}
+
+/// A proxy for people: `£26,273.47`, or every decimal place of a
+/// multiplier such as `£0.5229` (rounding it to the penny would mislead).
+fn proxy_text(g: socval_core::Gbp) -> String {
+    let a = g.amount().normalize();
+    if a.scale() > 2 { format!("£{a}") } else { g.display_pounds() }
+}
+
+/// The themes of a framework with each measure's proxy for `year`.
+fn view(fw: &Framework, year: Option<FinancialYear>) -> Vec<ThemeView> {
+    fw.themes
+        .iter()
+        .map(|t| ThemeView {
+            code: t.code.clone(),
+            title: t.title.clone(),
+            outcomes: t
+                .outcomes
+                .iter()
+                .map(|o| OutcomeView {
+                    code: o.code.clone(),
+                    title: o.title.clone(),
+                    measures: o
+                        .measures
+                        .iter()
+                        .map(|m| MeasureRow {
+                            code: m.code.clone(),
+                            title: m.title.clone(),
+                            unit: m.unit.to_string(),
+                            kind: m.kind.to_string(),
+                            proxy: match (year, m.kind == socval_core::framework::ValuationKind::Unvalued) {
+                                (_, true) => "not valued".into(),
+                                (Some(y), false) => m
+                                    .proxies
+                                    .iter()
+                                    .find(|p| p.year == y)
+                                    .map(|p| proxy_text(p.value_gbp))
+                                    .unwrap_or_else(|| "none for this year".into()),
+                                (None, false) => "none".into(),
+                            },
+                            note: m.note.clone(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((_, id)): Path<(String, String)>,
+    Query(q): Query<YearQuery>,
+) -> Result<Response, AppError> {
+    let rec = load(&state, &ctx, &id).await?;
+    let fw = parsed(&rec).await?;
+    let years = fw.years();
+    let year = if q.year.is_empty() {
+        fw.latest_year()
+    } else {
+        let y: FinancialYear = q.year.parse().map_err(|_| AppError::BadRequest(format!("{:?} is not a financial year like 2024/25", q.year)))?;
+        Some(y)
+    };
+    let page = org_page(&state, &ctx, format!("{} {}", rec.name, rec.edition))?;
+    let body = ShowPage {
+        page,
+        slug: ctx.org()?.org.slug.clone(),
+        themes: view(&fw, year),
+        measure_count: fw.measure_count(),
+        years: years.iter().map(|y| y.to_string()).collect(),
+        year: year.map(|y| y.to_string()).unwrap_or_default(),
+        meta: fw.meta,
+        rec,
+    };
+    Ok(render(StatusCode::OK, &body))
+}

@@ -1,0 +1,331 @@
+//! Every route of the portal and who may use it, in one table, and the one
+//! guard that enforces it.
+//!
+//! The resource modules register handlers; [`ROUTES`] says who may call
+//! each. The guard runs after routing, looks the matched route up in the
+//! table and refuses anything the table does not list (deny by default),
+//! so a new route without a rule cannot be reached. The authorization
+//! matrix test walks this same table.
+//!
+//! Refusals: not signed in → 303 to the sign-in page (pages) or 401 (API);
+//! not a member of the organisation, or another supplier's company → 404
+//! (the URL does not reveal what exists); a member whose role is too low →
+//! 403.
+
+use axum::RequestExt;
+use axum::body::{Body, to_bytes};
+use axum::extract::{FromRequest, MatchedPath, Multipart, RawPathParams, Request, State};
+use axum::http::{HeaderMap, Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::CookieJar;
+use socval_store::Role;
+
+use crate::AppState;
+use crate::auth::{Ctx, OrgAccess, Principal, pre_cookie_name, rank, session_cookie_name};
+use crate::csrf;
+use crate::error::{ApiError, AppError};
+
+/// Who may use a route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not. Unsafe methods on public routes (sign in,
+    /// accept an invitation) are protected by a double-submit cookie.
+    Public,
+    /// Anyone signed in (a session; on `/api/v1` also a token).
+    SignedIn,
+    /// Members of the `{org}` in the URL with a staff role of at least this
+    /// rank (admin > officer > viewer). Suppliers never qualify.
+    Staff(Role),
+    /// Any member of the `{org}`, suppliers included.
+    Member,
+    /// The supplier company `{supplier}` of `{org}`: its own supplier users
+    /// and tokens, and the organisation's staff.
+    SupplierOwn,
+}
+
+/// One route: method, path (axum syntax) and rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RouteRule {
+    /// `GET` or `POST`.
+    pub method: &'static str,
+    /// The path as registered, e.g. `/orgs/{org}/audit`.
+    pub path: &'static str,
+    /// Who may use it.
+    pub access: Access,
+}
+
+const fn r(method: &'static str, path: &'static str, access: Access) -> RouteRule {
+    RouteRule { method, path, access }
+}
+
+use Access::*;
+
+/// Every route the portal serves.
+pub const ROUTES: &[RouteRule] = &[
+    r("GET", "/healthz", Public),
+    r("GET", "/static/{file}", Public),
+    // account
+    r("GET", "/login", Public),
+    r("POST", "/login", Public),
+    r("POST", "/logout", SignedIn),
+    r("POST", "/logout-everywhere", SignedIn),
+    r("GET", "/account", SignedIn),
+    r("GET", "/account/password", SignedIn),
+    r("POST", "/account/password", SignedIn),
+    r("GET", "/invitations/{token}", Public),
+    r("POST", "/invitations/{token}", Public),
+    // organisations
+    r("GET", "/", SignedIn),
+    r("GET", "/orgs/{org}", Member),
+    r("GET", "/orgs/{org}/members", Staff(Role::Admin)),
+    r("POST", "/orgs/{org}/invitations", Staff(Role::Admin)),
+    r("GET", "/orgs/{org}/audit", Staff(Role::Admin)),
+    r("GET", "/orgs/{org}/audit.csv", Staff(Role::Admin)),
+    r("GET", "/orgs/{org}/tokens", Staff(Role::Admin)),
+    r("POST", "/orgs/{org}/tokens", Staff(Role::Admin)),
+    r("POST", "/orgs/{org}/tokens/{token}/revoke", Staff(Role::Admin)),
+    r("GET", "/orgs/{org}/suppliers", Staff(Role::Viewer)),
+    r("GET", "/orgs/{org}/suppliers/{supplier}", SupplierOwn),
+    r("GET", "/orgs/{org}/frameworks", Staff(Role::Viewer)),
+    r("POST", "/orgs/{org}/frameworks", Staff(Role::Officer)),
+    r("GET", "/orgs/{org}/frameworks/{framework}", Staff(Role::Viewer)),
+    // API
+    r("GET", "/api/v1/openapi.json", Public),
+    r("GET", "/api/v1/me", SignedIn),
+    r("GET", "/api/v1/orgs", SignedIn),
+    r("GET", "/api/v1/orgs/{org}/frameworks", Staff(Role::Viewer)),
+    r("POST", "/api/v1/orgs/{org}/frameworks", Staff(Role::Officer)),
+    r("GET", "/api/v1/orgs/{org}/frameworks/{framework}", Staff(Role::Viewer)),
+    r("GET", "/api/v1/orgs/{org}/suppliers/{supplier}", SupplierOwn),
+    r("GET", "/api/v1/orgs/{org}/audit", Staff(Role::Admin)),
+];
+
+/// The rule for a matched route, if the table has one. `HEAD` follows
+/// `GET`.
+pub fn rule(method: &Method, path: &str) -> Option<&'static RouteRule> {
+    let m = if method == Method::HEAD { "GET" } else { method.as_str() };
+    ROUTES.iter().find(|r| r.method == m && r.path == path)
+}
+
+fn is_api(path: &str) -> bool {
+    path.starts_with("/api/")
+}
+
+fn refuse(api: bool, e: AppError, req_path: &str, method: &Method) -> Response {
+    if api {
+        return ApiError(e).into_response();
+    }
+    if matches!(e, AppError::Unauthenticated) {
+        // Back to where they were going after signing in (GET pages only).
+        let next = if method == Method::GET { req_path } else { "/" };
+        let to = if next == "/" { "/login".to_owned() } else { format!("/login?next={}", encode_next(next)) };
+        return Redirect::to(&to).into_response();
+    }
+    e.into_response()
+}
+
+/// Percent-encodes a local path for the `next` query parameter.
+fn encode_next(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"/-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The guard: authenticates, authorizes by [`ROUTES`], checks CSRF on
+/// unsafe methods, and hands handlers a [`Ctx`].
+pub(crate) async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let Some(matched) = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned()) else {
+        // No route matched: the fallback answers 404.
+        return next.run(req).await;
+    };
+    let method = req.method().clone();
+    let api = is_api(&matched);
+    let path = req.uri().path().to_owned();
+    let Some(rule) = rule(&method, &matched) else {
+        tracing::error!(%method, route = %matched, "route missing from the route table: refused");
+        return refuse(api, AppError::Internal(format!("route {method} {matched} has no rule")), &path, &method);
+    };
+    match authorize(&state, rule, api, req).await {
+        Ok(req) => next.run(req).await,
+        Err(e) => refuse(api, e, &path, &method),
+    }
+}
+
+async fn authenticate(state: &AppState, api: bool, headers: &HeaderMap) -> Result<Option<Principal>, AppError> {
+    let now = state.now();
+    if api && let Some(auth) = headers.get(header::AUTHORIZATION) {
+        // A bearer token: cookies are ignored, and so is CSRF (a browser
+        // cannot add this header to a cross-site request).
+        let secret = auth
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .ok_or(AppError::Unauthenticated)?;
+        return match state.store.api_token(secret, now).await {
+            Ok(t) => Ok(Some(Principal::Token(t))),
+            Err(socval_store::Error::NotFound { .. }) => Err(AppError::Unauthenticated),
+            Err(e) => Err(e.into()),
+        };
+    }
+    let jar = CookieJar::from_headers(headers);
+    let Some(cookie) = jar.get(session_cookie_name(state.config.secure_cookies())) else {
+        return Ok(None);
+    };
+    let id = cookie.value().to_owned();
+    match state.store.session(&id, now).await {
+        Ok(session) => Ok(Some(Principal::Session { session, id })),
+        Err(socval_store::Error::NotFound { .. }) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn authorize(state: &AppState, rule: &RouteRule, api: bool, mut req: Request) -> Result<Request, AppError> {
+    let principal = authenticate(state, api, req.headers()).await?;
+    let mut ctx = Ctx { principal, org: None };
+    if rule.access != Access::Public {
+        let principal = ctx.principal.as_ref().ok_or(AppError::Unauthenticated)?;
+        if matches!(rule.access, Staff(_) | Member | SupplierOwn) {
+            let params: RawPathParams =
+                req.extract_parts::<RawPathParams>().await.map_err(|e| AppError::BadRequest(e.to_string()))?;
+            let params: Vec<(String, String)> =
+                params.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+            let slug = param(&params, "org")?;
+            let org = state.store.organisation_by_slug(&slug).await?;
+            let (role, supplier_id) = match principal {
+                Principal::Session { session, .. } => {
+                    let m = state.store.membership(session.user.id, org.id).await?;
+                    (m.role, m.supplier_id)
+                }
+                Principal::Token(t) if t.org_id == org.id => (t.role, t.supplier_id),
+                Principal::Token(_) => return Err(AppError::NotFound),
+            };
+            match rule.access {
+                Staff(min) => {
+                    let ok = matches!((rank(role), rank(min)), (Some(have), Some(need)) if have >= need);
+                    if !ok {
+                        return Err(AppError::Forbidden);
+                    }
+                }
+                SupplierOwn => {
+                    let id: i64 = param(&params, "supplier")?.parse().map_err(|_| AppError::NotFound)?;
+                    let supplier = state.store.supplier(id).await?;
+                    if supplier.org_id != org.id {
+                        return Err(AppError::NotFound);
+                    }
+                    if role == Role::Supplier && supplier_id != Some(id) {
+                        return Err(AppError::NotFound);
+                    }
+                }
+                _ => {}
+            }
+            ctx.org = Some(OrgAccess { org, role, supplier_id });
+        }
+    }
+    if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        req = check_csrf(state, &ctx, rule, req).await?;
+    }
+    req.extensions_mut().insert(ctx);
+    Ok(req)
+}
+
+fn param(params: &[(String, String)], name: &str) -> Result<String, AppError> {
+    params
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+        .ok_or_else(|| AppError::Internal(format!("route has no {{{name}}}")))
+}
+
+/// Checks the CSRF token of an unsafe request made with cookies. Returns
+/// the request with its body restored (it is read to find the token).
+async fn check_csrf(state: &AppState, ctx: &Ctx, rule: &RouteRule, req: Request) -> Result<Request, AppError> {
+    let expected: Option<Expected> = match &ctx.principal {
+        Some(Principal::Token(_)) => return Ok(req),
+        Some(Principal::Session { session, .. }) if rule.access != Access::Public => {
+            Some(Expected::Session(session.session.csrf_secret.clone()))
+        }
+        _ => {
+            let jar = CookieJar::from_headers(req.headers());
+            let pre = jar.get(pre_cookie_name(state.config.secure_cookies())).map(|c| c.value().to_owned());
+            Some(Expected::Pre(pre.unwrap_or_default()))
+        }
+    };
+    let Some(expected) = expected else { return Ok(req) };
+    let ok = |presented: &str| match &expected {
+        Expected::Session(secret) => csrf::verify(secret.as_bytes(), presented),
+        Expected::Pre(cookie) => csrf::same(cookie, presented),
+    };
+    if let Some(h) = req.headers().get(csrf::HEADER).and_then(|v| v.to_str().ok()) {
+        return if ok(h) { Ok(req) } else { Err(AppError::Csrf) };
+    }
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let multipart = content_type.starts_with("multipart/form-data");
+    let limit = if multipart { state.config.max_upload_bytes } else { state.config.max_form_bytes };
+    let (parts, body) = req.into_parts();
+    let bytes = to_bytes(body, limit).await.map_err(|_| AppError::TooLarge { limit })?;
+    let presented = if multipart {
+        let copy = Request::builder()
+            .header(header::CONTENT_TYPE, &content_type)
+            .body(Body::from(bytes.clone()))
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let mut form = Multipart::from_request(copy, &()).await.map_err(|_| AppError::Csrf)?;
+        let mut found = None;
+        while let Ok(Some(field)) = form.next_field().await {
+            if field.name() == Some(csrf::FIELD) {
+                found = field.text().await.ok();
+                break;
+            }
+        }
+        found
+    } else if content_type.starts_with("application/x-www-form-urlencoded") {
+        form_urlencoded_field(&bytes, csrf::FIELD)
+    } else {
+        None
+    };
+    match presented {
+        Some(t) if ok(&t) => Ok(Request::from_parts(parts, Body::from(bytes))),
+        _ => Err(AppError::Csrf),
+    }
+}
+
+enum Expected {
+    Session(String),
+    Pre(String),
+}
+
+fn form_urlencoded_field(bytes: &[u8], name: &str) -> Option<String> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(bytes).ok()?;
+    pairs.into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_route_is_listed_once() {
+        for (i, a) in ROUTES.iter().enumerate() {
+            for b in &ROUTES[i + 1..] {
+                assert!(!(a.method == b.method && a.path == b.path), "{} {} twice", a.method, a.path);
+            }
+        }
+    }
+
+    #[test]
+    fn next_is_encoded() {
+        assert_eq!(encode_next("/orgs/a b?x=1&y"), "/orgs/a%20b%3Fx%3D1%26y");
+    }
+}

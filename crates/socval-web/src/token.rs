@@ -1,0 +1,141 @@
+//! API tokens for integrations: an admin creates one with a role (the
+//! secret is shown once), lists them, revokes them.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+use socval_store::{ApiToken, NewApiToken, Role, Supplier};
+
+use crate::AppState;
+use crate::auth::Ctx;
+use crate::error::AppError;
+use crate::html::{FormErrors, Page, render};
+use crate::org::org_page;
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/orgs/{org}/tokens", get(tokens).post(create))
+        .route("/orgs/{org}/tokens/{token}/revoke", post(revoke))
+}
+
+#[derive(Template)]
+#[template(path = "tokens.html")]
+struct TokensPage {
+    page: Page,
+    slug: String,
+    tokens: Vec<ApiToken>,
+    suppliers: Vec<Supplier>,
+    roles: &'static [Role],
+    errors: FormErrors,
+    form: TokenForm,
+    secret: String,
+    now: time::OffsetDateTime,
+}
+
+impl TokensPage {
+    fn status(&self, t: &ApiToken) -> &'static str {
+        if t.revoked_at.is_some() {
+            "revoked"
+        } else if t.expires_at.is_some_and(|e| e <= self.now) {
+            "expired"
+        } else {
+            "active"
+        }
+    }
+}
+
+#[derive(Deserialize, Default, Clone)]
+struct TokenForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    supplier: String,
+    #[serde(default)]
+    expires_days: String,
+}
+
+async fn page(state: &AppState, ctx: &Ctx, errors: FormErrors, form: TokenForm, secret: String) -> Result<TokensPage, AppError> {
+    let org = &ctx.org()?.org;
+    let mut page = org_page(state, ctx, "API tokens")?;
+    page.has_errors = !errors.is_empty();
+    Ok(TokensPage {
+        page,
+        slug: org.slug.clone(),
+        tokens: state.store.api_tokens(org.id).await?,
+        suppliers: state.store.suppliers(org.id).await?,
+        roles: Role::ALL,
+        errors,
+        form,
+        secret,
+        now: state.now(),
+    })
+}
+
+async fn tokens(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    let body = page(&state, &ctx, FormErrors::default(), TokenForm::default(), String::new()).await?;
+    Ok(render(StatusCode::OK, &body))
+}
+
+async fn create(State(state): State<AppState>, ctx: Ctx, Form(form): Form<TokenForm>) -> Result<Response, AppError> {
+    let org = ctx.org()?.org.clone();
+    let mut errors = FormErrors::default();
+    let name = form.name.trim().to_owned();
+    if name.is_empty() {
+        errors.add("name", "Enter what the token is for");
+    } else if name.chars().count() > 100 {
+        errors.add("name", "Name must be 100 characters or fewer");
+    }
+    let role: Option<Role> = form.role.parse().ok();
+    let mut supplier_id = None;
+    match role {
+        None => errors.add("role", "Select a role"),
+        Some(Role::Supplier) => {
+            let suppliers = state.store.suppliers(org.id).await?;
+            match form.supplier.parse::<i64>().ok().filter(|id| suppliers.iter().any(|s| s.id == *id)) {
+                Some(id) => supplier_id = Some(id),
+                None => errors.add("supplier", "Select the supplier company the token acts for"),
+            }
+        }
+        Some(_) if !form.supplier.is_empty() => {
+            errors.add("supplier", "Only supplier tokens belong to a supplier company: leave this empty")
+        }
+        Some(_) => {}
+    }
+    let days = form.expires_days.trim();
+    let expires_at = if days.is_empty() {
+        None
+    } else {
+        match days.parse::<i64>() {
+            Ok(d) if (1..=366).contains(&d) => Some(state.now() + time::Duration::days(d)),
+            _ => {
+                errors.add("expires_days", "Enter a whole number of days from 1 to 366, or leave empty");
+                None
+            }
+        }
+    };
+    let (Some(role), true) = (role, errors.is_empty()) else {
+        let body = page(&state, &ctx, errors, form, String::new()).await?;
+        return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &body));
+    };
+    let new = NewApiToken { org_id: org.id, name, role, supplier_id, expires_at };
+    let (_, secret) = state.store.create_api_token(&ctx.actor()?, state.now(), &new).await?;
+    let body = page(&state, &ctx, FormErrors::default(), TokenForm::default(), secret).await?;
+    Ok(render(StatusCode::OK, &body))
+}
+
+async fn revoke(State(state): State<AppState>, ctx: Ctx, Path((_, id)): Path<(String, String)>) -> Result<Response, AppError> {
+    let org = ctx.org()?.org.clone();
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    // Only this organisation's tokens: another's id is "not found".
+    if !state.store.api_tokens(org.id).await?.iter().any(|t| t.id == id) {
+        return Err(AppError::NotFound);
+    }
+    state.store.revoke_api_token(&ctx.actor()?, state.now(), id).await?;
+    Ok(Redirect::to(&format!("/orgs/{}/tokens", org.slug)).into_response())
+}

@@ -1,0 +1,189 @@
+//! A tiny WebDriver client: JSON over HTTP/1.1 on a `TcpStream`, enough to
+//! drive Chromium through chromedriver (navigate, type, click, upload a
+//! file, read the page, take screenshots). No HTTP or browser crate needed.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+const ELEMENT_KEY: &str = "element-6066-11e4-a52f-4f735466cecf";
+
+/// A running chromedriver and one browser session; both end on drop.
+pub struct Browser {
+    driver: Child,
+    port: u16,
+    session: String,
+}
+
+/// An element found on the current page.
+pub struct Element<'a> {
+    browser: &'a Browser,
+    id: String,
+}
+
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+    l.local_addr().expect("local addr").port()
+}
+
+fn http(port: u16, method: &str, path: &str, body: Option<&Value>) -> std::io::Result<(u16, Value)> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(60)))?;
+    let body = body.map(|b| b.to_string()).unwrap_or_default();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )?;
+    let mut reader = BufReader::new(stream);
+    let mut status_line = String::new();
+    reader.read_line(&mut status_line)?;
+    let status: u16 = status_line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let mut length = None;
+    let mut chunked = false;
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line)?;
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':') {
+            let name = name.trim().to_ascii_lowercase();
+            if name == "content-length" {
+                length = value.trim().parse::<usize>().ok();
+            } else if name == "transfer-encoding" && value.to_ascii_lowercase().contains("chunked") {
+                chunked = true;
+            }
+        }
+    }
+    let mut raw = Vec::new();
+    if chunked {
+        loop {
+            let mut size = String::new();
+            reader.read_line(&mut size)?;
+            let size = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+            if size == 0 {
+                break;
+            }
+            let mut chunk = vec![0; size + 2];
+            reader.read_exact(&mut chunk)?;
+            raw.extend_from_slice(&chunk[..size]);
+        }
+    } else if let Some(n) = length {
+        raw.resize(n, 0);
+        reader.read_exact(&mut raw)?;
+    } else {
+        reader.read_to_end(&mut raw)?;
+    }
+    let value = if raw.is_empty() { Value::Null } else { serde_json::from_slice(&raw).unwrap_or(Value::Null) };
+    Ok((status, value))
+}
+
+impl Browser {
+    /// Starts chromedriver and a headless Chromium at `chromium`.
+    pub fn start(chromium: &str, chromedriver: &str) -> Browser {
+        let port = free_port();
+        let driver = Command::new(chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {chromedriver}: {e}"));
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while http(port, "GET", "/status", None).is_err() {
+            assert!(Instant::now() < deadline, "chromedriver did not start on port {port}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let caps = json!({"capabilities": {"alwaysMatch": {"goog:chromeOptions": {
+            "binary": chromium,
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--window-size=1100,900", "--force-device-scale-factor=1"]
+        }}}});
+        let (status, v) = http(port, "POST", "/session", Some(&caps)).expect("new session");
+        assert_eq!(status, 200, "new session: {v}");
+        let session = v["value"]["sessionId"].as_str().expect("sessionId").to_owned();
+        Browser { driver, port, session }
+    }
+
+    fn cmd(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let full = format!("/session/{}{path}", self.session);
+        let (status, v) = http(self.port, method, &full, body.as_ref()).unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        assert_eq!(status, 200, "{method} {path}: {v}");
+        v["value"].clone()
+    }
+
+    /// Opens `url` and waits for it to load.
+    pub fn goto(&self, url: &str) {
+        self.cmd("POST", "/url", Some(json!({"url": url})));
+    }
+
+    /// The first element matching a CSS selector; panics if there is none.
+    pub fn find(&self, css: &str) -> Element<'_> {
+        let v = self.cmd("POST", "/element", Some(json!({"using": "css selector", "value": css})));
+        let id = v[ELEMENT_KEY].as_str().unwrap_or_else(|| panic!("no element {css}")).to_owned();
+        Element { browser: self, id }
+    }
+
+    /// The page's current URL.
+    pub fn url(&self) -> String {
+        self.cmd("GET", "/url", None).as_str().unwrap_or_default().to_owned()
+    }
+
+    /// The page's title.
+    pub fn title(&self) -> String {
+        self.cmd("GET", "/title", None).as_str().unwrap_or_default().to_owned()
+    }
+
+    /// The visible text of the page body.
+    pub fn text(&self) -> String {
+        self.find("body").text()
+    }
+
+    /// Saves a PNG screenshot of the viewport to `path`.
+    pub fn screenshot(&self, path: &Path) {
+        use base64::Engine as _;
+        let v = self.cmd("GET", "/screenshot", None);
+        let png = base64::engine::general_purpose::STANDARD.decode(v.as_str().expect("base64 png")).expect("decode png");
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("artefact dir");
+        std::fs::write(path, png).expect("write screenshot");
+    }
+
+    /// Resizes the window to show the whole page in screenshots.
+    pub fn fit_page(&self) {
+        let h = self.cmd("POST", "/execute/sync", Some(json!({
+            "script": "return document.documentElement.scrollHeight", "args": []})));
+        let h = h.as_u64().unwrap_or(900).clamp(600, 3000);
+        self.cmd("POST", "/window/rect", Some(json!({"width": 1100, "height": h + 140})));
+    }
+}
+
+impl Element<'_> {
+    /// Types `text` into the element.
+    pub fn type_text(&self, text: &str) -> &Self {
+        self.browser.cmd("POST", &format!("/element/{}/value", self.id), Some(json!({"text": text})));
+        self
+    }
+
+    /// Clicks the element.
+    pub fn click(&self) {
+        self.browser.cmd("POST", &format!("/element/{}/click", self.id), Some(json!({})));
+    }
+
+    /// The element's visible text.
+    pub fn text(&self) -> String {
+        self.browser.cmd("GET", &format!("/element/{}/text", self.id), None).as_str().unwrap_or_default().to_owned()
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = http(self.port, "DELETE", &format!("/session/{}", self.session), None);
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}

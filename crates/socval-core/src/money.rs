@@ -20,13 +20,17 @@ use serde::{Deserialize, Serialize};
 /// assert_eq!((a + b).to_string(), "1234.00");
 /// assert_eq!(a.to_pence(), Some(123_450));
 /// ```
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct Gbp(Decimal);
 
 /// Why a text could not be read as an amount of money.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{value:?} is not an amount of money: {reason} (accepted: 1234.56, £1,234.56, -£5, (5.00))")]
+#[error(
+    "{value:?} is not an amount of money: {reason} (accepted: 1234.56, £1,234.56, -£5, (5.00))"
+)]
 pub struct MoneyParseError {
     /// The text as given.
     pub value: String,
@@ -66,12 +70,16 @@ impl Gbp {
 
     /// Rounded half-even to the penny, for presentation.
     pub fn round_pence(self) -> Gbp {
-        Gbp(self.0.round_dp_with_strategy(2, RoundingStrategy::MidpointNearestEven))
+        Gbp(self
+            .0
+            .round_dp_with_strategy(2, RoundingStrategy::MidpointNearestEven))
     }
 
     /// Rounded half-even to whole pounds, for presentation in summary tables.
     pub fn round_pounds(self) -> Gbp {
-        Gbp(self.0.round_dp_with_strategy(0, RoundingStrategy::MidpointNearestEven))
+        Gbp(self
+            .0
+            .round_dp_with_strategy(0, RoundingStrategy::MidpointNearestEven))
     }
 
     /// True for zero.
@@ -91,7 +99,10 @@ impl Gbp {
     /// Returns an error if the text is empty or is not a number; the error
     /// says what is accepted.
     pub fn parse(text: &str) -> Result<Gbp, MoneyParseError> {
-        let err = |reason| MoneyParseError { value: text.to_string(), reason };
+        let err = |reason| MoneyParseError {
+            value: text.to_string(),
+            reason,
+        };
         let mut s = text.trim();
         if s.is_empty() {
             return Err(err("it is empty"));
@@ -200,7 +211,11 @@ fn group_thousands(value: Decimal, dp: usize) -> String {
         }
         grouped.push(c);
     }
-    let sign = if value.is_sign_negative() && !value.is_zero() { "-" } else { "" };
+    let sign = if value.is_sign_negative() && !value.is_zero() {
+        "-"
+    } else {
+        ""
+    };
     match frac {
         Some(f) => format!("{sign}£{grouped}.{f}"),
         None => format!("{sign}£{grouped}"),
@@ -291,7 +306,9 @@ mod tests {
 
     #[test]
     fn refuses_what_is_not_an_amount() {
-        for text in ["", "£", "abc", "1,23", "12,3456", "1.2.3", "--5", "(-5)", "1.", "£1,2345", "5e3"] {
+        for text in [
+            "", "£", "abc", "1,23", "12,3456", "1.2.3", "--5", "(-5)", "1.", "£1,2345", "5e3",
+        ] {
             assert!(Gbp::parse(text).is_err(), "{text:?} should be refused");
         }
         let e = Gbp::parse("12,3456").unwrap_err();
@@ -310,7 +327,10 @@ mod tests {
     fn presentation_rounds_half_even() {
         assert_eq!(Gbp::parse("0.125").unwrap().to_string(), "0.12");
         assert_eq!(Gbp::parse("0.135").unwrap().to_string(), "0.14");
-        assert_eq!(Gbp::parse("1234567.5").unwrap().display_whole_pounds(), "£1,234,568");
+        assert_eq!(
+            Gbp::parse("1234567.5").unwrap().display_whole_pounds(),
+            "£1,234,568"
+        );
         assert_eq!(Gbp::parse("-999.994").unwrap().display_pounds(), "-£999.99");
         assert_eq!(Gbp::parse("100").unwrap().display_pounds(), "£100.00");
     }

@@ -23,7 +23,9 @@ pub struct FinancialYear {
 
 /// Why a text could not be read as a financial year.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{value:?} is not a financial year (write it like 2019/20; 2019-20 and 2019/2020 are accepted too)")]
+#[error(
+    "{value:?} is not a financial year (write it like 2019/20; 2019-20 and 2019/2020 are accepted too)"
+)]
 pub struct YearParseError {
     /// The text as given.
     pub value: String,
@@ -38,7 +40,11 @@ impl FinancialYear {
     /// The financial year a date falls in.
     pub fn containing(date: Date) -> Self {
         let y = date.year();
-        if date.month() >= Month::April { Self::starting(y) } else { Self::starting(y - 1) }
+        if date.month() >= Month::April {
+            Self::starting(y)
+        } else {
+            Self::starting(y - 1)
+        }
     }
 
     /// The calendar year the financial year starts in.
@@ -84,10 +90,15 @@ impl FromStr for FinancialYear {
     /// Accepts `2019/20`, `2019-20`, `2019/2020` and `2019-2020`; the second
     /// year must follow the first.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let err = || YearParseError { value: s.to_string() };
+        let err = || YearParseError {
+            value: s.to_string(),
+        };
         let t = s.trim();
         let (a, b) = t.split_once(['/', '-']).ok_or_else(err)?;
-        if a.len() != 4 || !a.bytes().all(|c| c.is_ascii_digit()) || !b.bytes().all(|c| c.is_ascii_digit()) {
+        if a.len() != 4
+            || !a.bytes().all(|c| c.is_ascii_digit())
+            || !b.bytes().all(|c| c.is_ascii_digit())
+        {
             return Err(err());
         }
         let start: i32 = a.parse().map_err(|_| err())?;
@@ -96,7 +107,11 @@ impl FromStr for FinancialYear {
             4 => b.parse::<i32>().map_err(|_| err())? == start + 1,
             _ => false,
         };
-        if follows { Ok(Self::starting(start)) } else { Err(err()) }
+        if follows {
+            Ok(Self::starting(start))
+        } else {
+            Err(err())
+        }
     }
 }
 
@@ -135,9 +150,16 @@ mod tests {
     #[test]
     fn parses_the_usual_spellings() {
         for text in ["2019/20", "2019-20", "2019/2020", " 2019-2020 "] {
-            assert_eq!(text.parse::<FinancialYear>().unwrap(), FinancialYear::starting(2019), "{text}");
+            assert_eq!(
+                text.parse::<FinancialYear>().unwrap(),
+                FinancialYear::starting(2019),
+                "{text}"
+            );
         }
-        assert_eq!("1999/00".parse::<FinancialYear>().unwrap(), FinancialYear::starting(1999));
+        assert_eq!(
+            "1999/00".parse::<FinancialYear>().unwrap(),
+            FinancialYear::starting(1999)
+        );
         for text in ["2019", "2019/21", "19/20", "2019/2021", "", "abcd/ef"] {
             assert!(text.parse::<FinancialYear>().is_err(), "{text:?}");
         }

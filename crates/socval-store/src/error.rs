@@ -76,10 +76,14 @@ impl From<sqlx::Error> for Error {
         match &e {
             sqlx::Error::RowNotFound => Error::NotFound { entity: "row" },
             sqlx::Error::Database(db) => match db.kind() {
-                ErrorKind::UniqueViolation => Error::Conflict { detail: db.message().to_string() },
+                ErrorKind::UniqueViolation => Error::Conflict {
+                    detail: db.message().to_string(),
+                },
                 ErrorKind::ForeignKeyViolation
                 | ErrorKind::CheckViolation
-                | ErrorKind::NotNullViolation => Error::Invalid { detail: db.message().to_string() },
+                | ErrorKind::NotNullViolation => Error::Invalid {
+                    detail: db.message().to_string(),
+                },
                 _ => Error::Database(e),
             },
             _ => Error::Database(e),

@@ -27,7 +27,8 @@ pub async fn authenticate(
     let creds = match store.credentials(email).await {
         Ok(creds) => creds,
         Err(Error::NotFound { .. }) => {
-            password::verify_blocking(password.to_string(), password::dummy_hash().to_string()).await?;
+            password::verify_blocking(password.to_string(), password::dummy_hash().to_string())
+                .await?;
             return Ok(None);
         }
         Err(e) => return Err(e),
@@ -37,7 +38,9 @@ pub async fn authenticate(
     }
     let ok = password::verify_blocking(password.to_string(), creds.password_hash).await?;
     if !ok {
-        let user = store.record_login_failure(creds.user.id, now, policy).await?;
+        let user = store
+            .record_login_failure(creds.user.id, now, policy)
+            .await?;
         if let Some(until) = user.locked_until.filter(|until| *until > now) {
             return Err(Error::Locked { until });
         }

@@ -124,13 +124,19 @@ pub struct Actor {
 impl Actor {
     /// A logged-in user.
     pub fn user(user: &User) -> Actor {
-        Actor { user_id: Some(user.id), label: user.email.clone() }
+        Actor {
+            user_id: Some(user.id),
+            label: user.email.clone(),
+        }
     }
 
     /// The system itself or an administrator at the command line
     /// (`socval admin ...`), named by `label`.
     pub fn system(label: impl Into<String>) -> Actor {
-        Actor { user_id: None, label: label.into() }
+        Actor {
+            user_id: None,
+            label: label.into(),
+        }
     }
 }
 
@@ -353,7 +359,9 @@ pub struct AcceptInvitation {
 
 impl fmt::Debug for AcceptInvitation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AcceptInvitation").field("name", &self.name).finish_non_exhaustive()
+        f.debug_struct("AcceptInvitation")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
     }
 }
 
@@ -370,7 +378,10 @@ impl Default for SessionPolicy {
     /// 30 minutes idle, 12 hours absolute (NCSC / OWASP session guidance
     /// for a business application).
     fn default() -> Self {
-        SessionPolicy { idle: time::Duration::minutes(30), absolute: time::Duration::hours(12) }
+        SessionPolicy {
+            idle: time::Duration::minutes(30),
+            absolute: time::Duration::hours(12),
+        }
     }
 }
 
@@ -429,7 +440,10 @@ pub struct LockoutPolicy {
 impl Default for LockoutPolicy {
     /// 5 failures lock the account for 15 minutes.
     fn default() -> Self {
-        LockoutPolicy { max_failures: 5, lock_for: time::Duration::minutes(15) }
+        LockoutPolicy {
+            max_failures: 5,
+            lock_for: time::Duration::minutes(15),
+        }
     }
 }
 
@@ -444,7 +458,9 @@ pub struct Credentials {
 
 impl fmt::Debug for Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Credentials").field("user", &self.user).finish_non_exhaustive()
+        f.debug_struct("Credentials")
+            .field("user", &self.user)
+            .finish_non_exhaustive()
     }
 }
 
@@ -617,6 +633,9 @@ pub struct NewMembership {
 impl Actor {
     /// An API token acting (on behalf of the user who created it, if any).
     pub fn token(token: &ApiToken) -> Actor {
-        Actor { user_id: token.created_by, label: format!("token:{}", token.prefix) }
+        Actor {
+            user_id: token.created_by,
+            label: format!("token:{}", token.prefix),
+        }
     }
 }

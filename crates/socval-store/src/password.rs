@@ -31,7 +31,9 @@ pub fn hash(password: &str) -> Result<String> {
             detail: format!("a password needs at least {MIN_LENGTH} characters"),
         });
     }
-    let hash = argon2()?.hash_password(password.as_bytes()).map_err(|e| Error::Password(e.to_string()))?;
+    let hash = argon2()?
+        .hash_password(password.as_bytes())
+        .map_err(|e| Error::Password(e.to_string()))?;
     Ok(hash.to_string())
 }
 
@@ -81,6 +83,9 @@ mod tests {
 
     #[test]
     fn short_passwords_are_refused() {
-        assert!(matches!(super::hash("short"), Err(crate::Error::Invalid { .. })));
+        assert!(matches!(
+            super::hash("short"),
+            Err(crate::Error::Invalid { .. })
+        ));
     }
 }

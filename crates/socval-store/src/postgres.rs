@@ -15,15 +15,20 @@ pub struct PgStore {
 impl PgStore {
     /// Connects to a `postgres://` URL and applies pending migrations.
     pub async fn open(url: &str) -> Result<PgStore> {
-        let options = PgConnectOptions::from_str(url)
-            .map_err(|e| Error::Url { url: crate::error::redact_url(url), reason: e.to_string() })?;
+        let options = PgConnectOptions::from_str(url).map_err(|e| Error::Url {
+            url: crate::error::redact_url(url),
+            reason: e.to_string(),
+        })?;
         Self::connect(options).await
     }
 
     /// Connects with the given options (for example with a `search_path`
     /// set, as the tests do) and applies pending migrations.
     pub async fn connect(options: PgConnectOptions) -> Result<PgStore> {
-        let pool = PgPoolOptions::new().max_connections(16).connect_with(options).await?;
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .connect_with(options)
+            .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
         Ok(PgStore { pool })
     }

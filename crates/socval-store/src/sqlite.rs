@@ -3,7 +3,9 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 
 const BACKEND: Backend = Backend::Sqlite;
 
@@ -18,8 +20,10 @@ impl SqliteStore {
     /// applies pending migrations. `sqlite::memory:` gives a private
     /// in-memory database (one connection), for tests.
     pub async fn open(url: &str) -> Result<SqliteStore> {
-        let options = SqliteConnectOptions::from_str(url)
-            .map_err(|e| Error::Url { url: url.to_string(), reason: e.to_string() })?;
+        let options = SqliteConnectOptions::from_str(url).map_err(|e| Error::Url {
+            url: url.to_string(),
+            reason: e.to_string(),
+        })?;
         Self::connect(options).await
     }
 
@@ -39,7 +43,11 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(5))
             // WAL: readers never wait for the writer. NORMAL is durable in
             // WAL mode except for the last transactions on power loss.
-            .journal_mode(if in_memory { SqliteJournalMode::Memory } else { SqliteJournalMode::Wal })
+            .journal_mode(if in_memory {
+                SqliteJournalMode::Memory
+            } else {
+                SqliteJournalMode::Wal
+            })
             .synchronous(SqliteSynchronous::Normal);
         let pool = SqlitePoolOptions::new()
             // An in-memory database exists once per connection.
@@ -57,11 +65,18 @@ impl SqliteStore {
 }
 
 async fn backup_impl(store: &SqliteStore, path: &Path) -> Result<()> {
-    let fail = |reason: String| Error::Backup { path: path.to_path_buf(), reason };
+    let fail = |reason: String| Error::Backup {
+        path: path.to_path_buf(),
+        reason,
+    };
     if path.exists() {
-        return Err(fail("the file exists; choose a new name (backups never overwrite)".to_string()));
+        return Err(fail(
+            "the file exists; choose a new name (backups never overwrite)".to_string(),
+        ));
     }
-    let text = path.to_str().ok_or_else(|| fail("the path is not valid UTF-8".to_string()))?;
+    let text = path
+        .to_str()
+        .ok_or_else(|| fail("the path is not valid UTF-8".to_string()))?;
     // VACUUM INTO writes a consistent snapshot (one read transaction) while
     // other connections keep reading and writing.
     sqlx::query("VACUUM INTO $1")

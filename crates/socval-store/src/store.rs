@@ -88,7 +88,13 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// All users, or the members of one organisation, by e-mail address.
     async fn users(&self, org_id: Option<i64>) -> Result<Vec<User>>;
     /// Changes a user's display name.
-    async fn rename_user(&self, actor: &Actor, now: OffsetDateTime, id: i64, name: &str) -> Result<User>;
+    async fn rename_user(
+        &self,
+        actor: &Actor,
+        now: OffsetDateTime,
+        id: i64,
+        name: &str,
+    ) -> Result<User>;
     /// Disables or re-enables a user. Disabling also ends all their
     /// sessions.
     async fn set_user_disabled(
@@ -158,7 +164,12 @@ pub trait Store: Send + Sync + fmt::Debug {
 
     /// Records a supplier company for an organisation. `Conflict` if the
     /// organisation already has one of that name.
-    async fn create_supplier(&self, actor: &Actor, now: OffsetDateTime, new: &NewSupplier) -> Result<Supplier>;
+    async fn create_supplier(
+        &self,
+        actor: &Actor,
+        now: OffsetDateTime,
+        new: &NewSupplier,
+    ) -> Result<Supplier>;
     /// One supplier company.
     async fn supplier(&self, id: i64) -> Result<Supplier>;
     /// An organisation's supplier companies, by name.
@@ -227,7 +238,12 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// An organisation's tokens (including revoked ones), newest first.
     async fn api_tokens(&self, org_id: i64) -> Result<Vec<ApiToken>>;
     /// Revokes a token. Revoking a revoked token changes nothing.
-    async fn revoke_api_token(&self, actor: &Actor, now: OffsetDateTime, id: i64) -> Result<ApiToken>;
+    async fn revoke_api_token(
+        &self,
+        actor: &Actor,
+        now: OffsetDateTime,
+        id: i64,
+    ) -> Result<ApiToken>;
 
     // ---- frameworks ----
 

@@ -504,13 +504,15 @@ struct Breakdown {
     wards: Vec<WardRow>,
 }
 
-fn breakdown(members: &[u32], pence: &[i64], locs: &[PayeeLocation]) -> Breakdown {
+fn breakdown(members: &[u32], payees: &[Payee], pence: &[i64], locs: &[PayeeLocation]) -> Breakdown {
     let mut class = [Acc::default(); 4];
     let mut dep = [Acc::default(); 3];
     let mut wards: BTreeMap<&str, (&str, Acc)> = BTreeMap::new();
     for &p in members {
         let (amt, l) = (pence[p as usize], &locs[p as usize].location);
         class[l.class as usize].add(amt, 0);
+        // The redacted payee is not a supplier: its £ counts, not its head.
+        class[l.class as usize].suppliers -= u64::from(payees[p as usize].redacted);
         if l.class == LocationClass::Local {
             for (i, b) in [DeprivedBand::P1, DeprivedBand::P10, DeprivedBand::P20].into_iter().enumerate() {
                 if l.band.is_some_and(|x| x <= b) {
@@ -559,8 +561,8 @@ fn build_report(t: &SpendTotals<'_>, y: usize, locs: &[PayeeLocation], opts: &An
     let top: Vec<u32> = ranked.iter().copied().take(opts.top_n).collect();
     let top_gbp: i64 = top.iter().map(|&p| pence[p as usize]).sum();
 
-    let all = breakdown(&paid, pence, locs);
-    let topb = breakdown(&top, pence, locs);
+    let all = breakdown(&paid, &t.payees, pence, locs);
+    let topb = breakdown(&top, &t.payees, pence, locs);
 
     // Distance bands.
     let bands = &opts.distance_bands_km;

@@ -19,6 +19,7 @@
 mod analysis;
 mod error;
 mod generate;
+mod geo;
 mod ledger;
 mod location;
 mod name;
@@ -32,6 +33,7 @@ pub use analysis::{
 };
 pub use error::{Error, Result};
 pub use generate::{GenerateOptions, GenerateSummary, generate, postcodes_from_csv};
+pub use geo::GeoResolver;
 pub use location::{DeprivedBand, LocationClass, LocationResolver, SupplierLocation};
 pub use register::{LocationOverride, Supplier, SupplierRegister};
 pub use ledger::{

@@ -1,0 +1,95 @@
+//! The Parquet store: all-or-nothing, dedupe, replace, metadata.
+
+use std::fs;
+
+use socval_spend::{BlankAmount, Error, ImportOptions, SpendStore, col};
+
+fn write(dir: &std::path::Path, name: &str, text: &str) -> std::path::PathBuf {
+    let p = dir.join(name);
+    fs::write(&p, text).unwrap();
+    p
+}
+
+#[test]
+fn imports_are_all_or_nothing_deduplicated_and_replaceable() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = SpendStore::new(&tmp.path().join("data"));
+    let a = write(tmp.path(), "a.csv", "Payment Date,Amount,Supplier Name\n2019-04-01,10.00,ACME LTD\n2019-04-02,-2.50,ACME LTD\n");
+    let bad = write(tmp.path(), "bad.csv", "Payment Date,Amount,Supplier Name\n2019-04-01,10.00,ACME LTD\n2019-04-02,ten,ACME LTD\n");
+    let opts = ImportOptions::default();
+
+    let e = store.import(&[a.clone(), bad.clone()], &opts, false).unwrap_err();
+    assert!(matches!(e, Error::Value { line: 3, .. }), "{e}");
+    assert!(store.imports().unwrap().is_empty(), "nothing is half-imported");
+    assert_eq!(fs::read_dir(store.payments_dir()).unwrap().count(), 0, "no temporary files left");
+
+    let done = store.import(std::slice::from_ref(&a), &opts, false).unwrap();
+    assert_eq!(done.len(), 1);
+    let info = &store.imports().unwrap()[0];
+    assert_eq!((info.rows, info.lines, info.credit_notes), (2, 2, 1));
+    assert_eq!(info.total_gbp.to_string(), "7.50");
+    assert_eq!(info.years["2019/20"].rows, 2);
+    assert_eq!(info.source, "a.csv");
+
+    let e = store.import(std::slice::from_ref(&a), &opts, false).unwrap_err();
+    assert!(matches!(e, Error::AlreadyImported { .. }), "{e}");
+    // Same name, new content: refused too (it would double count).
+    fs::write(&a, "Payment Date,Amount,Supplier Name\n2019-04-01,11.00,ACME LTD\n").unwrap();
+    let e = store.import(std::slice::from_ref(&a), &opts, false).unwrap_err();
+    assert!(matches!(e, Error::SameNameImported { .. }), "{e}");
+    store.import(std::slice::from_ref(&a), &opts, true).unwrap();
+    let all = store.imports().unwrap();
+    assert_eq!(all.len(), 1, "replaced, not added");
+    assert_eq!(all[0].total_gbp.to_string(), "11.00");
+
+    // The stored columns read back.
+    let mut sum = 0i64;
+    store
+        .scan(&[col::AMOUNT_PENCE], |b| {
+            sum += arrow_sum(b);
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(sum, 1100);
+}
+
+fn arrow_sum(b: &arrow_array::RecordBatch) -> i64 {
+    use arrow_array::cast::AsArray;
+    b.column(0).as_primitive::<arrow_array::types::Int64Type>().values().iter().sum()
+}
+
+#[test]
+fn blank_amounts_are_counted_in_the_metadata() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = SpendStore::new(tmp.path());
+    let f = write(tmp.path(), "b.csv", "Date,Amount,Supplier\n01/08/2019,,A\n02/08/2019,5,B\n");
+    let opts = ImportOptions { blank_amount: BlankAmount::Skip, ..Default::default() };
+    let i = &store.import(&[f], &opts, false).unwrap()[0];
+    assert_eq!((i.lines, i.rows, i.blank_amount_lines, i.blank_amount.as_str()), (2, 1, 1, "skip"));
+}
+
+#[test]
+fn spreadsheets_import_like_csv() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("pay.xlsx");
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write_string(0, 0, "Spend over £500, April 2019").unwrap();
+    for (c, h) in ["Supplier Name", "Payment Date", "Net Amount", "Directorate"].iter().enumerate() {
+        ws.write_string(2, c as u16, *h).unwrap();
+    }
+    let fmt = rust_xlsxwriter::Format::new().set_num_format("dd/mm/yyyy");
+    let d = rust_xlsxwriter::ExcelDateTime::from_ymd(2019, 4, 30).unwrap();
+    ws.write_string(3, 0, "Acme Ltd").unwrap();
+    ws.write_datetime_with_format(3, 1, &d, &fmt).unwrap();
+    ws.write_number(3, 2, 1234.56).unwrap();
+    ws.write_string(4, 0, "Beta PLC").unwrap();
+    ws.write_string(4, 1, "31/03/2019").unwrap();
+    ws.write_string(4, 2, "£-20.10").unwrap();
+    wb.save(&path).unwrap();
+    let store = SpendStore::new(tmp.path());
+    let i = &store.import(&[path], &ImportOptions::default(), false).unwrap()[0];
+    assert_eq!(i.rows, 2);
+    assert_eq!(i.years["2019/20"].gbp.to_string(), "1234.56");
+    assert_eq!(i.years["2018/19"].gbp.to_string(), "-20.10");
+}

@@ -53,6 +53,8 @@ pub struct Global {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Administer the portal's database: organisations, users, tokens, audit log, backups.
+    Admin(cmd::admin::Args),
     /// Run the worked example from the council's report.
     Demo(cmd::demo::Args),
     /// Postcodes, the ONS postcode directory, deprivation and "local".
@@ -71,6 +73,7 @@ fn main() -> ExitCode {
     let stdout = io::stdout();
     let mut out = stdout.lock();
     let result = match cli.command {
+        Command::Admin(args) => cmd::admin::run(&cli.global, args, &mut out),
         Command::Demo(args) => cmd::demo::run(&cli.global, args, &mut out),
         Command::Geo(args) => cmd::geo::run(&cli.global, args, &mut out),
     };

@@ -1,0 +1,517 @@
+//! `socval admin`: organisations, users, invitations, tokens, the audit log
+//! and backups, at the command line (for the first administrator, scripts
+//! and operators).
+
+use std::io::{self, BufRead, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use clap::Subcommand;
+use socval_store::{
+    Actor, AuditQuery, BenchSeed, NewApiToken, NewInvitation, NewMembership, NewOrganisation, NewSupplier, NewUser,
+    OrgKind, Organisation, Role, SqliteStore, Store, password, secret,
+};
+use time::{Duration, OffsetDateTime};
+
+use crate::Global;
+use crate::exit;
+use crate::output::{Format, Report};
+
+/// Administer the portal's database: organisations, users, tokens, audit log, backups.
+#[derive(clap::Args, Debug)]
+#[command(after_help = "Examples:
+  socval admin create-org --slug rotherham --name \"Rotherham MBC\" --kind council
+  socval admin create-user --email ana@rotherham.gov.uk --name \"Ana Officer\" --org rotherham --role admin
+  echo 'a long passphrase' | socval admin create-user --email bo@rotherham.gov.uk --name Bo --password-stdin
+  socval admin invite --org rotherham --email supplier@acme.co.uk --role supplier --supplier \"Acme Ltd\"
+  socval admin list-users --org rotherham --format csv
+  socval admin create-token --org rotherham --name \"finance export\" --role viewer
+  socval admin audit-export --org rotherham > audit.csv
+  socval admin backup socval-data/backup-2025-04-01.db
+
+The database is --database-url (sqlite://... or postgres://...), default
+<data-dir>/socval.db. Guide: docs/store.md")]
+pub struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Create an organisation (a council or partner anchor institution).
+    CreateOrg(CreateOrg),
+    /// List organisations.
+    ListOrgs(ListOrgs),
+    /// Record a supplier company for an organisation (needed for supplier users).
+    CreateSupplier(CreateSupplier),
+    /// Create a user, optionally with a role in an organisation.
+    CreateUser(CreateUser),
+    /// List users, all or one organisation's.
+    ListUsers(ListUsers),
+    /// Invite someone to an organisation: prints a one-time link.
+    Invite(Invite),
+    /// Set a new password for a user, unlock them and end their sessions.
+    ResetPassword(ResetPassword),
+    /// Create an API token for an integration: prints the secret once.
+    CreateToken(CreateToken),
+    /// Revoke an API token by id or prefix.
+    RevokeToken(RevokeToken),
+    /// Write the audit log as CSV (oldest first).
+    AuditExport(AuditExport),
+    /// Copy the SQLite database consistently while the portal runs.
+    Backup(Backup),
+    /// Fill an empty database with synthetic data for benchmarks.
+    #[command(hide = true)]
+    SeedBench(SeedBench),
+}
+
+#[derive(clap::Args, Debug)]
+struct CreateOrg {
+    /// Short unique name used in URLs, e.g. rotherham.
+    #[arg(long)]
+    slug: String,
+    /// Full name.
+    #[arg(long)]
+    name: String,
+    /// council, nhs_trust, college, housing_association or other.
+    #[arg(long, default_value = "council")]
+    kind: String,
+}
+
+#[derive(clap::Args, Debug)]
+struct ListOrgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
+}
+
+#[derive(clap::Args, Debug)]
+struct CreateSupplier {
+    /// Organisation slug.
+    #[arg(long)]
+    org: String,
+    /// Company name.
+    #[arg(long)]
+    name: String,
+    /// Companies House number.
+    #[arg(long)]
+    company_number: Option<String>,
+    /// Postcode of the premises delivering the work.
+    #[arg(long)]
+    postcode: Option<String>,
+}
+
+#[derive(clap::Args, Debug)]
+struct CreateUser {
+    /// E-mail address (used to log in).
+    #[arg(long)]
+    email: String,
+    /// Display name.
+    #[arg(long)]
+    name: String,
+    /// Organisation slug to add the user to.
+    #[arg(long, requires = "role")]
+    org: Option<String>,
+    /// Role in --org: admin, officer, viewer or supplier.
+    #[arg(long, requires = "org")]
+    role: Option<String>,
+    /// Supplier company name, for --role supplier.
+    #[arg(long)]
+    supplier: Option<String>,
+    /// Read the password from the first line of standard input; otherwise a
+    /// password is generated and printed once.
+    #[arg(long)]
+    password_stdin: bool,
+}
+
+#[derive(clap::Args, Debug)]
+struct ListUsers {
+    /// Only this organisation's members (slug).
+    #[arg(long)]
+    org: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
+}
+
+#[derive(clap::Args, Debug)]
+struct Invite {
+    /// Organisation slug.
+    #[arg(long)]
+    org: String,
+    /// Who to invite.
+    #[arg(long)]
+    email: String,
+    /// admin, officer, viewer or supplier.
+    #[arg(long)]
+    role: String,
+    /// Supplier company name, for --role supplier.
+    #[arg(long)]
+    supplier: Option<String>,
+    /// Days until the link stops working.
+    #[arg(long, default_value_t = 7)]
+    days: i64,
+    /// The portal's address, for the link.
+    #[arg(long, env = "SOCVAL_BASE_URL", default_value = "http://localhost:8080")]
+    base_url: String,
+}
+
+#[derive(clap::Args, Debug)]
+struct ResetPassword {
+    /// The user's e-mail address.
+    #[arg(long)]
+    email: String,
+    /// Read the password from the first line of standard input; otherwise a
+    /// password is generated and printed once.
+    #[arg(long)]
+    password_stdin: bool,
+}
+
+#[derive(clap::Args, Debug)]
+struct CreateToken {
+    /// Organisation slug.
+    #[arg(long)]
+    org: String,
+    /// What the token is for.
+    #[arg(long)]
+    name: String,
+    /// admin, officer, viewer or supplier.
+    #[arg(long, default_value = "viewer")]
+    role: String,
+    /// Supplier company name, for --role supplier.
+    #[arg(long)]
+    supplier: Option<String>,
+    /// Days until the token expires (default: never).
+    #[arg(long)]
+    days: Option<i64>,
+}
+
+#[derive(clap::Args, Debug)]
+struct RevokeToken {
+    /// Organisation slug.
+    #[arg(long)]
+    org: String,
+    /// The token's id, or its prefix as listed (svt_1a2b3c4d).
+    token: String,
+}
+
+#[derive(clap::Args, Debug)]
+struct AuditExport {
+    /// Only this organisation's rows (slug).
+    #[arg(long)]
+    org: Option<String>,
+    /// Write to this file instead of standard output (refuses to overwrite).
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+}
+
+#[derive(clap::Args, Debug)]
+struct Backup {
+    /// Where to write the copy; must not exist yet.
+    path: PathBuf,
+}
+
+#[derive(clap::Args, Debug)]
+struct SeedBench {
+    #[arg(long, default_value_t = 50)]
+    orgs: i64,
+    #[arg(long, default_value_t = 5_000)]
+    users: i64,
+    #[arg(long, default_value_t = 1_000_000)]
+    audit_rows: i64,
+}
+
+/// Runs a `socval admin` subcommand.
+pub fn run(global: &Global, args: Args, out: &mut dyn Write) -> Result<u8> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let store = open_store(global).await?;
+        let result = run_with(&*store, args.command, out).await;
+        store.close().await;
+        result
+    })
+}
+
+/// Opens the store `--database-url` names, or the SQLite file in the data
+/// directory (creating the directory if missing), applying migrations.
+pub async fn open_store(global: &Global) -> Result<Arc<dyn Store>> {
+    match &global.database_url {
+        Some(url) => socval_store::open(url).await.context("cannot open the database"),
+        None => {
+            std::fs::create_dir_all(&global.data_dir)
+                .with_context(|| format!("cannot create the data directory {}", global.data_dir.display()))?;
+            let path = global.data_dir.join("socval.db");
+            let store = SqliteStore::open_path(&path)
+                .await
+                .with_context(|| format!("cannot open the database {}", path.display()))?;
+            Ok(Arc::new(store))
+        }
+    }
+}
+
+fn actor() -> Actor {
+    Actor::system("socval admin")
+}
+
+async fn org(store: &dyn Store, slug: &str) -> Result<Organisation> {
+    store.organisation_by_slug(slug).await.with_context(|| format!("no organisation with slug {slug:?}"))
+}
+
+fn role(text: &str) -> Result<Role> {
+    Ok(text.parse::<Role>()?)
+}
+
+/// The supplier company id for a role: required for `supplier`, refused
+/// for the others.
+async fn supplier_for(store: &dyn Store, org: &Organisation, role: Role, supplier: Option<&str>) -> Result<Option<i64>> {
+    match (role, supplier) {
+        (Role::Supplier, None) => bail!("--role supplier needs --supplier NAME (create it with `socval admin create-supplier`)"),
+        (Role::Supplier, Some(name)) => {
+            let found = store.suppliers(org.id).await?.into_iter().find(|s| s.name.eq_ignore_ascii_case(name.trim()));
+            match found {
+                Some(s) => Ok(Some(s.id)),
+                None => bail!("{} has no supplier company named {name:?}", org.slug),
+            }
+        }
+        (_, Some(_)) => bail!("--supplier is only for --role supplier"),
+        (_, None) => Ok(None),
+    }
+}
+
+/// The password from standard input, or a generated one (and whether it
+/// was generated, so it can be printed once).
+fn password_from(stdin: bool) -> Result<(String, bool)> {
+    if stdin {
+        let mut line = String::new();
+        io::stdin().lock().read_line(&mut line).context("cannot read the password from standard input")?;
+        let password = line.trim_end_matches(['\r', '\n']).to_string();
+        Ok((password, false))
+    } else {
+        // 96 random bits, written as 24 hex digits.
+        Ok((secret::generate()?[..24].to_string(), true))
+    }
+}
+
+fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+}
+
+async fn run_with(store: &dyn Store, command: Command, out: &mut dyn Write) -> Result<u8> {
+    let now = OffsetDateTime::now_utc();
+    match command {
+        Command::CreateOrg(a) => {
+            let kind: OrgKind = a.kind.parse()?;
+            let o = store.create_organisation(&actor(), now, &NewOrganisation::new(&a.slug, &a.name, kind)).await?;
+            writeln!(out, "created organisation {} ({}, id {})", o.slug, o.kind, o.id)?;
+        }
+        Command::ListOrgs(a) => {
+            let orgs = store.organisations().await?;
+            let rows = orgs
+                .iter()
+                .map(|o| vec![o.id.to_string(), o.slug.clone(), o.name.clone(), o.kind.to_string()])
+                .collect();
+            Report { json: &orgs, headers: vec!["id", "slug", "name", "kind"], rows, numeric: vec![0], footer: vec![] }
+                .write(a.format, out)?;
+        }
+        Command::CreateSupplier(a) => {
+            let o = org(store, &a.org).await?;
+            let s = store
+                .create_supplier(
+                    &actor(),
+                    now,
+                    &NewSupplier { org_id: o.id, name: a.name, company_number: a.company_number, postcode: a.postcode },
+                )
+                .await?;
+            writeln!(out, "created supplier {:?} for {} (id {})", s.name, o.slug, s.id)?;
+        }
+        Command::CreateUser(a) => {
+            // Check the organisation and role before creating anything.
+            let membership = match (&a.org, &a.role) {
+                (Some(slug), Some(r)) => {
+                    let o = org(store, slug).await?;
+                    let r = role(r)?;
+                    let supplier_id = supplier_for(store, &o, r, a.supplier.as_deref()).await?;
+                    Some((o, r, supplier_id))
+                }
+                _ => None,
+            };
+            let (pw, generated) = password_from(a.password_stdin)?;
+            let hash = password::hash_blocking(pw.clone()).await?;
+            let user = store.create_user(&actor(), now, &NewUser { email: a.email, name: a.name, password_hash: hash }).await?;
+            writeln!(out, "created user {} (id {})", user.email, user.id)?;
+            if let Some((o, r, supplier_id)) = membership {
+                store
+                    .add_membership(&actor(), now, &NewMembership { user_id: user.id, org_id: o.id, role: r, supplier_id })
+                    .await?;
+                writeln!(out, "added {} to {} as {r}", user.email, o.slug)?;
+            }
+            if generated {
+                writeln!(out, "password (shown once): {pw}")?;
+            }
+        }
+        Command::ListUsers(a) => {
+            let (users, members) = match &a.org {
+                Some(slug) => {
+                    let o = org(store, slug).await?;
+                    let members = store.members(o.id).await?;
+                    (members.iter().map(|m| m.user.clone()).collect(), Some(members))
+                }
+                None => (store.users(None).await?, None),
+            };
+            let rows = users
+                .iter()
+                .enumerate()
+                .map(|(i, u)| {
+                    let role = members.as_ref().map(|m| m[i].membership.role.to_string()).unwrap_or_default();
+                    let state = if u.disabled {
+                        "disabled"
+                    } else if u.is_locked(now) {
+                        "locked"
+                    } else {
+                        "active"
+                    };
+                    vec![u.id.to_string(), u.email.clone(), u.name.clone(), role, state.to_string()]
+                })
+                .collect();
+            Report {
+                json: &users,
+                headers: vec!["id", "email", "name", "role", "state"],
+                rows,
+                numeric: vec![0],
+                footer: vec![],
+            }
+            .write(a.format, out)?;
+        }
+        Command::Invite(a) => {
+            let o = org(store, &a.org).await?;
+            let r = role(&a.role)?;
+            let supplier_id = supplier_for(store, &o, r, a.supplier.as_deref()).await?;
+            if a.days < 1 {
+                bail!("--days must be at least 1");
+            }
+            let (inv, token) = store
+                .create_invitation(
+                    &actor(),
+                    now,
+                    &NewInvitation { org_id: o.id, email: a.email, role: r, supplier_id, expires_at: now + Duration::days(a.days) },
+                )
+                .await?;
+            writeln!(out, "invited {} to {} as {r}; the link works once, until {}:", inv.email, o.slug, rfc3339(inv.expires_at))?;
+            writeln!(out, "{}/invitations/{token}", a.base_url.trim_end_matches('/'))?;
+        }
+        Command::ResetPassword(a) => {
+            let user = store.user_by_email(&a.email).await.with_context(|| format!("no user with e-mail {}", a.email))?;
+            let (pw, generated) = password_from(a.password_stdin)?;
+            let hash = password::hash_blocking(pw.clone()).await?;
+            store.set_password(&actor(), now, user.id, &hash).await?;
+            let ended = store.delete_user_sessions(user.id, None).await?;
+            writeln!(out, "reset the password of {}; ended {ended} session(s)", user.email)?;
+            if generated {
+                writeln!(out, "password (shown once): {pw}")?;
+            }
+        }
+        Command::CreateToken(a) => {
+            let o = org(store, &a.org).await?;
+            let r = role(&a.role)?;
+            let supplier_id = supplier_for(store, &o, r, a.supplier.as_deref()).await?;
+            let expires_at = match a.days {
+                Some(d) if d < 1 => bail!("--days must be at least 1"),
+                Some(d) => Some(now + Duration::days(d)),
+                None => None,
+            };
+            let (token, secret) = store
+                .create_api_token(&actor(), now, &NewApiToken { org_id: o.id, name: a.name, role: r, supplier_id, expires_at })
+                .await?;
+            writeln!(out, "created API token {} ({}, {r} in {}); the secret is shown once:", token.id, token.prefix, o.slug)?;
+            writeln!(out, "{secret}")?;
+        }
+        Command::RevokeToken(a) => {
+            let o = org(store, &a.org).await?;
+            let tokens = store.api_tokens(o.id).await?;
+            let matching: Vec<_> = tokens
+                .iter()
+                .filter(|t| t.id.to_string() == a.token || (a.token.len() >= 8 && t.prefix.starts_with(&a.token)))
+                .collect();
+            let token = match matching.as_slice() {
+                [t] => *t,
+                [] => bail!("{} has no API token {:?}", o.slug, a.token),
+                _ => bail!("{:?} matches {} tokens; give the id", a.token, matching.len()),
+            };
+            let revoked = store.revoke_api_token(&actor(), now, token.id).await?;
+            writeln!(out, "revoked API token {} ({})", revoked.id, revoked.prefix)?;
+        }
+        Command::AuditExport(a) => {
+            let org_id = match &a.org {
+                Some(slug) => Some(org(store, slug).await?.id),
+                None => None,
+            };
+            match &a.output {
+                Some(path) => {
+                    let file = std::fs::File::options()
+                        .write(true)
+                        .create_new(true)
+                        .open(path)
+                        .with_context(|| format!("cannot create {} (it must not exist)", path.display()))?;
+                    let n = export_audit(store, org_id, io::BufWriter::new(file)).await?;
+                    writeln!(out, "wrote {n} audit rows to {}", path.display())?;
+                }
+                None => {
+                    export_audit(store, org_id, &mut *out).await?;
+                }
+            }
+        }
+        Command::Backup(a) => {
+            store.backup(&a.path).await?;
+            writeln!(out, "backed up to {}", a.path.display())?;
+        }
+        Command::SeedBench(a) => {
+            let seeded = store
+                .seed_bench(BenchSeed { orgs: a.orgs, users: a.users, audit_rows: a.audit_rows }, now)
+                .await?;
+            writeln!(
+                out,
+                "seeded {} organisations, {} users, {} audit rows; log in as {} with password bench-password",
+                a.orgs,
+                a.users,
+                a.audit_rows,
+                seeded.admin_emails.first().map(String::as_str).unwrap_or("-")
+            )?;
+        }
+    }
+    Ok(exit::OK)
+}
+
+/// Writes the audit log as CSV, a page at a time (it may hold millions of
+/// rows). Returns how many rows were written.
+async fn export_audit(store: &dyn Store, org_id: Option<i64>, out: impl Write) -> Result<u64> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(["id", "at", "actor", "actor_user_id", "org_id", "action", "entity_type", "entity_id", "before", "after"])?;
+    let mut after_id = None;
+    let mut n = 0;
+    loop {
+        let page = store.audit(&AuditQuery { org_id, after_id, before_id: None, limit: 5_000, newest_first: false }).await?;
+        let Some(last) = page.last() else { break };
+        after_id = Some(last.id);
+        for r in &page {
+            w.write_record([
+                r.id.to_string(),
+                rfc3339(r.at),
+                r.actor.clone(),
+                r.actor_user_id.map(|id| id.to_string()).unwrap_or_default(),
+                r.org_id.map(|id| id.to_string()).unwrap_or_default(),
+                r.action.to_string(),
+                r.entity_type.clone(),
+                r.entity_id.clone(),
+                r.before.clone().unwrap_or_default(),
+                r.after.clone().unwrap_or_default(),
+            ])?;
+            n += 1;
+        }
+    }
+    w.flush()?;
+    Ok(n)
+}

@@ -57,6 +57,16 @@ enum Command {
     Admin(cmd::admin::Args),
     /// Run the worked example from the council's report.
     Demo(cmd::demo::Args),
+    /// Measurement frameworks: list, show, export, validate.
+    Framework(cmd::framework::Args),
+    /// Value commitments with a framework: units × proxy, per measure, outcome, theme and total.
+    Value(cmd::value::Args),
+    /// Score a procurement's bids on price, quality and social value.
+    Evaluate(cmd::evaluate::Args),
+    /// Contract delivery: progress against commitments, RAG status, forecast.
+    Contract(cmd::contract::Args),
+    /// Small purchases: check the quotes rule, audit a sample.
+    Quotes(cmd::quotes::Args),
     /// Postcodes, the ONS postcode directory, deprivation and "local".
     Geo(cmd::geo::Args),
 }
@@ -75,6 +85,11 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Admin(args) => cmd::admin::run(&cli.global, args, &mut out),
         Command::Demo(args) => cmd::demo::run(&cli.global, args, &mut out),
+        Command::Framework(args) => cmd::framework::run(&cli.global, args, &mut out),
+        Command::Value(args) => cmd::value::run(&cli.global, args, &mut out),
+        Command::Evaluate(args) => cmd::evaluate::run(&cli.global, args, &mut out),
+        Command::Contract(args) => cmd::contract::run(&cli.global, args, &mut out),
+        Command::Quotes(args) => cmd::quotes::run(&cli.global, args, &mut out),
         Command::Geo(args) => cmd::geo::run(&cli.global, args, &mut out),
     };
     let result = result.and_then(|code| {

@@ -146,7 +146,7 @@ fn normalise_header(h: &str) -> String {
         .replace([' ', '-'], "_")
 }
 
-pub(crate) const UNITS_ACCEPTED: &str = "a number of 0 or more, such as 12, 0.5 or 28,500";
+pub(crate) const UNITS_ACCEPTED: &str = "a number of 0 or more, such as 12, 0.5, 28,500 or £28,500";
 pub(crate) const AMOUNT_ACCEPTED: &str = "an amount such as 1234.56, £1,234.56 or -£5";
 pub(crate) const YEAR_ACCEPTED: &str = "a financial year such as 2019/20";
 
@@ -156,9 +156,10 @@ pub(crate) fn parse_units(text: &str) -> std::result::Result<Decimal, &'static s
     if t.is_empty() {
         return Err("is empty");
     }
-    // Reuse the money grammar for separators, then refuse money-only forms.
-    if t.contains('£') || t.starts_with('(') {
-        return Err("is not a number of units");
+    // Reuse the money grammar for separators (and a `£` on units of £),
+    // but not accountants' brackets, which mean a negative.
+    if t.starts_with('(') {
+        return Err("is negative (units cannot be negative)");
     }
     let value = Gbp::parse(t).map_err(|_| "is not a number")?.amount();
     if value.is_sign_negative() && !value.is_zero() {
@@ -296,7 +297,7 @@ mod tests {
                 "{text}"
             );
         }
-        for text in ["", "-1", "abc", "£5", "(5)", "1,23"] {
+        for text in ["", "-1", "abc", "-£5", "(5)", "1,23"] {
             assert!(parse_units(text).is_err(), "{text:?}");
         }
         assert!(parse_units("-1").unwrap_err().contains("negative"));

@@ -10,7 +10,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
-use socval_store::{AcceptInvitation, Actor, Invitation, Role, normalise_email, password};
+use socval_store::{AcceptInvitation, Actor, Invitation, Role, login, normalise_email, password};
 
 use crate::auth::{Ctx, pre_cookie, pre_cookie_name, removal, session_cookie, session_cookie_name};
 use crate::error::AppError;
@@ -136,33 +136,14 @@ async fn login(
     }
     let mut user = None;
     if errors.is_empty() {
-        match state.store.credentials(&normalise_email(&email)).await {
-            Ok(creds) => {
-                let ok = password::verify_blocking(form.password.clone(), creds.password_hash.clone()).await?;
-                let u = creds.user;
-                if u.disabled {
-                    errors.add("email", BAD_LOGIN);
-                } else if u.is_locked(now) {
-                    errors.add("email", locked_message(u.locked_until));
-                } else if !ok {
-                    let u = state.store.record_login_failure(u.id, now, &state.config.lockout).await?;
-                    tracing::info!(user_id = u.id, failures = u.failed_logins, "failed sign-in");
-                    if u.is_locked(now) {
-                        errors.add("email", locked_message(u.locked_until));
-                    } else {
-                        errors.add("email", BAD_LOGIN);
-                    }
-                } else {
-                    user = Some(u);
-                }
-            }
-            Err(socval_store::Error::NotFound { .. }) => {
-                // As slow as a real check, so timing does not reveal
-                // which addresses have accounts.
-                let _ = password::verify_blocking(form.password.clone(), password::dummy_hash().to_owned()).await;
-                errors.add("email", BAD_LOGIN);
-            }
+        match login::authenticate(&*state.store, &normalise_email(&email), &form.password, now, &state.config.lockout).await {
+            Ok(Some(u)) => user = Some(u),
+            Ok(None) => errors.add("email", BAD_LOGIN),
+            Err(socval_store::Error::Locked { until }) => errors.add("email", locked_message(Some(until))),
             Err(e) => return Err(e.into()),
+        }
+        if user.is_none() {
+            tracing::info!("failed sign-in");
         }
     }
     let Some(user) = user else {
@@ -171,7 +152,6 @@ async fn login(
         let body = LoginPage { page, errors, pre_token, email, next: safe_next(&form.next).to_owned(), notice: "" };
         return Ok((jar, render(StatusCode::UNPROCESSABLE_ENTITY, &body)).into_response());
     };
-    state.store.record_login_success(user.id, now).await?;
     // A fresh session id at every sign-in (no session fixation).
     if let Ok((_, old)) = ctx.session() {
         state.store.delete_session(old).await?;

@@ -30,7 +30,7 @@ impl Principal {
     pub fn actor(&self) -> Actor {
         match self {
             Principal::Session { session, .. } => Actor::user(&session.user),
-            Principal::Token(t) => Actor { user_id: t.created_by, label: format!("token:{}", t.prefix) },
+            Principal::Token(t) => Actor::token(t),
         }
     }
 }

@@ -54,6 +54,7 @@ mod supplier;
 mod token;
 
 pub use api::openapi;
+pub use asset::css_path;
 pub use auth::{Ctx, OrgAccess, Principal};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{ApiError, AppError};
@@ -142,6 +143,13 @@ impl AppState {
         let now = self.clock.now();
         now.replace_nanosecond(0).unwrap_or(now)
     }
+}
+
+/// A CSRF token for a session's CSRF secret, as the pages put in their
+/// forms: send it as the `csrf_token` form field or the `X-CSRF-Token`
+/// header with unsafe requests made with the session cookie.
+pub fn csrf_token(csrf_secret: &str) -> String {
+    csrf::token(csrf_secret.as_bytes())
 }
 
 /// The Content-Security-Policy: everything from this origin, no inline

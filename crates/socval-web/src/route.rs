@@ -149,6 +149,10 @@ pub(crate) async fn guard(State(state): State<AppState>, req: Request, next: Nex
     let api = is_api(&matched);
     let path = req.uri().path().to_owned();
     let Some(rule) = rule(&method, &matched) else {
+        if ROUTES.iter().any(|r| r.path == matched) {
+            // The path exists with other methods: axum answers 405.
+            return next.run(req).await;
+        }
         tracing::error!(%method, route = %matched, "route missing from the route table: refused");
         return refuse(api, AppError::Internal(format!("route {method} {matched} has no rule")), &path, &method);
     };

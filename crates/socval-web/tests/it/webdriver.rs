@@ -174,6 +174,12 @@ impl Element<'_> {
         self.browser.cmd("POST", &format!("/element/{}/click", self.id), Some(json!({})));
     }
 
+    /// The element's current `value` property.
+    pub fn attribute(&self, name: &str) -> String {
+        let v = self.browser.cmd("GET", &format!("/element/{}/property/{name}", self.id), None);
+        v.as_str().unwrap_or_default().to_owned()
+    }
+
     /// The element's visible text.
     pub fn text(&self) -> String {
         self.browser.cmd("GET", &format!("/element/{}/text", self.id), None).as_str().unwrap_or_default().to_owned()

@@ -1,0 +1,9 @@
+//! socval-web's one integration test binary.
+
+mod account;
+mod browser;
+mod framework;
+mod matrix;
+mod pages;
+mod support;
+mod webdriver;

@@ -1,0 +1,302 @@
+//! The authorization matrix: every route × every kind of caller × own
+//! organisation or another × own supplier company or another: allowed or
+//! refused, as the rules say. The rules here are written independently of
+//! the portal's route table; the first test fails if the two list
+//! different routes, so a new route cannot skip the matrix.
+
+use std::collections::BTreeSet;
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+
+use crate::support::{Session, World, world};
+
+
+/// Who may use a route, as the issue's rules say.
+#[derive(Clone, Copy, Debug)]
+enum Rule {
+    /// Anyone, signed in or not.
+    Anyone,
+    /// Anyone signed in.
+    SignedIn,
+    /// Staff of the organisation with at least this rank (3 admin, 2
+    /// officer, 1 viewer); suppliers never.
+    Staff(u8),
+    /// Any member of the organisation.
+    Member,
+    /// The organisation's staff, or the supplier company's own users.
+    SupplierOwn,
+}
+
+use Rule::*;
+
+const ADMIN: Rule = Staff(3);
+const OFFICER: Rule = Staff(2);
+const VIEWER: Rule = Staff(1);
+
+const MATRIX: &[(&str, &str, Rule)] = &[
+    ("GET", "/healthz", Anyone),
+    ("GET", "/static/{file}", Anyone),
+    ("GET", "/login", Anyone),
+    ("POST", "/login", Anyone),
+    ("POST", "/logout", SignedIn),
+    ("POST", "/logout-everywhere", SignedIn),
+    ("GET", "/account", SignedIn),
+    ("GET", "/account/password", SignedIn),
+    ("POST", "/account/password", SignedIn),
+    ("GET", "/invitations/{token}", Anyone),
+    ("POST", "/invitations/{token}", Anyone),
+    ("GET", "/", SignedIn),
+    ("GET", "/orgs/{org}", Member),
+    ("GET", "/orgs/{org}/members", ADMIN),
+    ("POST", "/orgs/{org}/invitations", ADMIN),
+    ("GET", "/orgs/{org}/audit", ADMIN),
+    ("GET", "/orgs/{org}/audit.csv", ADMIN),
+    ("GET", "/orgs/{org}/tokens", ADMIN),
+    ("POST", "/orgs/{org}/tokens", ADMIN),
+    ("POST", "/orgs/{org}/tokens/{token}/revoke", ADMIN),
+    ("GET", "/orgs/{org}/suppliers", VIEWER),
+    ("GET", "/orgs/{org}/suppliers/{supplier}", SupplierOwn),
+    ("GET", "/orgs/{org}/frameworks", VIEWER),
+    ("POST", "/orgs/{org}/frameworks", OFFICER),
+    ("GET", "/orgs/{org}/frameworks/{framework}", VIEWER),
+    ("GET", "/api/v1/openapi.json", Anyone),
+    ("GET", "/api/v1/me", SignedIn),
+    ("GET", "/api/v1/orgs", SignedIn),
+    ("GET", "/api/v1/orgs/{org}/frameworks", VIEWER),
+    ("POST", "/api/v1/orgs/{org}/frameworks", OFFICER),
+    ("GET", "/api/v1/orgs/{org}/frameworks/{framework}", VIEWER),
+    ("GET", "/api/v1/orgs/{org}/suppliers/{supplier}", SupplierOwn),
+    ("GET", "/api/v1/orgs/{org}/audit", ADMIN),
+];
+
+#[test]
+fn the_matrix_covers_every_route_of_the_portal() {
+    let portal: BTreeSet<(&str, &str)> = socval_web::ROUTES.iter().map(|r| (r.method, r.path)).collect();
+    let matrix: BTreeSet<(&str, &str)> = MATRIX.iter().map(|(m, p, _)| (*m, *p)).collect();
+    let missing: Vec<_> = portal.difference(&matrix).collect();
+    let extra: Vec<_> = matrix.difference(&portal).collect();
+    assert!(missing.is_empty(), "routes without a row in the authorization matrix: {missing:?}");
+    assert!(extra.is_empty(), "matrix rows for routes the portal does not have: {extra:?}");
+}
+
+/// A caller; every signed-in one belongs to organisation `a` only.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Who {
+    Anonymous,
+    /// A browser session of a user with this role.
+    User(u8),
+    SupplierUser,
+    /// An API token of `a` with this role.
+    Token(u8),
+    SupplierToken,
+}
+
+const CALLERS: &[Who] =
+    &[Who::Anonymous, Who::User(3), Who::User(2), Who::User(1), Who::SupplierUser, Who::Token(3), Who::Token(2), Who::Token(1), Who::SupplierToken];
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Outcome {
+    Allowed,
+    /// Pages: 303 to the sign-in page; API: 401.
+    SignIn,
+    Forbidden,
+    NotFound,
+}
+
+/// The objects a path names: own organisation or another, and the
+/// objects in it.
+#[derive(Clone, Copy, Debug)]
+struct Variant {
+    own_org: bool,
+    /// 0: the supplier user's own company; 1: another company of `a`;
+    /// 2: a company of `b`.
+    supplier: u8,
+    /// The framework or token in the path belongs to the organisation in
+    /// the path.
+    own_object: bool,
+}
+
+fn expected(rule: Rule, who: Who, api: bool, v: Variant) -> Outcome {
+    if let Anyone = rule {
+        return Outcome::Allowed;
+    }
+    // Tokens work on the API only; elsewhere the caller is anonymous.
+    let who = match who {
+        Who::Token(_) | Who::SupplierToken if !api => Who::Anonymous,
+        w => w,
+    };
+    let (rank, supplier) = match who {
+        Who::Anonymous => return Outcome::SignIn,
+        Who::User(r) | Who::Token(r) => (Some(r), false),
+        Who::SupplierUser | Who::SupplierToken => (None, true),
+    };
+    if let SignedIn = rule {
+        return Outcome::Allowed;
+    }
+    if !v.own_org {
+        return Outcome::NotFound;
+    }
+    match rule {
+        Staff(min) if rank.is_none_or(|r| r < min) => return Outcome::Forbidden,
+        SupplierOwn if v.supplier == 2 || (supplier && v.supplier != 0) => return Outcome::NotFound,
+        _ => {}
+    }
+    if !v.own_object {
+        return Outcome::NotFound;
+    }
+    Outcome::Allowed
+}
+
+fn variants(path: &str) -> Vec<Variant> {
+    let mut out = Vec::new();
+    let orgs: &[bool] = if path.contains("{org}") { &[true, false] } else { &[true] };
+    for &own_org in orgs {
+        if path.contains("{supplier}") {
+            for supplier in 0..3 {
+                out.push(Variant { own_org, supplier, own_object: true });
+            }
+        } else if path.contains("{framework}") || path.contains("{token}/revoke") {
+            for own_object in [true, false] {
+                out.push(Variant { own_org, supplier: 0, own_object });
+            }
+        } else {
+            out.push(Variant { own_org, supplier: 0, own_object: true });
+        }
+    }
+    out
+}
+
+async fn concrete_path(w: &World, path: &str, v: Variant) -> String {
+    let org_id = if v.own_org { w.org_a } else { w.org_b };
+    let (own_fw, other_fw) = if v.own_org { (w.framework_a, w.framework_b) } else { (w.framework_b, w.framework_a) };
+    let (own_tok, other_tok) = if v.own_org { (w.token_a, w.token_b) } else { (w.token_b, w.token_a) };
+    let supplier = [w.supplier_1, w.supplier_2, w.supplier_b][v.supplier as usize];
+    let mut p = path.replace("{org}", if org_id == w.org_a { "a" } else { "b" });
+    p = p.replace("{framework}", &(if v.own_object { own_fw } else { other_fw }).to_string());
+    p = p.replace("{token}/revoke", &format!("{}/revoke", if v.own_object { own_tok } else { other_tok }));
+    p = p.replace("{supplier}", &supplier.to_string());
+    if p.contains("{file}") {
+        p = p.replace("/static/{file}", socval_web::css_path());
+    }
+    if p.contains("/invitations/{token}") {
+        let (_, token) = w
+            .store
+            .create_invitation(
+                &socval_store::Actor::system("test"),
+                w.clock_now(),
+                &socval_store::NewInvitation {
+                    org_id: w.org_a,
+                    email: "new.person@a.example".into(),
+                    role: socval_store::Role::Viewer,
+                    supplier_id: None,
+                    expires_at: w.clock_now() + time::Duration::days(1),
+                },
+            )
+            .await
+            .unwrap();
+        p = p.replace("{token}", &token);
+    }
+    p
+}
+
+async fn request(w: &World, method: &str, path: &str, who: Who, public: bool) -> crate::support::Reply {
+    let api = path.starts_with("/api/");
+    let session: Option<Session> = match who {
+        Who::User(3) => Some(w.session(w.admin).await),
+        Who::User(2) => Some(w.session(w.officer).await),
+        Who::User(_) => Some(w.session(w.viewer).await),
+        Who::SupplierUser => Some(w.session(w.supplier).await),
+        _ => None,
+    };
+    let token = match who {
+        Who::Token(3) => Some(w.token_admin.clone()),
+        Who::Token(2) => Some(w.token_officer.clone()),
+        Who::Token(_) => Some(w.token_viewer.clone()),
+        Who::SupplierToken => Some(w.token_supplier.clone()),
+        _ => None,
+    };
+    let mut b = Request::builder().method(method).uri(path);
+    let mut cookies = vec!["socval_pre=pre-value".to_owned()];
+    if let Some(s) = &session {
+        cookies.push(s.cookie.clone());
+    }
+    b = b.header(header::COOKIE, cookies.join("; "));
+    if let Some(t) = &token {
+        b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
+    }
+    // A valid CSRF token for whoever asks, so that only authorization
+    // decides (CSRF has its own tests).
+    // Public forms (sign in, invitations) use the double-submit cookie.
+    let csrf = match &session {
+        Some(s) if !public => s.csrf(),
+        _ => "pre-value".to_owned(),
+    };
+    let body = if method == "GET" {
+        Body::empty()
+    } else if api {
+        b = b.header(header::CONTENT_TYPE, "application/json").header("x-csrf-token", &csrf);
+        Body::from(r#"{"format":"toml","source":""}"#)
+    } else if path.ends_with("/frameworks") {
+        let boundary = "B0undary";
+        b = b.header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"));
+        Body::from(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{csrf}\r\n--{boundary}--\r\n"))
+    } else {
+        b = b.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        Body::from(format!("csrf_token={}", csrf.replace('=', "%3D").replace('+', "%2B")))
+    };
+    w.send(b.body(body).unwrap()).await
+}
+
+fn outcome_of(api: bool, reply: &crate::support::Reply) -> Outcome {
+    match reply.status {
+        StatusCode::UNAUTHORIZED if api => Outcome::SignIn,
+        StatusCode::SEE_OTHER if !api && reply.location().starts_with("/login") && !reply.location().contains("signed_out") => {
+            Outcome::SignIn
+        }
+        StatusCode::FORBIDDEN => Outcome::Forbidden,
+        StatusCode::NOT_FOUND => Outcome::NotFound,
+        s if s.is_server_error() => panic!("server error: {}", reply.body),
+        _ => Outcome::Allowed,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_route_allows_and_refuses_as_the_rules_say() {
+    let w = world().await;
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for &(method, path, rule) in MATRIX {
+        let api = path.starts_with("/api/");
+        for v in variants(path) {
+            for &who in CALLERS {
+                let concrete = concrete_path(&w, path, v).await;
+                let want = expected(rule, who, api, v);
+                let reply = request(&w, method, &concrete, who, matches!(rule, Anyone)).await;
+                let got = outcome_of(api, &reply);
+                checked += 1;
+                if got != want {
+                    failures.push(format!(
+                        "{method} {concrete} as {who:?}: want {want:?}, got {got:?} ({})",
+                        reply.status
+                    ));
+                }
+            }
+        }
+    }
+    assert!(checked > 400, "only {checked} cases");
+    assert!(failures.is_empty(), "{} of {checked} cases wrong:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[tokio::test]
+async fn unknown_paths_are_not_found_for_everyone() {
+    let w = world().await;
+    let admin = w.session(w.admin).await;
+    for path in ["/nope", "/orgs/a/nope", "/api/v1/nope", "/static/socval-000000000000.css"] {
+        assert_eq!(w.get(path, None).await.status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(w.get(path, Some(&admin)).await.status, StatusCode::NOT_FOUND, "{path}");
+    }
+    // A method the route does not have.
+    let r = w.send(Request::builder().method(Method::DELETE).uri("/orgs/a").body(Body::empty()).unwrap()).await;
+    assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
+}

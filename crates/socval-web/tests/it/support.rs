@@ -1,0 +1,328 @@
+//! A portal on a temporary SQLite database with two organisations, users
+//! of every role, supplier companies, frameworks and tokens; and helpers to
+//! send requests through the router without a server.
+
+use std::sync::{Arc, OnceLock};
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use http_body_util::BodyExt;
+use socval_store::{
+    Actor, NewApiToken, NewFramework, NewMembership, NewOrganisation, NewSupplier, NewUser, OrgKind, Role, Store,
+    FrameworkFormat,
+};
+use socval_web::{AppState, Config, ManualClock};
+use time::OffsetDateTime;
+use tower::ServiceExt;
+
+pub const PASSWORD: &str = "correct horse battery";
+pub const OPEN_DEFAULT: &str = include_str!("../../../../data/frameworks/open-default.toml");
+
+/// One Argon2 hash for every fixture user: hashing is slow on purpose.
+pub fn password_hash() -> String {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| socval_store::password::hash(PASSWORD).expect("hash")).clone()
+}
+
+pub fn start_time() -> OffsetDateTime {
+    time::macros::datetime!(2026-01-15 10:00 UTC)
+}
+
+/// The fixture: organisation `a` (the caller's) and `b` (another).
+pub struct World {
+    pub _dir: tempfile::TempDir,
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<ManualClock>,
+    pub app: Router,
+    pub org_a: i64,
+    pub org_b: i64,
+    pub admin: i64,
+    pub officer: i64,
+    pub viewer: i64,
+    /// A supplier user of `supplier_1`.
+    pub supplier: i64,
+    /// An admin of `b` only.
+    pub _admin_b: i64,
+    /// Supplier companies of `a`.
+    pub supplier_1: i64,
+    pub supplier_2: i64,
+    /// A supplier company of `b`.
+    pub supplier_b: i64,
+    pub framework_a: i64,
+    pub framework_b: i64,
+    /// Tokens the matrix may revoke.
+    pub token_a: i64,
+    pub token_b: i64,
+    /// Token secrets of `a` by role.
+    pub token_admin: String,
+    pub token_officer: String,
+    pub token_viewer: String,
+    pub token_supplier: String,
+}
+
+pub async fn world() -> World {
+    world_with(Config::new(None)).await
+}
+
+pub async fn world_with(config: Config) -> World {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("socval.db").display());
+    let store = socval_store::open(&url).await.expect("open store");
+    let now = start_time();
+    let cli = Actor::system("test");
+    let org_a = store
+        .create_organisation(&cli, now, &NewOrganisation::new("a", "Alpha Borough Council", OrgKind::Council))
+        .await
+        .unwrap()
+        .id;
+    let org_b = store
+        .create_organisation(&cli, now, &NewOrganisation::new("b", "Beta NHS Trust", OrgKind::NhsTrust))
+        .await
+        .unwrap()
+        .id;
+    let supplier = |org_id, name: &str| NewSupplier {
+        org_id,
+        name: name.into(),
+        company_number: Some("01234567".into()),
+        postcode: Some("ZZ1 1AA".into()),
+    };
+    let supplier_1 = store.create_supplier(&cli, now, &supplier(org_a, "Acme Builders Ltd")).await.unwrap().id;
+    let supplier_2 = store.create_supplier(&cli, now, &supplier(org_a, "Other Works Ltd")).await.unwrap().id;
+    let supplier_b = store.create_supplier(&cli, now, &supplier(org_b, "Beta Supplies Ltd")).await.unwrap().id;
+    let hash = password_hash();
+    let user = async |email: &str, name: &str, org_id: i64, role: Role, supplier_id: Option<i64>| {
+        let u = store
+            .create_user(&cli, now, &NewUser { email: email.into(), name: name.into(), password_hash: hash.clone() })
+            .await
+            .unwrap();
+        store.add_membership(&cli, now, &NewMembership { user_id: u.id, org_id, role, supplier_id }).await.unwrap();
+        u.id
+    };
+    let admin = user("admin@a.example", "Ada Admin", org_a, Role::Admin, None).await;
+    let officer = user("officer@a.example", "Olu Officer", org_a, Role::Officer, None).await;
+    let viewer = user("viewer@a.example", "Vic Viewer", org_a, Role::Viewer, None).await;
+    let supplier_user = user("supplier@acme.example", "Sam Supplier", org_a, Role::Supplier, Some(supplier_1)).await;
+    let admin_b = user("admin@b.example", "Bea Admin", org_b, Role::Admin, None).await;
+    let fw = |org_id| NewFramework {
+        org_id,
+        name: "open-default".into(),
+        edition: "2025".into(),
+        format: FrameworkFormat::Toml,
+        source: OPEN_DEFAULT.into(),
+    };
+    let framework_a = store.create_framework(&cli, now, &fw(org_a)).await.unwrap().id;
+    let framework_b = store.create_framework(&cli, now, &fw(org_b)).await.unwrap().id;
+    let token = async |org_id, role, supplier_id| {
+        store
+            .create_api_token(&cli, now, &NewApiToken { org_id, name: format!("{role} token"), role, supplier_id, expires_at: None })
+            .await
+            .unwrap()
+    };
+    let (_, token_admin) = token(org_a, Role::Admin, None).await;
+    let (ta, _) = token(org_a, Role::Viewer, None).await;
+    let (_, token_officer) = token(org_a, Role::Officer, None).await;
+    let (_, token_viewer) = token(org_a, Role::Viewer, None).await;
+    let (_, token_supplier) = token(org_a, Role::Supplier, Some(supplier_1)).await;
+    let (tb, _) = token(org_b, Role::Admin, None).await;
+    let clock = Arc::new(ManualClock::new(now));
+    let state = AppState::new(store.clone(), config).with_clock(clock.clone());
+    World {
+        _dir: dir,
+        app: socval_web::router(state),
+        store,
+        clock,
+        org_a,
+        org_b,
+        admin,
+        officer,
+        viewer,
+        supplier: supplier_user,
+        _admin_b: admin_b,
+        supplier_1,
+        supplier_2,
+        supplier_b,
+        framework_a,
+        framework_b,
+        token_a: ta.id,
+        token_b: tb.id,
+        token_admin,
+        token_officer,
+        token_viewer,
+        token_supplier,
+    }
+}
+
+/// A signed-in browser: the session cookie and the CSRF secret.
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub cookie: String,
+    pub csrf_secret: String,
+}
+
+impl Session {
+    pub fn csrf(&self) -> String {
+        socval_web::csrf_token(&self.csrf_secret)
+    }
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn location(&self) -> &str {
+        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+
+    /// `Set-Cookie` values.
+    pub fn cookies(&self) -> Vec<String> {
+        self.headers.get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).map(str::to_owned).collect()
+    }
+
+    /// The value of cookie `name` set by this reply.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.cookies().iter().find_map(|c| {
+            let (pair, _) = c.split_once(';').unwrap_or((c, ""));
+            let (k, v) = pair.split_once('=')?;
+            (k == name && !v.is_empty()).then(|| v.to_owned())
+        })
+    }
+
+    #[track_caller]
+    pub fn assert_status(&self, want: StatusCode) -> &Self {
+        assert_eq!(self.status, want, "body: {}", &self.body[..self.body.len().min(3000)]);
+        self
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+impl World {
+    /// A fresh session for `user_id`, straight from the store.
+    pub async fn session(&self, user_id: i64) -> Session {
+        let (s, id) = self.store.create_session(user_id, self.clock_now(), &Default::default()).await.unwrap();
+        Session { cookie: format!("socval_session={id}"), csrf_secret: s.csrf_secret }
+    }
+
+    pub fn clock_now(&self) -> OffsetDateTime {
+        use socval_web::Clock;
+        self.clock.now()
+    }
+
+    pub async fn send(&self, req: Request<Body>) -> Reply {
+        let res = self.app.clone().oneshot(req).await.expect("infallible");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.expect("body").to_bytes();
+        Reply { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+    }
+
+    pub async fn get(&self, path: &str, session: Option<&Session>) -> Reply {
+        let mut b = Request::builder().method(Method::GET).uri(path);
+        if let Some(s) = session {
+            b = b.header(header::COOKIE, &s.cookie);
+        }
+        self.send(b.body(Body::empty()).unwrap()).await
+    }
+
+    pub async fn get_cookie(&self, path: &str, cookie: &str) -> Reply {
+        let req = Request::builder().uri(path).header(header::COOKIE, cookie);
+        self.send(req.body(Body::empty()).unwrap()).await
+    }
+
+    pub async fn get_bearer(&self, path: &str, token: &str) -> Reply {
+        let req = Request::builder().uri(path).header(header::AUTHORIZATION, format!("Bearer {token}"));
+        self.send(req.body(Body::empty()).unwrap()).await
+    }
+
+    /// Posts a form as a signed-in browser would (with the CSRF token).
+    pub async fn post_form(&self, path: &str, session: &Session, fields: &[(&str, &str)]) -> Reply {
+        let csrf = session.csrf();
+        let mut all = vec![("csrf_token", csrf.as_str())];
+        all.extend_from_slice(fields);
+        self.post_raw(path, Some(&session.cookie), &all).await
+    }
+
+    /// Posts a form with exactly these fields and cookie.
+    pub async fn post_raw(&self, path: &str, cookie: Option<&str>, fields: &[(&str, &str)]) -> Reply {
+        let body = serde_urlencoded::to_string(fields).unwrap();
+        let mut b = Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(c) = cookie {
+            b = b.header(header::COOKIE, c);
+        }
+        self.send(b.body(Body::from(body)).unwrap()).await
+    }
+
+    /// Posts a multipart form: fields, then an optional file.
+    pub async fn post_multipart(
+        &self,
+        path: &str,
+        cookie: &str,
+        fields: &[(&str, &str)],
+        file: Option<(&str, &str)>,
+    ) -> Reply {
+        let boundary = "XsocvalBoundaryX";
+        let mut body = String::new();
+        for (k, v) in fields {
+            body.push_str(&format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"));
+        }
+        if let Some((name, content)) = file {
+            body.push_str(&format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n{content}\r\n"
+            ));
+        }
+        body.push_str(&format!("--{boundary}--\r\n"));
+        let req = Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+            .header(header::COOKIE, cookie)
+            .body(Body::from(body))
+            .unwrap();
+        self.send(req).await
+    }
+
+    /// Signs in through the login form (slow: Argon2).
+    pub async fn login(&self, email: &str, password: &str) -> Reply {
+        self.post_raw(
+            "/login",
+            Some("socval_pre=pre-value"),
+            &[("csrf_token", "pre-value"), ("email", email), ("password", password), ("next", "/")],
+        )
+        .await
+    }
+}
+
+/// The value of the first `name="csrf_token"` field on a page.
+pub fn csrf_on_page(html: &str) -> String {
+    let at = html.find("name=\"csrf_token\" value=\"").expect("csrf field on page") + "name=\"csrf_token\" value=\"".len();
+    html[at..].split('"').next().unwrap().to_owned()
+}
+
+/// Page text for snapshots: tokens, hashes and asset names replaced.
+pub fn redact(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    for line in html.lines() {
+        let mut line = line.to_owned();
+        for marker in ["name=\"csrf_token\" value=\"", "/static/socval-", "<code>svt_", "SHA-256 <code>", "/invitations/"] {
+            if let Some(at) = line.find(marker) {
+                let start = at + marker.len();
+                let end = line[start..].find(['"', '<', '.']).map(|e| start + e).unwrap_or(line.len());
+                line.replace_range(start..end, "[redacted]");
+            }
+        }
+        if !line.trim().is_empty() {
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+    }
+    out
+}

@@ -1374,26 +1374,35 @@ macro_rules! store_impl {
 
             async fn audit(&self, q: &AuditQuery) -> Result<Vec<AuditEntry>> {
                 let limit = q.limit.clamp(0, 10_000);
-                let sql = if q.newest_first {
-                    concat!(
-                        "SELECT ",
-                        audit_cols!(),
-                        " FROM audit_log WHERE ($1 IS NULL OR org_id = $1) AND ($2 IS NULL OR id > $2)
-                         AND ($3 IS NULL OR id < $3) ORDER BY id DESC LIMIT $4"
-                    )
-                } else {
-                    concat!(
-                        "SELECT ",
-                        audit_cols!(),
-                        " FROM audit_log WHERE ($1 IS NULL OR org_id = $1) AND ($2 IS NULL OR id > $2)
-                         AND ($3 IS NULL OR id < $3) ORDER BY id LIMIT $4"
-                    )
+                // Plain comparisons (no `$n IS NULL OR ...`) so both databases
+                // seek the primary key or the (org_id, id) index: paging
+                // through a million rows stays linear.
+                let sql = match (q.org_id.is_some(), q.newest_first) {
+                    (false, false) => concat!(
+                        "SELECT ", audit_cols!(),
+                        " FROM audit_log WHERE id > $1 AND id < $2 ORDER BY id LIMIT $3"
+                    ),
+                    (false, true) => concat!(
+                        "SELECT ", audit_cols!(),
+                        " FROM audit_log WHERE id > $1 AND id < $2 ORDER BY id DESC LIMIT $3"
+                    ),
+                    (true, false) => concat!(
+                        "SELECT ", audit_cols!(),
+                        " FROM audit_log WHERE org_id = $4 AND id > $1 AND id < $2 ORDER BY id LIMIT $3"
+                    ),
+                    (true, true) => concat!(
+                        "SELECT ", audit_cols!(),
+                        " FROM audit_log WHERE org_id = $4 AND id > $1 AND id < $2 ORDER BY id DESC LIMIT $3"
+                    ),
                 };
-                sqlx::query(sql)
-                    .bind(q.org_id)
-                    .bind(q.after_id)
-                    .bind(q.before_id)
-                    .bind(limit)
+                let mut query = sqlx::query(sql)
+                    .bind(q.after_id.unwrap_or(i64::MIN))
+                    .bind(q.before_id.unwrap_or(i64::MAX))
+                    .bind(limit);
+                if let Some(org_id) = q.org_id {
+                    query = query.bind(org_id);
+                }
+                query
                     .fetch_all(&self.pool)
                     .await?
                     .iter()
@@ -1402,10 +1411,15 @@ macro_rules! store_impl {
             }
 
             async fn audit_count(&self, org_id: Option<i64>) -> Result<i64> {
-                let row = sqlx::query("SELECT COUNT(*) AS n FROM audit_log WHERE ($1 IS NULL OR org_id = $1)")
-                    .bind(org_id)
-                    .fetch_one(&self.pool)
-                    .await?;
+                let row = match org_id {
+                    Some(org_id) => {
+                        sqlx::query("SELECT COUNT(*) AS n FROM audit_log WHERE org_id = $1")
+                            .bind(org_id)
+                            .fetch_one(&self.pool)
+                            .await?
+                    }
+                    None => sqlx::query("SELECT COUNT(*) AS n FROM audit_log").fetch_one(&self.pool).await?,
+                };
                 Ok(row.try_get("n")?)
             }
 

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use clap::Subcommand;
 use socval_store::{
-    Actor, AuditQuery, BenchSeed, NewApiToken, NewInvitation, NewMembership, NewOrganisation, NewSupplier, NewUser,
-    OrgKind, Organisation, Role, SqliteStore, Store, password, secret,
+    Actor, AuditQuery, BenchSeed, NewApiToken, NewInvitation, NewMembership, NewOrganisation,
+    NewSupplier, NewUser, OrgKind, Organisation, Role, SqliteStore, Store, password, secret,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -240,10 +240,16 @@ pub fn run(global: &Global, args: Args, out: &mut dyn Write) -> Result<u8> {
 /// directory (creating the directory if missing), applying migrations.
 pub async fn open_store(global: &Global) -> Result<Arc<dyn Store>> {
     match &global.database_url {
-        Some(url) => socval_store::open(url).await.context("cannot open the database"),
+        Some(url) => socval_store::open(url)
+            .await
+            .context("cannot open the database"),
         None => {
-            std::fs::create_dir_all(&global.data_dir)
-                .with_context(|| format!("cannot create the data directory {}", global.data_dir.display()))?;
+            std::fs::create_dir_all(&global.data_dir).with_context(|| {
+                format!(
+                    "cannot create the data directory {}",
+                    global.data_dir.display()
+                )
+            })?;
             let path = global.data_dir.join("socval.db");
             let store = SqliteStore::open_path(&path)
                 .await
@@ -258,7 +264,10 @@ fn actor() -> Actor {
 }
 
 async fn org(store: &dyn Store, slug: &str) -> Result<Organisation> {
-    store.organisation_by_slug(slug).await.with_context(|| format!("no organisation with slug {slug:?}"))
+    store
+        .organisation_by_slug(slug)
+        .await
+        .with_context(|| format!("no organisation with slug {slug:?}"))
 }
 
 fn role(text: &str) -> Result<Role> {
@@ -267,11 +276,22 @@ fn role(text: &str) -> Result<Role> {
 
 /// The supplier company id for a role: required for `supplier`, refused
 /// for the others.
-async fn supplier_for(store: &dyn Store, org: &Organisation, role: Role, supplier: Option<&str>) -> Result<Option<i64>> {
+async fn supplier_for(
+    store: &dyn Store,
+    org: &Organisation,
+    role: Role,
+    supplier: Option<&str>,
+) -> Result<Option<i64>> {
     match (role, supplier) {
-        (Role::Supplier, None) => bail!("--role supplier needs --supplier NAME (create it with `socval admin create-supplier`)"),
+        (Role::Supplier, None) => bail!(
+            "--role supplier needs --supplier NAME (create it with `socval admin create-supplier`)"
+        ),
         (Role::Supplier, Some(name)) => {
-            let found = store.suppliers(org.id).await?.into_iter().find(|s| s.name.eq_ignore_ascii_case(name.trim()));
+            let found = store
+                .suppliers(org.id)
+                .await?
+                .into_iter()
+                .find(|s| s.name.eq_ignore_ascii_case(name.trim()));
             match found {
                 Some(s) => Ok(Some(s.id)),
                 None => bail!("{} has no supplier company named {name:?}", org.slug),
@@ -287,7 +307,10 @@ async fn supplier_for(store: &dyn Store, org: &Organisation, role: Role, supplie
 fn password_from(stdin: bool) -> Result<(String, bool)> {
     if stdin {
         let mut line = String::new();
-        io::stdin().lock().read_line(&mut line).context("cannot read the password from standard input")?;
+        io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .context("cannot read the password from standard input")?;
         let password = line.trim_end_matches(['\r', '\n']).to_string();
         Ok((password, false))
     } else {
@@ -297,7 +320,8 @@ fn password_from(stdin: bool) -> Result<(String, bool)> {
 }
 
 fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }
 
 async fn run_with(store: &dyn Store, command: Command, out: &mut dyn Write) -> Result<u8> {
@@ -305,17 +329,36 @@ async fn run_with(store: &dyn Store, command: Command, out: &mut dyn Write) -> R
     match command {
         Command::CreateOrg(a) => {
             let kind: OrgKind = a.kind.parse()?;
-            let o = store.create_organisation(&actor(), now, &NewOrganisation::new(&a.slug, &a.name, kind)).await?;
-            writeln!(out, "created organisation {} ({}, id {})", o.slug, o.kind, o.id)?;
+            let o = store
+                .create_organisation(&actor(), now, &NewOrganisation::new(&a.slug, &a.name, kind))
+                .await?;
+            writeln!(
+                out,
+                "created organisation {} ({}, id {})",
+                o.slug, o.kind, o.id
+            )?;
         }
         Command::ListOrgs(a) => {
             let orgs = store.organisations().await?;
             let rows = orgs
                 .iter()
-                .map(|o| vec![o.id.to_string(), o.slug.clone(), o.name.clone(), o.kind.to_string()])
+                .map(|o| {
+                    vec![
+                        o.id.to_string(),
+                        o.slug.clone(),
+                        o.name.clone(),
+                        o.kind.to_string(),
+                    ]
+                })
                 .collect();
-            Report { json: &orgs, headers: vec!["id", "slug", "name", "kind"], rows, numeric: vec![0], footer: vec![] }
-                .write(a.format, out)?;
+            Report {
+                json: &orgs,
+                headers: vec!["id", "slug", "name", "kind"],
+                rows,
+                numeric: vec![0],
+                footer: vec![],
+            }
+            .write(a.format, out)?;
         }
         Command::CreateSupplier(a) => {
             let o = org(store, &a.org).await?;
@@ -323,10 +366,19 @@ async fn run_with(store: &dyn Store, command: Command, out: &mut dyn Write) -> R
                 .create_supplier(
                     &actor(),
                     now,
-                    &NewSupplier { org_id: o.id, name: a.name, company_number: a.company_number, postcode: a.postcode },
+                    &NewSupplier {
+                        org_id: o.id,
+                        name: a.name,
+                        company_number: a.company_number,
+                        postcode: a.postcode,
+                    },
                 )
                 .await?;
-            writeln!(out, "created supplier {:?} for {} (id {})", s.name, o.slug, s.id)?;
+            writeln!(
+                out,
+                "created supplier {:?} for {} (id {})",
+                s.name, o.slug, s.id
+            )?;
         }
         Command::CreateUser(a) => {
             // Check the organisation and role before creating anything.
@@ -341,11 +393,30 @@ async fn run_with(store: &dyn Store, command: Command, out: &mut dyn Write) -> R
             };
             let (pw, generated) = password_from(a.password_stdin)?;
             let hash = password::hash_blocking(pw.clone()).await?;
-            let user = store.create_user(&actor(), now, &NewUser { email: a.email, name: a.name, password_hash: hash }).await?;
+            let user = store
+                .create_user(
+                    &actor(),
+                    now,
+                    &NewUser {
+                        email: a.email,
+                        name: a.name,
+                        password_hash: hash,
+                    },
+                )
+                .await?;
             writeln!(out, "created user {} (id {})", user.email, user.id)?;
             if let Some((o, r, supplier_id)) = membership {
                 store
-                    .add_membership(&actor(), now, &NewMembership { user_id: user.id, org_id: o.id, role: r, supplier_id })
+                    .add_membership(
+                        &actor(),
+                        now,
+                        &NewMembership {
+                            user_id: user.id,
+                            org_id: o.id,
+                            role: r,
+                            supplier_id,
+                        },
+                    )
                     .await?;
                 writeln!(out, "added {} to {} as {r}", user.email, o.slug)?;
             }
@@ -358,7 +429,10 @@ async fn run_with(store: &dyn Store, command: Command, out: &mut dyn Write) -> R
                 Some(slug) => {
                     let o = org(store, slug).await?;
                     let members = store.members(o.id).await?;
-                    (members.iter().map(|m| m.user.clone()).collect(), Some(members))
+                    (
+                        members.iter().map(|m| m.user.clone()).collect(),
+                        Some(members),
+                    )
                 }
                 None => (store.users(None).await?, None),
             };
@@ -366,7 +440,10 @@ async fn run_with(store: &dyn Store, command: Command, out: &mut dyn Write) -> R
                 .iter()
                 .enumerate()
                 .map(|(i, u)| {
-                    let role = members.as_ref().map(|m| m[i].membership.role.to_string()).unwrap_or_default();
+                    let role = members
+                        .as_ref()
+                        .map(|m| m[i].membership.role.to_string())
+                        .unwrap_or_default();
                     let state = if u.disabled {
                         "disabled"
                     } else if u.is_locked(now) {
@@ -374,7 +451,13 @@ async fn run_with(store: &dyn Store, command: Command, out: &mut dyn Write) -> R
                     } else {
                         "active"
                     };
-                    vec![u.id.to_string(), u.email.clone(), u.name.clone(), role, state.to_string()]
+                    vec![
+                        u.id.to_string(),
+                        u.email.clone(),
+                        u.name.clone(),
+                        role,
+                        state.to_string(),
+                    ]
                 })
                 .collect();
             Report {
@@ -397,19 +480,42 @@ async fn run_with(store: &dyn Store, command: Command, out: &mut dyn Write) -> R
                 .create_invitation(
                     &actor(),
                     now,
-                    &NewInvitation { org_id: o.id, email: a.email, role: r, supplier_id, expires_at: now + Duration::days(a.days) },
+                    &NewInvitation {
+                        org_id: o.id,
+                        email: a.email,
+                        role: r,
+                        supplier_id,
+                        expires_at: now + Duration::days(a.days),
+                    },
                 )
                 .await?;
-            writeln!(out, "invited {} to {} as {r}; the link works once, until {}:", inv.email, o.slug, rfc3339(inv.expires_at))?;
-            writeln!(out, "{}/invitations/{token}", a.base_url.trim_end_matches('/'))?;
+            writeln!(
+                out,
+                "invited {} to {} as {r}; the link works once, until {}:",
+                inv.email,
+                o.slug,
+                rfc3339(inv.expires_at)
+            )?;
+            writeln!(
+                out,
+                "{}/invitations/{token}",
+                a.base_url.trim_end_matches('/')
+            )?;
         }
         Command::ResetPassword(a) => {
-            let user = store.user_by_email(&a.email).await.with_context(|| format!("no user with e-mail {}", a.email))?;
+            let user = store
+                .user_by_email(&a.email)
+                .await
+                .with_context(|| format!("no user with e-mail {}", a.email))?;
             let (pw, generated) = password_from(a.password_stdin)?;
             let hash = password::hash_blocking(pw.clone()).await?;
             store.set_password(&actor(), now, user.id, &hash).await?;
             let ended = store.delete_user_sessions(user.id, None).await?;
-            writeln!(out, "reset the password of {}; ended {ended} session(s)", user.email)?;
+            writeln!(
+                out,
+                "reset the password of {}; ended {ended} session(s)",
+                user.email
+            )?;
             if generated {
                 writeln!(out, "password (shown once): {pw}")?;
             }
@@ -424,9 +530,23 @@ async fn run_with(store: &dyn Store, command: Command, out: &mut dyn Write) -> R
                 None => None,
             };
             let (token, secret) = store
-                .create_api_token(&actor(), now, &NewApiToken { org_id: o.id, name: a.name, role: r, supplier_id, expires_at })
+                .create_api_token(
+                    &actor(),
+                    now,
+                    &NewApiToken {
+                        org_id: o.id,
+                        name: a.name,
+                        role: r,
+                        supplier_id,
+                        expires_at,
+                    },
+                )
                 .await?;
-            writeln!(out, "created API token {} ({}, {r} in {}); the secret is shown once:", token.id, token.prefix, o.slug)?;
+            writeln!(
+                out,
+                "created API token {} ({}, {r} in {}); the secret is shown once:",
+                token.id, token.prefix, o.slug
+            )?;
             writeln!(out, "{secret}")?;
         }
         Command::RevokeToken(a) => {
@@ -434,12 +554,19 @@ async fn run_with(store: &dyn Store, command: Command, out: &mut dyn Write) -> R
             let tokens = store.api_tokens(o.id).await?;
             let matching: Vec<_> = tokens
                 .iter()
-                .filter(|t| t.id.to_string() == a.token || (a.token.len() >= 8 && t.prefix.starts_with(&a.token)))
+                .filter(|t| {
+                    t.id.to_string() == a.token
+                        || (a.token.len() >= 8 && t.prefix.starts_with(&a.token))
+                })
                 .collect();
             let token = match matching.as_slice() {
                 [t] => *t,
                 [] => bail!("{} has no API token {:?}", o.slug, a.token),
-                _ => bail!("{:?} matches {} tokens; give the id", a.token, matching.len()),
+                _ => bail!(
+                    "{:?} matches {} tokens; give the id",
+                    a.token,
+                    matching.len()
+                ),
             };
             let revoked = store.revoke_api_token(&actor(), now, token.id).await?;
             writeln!(out, "revoked API token {} ({})", revoked.id, revoked.prefix)?;
@@ -455,7 +582,9 @@ async fn run_with(store: &dyn Store, command: Command, out: &mut dyn Write) -> R
                         .write(true)
                         .create_new(true)
                         .open(path)
-                        .with_context(|| format!("cannot create {} (it must not exist)", path.display()))?;
+                        .with_context(|| {
+                            format!("cannot create {} (it must not exist)", path.display())
+                        })?;
                     let n = export_audit(store, org_id, io::BufWriter::new(file)).await?;
                     writeln!(out, "wrote {n} audit rows to {}", path.display())?;
                 }
@@ -470,7 +599,14 @@ async fn run_with(store: &dyn Store, command: Command, out: &mut dyn Write) -> R
         }
         Command::SeedBench(a) => {
             let seeded = store
-                .seed_bench(BenchSeed { orgs: a.orgs, users: a.users, audit_rows: a.audit_rows }, now)
+                .seed_bench(
+                    BenchSeed {
+                        orgs: a.orgs,
+                        users: a.users,
+                        audit_rows: a.audit_rows,
+                    },
+                    now,
+                )
                 .await?;
             writeln!(
                 out,
@@ -478,7 +614,11 @@ async fn run_with(store: &dyn Store, command: Command, out: &mut dyn Write) -> R
                 a.orgs,
                 a.users,
                 a.audit_rows,
-                seeded.admin_emails.first().map(String::as_str).unwrap_or("-")
+                seeded
+                    .admin_emails
+                    .first()
+                    .map(String::as_str)
+                    .unwrap_or("-")
             )?;
         }
     }
@@ -489,11 +629,30 @@ async fn run_with(store: &dyn Store, command: Command, out: &mut dyn Write) -> R
 /// rows). Returns how many rows were written.
 async fn export_audit(store: &dyn Store, org_id: Option<i64>, out: impl Write) -> Result<u64> {
     let mut w = csv::Writer::from_writer(out);
-    w.write_record(["id", "at", "actor", "actor_user_id", "org_id", "action", "entity_type", "entity_id", "before", "after"])?;
+    w.write_record([
+        "id",
+        "at",
+        "actor",
+        "actor_user_id",
+        "org_id",
+        "action",
+        "entity_type",
+        "entity_id",
+        "before",
+        "after",
+    ])?;
     let mut after_id = None;
     let mut n = 0;
     loop {
-        let page = store.audit(&AuditQuery { org_id, after_id, before_id: None, limit: 5_000, newest_first: false }).await?;
+        let page = store
+            .audit(&AuditQuery {
+                org_id,
+                after_id,
+                before_id: None,
+                limit: 5_000,
+                newest_first: false,
+            })
+            .await?;
         let Some(last) = page.last() else { break };
         after_id = Some(last.id);
         for r in &page {

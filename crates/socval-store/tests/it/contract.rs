@@ -801,7 +801,10 @@ async fn supplier_roles_need_a_supplier_of_the_same_org(store: &dyn Store, _raw:
     let members = store.members(a.id).await.unwrap();
     assert_eq!(members.len(), 1);
     assert_eq!(members[0].membership.supplier_id, Some(sa.id));
-    assert_eq!(store.users(Some(b.id)).await.unwrap(), [u.clone()]);
+    assert_eq!(
+        store.users(Some(b.id)).await.unwrap(),
+        std::slice::from_ref(&u)
+    );
     assert_eq!(store.suppliers(a.id).await.unwrap(), [sa]);
 }
 

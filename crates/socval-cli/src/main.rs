@@ -110,7 +110,21 @@ fn main() -> ExitCode {
 }
 
 /// A reader that closed the pipe (`socval ... | head`) is not an error.
+/// The JSON and CSV writers wrap the io error in their own, so look inside.
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.chain()
-        .any(|c| c.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe))
+    e.chain().any(|c| {
+        let kind = if let Some(io) = c.downcast_ref::<io::Error>() {
+            Some(io.kind())
+        } else if let Some(json) = c.downcast_ref::<serde_json::Error>() {
+            json.io_error_kind()
+        } else if let Some(csv) = c.downcast_ref::<csv::Error>() {
+            match csv.kind() {
+                csv::ErrorKind::Io(io) => Some(io.kind()),
+                _ => None,
+            }
+        } else {
+            None
+        };
+        kind == Some(io::ErrorKind::BrokenPipe)
+    })
 }

@@ -7,4 +7,5 @@ pub mod evaluate;
 pub mod framework;
 pub mod geo;
 pub mod quotes;
+pub mod spend;
 pub mod value;

@@ -69,6 +69,8 @@ enum Command {
     Quotes(cmd::quotes::Args),
     /// Postcodes, the ONS postcode directory, deprivation and "local".
     Geo(cmd::geo::Args),
+    /// Spend: import payments, supplier register, the CLES analyses, exports.
+    Spend(cmd::spend::Args),
 }
 
 fn main() -> ExitCode {
@@ -91,6 +93,7 @@ fn main() -> ExitCode {
         Command::Contract(args) => cmd::contract::run(&cli.global, args, &mut out),
         Command::Quotes(args) => cmd::quotes::run(&cli.global, args, &mut out),
         Command::Geo(args) => cmd::geo::run(&cli.global, args, &mut out),
+        Command::Spend(args) => cmd::spend::run(&cli.global, args, &mut out),
     };
     let result = result.and_then(|code| {
         out.flush()?;

@@ -135,6 +135,11 @@ impl<'r> SpendTotals<'r> {
         p
     }
 
+    /// The payee of a supplier id, if the register has it.
+    pub fn payee_for_id(&mut self, id: &str) -> Option<u32> {
+        self.register.find_id(id).map(|s| self.supplier_payee(s))
+    }
+
     /// The payee of a published supplier name (no supplier id).
     pub fn payee_for_name(&mut self, raw: &str) -> u32 {
         if let Some(&p) = self.by_raw.get(raw) {

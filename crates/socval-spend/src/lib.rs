@@ -18,6 +18,7 @@
 
 mod analysis;
 mod error;
+mod export;
 mod generate;
 mod geo;
 mod ledger;
@@ -32,6 +33,7 @@ pub use analysis::{
     PayeeLocation, ReasonRow, SpendTotals, TopSupplier, WardRow, YearReport, change, percent,
 };
 pub use error::{Error, Result};
+pub use export::{ENRICHMENT_COLUMNS, ExportFormat, export};
 pub use generate::{GenerateOptions, GenerateSummary, generate, postcodes_from_csv};
 pub use geo::GeoResolver;
 pub use location::{DeprivedBand, LocationClass, LocationResolver, SupplierLocation};

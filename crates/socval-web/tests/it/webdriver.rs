@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-const ELEMENT_KEY: &str = "element-6066-11e4-a52f-4f735466cecf";
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 /// A running chromedriver and one browser session; both end on drop.
 pub struct Browser {
@@ -125,7 +125,7 @@ impl Browser {
     /// The first element matching a CSS selector; panics if there is none.
     pub fn find(&self, css: &str) -> Element<'_> {
         let v = self.cmd("POST", "/element", Some(json!({"using": "css selector", "value": css})));
-        let id = v[ELEMENT_KEY].as_str().unwrap_or_else(|| panic!("no element {css}")).to_owned();
+        let id = v[ELEMENT_KEY].as_str().unwrap_or_else(|| panic!("no element {css}: {v}")).to_owned();
         Element { browser: self, id }
     }
 

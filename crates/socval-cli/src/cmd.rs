@@ -7,5 +7,6 @@ pub mod evaluate;
 pub mod framework;
 pub mod geo;
 pub mod quotes;
+pub mod serve;
 pub mod spend;
 pub mod value;

@@ -102,7 +102,8 @@ fn progress(a: ProgressArgs, out: &mut dyn Write) -> Result<u8> {
     let text = std::fs::read_to_string(&a.file)
         .with_context(|| format!("cannot read contract file {name}"))?;
     let c = Contract::from_toml(&text, &name)?;
-    let fw = load(&c.framework, a.file.parent())?;
+    let fw = load(&c.framework, a.file.parent())
+        .with_context(|| format!("{name}: cannot use framework {:?}", c.framework))?;
     let (returns, returns_file) = match &a.returns {
         Some(p) => {
             let records = read_csv(p)?;

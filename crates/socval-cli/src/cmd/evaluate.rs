@@ -48,7 +48,8 @@ pub fn run(_global: &Global, args: Args, out: &mut dyn Write) -> Result<u8> {
         .with_context(|| format!("cannot read procurement file {name}"))?;
     let p = Procurement::from_toml(&text, &name, &policy)?;
     let base = args.file.parent();
-    let fw = load(args.framework.as_deref().unwrap_or(&p.framework), base)?;
+    let spec = args.framework.as_deref().unwrap_or(&p.framework);
+    let fw = load(spec, base).with_context(|| format!("{name}: cannot use framework {spec:?}"))?;
     let e = evaluation::evaluate(&p, &fw, &policy, args.carry_forward)?;
     report(&p, &e).write(args.format, out)?;
     Ok(exit::OK)

@@ -27,7 +27,12 @@ use crate::register::SupplierRegister;
 use crate::schema::col;
 
 /// Columns the analysis reads.
-pub const ANALYSIS_COLUMNS: [&str; 4] = [col::DATE, col::AMOUNT_PENCE, col::SUPPLIER_NAME, col::SUPPLIER_ID];
+pub const ANALYSIS_COLUMNS: [&str; 4] = [
+    col::DATE,
+    col::AMOUNT_PENCE,
+    col::SUPPLIER_NAME,
+    col::SUPPLIER_ID,
+];
 
 /// Options of the analyses.
 #[derive(Clone, Debug)]
@@ -40,7 +45,10 @@ pub struct AnalysisOptions {
 
 impl Default for AnalysisOptions {
     fn default() -> Self {
-        AnalysisOptions { top_n: 300, distance_bands_km: vec![5, 10, 25, 50, 100] }
+        AnalysisOptions {
+            top_n: 300,
+            distance_bands_km: vec![5, 10, 25, 50, 100],
+        }
     }
 }
 
@@ -89,7 +97,10 @@ impl<'r> SpendTotals<'r> {
         years.dedup();
         let ranges = years
             .iter()
-            .map(|y| YearRange { first: days_since_epoch(y.first_day()), end: days_since_epoch(y.last_day()) + 1 })
+            .map(|y| YearRange {
+                first: days_since_epoch(y.first_day()),
+                end: days_since_epoch(y.last_day()) + 1,
+            })
             .collect();
         SpendTotals {
             register,
@@ -130,7 +141,11 @@ impl<'r> SpendTotals<'r> {
             return p;
         }
         let name = self.register.suppliers()[s as usize].name.clone();
-        let p = self.new_payee(Payee { name, supplier: Some(s), redacted: false });
+        let p = self.new_payee(Payee {
+            name,
+            supplier: Some(s),
+            redacted: false,
+        });
         self.by_supplier.insert(s, p);
         p
     }
@@ -149,7 +164,11 @@ impl<'r> SpendTotals<'r> {
             match self.redacted {
                 Some(p) => p,
                 None => {
-                    let p = self.new_payee(Payee { name: "REDACTED".into(), supplier: None, redacted: true });
+                    let p = self.new_payee(Payee {
+                        name: "REDACTED".into(),
+                        supplier: None,
+                        redacted: true,
+                    });
                     self.redacted = Some(p);
                     p
                 }
@@ -161,7 +180,11 @@ impl<'r> SpendTotals<'r> {
                 None => match self.by_norm.get(&norm) {
                     Some(&p) => p,
                     None => {
-                        let p = self.new_payee(Payee { name: raw.to_string(), supplier: None, redacted: false });
+                        let p = self.new_payee(Payee {
+                            name: raw.to_string(),
+                            supplier: None,
+                            redacted: false,
+                        });
                         self.by_norm.insert(norm, p);
                         p
                     }
@@ -177,8 +200,13 @@ impl<'r> SpendTotals<'r> {
     ///
     /// Returns an error if a column is missing or of the wrong type.
     pub fn add_batch(&mut self, batch: &RecordBatch) -> Result<()> {
-        let bad = |c: &str| Error::Export { reason: format!("payments batch: column {c} is missing or of the wrong type") };
-        let dates = batch.column_by_name(col::DATE).and_then(|a| a.as_primitive_opt::<Date32Type>()).ok_or_else(|| bad(col::DATE))?;
+        let bad = |c: &str| Error::Export {
+            reason: format!("payments batch: column {c} is missing or of the wrong type"),
+        };
+        let dates = batch
+            .column_by_name(col::DATE)
+            .and_then(|a| a.as_primitive_opt::<Date32Type>())
+            .ok_or_else(|| bad(col::DATE))?;
         let amounts = batch
             .column_by_name(col::AMOUNT_PENCE)
             .and_then(|a| a.as_primitive_opt::<Int64Type>())
@@ -187,7 +215,10 @@ impl<'r> SpendTotals<'r> {
             .column_by_name(col::SUPPLIER_NAME)
             .and_then(|a| a.as_dictionary_opt::<Int32Type>())
             .ok_or_else(|| bad(col::SUPPLIER_NAME))?;
-        let ids = batch.column_by_name(col::SUPPLIER_ID).and_then(|a| a.as_dictionary_opt::<Int32Type>()).filter(|a| a.null_count() < a.len());
+        let ids = batch
+            .column_by_name(col::SUPPLIER_ID)
+            .and_then(|a| a.as_dictionary_opt::<Int32Type>())
+            .filter(|a| a.null_count() < a.len());
 
         // Join each dictionary value once; consecutive batches of a column
         // chunk share their dictionary, so usually this is skipped.
@@ -195,16 +226,29 @@ impl<'r> SpendTotals<'r> {
             last.as_ref().is_some_and(|(a, _)| Arc::ptr_eq(a, v))
         }
         if !same(&self.last_names, names.values()) {
-            let values = names.values().as_string_opt::<i32>().ok_or_else(|| bad(col::SUPPLIER_NAME))?;
-            let map: Vec<u32> = (0..values.len()).map(|i| self.payee_for_name(values.value(i))).collect();
+            let values = names
+                .values()
+                .as_string_opt::<i32>()
+                .ok_or_else(|| bad(col::SUPPLIER_NAME))?;
+            let map: Vec<u32> = (0..values.len())
+                .map(|i| self.payee_for_name(values.value(i)))
+                .collect();
             self.last_names = Some((names.values().clone(), map));
         }
         if let Some(ids) = ids
             && !same(&self.last_ids, ids.values())
         {
-            let values = ids.values().as_string_opt::<i32>().ok_or_else(|| bad(col::SUPPLIER_ID))?;
-            let map: Vec<Option<u32>> =
-                (0..values.len()).map(|i| self.register.find_id(values.value(i)).map(|s| self.supplier_payee(s))).collect();
+            let values = ids
+                .values()
+                .as_string_opt::<i32>()
+                .ok_or_else(|| bad(col::SUPPLIER_ID))?;
+            let map: Vec<Option<u32>> = (0..values.len())
+                .map(|i| {
+                    self.register
+                        .find_id(values.value(i))
+                        .map(|s| self.supplier_payee(s))
+                })
+                .collect();
             self.last_ids = Some((ids.values().clone(), map));
         }
         let name_map = &self.last_names.as_ref().expect("set above").1;
@@ -246,18 +290,32 @@ impl<'r> SpendTotals<'r> {
     /// unknown (unless an override names them).
     pub fn locations(&self, resolver: &dyn LocationResolver) -> Vec<PayeeLocation> {
         let mut cache: HashMap<String, SupplierLocation> = HashMap::new();
-        let mut resolve = |pc: &str| cache.entry(pc.to_string()).or_insert_with(|| resolver.resolve(pc)).clone();
+        let mut resolve = |pc: &str| {
+            cache
+                .entry(pc.to_string())
+                .or_insert_with(|| resolver.resolve(pc))
+                .clone()
+        };
         self.payees
             .iter()
             .map(|p| {
                 if p.redacted {
-                    return PayeeLocation { location: SupplierLocation::unknown("redacted"), override_reason: None };
+                    return PayeeLocation {
+                        location: SupplierLocation::unknown("redacted"),
+                        override_reason: None,
+                    };
                 }
                 let s = p.supplier.map(|s| &self.register.suppliers()[s as usize]);
                 let norm = normalise_name(&p.name);
-                if let Some(o) = self.register.override_for(s.and_then(|s| s.id.as_deref()), &norm) {
+                if let Some(o) = self
+                    .register
+                    .override_for(s.and_then(|s| s.id.as_deref()), &norm)
+                {
                     let o = &self.register.overrides()[o as usize];
-                    return PayeeLocation { location: resolve(&o.postcode), override_reason: Some(o.reason.clone()) };
+                    return PayeeLocation {
+                        location: resolve(&o.postcode),
+                        override_reason: Some(o.reason.clone()),
+                    };
                 }
                 let location = match s {
                     None => SupplierLocation::unknown("not in the supplier register"),
@@ -266,7 +324,10 @@ impl<'r> SpendTotals<'r> {
                         Some(pc) => resolve(pc),
                     },
                 };
-                PayeeLocation { location, override_reason: None }
+                PayeeLocation {
+                    location,
+                    override_reason: None,
+                }
             })
             .collect()
     }
@@ -274,7 +335,12 @@ impl<'r> SpendTotals<'r> {
     /// The report for one of the years given to [`SpendTotals::new`].
     ///
     /// Returns `None` for a year that was not collected.
-    pub fn report(&self, year: FinancialYear, locations: &[PayeeLocation], opts: &AnalysisOptions) -> Option<YearReport> {
+    pub fn report(
+        &self,
+        year: FinancialYear,
+        locations: &[PayeeLocation],
+        opts: &AnalysisOptions,
+    ) -> Option<YearReport> {
         let y = self.years.iter().position(|&x| x == year)?;
         Some(build_report(self, y, locations, opts))
     }
@@ -496,10 +562,18 @@ impl Acc {
         self.payments += u64::from(payments);
     }
     fn gs(self, whole: i64) -> GbpSuppliers {
-        GbpSuppliers { gbp: Gbp::from_pence(self.pence), suppliers: self.suppliers, share_pct: percent(self.pence, whole) }
+        GbpSuppliers {
+            gbp: Gbp::from_pence(self.pence),
+            suppliers: self.suppliers,
+            share_pct: percent(self.pence, whole),
+        }
     }
     fn finding(self) -> Finding {
-        Finding { gbp: Gbp::from_pence(self.pence), payments: self.payments, suppliers: self.suppliers }
+        Finding {
+            gbp: Gbp::from_pence(self.pence),
+            payments: self.payments,
+            suppliers: self.suppliers,
+        }
     }
 }
 
@@ -509,7 +583,12 @@ struct Breakdown {
     wards: Vec<WardRow>,
 }
 
-fn breakdown(members: &[u32], payees: &[Payee], pence: &[i64], locs: &[PayeeLocation]) -> Breakdown {
+fn breakdown(
+    members: &[u32],
+    payees: &[Payee],
+    pence: &[i64],
+    locs: &[PayeeLocation],
+) -> Breakdown {
     let mut class = [Acc::default(); 4];
     let mut dep = [Acc::default(); 3];
     let mut wards: BTreeMap<&str, (&str, Acc)> = BTreeMap::new();
@@ -519,12 +598,17 @@ fn breakdown(members: &[u32], payees: &[Payee], pence: &[i64], locs: &[PayeeLoca
         // The redacted payee is not a supplier: its £ counts, not its head.
         class[l.class as usize].suppliers -= u64::from(payees[p as usize].redacted);
         if l.class == LocationClass::Local {
-            for (i, b) in [DeprivedBand::P1, DeprivedBand::P10, DeprivedBand::P20].into_iter().enumerate() {
+            for (i, b) in [DeprivedBand::P1, DeprivedBand::P10, DeprivedBand::P20]
+                .into_iter()
+                .enumerate()
+            {
                 if l.band.is_some_and(|x| x <= b) {
                     dep[i].add(amt, 0);
                 }
             }
-            let w = wards.entry(l.ward.as_deref().unwrap_or("")).or_insert((l.ward_name.as_deref().unwrap_or(""), Acc::default()));
+            let w = wards
+                .entry(l.ward.as_deref().unwrap_or(""))
+                .or_insert((l.ward_name.as_deref().unwrap_or(""), Acc::default()));
             w.1.add(amt, 0);
         }
     }
@@ -548,20 +632,38 @@ fn breakdown(members: &[u32], payees: &[Payee], pence: &[i64], locs: &[PayeeLoca
             outside: class[2].gs(total),
             unknown: class[3].gs(total),
         },
-        deprived: DeprivedLocal { p1: dep[0].gs(local), p10: dep[1].gs(local), p20: dep[2].gs(local) },
+        deprived: DeprivedLocal {
+            p1: dep[0].gs(local),
+            p10: dep[1].gs(local),
+            p20: dep[2].gs(local),
+        },
         wards,
     }
 }
 
-fn build_report(t: &SpendTotals<'_>, y: usize, locs: &[PayeeLocation], opts: &AnalysisOptions) -> YearReport {
+fn build_report(
+    t: &SpendTotals<'_>,
+    y: usize,
+    locs: &[PayeeLocation],
+    opts: &AnalysisOptions,
+) -> YearReport {
     let (pence, rows) = (&t.pence[y], &t.rows[y]);
-    let paid: Vec<u32> = (0..t.payees.len() as u32).filter(|&p| rows[p as usize] > 0).collect();
+    let paid: Vec<u32> = (0..t.payees.len() as u32)
+        .filter(|&p| rows[p as usize] > 0)
+        .collect();
     let total: i64 = paid.iter().map(|&p| pence[p as usize]).sum();
     let payments: u64 = paid.iter().map(|&p| u64::from(rows[p as usize])).sum();
-    let mut ranked: Vec<u32> = paid.iter().copied().filter(|&p| !t.payees[p as usize].redacted).collect();
+    let mut ranked: Vec<u32> = paid
+        .iter()
+        .copied()
+        .filter(|&p| !t.payees[p as usize].redacted)
+        .collect();
     let suppliers = ranked.len() as u64;
     ranked.sort_by(|&a, &b| {
-        pence[b as usize].cmp(&pence[a as usize]).then_with(|| t.payees[a as usize].name.cmp(&t.payees[b as usize].name)).then(a.cmp(&b))
+        pence[b as usize]
+            .cmp(&pence[a as usize])
+            .then_with(|| t.payees[a as usize].name.cmp(&t.payees[b as usize].name))
+            .then(a.cmp(&b))
     });
     let top: Vec<u32> = ranked.iter().copied().take(opts.top_n).collect();
     let top_gbp: i64 = top.iter().map(|&p| pence[p as usize]).sum();
@@ -575,7 +677,10 @@ fn build_report(t: &SpendTotals<'_>, y: usize, locs: &[PayeeLocation], opts: &An
     for &p in &paid {
         let i = match locs[p as usize].location.distance_km {
             None => bands.len() + 1,
-            Some(d) => bands.iter().position(|&b| d < f64::from(b)).unwrap_or(bands.len()),
+            Some(d) => bands
+                .iter()
+                .position(|&b| d < f64::from(b))
+                .unwrap_or(bands.len()),
         };
         dist[i].add(pence[p as usize], 0);
     }
@@ -591,13 +696,32 @@ fn build_report(t: &SpendTotals<'_>, y: usize, locs: &[PayeeLocation], opts: &An
         } else {
             "unknown".to_string()
         };
-        by_distance.push(DistanceRow { band, gbp: Gbp::from_pence(a.pence), suppliers: a.suppliers, share_pct: percent(a.pence, total) });
+        by_distance.push(DistanceRow {
+            band,
+            gbp: Gbp::from_pence(a.pence),
+            suppliers: a.suppliers,
+            share_pct: percent(a.pence, total),
+        });
     }
 
     // SME / VCSE and data quality.
-    let (mut sme, mut sme_unknown, mut vcse, mut vcse_unknown) = (Acc::default(), Acc::default(), Acc::default(), Acc::default());
-    let mut dq = DataQuality { payments, ..Default::default() };
-    let (mut redacted, mut unmatched, mut term, mut nodep, mut over) = (Acc::default(), Acc::default(), Acc::default(), Acc::default(), Acc::default());
+    let (mut sme, mut sme_unknown, mut vcse, mut vcse_unknown) = (
+        Acc::default(),
+        Acc::default(),
+        Acc::default(),
+        Acc::default(),
+    );
+    let mut dq = DataQuality {
+        payments,
+        ..Default::default()
+    };
+    let (mut redacted, mut unmatched, mut term, mut nodep, mut over) = (
+        Acc::default(),
+        Acc::default(),
+        Acc::default(),
+        Acc::default(),
+        Acc::default(),
+    );
     let mut reasons: BTreeMap<&str, Acc> = BTreeMap::new();
     for &p in &paid {
         let (amt, n) = (pence[p as usize], rows[p as usize]);
@@ -635,14 +759,23 @@ fn build_report(t: &SpendTotals<'_>, y: usize, locs: &[PayeeLocation], opts: &An
         }
     }
     let (cn, cp) = t.credit_notes[y];
-    dq.credit_notes = Finding { gbp: Gbp::from_pence(cp), payments: cn, suppliers: 0 };
+    dq.credit_notes = Finding {
+        gbp: Gbp::from_pence(cp),
+        payments: cn,
+        suppliers: 0,
+    };
     let mut redacted_f = redacted.finding();
     redacted_f.suppliers = 0;
     dq.redacted = redacted_f;
     dq.unmatched = unmatched.finding();
     dq.unknown_location = reasons
         .into_iter()
-        .map(|(r, a)| ReasonRow { reason: r.to_string(), gbp: Gbp::from_pence(a.pence), payments: a.payments, suppliers: if r == "redacted" { 0 } else { a.suppliers } })
+        .map(|(r, a)| ReasonRow {
+            reason: r.to_string(),
+            gbp: Gbp::from_pence(a.pence),
+            payments: a.payments,
+            suppliers: if r == "redacted" { 0 } else { a.suppliers },
+        })
         .collect();
     dq.terminated_postcodes = term.finding();
     dq.no_deprivation_figure = nodep.finding();
@@ -657,7 +790,9 @@ fn build_report(t: &SpendTotals<'_>, y: usize, locs: &[PayeeLocation], opts: &An
             TopSupplier {
                 rank: i as u32 + 1,
                 supplier: payee.name.clone(),
-                supplier_id: payee.supplier.and_then(|s| t.register.suppliers()[s as usize].id.clone()),
+                supplier_id: payee
+                    .supplier
+                    .and_then(|s| t.register.suppliers()[s as usize].id.clone()),
                 gbp: Gbp::from_pence(pence[p as usize]),
                 class: l.class,
                 postcode: l.postcode.clone(),
@@ -681,8 +816,14 @@ fn build_report(t: &SpendTotals<'_>, y: usize, locs: &[PayeeLocation], opts: &An
         by_ward: all.wards,
         top_n_by_ward: topb.wards,
         by_distance,
-        sme: FlagShare { yes: sme.gs(total), unknown: sme_unknown.gs(total) },
-        vcse: FlagShare { yes: vcse.gs(total), unknown: vcse_unknown.gs(total) },
+        sme: FlagShare {
+            yes: sme.gs(total),
+            unknown: sme_unknown.gs(total),
+        },
+        vcse: FlagShare {
+            yes: vcse.gs(total),
+            unknown: vcse_unknown.gs(total),
+        },
         top_suppliers,
         data_quality: dq,
     }
@@ -711,7 +852,10 @@ fn diff(a: &serde_json::Value, b: &serde_json::Value) -> Option<serde_json::Valu
             Some(V::String((x - y).to_string()))
         }
         (V::String(x), V::Null) => x.parse::<Decimal>().ok().map(|x| V::String(x.to_string())),
-        (V::Null, V::String(y)) => y.parse::<Decimal>().ok().map(|y| V::String((-y).to_string())),
+        (V::Null, V::String(y)) => y
+            .parse::<Decimal>()
+            .ok()
+            .map(|y| V::String((-y).to_string())),
         (V::Object(x), V::Object(y)) => {
             let mut o = serde_json::Map::new();
             for (k, va) in x {
@@ -727,16 +871,26 @@ fn diff(a: &serde_json::Value, b: &serde_json::Value) -> Option<serde_json::Valu
             diff(a, &empty)
         }
         (V::Array(x), V::Array(y)) => {
-            let key = ["ward", "band", "reason"].into_iter().find(|k| x.iter().chain(y).all(|e| e.get(k).is_some()))?;
+            let key = ["ward", "band", "reason"]
+                .into_iter()
+                .find(|k| x.iter().chain(y).all(|e| e.get(k).is_some()))?;
             let mut keys: Vec<&V> = x.iter().chain(y).filter_map(|e| e.get(key)).collect();
             keys.sort_by_key(|k| k.to_string());
             keys.dedup();
-            let find = |v: &'_ [V], k: &V| v.iter().find(|e| e.get(key) == Some(k)).cloned().unwrap_or(V::Null);
+            let find = |v: &'_ [V], k: &V| {
+                v.iter()
+                    .find(|e| e.get(key) == Some(k))
+                    .cloned()
+                    .unwrap_or(V::Null)
+            };
             let mut out = Vec::new();
             for k in keys {
                 let (ea, eb) = (find(x, k), find(y, k));
                 let (ea, eb) = match (&ea, &eb) {
-                    (V::Null, V::Object(o)) => (V::Object(o.iter().map(|(k, v)| (k.clone(), zero_like(v))).collect()), eb.clone()),
+                    (V::Null, V::Object(o)) => (
+                        V::Object(o.iter().map(|(k, v)| (k.clone(), zero_like(v))).collect()),
+                        eb.clone(),
+                    ),
                     _ => (ea.clone(), eb.clone()),
                 };
                 if let Some(V::Object(mut d)) = diff(&ea, &eb) {

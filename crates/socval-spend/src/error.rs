@@ -38,7 +38,9 @@ pub enum Error {
         reason: String,
     },
     /// A field socval needs has no column in the file.
-    #[error("{source_name}: no column for {field} (looked for {accepted}; the file has {found}); name one with --map {field}=HEADER")]
+    #[error(
+        "{source_name}: no column for {field} (looked for {accepted}; the file has {found}); name one with --map {field}=HEADER"
+    )]
     MissingColumn {
         /// The file as given.
         source_name: String,
@@ -101,11 +103,17 @@ pub enum Error {
 
 impl Error {
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io { path: path.into(), source }
+        Error::Io {
+            path: path.into(),
+            source,
+        }
     }
 
     pub(crate) fn parquet(path: impl Into<PathBuf>, e: impl std::fmt::Display) -> Self {
-        Error::Parquet { path: path.into(), reason: e.to_string() }
+        Error::Parquet {
+            path: path.into(),
+            reason: e.to_string(),
+        }
     }
 }
 

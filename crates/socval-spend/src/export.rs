@@ -47,7 +47,12 @@ pub const ENRICHMENT_COLUMNS: [&str; 11] = [
     "override_reason",
 ];
 
-fn payee_cells(t: &SpendTotals<'_>, reg: &SupplierRegister, locs: &[PayeeLocation], p: usize) -> [Option<String>; 11] {
+fn payee_cells(
+    t: &SpendTotals<'_>,
+    reg: &SupplierRegister,
+    locs: &[PayeeLocation],
+    p: usize,
+) -> [Option<String>; 11] {
     let payee = &t.payees()[p];
     let s = payee.supplier.map(|s| &reg.suppliers()[s as usize]);
     let l = &locs[p].location;
@@ -82,22 +87,44 @@ pub fn export(
     // First pass: join payees and resolve their locations once.
     let years: Vec<FinancialYear> = match year {
         Some(y) => vec![y],
-        None => crate::store::totals_by_year(&store.imports()?).into_keys().collect(),
+        None => crate::store::totals_by_year(&store.imports()?)
+            .into_keys()
+            .collect(),
     };
     let mut totals = SpendTotals::new(register, &years);
-    store.scan(&[col::DATE, col::AMOUNT_PENCE, col::SUPPLIER_NAME, col::SUPPLIER_ID], |b| totals.add_batch(b))?;
+    store.scan(
+        &[
+            col::DATE,
+            col::AMOUNT_PENCE,
+            col::SUPPLIER_NAME,
+            col::SUPPLIER_ID,
+        ],
+        |b| totals.add_batch(b),
+    )?;
     let locs = totals.locations(resolver);
-    let cells: Vec<[Option<String>; 11]> = (0..totals.payees().len()).map(|p| payee_cells(&totals, register, &locs, p)).collect();
+    let cells: Vec<[Option<String>; 11]> = (0..totals.payees().len())
+        .map(|p| payee_cells(&totals, register, &locs, p))
+        .collect();
 
     let schema = payments_schema();
     let all: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
     let headers: Vec<&str> = all.iter().copied().chain(ENRICHMENT_COLUMNS).collect();
     let file = std::fs::File::create(out).map_err(|e| Error::io(out, e))?;
     let mut sink: Box<dyn Sink> = match format {
-        ExportFormat::Csv => Box::new(CsvSink(csv::Writer::from_writer(std::io::BufWriter::new(file)))),
-        ExportFormat::Xlsx => Box::new(XlsxSink { wb: rust_xlsxwriter::Workbook::new(), row: 0, file: Some(file) }),
+        ExportFormat::Csv => Box::new(CsvSink(csv::Writer::from_writer(std::io::BufWriter::new(
+            file,
+        )))),
+        ExportFormat::Xlsx => Box::new(XlsxSink {
+            wb: rust_xlsxwriter::Workbook::new(),
+            row: 0,
+            file: Some(file),
+        }),
         ExportFormat::Parquet => {
-            let mut fields: Vec<Field> = payments_schema().fields().iter().map(|f| f.as_ref().clone()).collect();
+            let mut fields: Vec<Field> = payments_schema()
+                .fields()
+                .iter()
+                .map(|f| f.as_ref().clone())
+                .collect();
             for c in ENRICHMENT_COLUMNS {
                 let dt = if c == "distance_km" {
                     DataType::Float64
@@ -107,8 +134,13 @@ pub fn export(
                 fields.push(Field::new(c, dt, true));
             }
             let schema = Arc::new(Schema::new(fields));
-            let w = ArrowWriter::try_new(file, schema.clone(), None).map_err(|e| Error::parquet(out, e))?;
-            Box::new(ParquetSink { w, schema, path: out.to_path_buf() })
+            let w = ArrowWriter::try_new(file, schema.clone(), None)
+                .map_err(|e| Error::parquet(out, e))?;
+            Box::new(ParquetSink {
+                w,
+                schema,
+                path: out.to_path_buf(),
+            })
         }
     };
     sink.header(&headers)?;
@@ -116,9 +148,15 @@ pub fn export(
     for path in store.payment_files()? {
         let mut f = |b: &RecordBatch| -> Result<()> {
             let payees = totals_row_payees(&mut totals, b)?;
-            let dates = b.column_by_name(col::DATE).map(|a| a.as_primitive::<Date32Type>().clone());
+            let dates = b
+                .column_by_name(col::DATE)
+                .map(|a| a.as_primitive::<Date32Type>().clone());
             let keep: Vec<bool> = match (year, &dates) {
-                (Some(y), Some(d)) => d.values().iter().map(|&x| y.contains(date_from_days(x))).collect(),
+                (Some(y), Some(d)) => d
+                    .values()
+                    .iter()
+                    .map(|&x| y.contains(date_from_days(x)))
+                    .collect(),
                 _ => vec![true; b.num_rows()],
             };
             written += keep.iter().filter(|k| **k).count() as u64;
@@ -131,15 +169,26 @@ pub fn export(
 }
 
 fn totals_row_payees(t: &mut SpendTotals<'_>, b: &RecordBatch) -> Result<Vec<usize>> {
-    let names = b.column_by_name(col::SUPPLIER_NAME).and_then(|a| a.as_dictionary_opt::<Int32Type>());
-    let names = names.ok_or_else(|| Error::Export { reason: "supplier_name column missing".into() })?;
+    let names = b
+        .column_by_name(col::SUPPLIER_NAME)
+        .and_then(|a| a.as_dictionary_opt::<Int32Type>());
+    let names = names.ok_or_else(|| Error::Export {
+        reason: "supplier_name column missing".into(),
+    })?;
     let values = names.values().as_string::<i32>();
-    let ids = b.column_by_name(col::SUPPLIER_ID).and_then(|a| a.as_dictionary_opt::<Int32Type>());
-    let map: Vec<u32> = (0..values.len()).map(|i| t.payee_for_name(values.value(i))).collect();
+    let ids = b
+        .column_by_name(col::SUPPLIER_ID)
+        .and_then(|a| a.as_dictionary_opt::<Int32Type>());
+    let map: Vec<u32> = (0..values.len())
+        .map(|i| t.payee_for_name(values.value(i)))
+        .collect();
     let mut out = Vec::with_capacity(b.num_rows());
     for i in 0..b.num_rows() {
         let by_id = ids.filter(|a| a.is_valid(i)).and_then(|a| {
-            let v = a.values().as_string::<i32>().value(a.keys().value(i) as usize);
+            let v = a
+                .values()
+                .as_string::<i32>()
+                .value(a.keys().value(i) as usize);
             t.payee_for_id(v)
         });
         out.push(by_id.unwrap_or(map[names.keys().value(i) as usize]) as usize);
@@ -149,7 +198,13 @@ fn totals_row_payees(t: &mut SpendTotals<'_>, b: &RecordBatch) -> Result<Vec<usi
 
 trait Sink {
     fn header(&mut self, h: &[&str]) -> Result<()>;
-    fn batch(&mut self, b: &RecordBatch, payees: &[usize], keep: &[bool], cells: &[[Option<String>; 11]]) -> Result<()>;
+    fn batch(
+        &mut self,
+        b: &RecordBatch,
+        payees: &[usize],
+        keep: &[bool],
+        cells: &[[Option<String>; 11]],
+    ) -> Result<()>;
     fn finish(self: Box<Self>) -> Result<()>;
 }
 
@@ -168,7 +223,10 @@ fn text_row(b: &RecordBatch, i: usize) -> Vec<String> {
             col::REDACTED => a.as_boolean().value(i).to_string(),
             _ => {
                 let d = a.as_dictionary::<Int32Type>();
-                d.values().as_string::<i32>().value(d.keys().value(i) as usize).to_string()
+                d.values()
+                    .as_string::<i32>()
+                    .value(d.keys().value(i) as usize)
+                    .to_string()
             }
         });
     }
@@ -179,18 +237,34 @@ struct CsvSink<W: Write>(csv::Writer<W>);
 
 impl<W: Write> Sink for CsvSink<W> {
     fn header(&mut self, h: &[&str]) -> Result<()> {
-        self.0.write_record(h).map_err(|e| Error::Export { reason: e.to_string() })
+        self.0.write_record(h).map_err(|e| Error::Export {
+            reason: e.to_string(),
+        })
     }
-    fn batch(&mut self, b: &RecordBatch, payees: &[usize], keep: &[bool], cells: &[[Option<String>; 11]]) -> Result<()> {
+    fn batch(
+        &mut self,
+        b: &RecordBatch,
+        payees: &[usize],
+        keep: &[bool],
+        cells: &[[Option<String>; 11]],
+    ) -> Result<()> {
         for i in (0..b.num_rows()).filter(|&i| keep[i]) {
             let mut row = text_row(b, i);
-            row.extend(cells[payees[i]].iter().map(|c| c.clone().unwrap_or_default()));
-            self.0.write_record(&row).map_err(|e| Error::Export { reason: e.to_string() })?;
+            row.extend(
+                cells[payees[i]]
+                    .iter()
+                    .map(|c| c.clone().unwrap_or_default()),
+            );
+            self.0.write_record(&row).map_err(|e| Error::Export {
+                reason: e.to_string(),
+            })?;
         }
         Ok(())
     }
     fn finish(mut self: Box<Self>) -> Result<()> {
-        self.0.flush().map_err(|e| Error::Export { reason: e.to_string() })
+        self.0.flush().map_err(|e| Error::Export {
+            reason: e.to_string(),
+        })
     }
 }
 
@@ -212,7 +286,13 @@ impl Sink for XlsxSink {
         self.row = 1;
         Ok(())
     }
-    fn batch(&mut self, b: &RecordBatch, payees: &[usize], keep: &[bool], cells: &[[Option<String>; 11]]) -> Result<()> {
+    fn batch(
+        &mut self,
+        b: &RecordBatch,
+        payees: &[usize],
+        keep: &[bool],
+        cells: &[[Option<String>; 11]],
+    ) -> Result<()> {
         let ws = self.wb.worksheet_from_index(0).map_err(xl)?;
         let amount_col = b.schema().index_of(col::AMOUNT_PENCE).ok();
         for i in (0..b.num_rows()).filter(|&i| keep[i]) {
@@ -220,12 +300,21 @@ impl Sink for XlsxSink {
                 return Err(Error::Export { reason: "more payments than an Excel sheet holds (1,048,575): export as parquet or csv, or one --year".into() });
             }
             let mut row = text_row(b, i);
-            row.extend(cells[payees[i]].iter().map(|c| c.clone().unwrap_or_default()));
+            row.extend(
+                cells[payees[i]]
+                    .iter()
+                    .map(|c| c.clone().unwrap_or_default()),
+            );
             for (c, v) in row.iter().enumerate() {
                 if Some(c) == amount_col {
                     // Pence as a number an analyst can sum; exact below 2^53.
                     let pounds = Gbp::from_pence(v.parse().unwrap_or(0)).to_string();
-                    ws.write_number(self.row, c as u16, pounds.parse::<f64>().unwrap_or_default()).map_err(xl)?;
+                    ws.write_number(
+                        self.row,
+                        c as u16,
+                        pounds.parse::<f64>().unwrap_or_default(),
+                    )
+                    .map_err(xl)?;
                 } else if !v.is_empty() {
                     ws.write_string(self.row, c as u16, v).map_err(xl)?;
                 }
@@ -241,7 +330,9 @@ impl Sink for XlsxSink {
 }
 
 fn xl(e: rust_xlsxwriter::XlsxError) -> Error {
-    Error::Export { reason: e.to_string() }
+    Error::Export {
+        reason: e.to_string(),
+    }
 }
 
 struct ParquetSink {
@@ -254,16 +345,27 @@ impl Sink for ParquetSink {
     fn header(&mut self, _: &[&str]) -> Result<()> {
         Ok(())
     }
-    fn batch(&mut self, b: &RecordBatch, payees: &[usize], keep: &[bool], cells: &[[Option<String>; 11]]) -> Result<()> {
+    fn batch(
+        &mut self,
+        b: &RecordBatch,
+        payees: &[usize],
+        keep: &[bool],
+        cells: &[[Option<String>; 11]],
+    ) -> Result<()> {
         let mask = arrow_array::BooleanArray::from(keep.to_vec());
-        let kept = arrow_select::filter::filter_record_batch(b, &mask).map_err(|e| Error::parquet(&self.path, e))?;
+        let kept = arrow_select::filter::filter_record_batch(b, &mask)
+            .map_err(|e| Error::parquet(&self.path, e))?;
         let mut cols: Vec<ArrayRef> = kept.columns().to_vec();
         let idx: Vec<usize> = (0..b.num_rows()).filter(|&i| keep[i]).collect();
         for (k, name) in ENRICHMENT_COLUMNS.iter().enumerate() {
             if *name == "distance_km" {
                 let mut fb = Float64Builder::with_capacity(idx.len());
                 for &i in &idx {
-                    fb.append_option(cells[payees[i]][k].as_ref().and_then(|s| s.parse::<f64>().ok()));
+                    fb.append_option(
+                        cells[payees[i]][k]
+                            .as_ref()
+                            .and_then(|s| s.parse::<f64>().ok()),
+                    );
                 }
                 cols.push(Arc::new(fb.finish()));
             } else {
@@ -279,11 +381,17 @@ impl Sink for ParquetSink {
                 cols.push(Arc::new(sb.finish()));
             }
         }
-        let out = RecordBatch::try_new(self.schema.clone(), cols).map_err(|e| Error::parquet(&self.path, e))?;
-        self.w.write(&out).map_err(|e| Error::parquet(&self.path, e))
+        let out = RecordBatch::try_new(self.schema.clone(), cols)
+            .map_err(|e| Error::parquet(&self.path, e))?;
+        self.w
+            .write(&out)
+            .map_err(|e| Error::parquet(&self.path, e))
     }
     fn finish(self: Box<Self>) -> Result<()> {
         let path = self.path.clone();
-        self.w.close().map(|_| ()).map_err(|e| Error::parquet(path, e))
+        self.w
+            .close()
+            .map(|_| ())
+            .map_err(|e| Error::parquet(path, e))
     }
 }

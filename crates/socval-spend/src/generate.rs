@@ -37,7 +37,13 @@ pub struct GenerateOptions {
 
 impl Default for GenerateOptions {
     fn default() -> Self {
-        GenerateOptions { payments: 10_000, suppliers: 500, seed: 1, first_year: FinancialYear::starting(2018), years: 2 }
+        GenerateOptions {
+            payments: 10_000,
+            suppliers: 500,
+            seed: 1,
+            first_year: FinancialYear::starting(2018),
+            years: 2,
+        }
     }
 }
 
@@ -59,24 +65,108 @@ pub struct GenerateSummary {
 }
 
 const FIRST: [&str; 32] = [
-    "Northern", "Yorkshire", "Pennine", "Don Valley", "Riverside", "Castle", "Moorland", "Steel City", "Abbey", "Crown", "Oak", "Phoenix",
-    "Premier", "Central", "Parkgate", "Wentworth", "Dearne", "Rother", "Brinsworth", "Canklow", "Kimberworth", "Maltby", "Wath",
-    "Rawmarsh", "Dinnington", "Aston", "Swallownest", "Thurcroft", "Wickersley", "Whiston", "Bramley", "Ravenfield",
+    "Northern",
+    "Yorkshire",
+    "Pennine",
+    "Don Valley",
+    "Riverside",
+    "Castle",
+    "Moorland",
+    "Steel City",
+    "Abbey",
+    "Crown",
+    "Oak",
+    "Phoenix",
+    "Premier",
+    "Central",
+    "Parkgate",
+    "Wentworth",
+    "Dearne",
+    "Rother",
+    "Brinsworth",
+    "Canklow",
+    "Kimberworth",
+    "Maltby",
+    "Wath",
+    "Rawmarsh",
+    "Dinnington",
+    "Aston",
+    "Swallownest",
+    "Thurcroft",
+    "Wickersley",
+    "Whiston",
+    "Bramley",
+    "Ravenfield",
 ];
 const SECOND: [&str; 32] = [
-    "Roofing", "Care", "Construction", "Cleaning", "Catering", "Electrical", "Plumbing", "Transport", "Security", "Consulting", "Print",
-    "Landscapes", "Joinery", "Scaffolding", "Fostering", "Supported Living", "IT", "Legal", "Waste", "Highways", "Engineering",
-    "Training", "Furniture", "Fencing", "Glazing", "Lifts", "Energy", "Travel", "Recruitment", "Signs", "Tyres", "Windows",
+    "Roofing",
+    "Care",
+    "Construction",
+    "Cleaning",
+    "Catering",
+    "Electrical",
+    "Plumbing",
+    "Transport",
+    "Security",
+    "Consulting",
+    "Print",
+    "Landscapes",
+    "Joinery",
+    "Scaffolding",
+    "Fostering",
+    "Supported Living",
+    "IT",
+    "Legal",
+    "Waste",
+    "Highways",
+    "Engineering",
+    "Training",
+    "Furniture",
+    "Fencing",
+    "Glazing",
+    "Lifts",
+    "Energy",
+    "Travel",
+    "Recruitment",
+    "Signs",
+    "Tyres",
+    "Windows",
 ];
 const THIRD: [&str; 16] = [
-    "Services", "Solutions", "Group", "& Sons", "Partners", "Supplies", "Contractors", "Associates", "Systems", "Holdings", "Trust",
-    "& Co", "Works", "Centre", "Network", "Agency",
+    "Services",
+    "Solutions",
+    "Group",
+    "& Sons",
+    "Partners",
+    "Supplies",
+    "Contractors",
+    "Associates",
+    "Systems",
+    "Holdings",
+    "Trust",
+    "& Co",
+    "Works",
+    "Centre",
+    "Network",
+    "Agency",
 ];
-const SERVICES: [&str; 6] = ["PEOPLE", "PLACE", "RESOURCES", "POLICY, PERFORMANCE AND COMMS", "CHILDREN AND YOUNG PEOPLE", "ADULT CARE"];
+const SERVICES: [&str; 6] = [
+    "PEOPLE",
+    "PLACE",
+    "RESOURCES",
+    "POLICY, PERFORMANCE AND COMMS",
+    "CHILDREN AND YOUNG PEOPLE",
+    "ADULT CARE",
+];
 
 fn supplier_name(i: u32, rng: &mut ChaCha8Rng) -> String {
     let (a, b, c) = (FIRST.len() as u32, SECOND.len() as u32, THIRD.len() as u32);
-    let mut n = format!("{} {} {}", FIRST[(i % a) as usize], SECOND[((i / a) % b) as usize], THIRD[((i / (a * b)) % c) as usize]);
+    let mut n = format!(
+        "{} {} {}",
+        FIRST[(i % a) as usize],
+        SECOND[((i / a) % b) as usize],
+        THIRD[((i / (a * b)) % c) as usize]
+    );
     let round = i / (a * b * c);
     if round > 0 {
         n = format!("{} {}", n, round + 1);
@@ -108,7 +198,10 @@ fn variant(name: &str, rng: &mut ChaCha8Rng) -> String {
 ///
 /// Returns an error if no such column exists.
 pub fn postcodes_from_csv(source: &str, r: impl Read) -> Result<Vec<String>> {
-    let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(r);
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(r);
     let csv_err = |e: csv::Error| Error::Csv {
         source_name: source.to_string(),
         line: e.position().map(|p| p.line()).unwrap_or(0),
@@ -144,7 +237,12 @@ pub fn postcodes_from_csv(source: &str, r: impl Read) -> Result<Vec<String>> {
 /// `postcodes`; about 3% have none) and `opts.payments` payments.
 ///
 /// Returns an error if writing fails.
-pub fn generate(opts: &GenerateOptions, postcodes: &[String], payments: impl Write, register: impl Write) -> Result<GenerateSummary> {
+pub fn generate(
+    opts: &GenerateOptions,
+    postcodes: &[String],
+    payments: impl Write,
+    register: impl Write,
+) -> Result<GenerateSummary> {
     let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
     let m = opts.suppliers.max(1);
     let mut suppliers = Vec::with_capacity(m as usize);
@@ -164,7 +262,8 @@ pub fn generate(opts: &GenerateOptions, postcodes: &[String], payments: impl Wri
             id: Some(format!("S{:06}", i + 1)),
             name,
             postcode,
-            company_number: (rng.random_range(0..2u32) == 0).then(|| format!("{:08}", rng.random_range(1_000_000..14_000_000u32))),
+            company_number: (rng.random_range(0..2u32) == 0)
+                .then(|| format!("{:08}", rng.random_range(1_000_000..14_000_000u32))),
             charity_number: None,
             sme: flag(&mut rng, 70),
             vcse: flag(&mut rng, 8),
@@ -180,11 +279,19 @@ pub fn generate(opts: &GenerateOptions, postcodes: &[String], payments: impl Wri
         cumulative.push(acc);
     }
     let first = opts.first_year.first_day();
-    let days = i64::from(days_between(first, opts.first_year.last_day())) + 1 + 365 * i64::from(opts.years.saturating_sub(1));
+    let days = i64::from(days_between(first, opts.first_year.last_day()))
+        + 1
+        + 365 * i64::from(opts.years.saturating_sub(1));
     let io = |e: std::io::Error| Error::io("payments", e);
     let mut w = std::io::BufWriter::with_capacity(1 << 20, payments);
-    w.write_all(b"Payment Date,Amount,Organisational Unit,Beneficiary Name,Company Number,Charity Number\n").map_err(io)?;
-    let mut s = GenerateSummary { suppliers: m, ..Default::default() };
+    w.write_all(
+        b"Payment Date,Amount,Organisational Unit,Beneficiary Name,Company Number,Charity Number\n",
+    )
+    .map_err(io)?;
+    let mut s = GenerateSummary {
+        suppliers: m,
+        ..Default::default()
+    };
     let mut line = String::with_capacity(128);
     for _ in 0..opts.payments {
         let date = first + Duration::days(rng.random_range(0..days));
@@ -201,18 +308,35 @@ pub fn generate(opts: &GenerateOptions, postcodes: &[String], payments: impl Wri
         let r = rng.random_range(0..1000u32);
         let (name, company) = if r < 80 {
             s.redacted += 1;
-            (if r < 5 { "REDACTED PERSONAL DATS".to_string() } else { "REDACTED PERSONAL DATA".to_string() }, "")
+            (
+                if r < 5 {
+                    "REDACTED PERSONAL DATS".to_string()
+                } else {
+                    "REDACTED PERSONAL DATA".to_string()
+                },
+                "",
+            )
         } else if r < 180 {
             s.name_variants += 1;
-            (variant(&sup.name, &mut rng), sup.company_number.as_deref().unwrap_or(""))
+            (
+                variant(&sup.name, &mut rng),
+                sup.company_number.as_deref().unwrap_or(""),
+            )
         } else {
-            (sup.name.clone(), sup.company_number.as_deref().unwrap_or(""))
+            (
+                sup.name.clone(),
+                sup.company_number.as_deref().unwrap_or(""),
+            )
         };
         let service = SERVICES[rng.random_range(0..SERVICES.len())];
         s.total_pence += pence;
         s.payments += 1;
         line.clear();
-        let (sign, abs) = if pence < 0 { ("-", -pence) } else { ("", pence) };
+        let (sign, abs) = if pence < 0 {
+            ("-", -pence)
+        } else {
+            ("", pence)
+        };
         use std::fmt::Write as _;
         let _ = write!(line, "{date},{sign}{}.{:02},", abs / 100, abs % 100);
         push_csv(&mut line, service);
@@ -250,12 +374,20 @@ mod tests {
     #[test]
     fn same_seed_same_bytes_and_imports_cleanly() {
         let pcs = vec!["S60 2TH".to_string(), "S1 2HH".to_string()];
-        let opts = GenerateOptions { payments: 2000, suppliers: 50, seed: 7, ..Default::default() };
+        let opts = GenerateOptions {
+            payments: 2000,
+            suppliers: 50,
+            seed: 7,
+            ..Default::default()
+        };
         let (mut p1, mut r1, mut p2, mut r2) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         let s = generate(&opts, &pcs, &mut p1, &mut r1).unwrap();
         generate(&opts, &pcs, &mut p2, &mut r2).unwrap();
         assert_eq!((p1.clone(), r1.clone()), (p2, r2));
-        let other = GenerateOptions { seed: 8, ..opts.clone() };
+        let other = GenerateOptions {
+            seed: 8,
+            ..opts.clone()
+        };
         let mut p3 = Vec::new();
         generate(&other, &pcs, &mut p3, Vec::new()).unwrap();
         assert_ne!(p1, p3);
@@ -267,7 +399,8 @@ mod tests {
         assert!(s.credit_notes > 0 && s.redacted > 0 && s.name_variants > 0);
         let reg = SupplierRegister::read_suppliers("reg.csv", &r1[..]).unwrap();
         assert_eq!(reg.len(), 50);
-        let names: std::collections::HashSet<String> = reg.iter().map(|s| normalise_name(&s.name)).collect();
+        let names: std::collections::HashSet<String> =
+            reg.iter().map(|s| normalise_name(&s.name)).collect();
         assert_eq!(names.len(), 50, "names are distinct after normalisation");
     }
 

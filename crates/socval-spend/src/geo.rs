@@ -32,7 +32,10 @@ impl LocationResolver for GeoResolver<'_> {
             },
             postcode: c.postcode.map(|p| p.to_string()),
             lad: rec.and_then(|r| r.lad).map(str::to_string),
-            ward_name: ward.as_deref().and_then(|w| self.geo.names.get(w)).map(str::to_string),
+            ward_name: ward
+                .as_deref()
+                .and_then(|w| self.geo.names.get(w))
+                .map(str::to_string),
             ward,
             lsoa: rec.and_then(|r| r.lsoa21.or(r.lsoa11)).map(str::to_string),
             band: c.most_deprived().map(|b| match b {

@@ -75,14 +75,59 @@ impl Field {
     /// (matched ignoring case, spaces and punctuation).
     pub fn aliases(self) -> &'static [&'static str] {
         match self {
-            Field::Date => &["Payment Date", "Date", "Invoice Payment Date", "Date Paid", "Transaction Date", "GL Date", "Effective Date"],
-            Field::Amount => &["Amount", "Net Amount", "Invoiced Value", "Amount (£)", "Value", "Total"],
-            Field::Supplier => &["Supplier Name", "Beneficiary Name", "Supplier(Beneficiary) Name", "Supplier", "Beneficiary", "Vendor Name", "Payee Name"],
-            Field::SupplierId => &["Supplier ID", "Address Book No.", "Supplier Number", "Vendor ID", "Supplier Code"],
-            Field::CompanyNumber => &["Company Number", "Supplier Registered Company Number", "Registered Company Number", "Company Registration Number"],
-            Field::CharityNumber => &["Charity Number", "Registered Charity Number", "Charity Registration Number"],
+            Field::Date => &[
+                "Payment Date",
+                "Date",
+                "Invoice Payment Date",
+                "Date Paid",
+                "Transaction Date",
+                "GL Date",
+                "Effective Date",
+            ],
+            Field::Amount => &[
+                "Amount",
+                "Net Amount",
+                "Invoiced Value",
+                "Amount (£)",
+                "Value",
+                "Total",
+            ],
+            Field::Supplier => &[
+                "Supplier Name",
+                "Beneficiary Name",
+                "Supplier(Beneficiary) Name",
+                "Supplier",
+                "Beneficiary",
+                "Vendor Name",
+                "Payee Name",
+            ],
+            Field::SupplierId => &[
+                "Supplier ID",
+                "Address Book No.",
+                "Supplier Number",
+                "Vendor ID",
+                "Supplier Code",
+            ],
+            Field::CompanyNumber => &[
+                "Company Number",
+                "Supplier Registered Company Number",
+                "Registered Company Number",
+                "Company Registration Number",
+            ],
+            Field::CharityNumber => &[
+                "Charity Number",
+                "Registered Charity Number",
+                "Charity Registration Number",
+            ],
             Field::VatNumber => &["VAT Registration Number", "VAT Number", "VAT Reg No"],
-            Field::Service => &["Expense Area", "Organisational Unit", "Service Area", "Directorate", "Service", "Department"],
+            Field::Service => &[
+                "Expense Area",
+                "Organisational Unit",
+                "Service Area",
+                "Directorate",
+                "Service",
+                "Department",
+            ],
         }
     }
 
@@ -98,7 +143,12 @@ impl FromStr for Field {
         Field::ALL
             .into_iter()
             .find(|f| header_key(f.name()) == key)
-            .ok_or_else(|| format!("unknown field {s:?} (fields: {})", Field::ALL.map(Field::name).join(", ")))
+            .ok_or_else(|| {
+                format!(
+                    "unknown field {s:?} (fields: {})",
+                    Field::ALL.map(Field::name).join(", ")
+                )
+            })
     }
 }
 
@@ -160,12 +210,19 @@ impl ImportOptions {
     ///
     /// Returns an error naming the fields if the field is unknown.
     pub fn parse_map(spec: &str) -> Result<(Field, String)> {
-        let (f, h) = spec
-            .split_once('=')
-            .ok_or_else(|| Error::Mapping { spec: spec.to_string(), reason: "expected field=Header".into() })?;
-        let field = f.parse::<Field>().map_err(|reason| Error::Mapping { spec: spec.to_string(), reason })?;
+        let (f, h) = spec.split_once('=').ok_or_else(|| Error::Mapping {
+            spec: spec.to_string(),
+            reason: "expected field=Header".into(),
+        })?;
+        let field = f.parse::<Field>().map_err(|reason| Error::Mapping {
+            spec: spec.to_string(),
+            reason,
+        })?;
         if h.trim().is_empty() {
-            return Err(Error::Mapping { spec: spec.to_string(), reason: "the header is empty".into() });
+            return Err(Error::Mapping {
+                spec: spec.to_string(),
+                reason: "the header is empty".into(),
+            });
         }
         Ok((field, h.trim().to_string()))
     }
@@ -219,7 +276,11 @@ pub struct ParseSummary {
 
 /// Normalises a header for matching: lower case, letters and digits only.
 pub(crate) fn header_key(h: &str) -> String {
-    h.trim_start_matches('\u{feff}').chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+    h.trim_start_matches('\u{feff}')
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 /// Field → column index, chosen from the headers.
@@ -233,27 +294,41 @@ impl Columns {
     /// Matches headers to fields: explicit mappings first, then the aliases
     /// in order of preference; a duplicated header resolves to its first
     /// occurrence (or `Header#n` in a mapping).
-    pub(crate) fn resolve(source: &str, headers: &[String], opts: &ImportOptions) -> Result<Columns> {
+    pub(crate) fn resolve(
+        source: &str,
+        headers: &[String],
+        opts: &ImportOptions,
+    ) -> Result<Columns> {
         let keys: Vec<String> = headers.iter().map(|h| header_key(h)).collect();
         let mut index = [None; 8];
         for (field, header) in &opts.map {
             let (name, nth) = match header.rsplit_once('#') {
-                Some((n, k)) if k.parse::<usize>().is_ok_and(|k| k >= 1) => (n, k.parse::<usize>().unwrap_or(1)),
+                Some((n, k)) if k.parse::<usize>().is_ok_and(|k| k >= 1) => {
+                    (n, k.parse::<usize>().unwrap_or(1))
+                }
                 _ => (header.as_str(), 1),
             };
             let key = header_key(name);
-            let found = keys.iter().enumerate().filter(|(_, k)| **k == key).nth(nth - 1).map(|(i, _)| i);
+            let found = keys
+                .iter()
+                .enumerate()
+                .filter(|(_, k)| **k == key)
+                .nth(nth - 1)
+                .map(|(i, _)| i);
             match found {
                 Some(i) => index[*field as usize] = Some(i),
                 None => {
                     return Err(Error::Mapping {
                         spec: format!("{}={header}", field.name()),
-                        reason: format!("{source} has no such column (it has {})", headers.join(", ")),
+                        reason: format!(
+                            "{source} has no such column (it has {})",
+                            headers.join(", ")
+                        ),
                     });
                 }
             }
         }
-        let taken = |index: &[Option<usize>; 8], i: usize| index.iter().any(|x| *x == Some(i));
+        let taken = |index: &[Option<usize>; 8], i: usize| index.contains(&Some(i));
         for field in Field::ALL {
             if index[field as usize].is_some() {
                 continue;
@@ -274,11 +349,18 @@ impl Columns {
                     source_name: source.to_string(),
                     field: field.name(),
                     accepted: field.aliases().join(", "),
-                    found: headers.iter().map(|h| format!("{h:?}")).collect::<Vec<_>>().join(", "),
+                    found: headers
+                        .iter()
+                        .map(|h| format!("{h:?}"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
                 });
             }
         }
-        Ok(Columns { index, headers: headers.to_vec() })
+        Ok(Columns {
+            index,
+            headers: headers.to_vec(),
+        })
     }
 
     /// True if the headers have the three required fields (used to find the
@@ -292,7 +374,11 @@ impl Columns {
     }
 
     fn describe(&self, i: usize) -> String {
-        format!("{} ({})", column_letter(i), self.headers.get(i).map(String::as_str).unwrap_or(""))
+        format!(
+            "{} ({})",
+            column_letter(i),
+            self.headers.get(i).map(String::as_str).unwrap_or("")
+        )
     }
 
     pub(crate) fn choices(&self) -> Vec<ColumnChoice> {
@@ -319,7 +405,9 @@ pub fn date_from_days(days: i32) -> Date {
     Date::from_julian_day(days + 2_440_588).expect("a Date32 within the supported range")
 }
 
-const MONTHS: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+const MONTHS: [&str; 12] = [
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+];
 
 /// Reads the dates councils publish: `2019-04-01` (with or without a time),
 /// `01/04/2019`, `1/4/2019`, `01-04-2019`, `01.04.2019`, `01/04/19`,
@@ -350,13 +438,17 @@ pub fn parse_date(text: &str) -> Result<Date, &'static str> {
     if parts.len() != 3 {
         return Err("not a date (accepted: 2019-04-01, 01/04/2019, 01-Apr-2019)");
     }
-    let d = digits(parts[0].as_bytes()).filter(|_| parts[0].len() <= 2).ok_or("the day is not a number")?;
+    let d = digits(parts[0].as_bytes())
+        .filter(|_| parts[0].len() <= 2)
+        .ok_or("the day is not a number")?;
     let m = match digits(parts[1].as_bytes()) {
         Some(m) if parts[1].len() <= 2 => m,
         Some(_) => return Err("the month is not a number"),
         None => {
             let lower = parts[1].to_ascii_lowercase();
-            let pos = MONTHS.iter().position(|mn| lower.len() >= 3 && lower.starts_with(mn) && mn.starts_with(&lower[..3]));
+            let pos = MONTHS.iter().position(|mn| {
+                lower.len() >= 3 && lower.starts_with(mn) && mn.starts_with(&lower[..3])
+            });
             pos.ok_or("the month is not a month name or number")? as i32 + 1
         }
     };
@@ -379,7 +471,10 @@ fn make_date(y: i32, m: i32, d: i32) -> Result<Date, &'static str> {
     if !(1900..=2199).contains(&y) {
         return Err("the year is out of range (1900-2199)");
     }
-    let month = u8::try_from(m).ok().and_then(|m| Month::try_from(m).ok()).ok_or("there is no such month")?;
+    let month = u8::try_from(m)
+        .ok()
+        .and_then(|m| Month::try_from(m).ok())
+        .ok_or("there is no such month")?;
     let day = u8::try_from(d).map_err(|_| "there is no such day")?;
     Date::from_calendar_date(y, month, day).map_err(|_| "there is no such day in that month")
 }
@@ -392,7 +487,8 @@ pub fn parse_pence(text: &str) -> Result<i64, String> {
         return Ok(p);
     }
     let g = Gbp::parse(text).map_err(|e| e.reason.to_string())?;
-    g.to_pence().ok_or_else(|| "it has a fraction of a penny (or is too large)".to_string())
+    g.to_pence()
+        .ok_or_else(|| "it has a fraction of a penny (or is too large)".to_string())
 }
 
 fn fast_pence(b: &[u8]) -> Option<i64> {
@@ -404,7 +500,11 @@ fn fast_pence(b: &[u8]) -> Option<i64> {
         Some(i) => (&b[..i], &b[i + 1..]),
         None => (b, &b[..0]),
     };
-    if int.is_empty() || int.len() > 15 || frac.len() > 2 || (b.len() > int.len() && frac.is_empty()) {
+    if int.is_empty()
+        || int.len() > 15
+        || frac.len() > 2
+        || (b.len() > int.len() && frac.is_empty())
+    {
         return None;
     }
     let mut v: i64 = 0;
@@ -537,10 +637,15 @@ impl RowParser {
 
     /// Adds one data line. `cell(i)` returns the text of column `i` (empty
     /// if the line is short). Returns a finished chunk when one is full.
-    pub(crate) fn push<'a>(&mut self, line: u64, cell: impl Fn(usize) -> &'a str) -> Result<Option<RecordBatch>> {
+    pub(crate) fn push<'a>(
+        &mut self,
+        line: u64,
+        cell: impl Fn(usize) -> &'a str,
+    ) -> Result<Option<RecordBatch>> {
         self.summary.lines += 1;
         let ci = |f: Field| self.cols.get(f).expect("required field resolved");
-        let (date_col, amount_col, supplier_col) = (ci(Field::Date), ci(Field::Amount), ci(Field::Supplier));
+        let (date_col, amount_col, supplier_col) =
+            (ci(Field::Date), ci(Field::Amount), ci(Field::Supplier));
         let amount_text = cell(amount_col).trim();
         let pence = if amount_text.is_empty() {
             self.summary.blank_amount_lines += 1;
@@ -557,8 +662,14 @@ impl RowParser {
                 BlankAmount::Zero => 0,
             }
         } else {
-            parse_pence(amount_text)
-                .map_err(|r| self.bad(line, amount_col, amount_text, format!("not an amount of money: {r}")))?
+            parse_pence(amount_text).map_err(|r| {
+                self.bad(
+                    line,
+                    amount_col,
+                    amount_text,
+                    format!("not an amount of money: {r}"),
+                )
+            })?
         };
         let date_text = cell(date_col).trim();
         let (days, fy) = if date_text == self.last_date.0 {
@@ -606,7 +717,11 @@ impl RowParser {
         opt(&mut c.vat, get(Field::VatNumber));
         opt(&mut c.service, get(Field::Service));
         c.line.push(i32::try_from(line).unwrap_or(i32::MAX));
-        if c.len() >= CHUNK_ROWS { Ok(Some(c.finish())) } else { Ok(None) }
+        if c.len() >= CHUNK_ROWS {
+            Ok(Some(c.finish()))
+        } else {
+            Ok(None)
+        }
     }
 
     /// The last, partly filled chunk, if any.
@@ -633,16 +748,30 @@ pub fn parse_csv(
     opts: &ImportOptions,
     mut sink: impl FnMut(RecordBatch) -> Result<()>,
 ) -> Result<ParseSummary> {
-    let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(reader);
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(reader);
     let csv_err = |e: csv::Error| {
         let line = e.position().map(|p| p.line()).unwrap_or(0);
-        Error::Csv { source_name: source.to_string(), line, reason: e.to_string() }
+        Error::Csv {
+            source_name: source.to_string(),
+            line,
+            reason: e.to_string(),
+        }
     };
     let mut rec = csv::ByteRecord::new();
     if !rdr.read_byte_record(&mut rec).map_err(csv_err)? {
-        return Err(Error::Csv { source_name: source.to_string(), line: 1, reason: "the file is empty (no header row)".into() });
+        return Err(Error::Csv {
+            source_name: source.to_string(),
+            line: 1,
+            reason: "the file is empty (no header row)".into(),
+        });
     }
-    let headers: Vec<String> = rec.iter().map(|h| field_text(h).trim().to_string()).collect();
+    let headers: Vec<String> = rec
+        .iter()
+        .map(|h| field_text(h).trim().to_string())
+        .collect();
     let cols = Columns::resolve(source, &headers, opts)?;
     let mut p = RowParser::new(source, cols, opts);
     loop {
@@ -655,7 +784,11 @@ pub fn parse_csv(
         // decoded as Latin-1 into owned strings.
         let ascii_or_utf8 = std::str::from_utf8(r.as_slice()).is_ok();
         let out = if ascii_or_utf8 {
-            p.push(line, |i| r.get(i).map(|b| std::str::from_utf8(b).unwrap_or("")).unwrap_or(""))?
+            p.push(line, |i| {
+                r.get(i)
+                    .map(|b| std::str::from_utf8(b).unwrap_or(""))
+                    .unwrap_or("")
+            })?
         } else {
             let owned: Vec<String> = r.iter().map(|b| field_text(b).into_owned()).collect();
             p.push(line, |i| owned.get(i).map(String::as_str).unwrap_or(""))?
@@ -682,12 +815,21 @@ pub fn parse_spreadsheet(
     mut sink: impl FnMut(RecordBatch) -> Result<()>,
 ) -> Result<ParseSummary> {
     use calamine::{Data, Reader};
-    let err = |reason: String| Error::Spreadsheet { source_name: source.to_string(), reason };
-    let mut wb = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).map_err(|e| err(e.to_string()))?;
+    let err = |reason: String| Error::Spreadsheet {
+        source_name: source.to_string(),
+        reason,
+    };
+    let mut wb = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
+        .map_err(|e| err(e.to_string()))?;
     let names = wb.sheet_names();
     let wanted: Vec<String> = match &opts.sheet {
         Some(s) if names.contains(s) => vec![s.clone()],
-        Some(s) => return Err(err(format!("no sheet named {s:?} (sheets: {})", names.join(", ")))),
+        Some(s) => {
+            return Err(err(format!(
+                "no sheet named {s:?} (sheets: {})",
+                names.join(", ")
+            )));
+        }
         None => names.clone(),
     };
     let cell_text = |d: &Data| -> String {
@@ -703,15 +845,26 @@ pub fn parse_spreadsheet(
                 // Excel serial day numbers count from 1899-12-30.
                 let days = dt.as_f64().floor() as i64;
                 let base = Date::from_calendar_date(1899, Month::December, 30).expect("valid");
-                base.checked_add(time::Duration::days(days)).map(|d| d.to_string()).unwrap_or_default()
+                base.checked_add(time::Duration::days(days))
+                    .map(|d| d.to_string())
+                    .unwrap_or_default()
             }
         }
     };
     for name in &wanted {
-        let range = wb.worksheet_range(name).map_err(|e| err(format!("sheet {name:?}: {e}")))?;
+        let range = wb
+            .worksheet_range(name)
+            .map_err(|e| err(format!("sheet {name:?}: {e}")))?;
         let (top, _) = range.start().unwrap_or((0, 0));
-        let rows: Vec<Vec<String>> = range.rows().take(30).map(|r| r.iter().map(cell_text).collect()).collect();
-        let Some(hrow) = rows.iter().position(|r| Columns::looks_like_header(r, opts)) else {
+        let rows: Vec<Vec<String>> = range
+            .rows()
+            .take(30)
+            .map(|r| r.iter().map(cell_text).collect())
+            .collect();
+        let Some(hrow) = rows
+            .iter()
+            .position(|r| Columns::looks_like_header(r, opts))
+        else {
             if opts.sheet.is_some() || wanted.len() == 1 {
                 let first = rows.first().cloned().unwrap_or_default();
                 Columns::resolve(source, &first, opts)?;
@@ -736,7 +889,10 @@ pub fn parse_spreadsheet(
         }
         return Ok(p.summary);
     }
-    Err(err(format!("no sheet has a header row with date, amount and supplier columns (sheets: {})", names.join(", "))))
+    Err(err(format!(
+        "no sheet has a header row with date, amount and supplier columns (sheets: {})",
+        names.join(", ")
+    )))
 }
 
 #[cfg(test)]
@@ -762,7 +918,16 @@ mod tests {
         for (t, want) in cases {
             assert_eq!(parse_date(t), Ok(want), "{t}");
         }
-        for t in ["", "2019-13-01", "31/04/2019", "29/02/2019", "04/2019", "yesterday", "2019-04-01x", "1/Foo/2019"] {
+        for t in [
+            "",
+            "2019-13-01",
+            "31/04/2019",
+            "29/02/2019",
+            "04/2019",
+            "yesterday",
+            "2019-04-01x",
+            "1/Foo/2019",
+        ] {
             assert!(parse_date(t).is_err(), "{t:?}");
         }
     }
@@ -791,29 +956,61 @@ mod tests {
     fn headers_match_by_alias_and_map() {
         let h = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         let opts = ImportOptions::default();
-        let c = Columns::resolve("f", &h(&["\u{feff}Payment Date", "Amount", "Organisational Unit", "Beneficiary Name"]), &opts).unwrap();
+        let c = Columns::resolve(
+            "f",
+            &h(&[
+                "\u{feff}Payment Date",
+                "Amount",
+                "Organisational Unit",
+                "Beneficiary Name",
+            ]),
+            &opts,
+        )
+        .unwrap();
         assert_eq!(c.get(Field::Date), Some(0));
         assert_eq!(c.get(Field::Service), Some(2));
         assert_eq!(c.get(Field::Supplier), Some(3));
         // Duplicate names: the first wins unless mapped with #n.
         let hs = h(&["Date", "Amount", "Supplier Name", "Amount"]);
-        assert_eq!(Columns::resolve("f", &hs, &opts).unwrap().get(Field::Amount), Some(1));
-        let mapped = ImportOptions { map: vec![ImportOptions::parse_map("amount=Amount#2").unwrap()], ..opts.clone() };
-        assert_eq!(Columns::resolve("f", &hs, &mapped).unwrap().get(Field::Amount), Some(3));
+        assert_eq!(
+            Columns::resolve("f", &hs, &opts)
+                .unwrap()
+                .get(Field::Amount),
+            Some(1)
+        );
+        let mapped = ImportOptions {
+            map: vec![ImportOptions::parse_map("amount=Amount#2").unwrap()],
+            ..opts.clone()
+        };
+        assert_eq!(
+            Columns::resolve("f", &hs, &mapped)
+                .unwrap()
+                .get(Field::Amount),
+            Some(3)
+        );
         // Preference: "Payment Date" over "Date" wherever they are.
         let hs = h(&["Date", "Payment Date", "Amount", "Supplier"]);
-        assert_eq!(Columns::resolve("f", &hs, &opts).unwrap().get(Field::Date), Some(1));
+        assert_eq!(
+            Columns::resolve("f", &hs, &opts).unwrap().get(Field::Date),
+            Some(1)
+        );
         let e = Columns::resolve("f.csv", &h(&["When", "Amount", "Supplier"]), &opts).unwrap_err();
         assert!(e.to_string().contains("no column for date"), "{e}");
         assert!(e.to_string().contains("\"When\""), "{e}");
-        let m = ImportOptions { map: vec![(Field::Date, "When".into())], ..opts };
+        let m = ImportOptions {
+            map: vec![(Field::Date, "When".into())],
+            ..opts
+        };
         assert!(Columns::resolve("f", &h(&["When", "Amount", "Supplier"]), &m).is_ok());
         assert!(ImportOptions::parse_map("colour=Red").is_err());
     }
 
     fn parse(text: &str, blank: BlankAmount) -> Result<(ParseSummary, Vec<RecordBatch>)> {
         let mut out = Vec::new();
-        let opts = ImportOptions { blank_amount: blank, ..Default::default() };
+        let opts = ImportOptions {
+            blank_amount: blank,
+            ..Default::default()
+        };
         let s = parse_csv("t.csv", text.as_bytes(), &opts, |b| {
             out.push(b);
             Ok(())
@@ -828,9 +1025,18 @@ mod tests {
             2020-03-31,-20,REDACTED PERSONAL DATS,PEOPLE\n\
             31/03/2019,5,Old Year Ltd,\n";
         let (s, b) = parse(text, BlankAmount::Error).unwrap();
-        assert_eq!((s.lines, s.rows, s.redacted_rows, s.credit_notes), (3, 3, 1, 1));
+        assert_eq!(
+            (s.lines, s.rows, s.redacted_rows, s.credit_notes),
+            (3, 3, 1, 1)
+        );
         assert_eq!(s.total_pence, 100_050 - 2000 + 500);
-        assert_eq!(s.years[&FinancialYear::starting(2019)], YearTotal { rows: 2, pence: 98_050 });
+        assert_eq!(
+            s.years[&FinancialYear::starting(2019)],
+            YearTotal {
+                rows: 2,
+                pence: 98_050
+            }
+        );
         assert_eq!(s.years[&FinancialYear::starting(2018)].pence, 500);
         assert_eq!(b.len(), 1);
         assert_eq!(b[0].num_rows(), 3);
@@ -844,19 +1050,31 @@ mod tests {
         assert!(msg.contains("t.csv, line 3, column B (Amount)"), "{msg}");
         assert!(msg.contains("--blank-amount"), "{msg}");
         let (s, _) = parse(text, BlankAmount::Skip).unwrap();
-        assert_eq!((s.lines, s.rows, s.blank_amount_lines, s.total_pence), (3, 2, 1, 1150));
+        assert_eq!(
+            (s.lines, s.rows, s.blank_amount_lines, s.total_pence),
+            (3, 2, 1, 1150)
+        );
         let (s, _) = parse(text, BlankAmount::Zero).unwrap();
-        assert_eq!((s.lines, s.rows, s.blank_amount_lines, s.total_pence), (3, 3, 1, 1150));
+        assert_eq!(
+            (s.lines, s.rows, s.blank_amount_lines, s.total_pence),
+            (3, 3, 1, 1150)
+        );
     }
 
     #[test]
     fn a_bad_line_names_file_line_column_value_and_reason() {
         let text = "Date,Amount,Supplier\n2019-08-01,10,A\n2019-08-01,12.345,B\n";
         let msg = parse(text, BlankAmount::Error).unwrap_err().to_string();
-        assert!(msg.starts_with("t.csv, line 3, column B (Amount): \"12.345\":"), "{msg}");
+        assert!(
+            msg.starts_with("t.csv, line 3, column B (Amount): \"12.345\":"),
+            "{msg}"
+        );
         let text = "Date,Amount,Supplier\n31/02/2019,10,A\n";
         let msg = parse(text, BlankAmount::Error).unwrap_err().to_string();
-        assert!(msg.contains("line 2, column A (Date): \"31/02/2019\": there is no such day"), "{msg}");
+        assert!(
+            msg.contains("line 2, column A (Date): \"31/02/2019\": there is no such day"),
+            "{msg}"
+        );
     }
 
     #[test]

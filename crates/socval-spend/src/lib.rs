@@ -29,19 +29,20 @@ mod schema;
 mod store;
 
 pub use analysis::{
-    ANALYSIS_COLUMNS, AnalysisOptions, ByClass, DataQuality, DeprivedLocal, DistanceRow, Finding, FlagShare, GbpSuppliers, Payee,
-    PayeeLocation, ReasonRow, SpendTotals, TopSupplier, WardRow, YearReport, change, percent,
+    ANALYSIS_COLUMNS, AnalysisOptions, ByClass, DataQuality, DeprivedLocal, DistanceRow, Finding,
+    FlagShare, GbpSuppliers, Payee, PayeeLocation, ReasonRow, SpendTotals, TopSupplier, WardRow,
+    YearReport, change, percent,
 };
 pub use error::{Error, Result};
 pub use export::{ENRICHMENT_COLUMNS, ExportFormat, export};
 pub use generate::{GenerateOptions, GenerateSummary, generate, postcodes_from_csv};
 pub use geo::GeoResolver;
-pub use location::{DeprivedBand, LocationClass, LocationResolver, SupplierLocation};
-pub use register::{LocationOverride, Supplier, SupplierRegister};
 pub use ledger::{
-    BlankAmount, ColumnChoice, Field, ImportOptions, ParseSummary, YearTotal, date_from_days, parse_csv, parse_date,
-    parse_pence, parse_spreadsheet,
+    BlankAmount, ColumnChoice, Field, ImportOptions, ParseSummary, YearTotal, date_from_days,
+    parse_csv, parse_date, parse_pence, parse_spreadsheet,
 };
+pub use location::{DeprivedBand, LocationClass, LocationResolver, SupplierLocation};
 pub use name::{is_redacted, normalise_name};
+pub use register::{LocationOverride, Supplier, SupplierRegister};
 pub use schema::{PAYMENTS_SCHEMA, col, payments_schema};
 pub use store::{ImportInfo, SpendStore, YearInfo, read_info, scan_file, totals_by_year};

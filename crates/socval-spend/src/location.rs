@@ -21,8 +21,12 @@ pub enum LocationClass {
 
 impl LocationClass {
     /// The four classes in report order.
-    pub const ALL: [LocationClass; 4] =
-        [LocationClass::Local, LocationClass::Region, LocationClass::Outside, LocationClass::Unknown];
+    pub const ALL: [LocationClass; 4] = [
+        LocationClass::Local,
+        LocationClass::Region,
+        LocationClass::Outside,
+        LocationClass::Unknown,
+    ];
 
     /// `local`, `region`, `outside`, `unknown`.
     pub fn name(self) -> &'static str {

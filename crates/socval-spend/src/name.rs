@@ -57,7 +57,12 @@ pub fn is_redacted(name: &str) -> bool {
     n.starts_with("REDACTED")
         || matches!(
             n.as_str(),
-            "PERSONAL DATA" | "PERSONAL DATA REDACTED" | "WITHHELD" | "NAME WITHHELD" | "INDIVIDUAL" | "PRIVATE INDIVIDUAL"
+            "PERSONAL DATA"
+                | "PERSONAL DATA REDACTED"
+                | "WITHHELD"
+                | "NAME WITHHELD"
+                | "INDIVIDUAL"
+                | "PRIVATE INDIVIDUAL"
         )
 }
 
@@ -68,9 +73,22 @@ mod tests {
     #[test]
     fn spellings_of_one_supplier_agree() {
         let groups: &[&[&str]] = &[
-            &["A & B SERVICES LTD", "A and B Services Limited", "a&b services ltd.", "A AND B  SERVICES"],
-            &["O'Brien Plumbing", "OBRIEN PLUMBING LTD", "O’Brien Plumbing Limited"],
-            &["Kier Group PLC", "KIER GROUP", "Kier Group Public Limited Company"],
+            &[
+                "A & B SERVICES LTD",
+                "A and B Services Limited",
+                "a&b services ltd.",
+                "A AND B  SERVICES",
+            ],
+            &[
+                "O'Brien Plumbing",
+                "OBRIEN PLUMBING LTD",
+                "O’Brien Plumbing Limited",
+            ],
+            &[
+                "Kier Group PLC",
+                "KIER GROUP",
+                "Kier Group Public Limited Company",
+            ],
             &["The Sheffield College", "SHEFFIELD COLLEGE"],
         ];
         for g in groups {
@@ -86,10 +104,20 @@ mod tests {
 
     #[test]
     fn redactions_are_recognised() {
-        for n in ["REDACTED PERSONAL DATA", "REDACTED PERSONAL DATS", "Redacted", "redacted - personal data", "Personal Data"] {
+        for n in [
+            "REDACTED PERSONAL DATA",
+            "REDACTED PERSONAL DATS",
+            "Redacted",
+            "redacted - personal data",
+            "Personal Data",
+        ] {
             assert!(is_redacted(n), "{n}");
         }
-        for n in ["RED ACTION LTD", "PERSONAL DATA SOLUTIONS LTD", "A PINDER LTD"] {
+        for n in [
+            "RED ACTION LTD",
+            "PERSONAL DATA SOLUTIONS LTD",
+            "A PINDER LTD",
+        ] {
             assert!(!is_redacted(n), "{n}");
         }
     }

@@ -56,19 +56,55 @@ pub struct SupplierRegister {
 }
 
 const SUPPLIER_COLS: [(&str, &[&str]); 7] = [
-    ("supplier_id", &["supplier_id", "Supplier ID", "Address Book No.", "Supplier Number", "Vendor ID", "ID"]),
-    ("name", &["name", "Supplier Name", "Beneficiary Name", "Supplier"]),
-    ("postcode", &["postcode", "Post Code", "Supplier Postcode", "PCD", "PCDS"]),
-    ("company_number", &["company_number", "Company Number", "Registered Company Number"]),
-    ("charity_number", &["charity_number", "Charity Number", "Registered Charity Number"]),
+    (
+        "supplier_id",
+        &[
+            "supplier_id",
+            "Supplier ID",
+            "Address Book No.",
+            "Supplier Number",
+            "Vendor ID",
+            "ID",
+        ],
+    ),
+    (
+        "name",
+        &["name", "Supplier Name", "Beneficiary Name", "Supplier"],
+    ),
+    (
+        "postcode",
+        &["postcode", "Post Code", "Supplier Postcode", "PCD", "PCDS"],
+    ),
+    (
+        "company_number",
+        &[
+            "company_number",
+            "Company Number",
+            "Registered Company Number",
+        ],
+    ),
+    (
+        "charity_number",
+        &[
+            "charity_number",
+            "Charity Number",
+            "Registered Charity Number",
+        ],
+    ),
     ("sme", &["sme", "SME", "Is SME", "SME Flag"]),
     ("vcse", &["vcse", "VCSE", "Is VCSE", "VCSE Flag"]),
 ];
 
 const OVERRIDE_COLS: [(&str, &[&str]); 4] = [
-    ("supplier_id", &["supplier_id", "Supplier ID", "Address Book No."]),
+    (
+        "supplier_id",
+        &["supplier_id", "Supplier ID", "Address Book No."],
+    ),
     ("name", &["name", "Supplier Name", "Supplier"]),
-    ("postcode", &["postcode", "Branch Postcode", "Local Postcode", "Post Code"]),
+    (
+        "postcode",
+        &["postcode", "Branch Postcode", "Local Postcode", "Post Code"],
+    ),
     ("reason", &["reason", "Reason", "Note"]),
 ];
 
@@ -80,7 +116,10 @@ fn read_table<const N: usize>(
     required: &[&str],
     mut row: impl FnMut(u64, [Option<(usize, &str)>; N]) -> Result<()>,
 ) -> Result<()> {
-    let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(r);
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(r);
     let csv_err = |e: csv::Error| Error::Csv {
         source_name: source.to_string(),
         line: e.position().map(|p| p.line()).unwrap_or(0),
@@ -88,13 +127,22 @@ fn read_table<const N: usize>(
     };
     let mut rec = csv::ByteRecord::new();
     if !rdr.read_byte_record(&mut rec).map_err(csv_err)? {
-        return Err(Error::Csv { source_name: source.to_string(), line: 1, reason: "the file is empty (no header row)".into() });
+        return Err(Error::Csv {
+            source_name: source.to_string(),
+            line: 1,
+            reason: "the file is empty (no header row)".into(),
+        });
     }
-    let headers: Vec<String> = rec.iter().map(|h| field_text(h).trim().to_string()).collect();
+    let headers: Vec<String> = rec
+        .iter()
+        .map(|h| field_text(h).trim().to_string())
+        .collect();
     let keys: Vec<String> = headers.iter().map(|h| header_key(h)).collect();
     let mut idx = [None; N];
     for (n, (_, aliases)) in cols.iter().enumerate() {
-        idx[n] = aliases.iter().find_map(|a| keys.iter().position(|k| *k == header_key(a)));
+        idx[n] = aliases
+            .iter()
+            .find_map(|a| keys.iter().position(|k| *k == header_key(a)));
     }
     for (n, (name, aliases)) in cols.iter().enumerate() {
         if required.contains(name) && idx[n].is_none() {
@@ -102,13 +150,20 @@ fn read_table<const N: usize>(
                 source_name: source.to_string(),
                 field: name,
                 accepted: aliases.join(", "),
-                found: headers.iter().map(|h| format!("{h:?}")).collect::<Vec<_>>().join(", "),
+                found: headers
+                    .iter()
+                    .map(|h| format!("{h:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
             });
         }
     }
     while rdr.read_byte_record(&mut rec).map_err(csv_err)? {
         let line = rec.position().map(|p| p.line()).unwrap_or(0);
-        let texts: Vec<String> = rec.iter().map(|b| field_text(b).trim().to_string()).collect();
+        let texts: Vec<String> = rec
+            .iter()
+            .map(|b| field_text(b).trim().to_string())
+            .collect();
         if texts.iter().all(String::is_empty) {
             continue;
         }
@@ -122,7 +177,9 @@ fn read_table<const N: usize>(
 }
 
 fn nonempty(c: Option<(usize, &str)>) -> Option<String> {
-    c.map(|(_, s)| s).filter(|s| !s.is_empty()).map(str::to_string)
+    c.map(|(_, s)| s)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
 }
 
 fn flag(source: &str, line: u64, header: &str, c: Option<(usize, &str)>) -> Result<Option<bool>> {
@@ -144,13 +201,19 @@ fn flag(source: &str, line: u64, header: &str, c: Option<(usize, &str)>) -> Resu
 impl SupplierRegister {
     /// Builds the indexes. Returns an error if two suppliers share an id.
     pub fn new(suppliers: Vec<Supplier>, overrides: Vec<LocationOverride>) -> Result<Self> {
-        let mut reg = SupplierRegister { suppliers, overrides, ..Default::default() };
+        let mut reg = SupplierRegister {
+            suppliers,
+            overrides,
+            ..Default::default()
+        };
         for (i, s) in reg.suppliers.iter().enumerate() {
             let i = u32::try_from(i).expect("fewer than 4 billion suppliers");
             if let Some(id) = &s.id
                 && reg.by_id.insert(id.clone(), i).is_some()
             {
-                return Err(Error::Export { reason: format!("two suppliers in the register have the id {id:?}") });
+                return Err(Error::Export {
+                    reason: format!("two suppliers in the register have the id {id:?}"),
+                });
             }
             // The first supplier with a name wins a name join.
             reg.by_name.entry(normalise_name(&s.name)).or_insert(i);
@@ -191,7 +254,10 @@ impl SupplierRegister {
                 return Err(Error::Value {
                     source_name: source.to_string(),
                     line,
-                    column: format!("{} (supplier_id)", column_letter(c[0].map(|x| x.0).unwrap_or(0))),
+                    column: format!(
+                        "{} (supplier_id)",
+                        column_letter(c[0].map(|x| x.0).unwrap_or(0))
+                    ),
                     value: id.clone(),
                     reason: format!("this supplier id is already on line {first}"),
                 });
@@ -214,26 +280,32 @@ impl SupplierRegister {
     /// `reason` (both required on every line).
     pub fn read_overrides(source: &str, r: impl Read) -> Result<Vec<LocationOverride>> {
         let mut out = Vec::new();
-        read_table(source, r, &OVERRIDE_COLS, &["postcode", "reason"], |line, c| {
-            let missing = |n: usize, what: &str| Error::Value {
-                source_name: source.to_string(),
-                line,
-                column: format!("{} ({what})", column_letter(c[n].map(|x| x.0).unwrap_or(0))),
-                value: String::new(),
-                reason: format!("the {what} is empty"),
-            };
-            let (supplier_id, name) = (nonempty(c[0]), nonempty(c[1]));
-            if supplier_id.is_none() && name.is_none() {
-                return Err(missing(1, "supplier id or name"));
-            }
-            out.push(LocationOverride {
-                supplier_id,
-                name,
-                postcode: nonempty(c[2]).ok_or_else(|| missing(2, "postcode"))?,
-                reason: nonempty(c[3]).ok_or_else(|| missing(3, "reason"))?,
-            });
-            Ok(())
-        })?;
+        read_table(
+            source,
+            r,
+            &OVERRIDE_COLS,
+            &["postcode", "reason"],
+            |line, c| {
+                let missing = |n: usize, what: &str| Error::Value {
+                    source_name: source.to_string(),
+                    line,
+                    column: format!("{} ({what})", column_letter(c[n].map(|x| x.0).unwrap_or(0))),
+                    value: String::new(),
+                    reason: format!("the {what} is empty"),
+                };
+                let (supplier_id, name) = (nonempty(c[0]), nonempty(c[1]));
+                if supplier_id.is_none() && name.is_none() {
+                    return Err(missing(1, "supplier id or name"));
+                }
+                out.push(LocationOverride {
+                    supplier_id,
+                    name,
+                    postcode: nonempty(c[2]).ok_or_else(|| missing(2, "postcode"))?,
+                    reason: nonempty(c[3]).ok_or_else(|| missing(3, "reason"))?,
+                });
+                Ok(())
+            },
+        )?;
         Ok(out)
     }
 
@@ -242,7 +314,9 @@ impl SupplierRegister {
     pub fn write_suppliers(suppliers: &[Supplier], w: impl Write) -> Result<()> {
         let mut w = csv::Writer::from_writer(w);
         let yn = |b: Option<bool>| b.map(|b| if b { "yes" } else { "no" }).unwrap_or("");
-        let io = |e: csv::Error| Error::Export { reason: e.to_string() };
+        let io = |e: csv::Error| Error::Export {
+            reason: e.to_string(),
+        };
         w.write_record(SUPPLIER_COLS.map(|c| c.0)).map_err(io)?;
         for s in suppliers {
             let o = |v: &Option<String>| v.clone().unwrap_or_default();
@@ -257,13 +331,17 @@ impl SupplierRegister {
             ])
             .map_err(io)?;
         }
-        w.flush().map_err(|e| Error::Export { reason: e.to_string() })
+        w.flush().map_err(|e| Error::Export {
+            reason: e.to_string(),
+        })
     }
 
     /// Writes overrides in the canonical layout.
     pub fn write_overrides(overrides: &[LocationOverride], w: impl Write) -> Result<()> {
         let mut w = csv::Writer::from_writer(w);
-        let io = |e: csv::Error| Error::Export { reason: e.to_string() };
+        let io = |e: csv::Error| Error::Export {
+            reason: e.to_string(),
+        };
         w.write_record(OVERRIDE_COLS.map(|c| c.0)).map_err(io)?;
         for o in overrides {
             w.write_record([
@@ -274,7 +352,9 @@ impl SupplierRegister {
             ])
             .map_err(io)?;
         }
-        w.flush().map_err(|e| Error::Export { reason: e.to_string() })
+        w.flush().map_err(|e| Error::Export {
+            reason: e.to_string(),
+        })
     }
 
     /// The suppliers.
@@ -299,7 +379,9 @@ impl SupplierRegister {
 
     /// The override for a supplier: by id first, then by normalised name.
     pub fn override_for(&self, id: Option<&str>, normalised: &str) -> Option<u32> {
-        id.and_then(|id| self.override_by_id.get(id)).or_else(|| self.override_by_name.get(normalised)).copied()
+        id.and_then(|id| self.override_by_id.get(id))
+            .or_else(|| self.override_by_name.get(normalised))
+            .copied()
     }
 }
 
@@ -328,11 +410,23 @@ mod tests {
 
     #[test]
     fn bad_register_lines_are_named() {
-        let e = SupplierRegister::read_suppliers("reg.csv", "name,sme\nA,maybe\n".as_bytes()).unwrap_err();
-        assert_eq!(e.to_string(), "reg.csv, line 2, column B (sme): \"maybe\": expected yes/no, true/false, 1/0 or blank");
-        let e = SupplierRegister::read_suppliers("reg.csv", "id,name\n1,A\n1,B\n".as_bytes()).unwrap_err();
-        assert!(e.to_string().contains("line 3") && e.to_string().contains("already on line 2"), "{e}");
-        let e = SupplierRegister::read_overrides("o.csv", "name,postcode,reason\nA,S60 2TH,\n".as_bytes()).unwrap_err();
+        let e = SupplierRegister::read_suppliers("reg.csv", "name,sme\nA,maybe\n".as_bytes())
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "reg.csv, line 2, column B (sme): \"maybe\": expected yes/no, true/false, 1/0 or blank"
+        );
+        let e = SupplierRegister::read_suppliers("reg.csv", "id,name\n1,A\n1,B\n".as_bytes())
+            .unwrap_err();
+        assert!(
+            e.to_string().contains("line 3") && e.to_string().contains("already on line 2"),
+            "{e}"
+        );
+        let e = SupplierRegister::read_overrides(
+            "o.csv",
+            "name,postcode,reason\nA,S60 2TH,\n".as_bytes(),
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("the reason is empty"), "{e}");
     }
 }

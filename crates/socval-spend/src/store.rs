@@ -19,8 +19,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use arrow_array::RecordBatch;
 use parquet::arrow::ArrowWriter;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
@@ -109,7 +109,9 @@ static TMP_SEQ: AtomicU64 = AtomicU64::new(0);
 
 fn writer_props(summary_kv: Vec<KeyValue>) -> WriterProperties {
     WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::try_new(1).expect("level 1 is valid")))
+        .set_compression(Compression::ZSTD(
+            ZstdLevel::try_new(1).expect("level 1 is valid"),
+        ))
         // Large enough for 100k+ distinct supplier names to stay dictionary
         // encoded, which readers (and our analysis) exploit.
         .set_dictionary_page_size_limit(16 * 1024 * 1024)
@@ -121,7 +123,9 @@ fn writer_props(summary_kv: Vec<KeyValue>) -> WriterProperties {
 impl SpendStore {
     /// The spend area under `data_dir` (created when first written).
     pub fn new(data_dir: &Path) -> Self {
-        SpendStore { root: data_dir.join("spend") }
+        SpendStore {
+            root: data_dir.join("spend"),
+        }
     }
 
     /// `<data-dir>/spend`.
@@ -174,14 +178,23 @@ impl SpendStore {
     /// (same content, or same file name) and `replace` is false, nothing is
     /// stored. With `replace`, earlier imports with the same content or the
     /// same file name are replaced.
-    pub fn import(&self, files: &[PathBuf], opts: &ImportOptions, replace: bool) -> Result<Vec<ImportInfo>> {
+    pub fn import(
+        &self,
+        files: &[PathBuf],
+        opts: &ImportOptions,
+        replace: bool,
+    ) -> Result<Vec<ImportInfo>> {
         let dir = self.payments_dir();
         fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
         let existing = self.imports()?;
         let mut guard = TmpGuard(Vec::new());
         let mut pending: Vec<Pending> = Vec::new();
         for path in files {
-            let tmp = dir.join(format!(".import-{}-{}.parquet.tmp", std::process::id(), TMP_SEQ.fetch_add(1, Ordering::Relaxed)));
+            let tmp = dir.join(format!(
+                ".import-{}-{}.parquet.tmp",
+                std::process::id(),
+                TMP_SEQ.fetch_add(1, Ordering::Relaxed)
+            ));
             guard.0.push(tmp.clone());
             let info = write_import(path, &tmp, opts)?;
             let clash = |i: &ImportInfo| i.sha256 == info.sha256;
@@ -201,7 +214,10 @@ impl SpendStore {
                     });
                 }
                 if let Some(prev) = existing.iter().find(|i| i.source == info.source) {
-                    return Err(Error::SameNameImported { source_name: info.source, existing: prev.path.clone() });
+                    return Err(Error::SameNameImported {
+                        source_name: info.source,
+                        existing: prev.path.clone(),
+                    });
                 }
             }
             pending.push(Pending { tmp, info });
@@ -211,20 +227,30 @@ impl SpendStore {
             let target = dir.join(format!("{}.parquet", &p.info.sha256[..16]));
             fs::rename(&p.tmp, &target).map_err(|e| Error::io(&target, e))?;
             if replace {
-                for old in existing.iter().filter(|i| i.source == p.info.source || i.sha256 == p.info.sha256) {
+                for old in existing
+                    .iter()
+                    .filter(|i| i.source == p.info.source || i.sha256 == p.info.sha256)
+                {
                     if old.path != target {
                         fs::remove_file(&old.path).map_err(|e| Error::io(&old.path, e))?;
                     }
                 }
             }
-            done.push(ImportInfo { path: target, ..p.info });
+            done.push(ImportInfo {
+                path: target,
+                ..p.info
+            });
         }
         guard.0.clear();
         Ok(done)
     }
 
     /// Reads `columns` of every import, batch by batch.
-    pub fn scan(&self, columns: &[&str], mut f: impl FnMut(&RecordBatch) -> Result<()>) -> Result<()> {
+    pub fn scan(
+        &self,
+        columns: &[&str],
+        mut f: impl FnMut(&RecordBatch) -> Result<()>,
+    ) -> Result<()> {
         for path in self.payment_files()? {
             scan_file(&path, columns, &mut f)?;
         }
@@ -233,7 +259,11 @@ impl SpendStore {
 }
 
 /// Reads `columns` of one Parquet file, batch by batch.
-pub fn scan_file(path: &Path, columns: &[&str], f: &mut dyn FnMut(&RecordBatch) -> Result<()>) -> Result<()> {
+pub fn scan_file(
+    path: &Path,
+    columns: &[&str],
+    f: &mut dyn FnMut(&RecordBatch) -> Result<()>,
+) -> Result<()> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
     let b = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| Error::parquet(path, e))?;
     let schema = b.schema().clone();
@@ -242,7 +272,11 @@ pub fn scan_file(path: &Path, columns: &[&str], f: &mut dyn FnMut(&RecordBatch) 
         .map(|c| schema.index_of(c).map_err(|e| Error::parquet(path, e)))
         .collect::<Result<_>>()?;
     let mask = ProjectionMask::roots(b.parquet_schema(), idx);
-    let reader = b.with_projection(mask).with_batch_size(64 * 1024).build().map_err(|e| Error::parquet(path, e))?;
+    let reader = b
+        .with_projection(mask)
+        .with_batch_size(64 * 1024)
+        .build()
+        .map_err(|e| Error::parquet(path, e))?;
     for batch in reader {
         let batch = batch.map_err(|e| Error::parquet(path, e))?;
         f(&batch)?;
@@ -251,33 +285,47 @@ pub fn scan_file(path: &Path, columns: &[&str], f: &mut dyn FnMut(&RecordBatch) 
 }
 
 fn write_import(path: &Path, tmp: &Path, opts: &ImportOptions) -> Result<ImportInfo> {
-    let source = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| path.display().to_string());
+    let source = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string());
     let display = path.display().to_string();
     let file = File::create(tmp).map_err(|e| Error::io(tmp, e))?;
-    let mut writer =
-        ArrowWriter::try_new(file, payments_schema(), Some(writer_props(Vec::new()))).map_err(|e| Error::parquet(tmp, e))?;
+    let mut writer = ArrowWriter::try_new(file, payments_schema(), Some(writer_props(Vec::new())))
+        .map_err(|e| Error::parquet(tmp, e))?;
     let mut sink = |b: RecordBatch| writer.write(&b).map_err(|e| Error::parquet(tmp, e));
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-    let (summary, sha256): (ParseSummary, String) = if matches!(ext.as_str(), "xlsx" | "xlsm" | "xls" | "xlsb" | "ods") {
-        let bytes = fs::read(path).map_err(|e| Error::io(path, e))?;
-        let sha = hex::encode(Sha256::digest(&bytes));
-        (parse_spreadsheet(&display, bytes, opts, &mut sink)?, sha)
-    } else {
-        let f = File::open(path).map_err(|e| Error::io(path, e))?;
-        let mut hr = HashingReader { inner: BufReader::with_capacity(1 << 20, f), hash: Sha256::new() };
-        let s = parse_csv(&display, &mut hr, opts, &mut sink)?;
-        // Read anything the CSV reader left (nothing, normally) so the hash
-        // covers the whole file.
-        std::io::copy(&mut hr, &mut std::io::sink()).map_err(|e| Error::io(path, e))?;
-        (s, hex::encode(hr.hash.finalize()))
-    };
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let (summary, sha256): (ParseSummary, String) =
+        if matches!(ext.as_str(), "xlsx" | "xlsm" | "xls" | "xlsb" | "ods") {
+            let bytes = fs::read(path).map_err(|e| Error::io(path, e))?;
+            let sha = hex::encode(Sha256::digest(&bytes));
+            (parse_spreadsheet(&display, bytes, opts, &mut sink)?, sha)
+        } else {
+            let f = File::open(path).map_err(|e| Error::io(path, e))?;
+            let mut hr = HashingReader {
+                inner: BufReader::with_capacity(1 << 20, f),
+                hash: Sha256::new(),
+            };
+            let s = parse_csv(&display, &mut hr, opts, &mut sink)?;
+            // Read anything the CSV reader left (nothing, normally) so the hash
+            // covers the whole file.
+            std::io::copy(&mut hr, &mut std::io::sink()).map_err(|e| Error::io(path, e))?;
+            (s, hex::encode(hr.hash.finalize()))
+        };
     let info = summary_info(source, sha256, &summary);
     for kv in info_kv(&info) {
         writer.append_key_value_metadata(kv);
     }
     let file = writer.into_inner().map_err(|e| Error::parquet(tmp, e))?;
     file.sync_all().map_err(|e| Error::io(tmp, e))?;
-    Ok(ImportInfo { path: tmp.to_path_buf(), ..info })
+    Ok(ImportInfo {
+        path: tmp.to_path_buf(),
+        ..info
+    })
 }
 
 fn summary_info(source: String, sha256: String, s: &ParseSummary) -> ImportInfo {
@@ -295,7 +343,15 @@ fn summary_info(source: String, sha256: String, s: &ParseSummary) -> ImportInfo 
         years: s
             .years
             .iter()
-            .map(|(fy, y)| (fy.to_string(), YearInfo { rows: y.rows, gbp: Gbp::from_pence(y.pence) }))
+            .map(|(fy, y)| {
+                (
+                    fy.to_string(),
+                    YearInfo {
+                        rows: y.rows,
+                        gbp: Gbp::from_pence(y.pence),
+                    },
+                )
+            })
             .collect(),
     }
 }
@@ -313,7 +369,10 @@ fn info_kv(i: &ImportInfo) -> Vec<KeyValue> {
         kv("redacted_rows", i.redacted_rows.to_string()),
         kv("credit_notes", i.credit_notes.to_string()),
         kv("total_gbp", i.total_gbp.to_string()),
-        kv("years", serde_json::to_string(&i.years).expect("serialisable")),
+        kv(
+            "years",
+            serde_json::to_string(&i.years).expect("serialisable"),
+        ),
     ]
 }
 
@@ -321,14 +380,25 @@ fn info_kv(i: &ImportInfo) -> Vec<KeyValue> {
 pub fn read_info(path: &Path) -> Result<ImportInfo> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
     let r = SerializedFileReader::new(file).map_err(|e| Error::parquet(path, e))?;
-    let kvs = r.metadata().file_metadata().key_value_metadata().cloned().unwrap_or_default();
+    let kvs = r
+        .metadata()
+        .file_metadata()
+        .key_value_metadata()
+        .cloned()
+        .unwrap_or_default();
     let get = |k: &str| -> Result<String> {
         kvs.iter()
             .find(|kv| kv.key == format!("socval.{k}"))
             .and_then(|kv| kv.value.clone())
-            .ok_or_else(|| Error::parquet(path, format!("not a socval import: no socval.{k} metadata")))
+            .ok_or_else(|| {
+                Error::parquet(path, format!("not a socval import: no socval.{k} metadata"))
+            })
     };
-    let num = |k: &str| -> Result<u64> { get(k)?.parse().map_err(|e| Error::parquet(path, format!("socval.{k}: {e}"))) };
+    let num = |k: &str| -> Result<u64> {
+        get(k)?
+            .parse()
+            .map_err(|e| Error::parquet(path, format!("socval.{k}: {e}")))
+    };
     let bad = |k: &str, e: &dyn std::fmt::Display| Error::parquet(path, format!("socval.{k}: {e}"));
     Ok(ImportInfo {
         path: path.to_path_buf(),
@@ -351,7 +421,10 @@ pub fn totals_by_year(imports: &[ImportInfo]) -> BTreeMap<FinancialYear, YearInf
     for i in imports {
         for (fy, y) in &i.years {
             if let Ok(fy) = fy.parse::<FinancialYear>() {
-                let e = out.entry(fy).or_insert(YearInfo { rows: 0, gbp: Gbp::ZERO });
+                let e = out.entry(fy).or_insert(YearInfo {
+                    rows: 0,
+                    gbp: Gbp::ZERO,
+                });
                 e.rows += y.rows;
                 e.gbp += y.gbp;
             }

@@ -4,11 +4,21 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn socval(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_socval")).arg("--data-dir").arg(data).args(args).output().expect("runs")
+    Command::new(env!("CARGO_BIN_EXE_socval"))
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .output()
+        .expect("runs")
 }
 
 fn ok(o: &Output) -> String {
-    assert!(o.status.success(), "stdout: {}\nstderr: {}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "stdout: {}\nstderr: {}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
     String::from_utf8(o.stdout.clone()).unwrap()
 }
 
@@ -26,39 +36,94 @@ fn write(dir: &Path, name: &str, text: &str) -> String {
 fn bad_input_names_file_line_column_value_and_reason_and_imports_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
-    let good = write(tmp.path(), "good.csv", "Payment Date,Amount,Beneficiary Name\n2019-04-01,10.00,ACME LTD\n");
-    let bad = write(tmp.path(), "bad.csv", "Payment Date,Amount,Beneficiary Name\n2019-04-01,10.00,ACME LTD\n31/13/2019,5.00,BETA LTD\n");
+    let good = write(
+        tmp.path(),
+        "good.csv",
+        "Payment Date,Amount,Beneficiary Name\n2019-04-01,10.00,ACME LTD\n",
+    );
+    let bad = write(
+        tmp.path(),
+        "bad.csv",
+        "Payment Date,Amount,Beneficiary Name\n2019-04-01,10.00,ACME LTD\n31/13/2019,5.00,BETA LTD\n",
+    );
     let o = socval(&data, &["spend", "import", &good, &bad]);
     assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("bad.csv, line 3, column A (Payment Date): \"31/13/2019\": there is no such month"), "{err}");
+    assert!(
+        err.contains(
+            "bad.csv, line 3, column A (Payment Date): \"31/13/2019\": there is no such month"
+        ),
+        "{err}"
+    );
     let list = ok(&socval(&data, &["spend", "list", "--format", "json"]));
     let v: serde_json::Value = serde_json::from_str(&list).unwrap();
-    assert_eq!(v["imports"].as_array().unwrap().len(), 0, "nothing imported");
+    assert_eq!(
+        v["imports"].as_array().unwrap().len(),
+        0,
+        "nothing imported"
+    );
 
-    let blank = write(tmp.path(), "blank.csv", "Payment Date,Amount,Beneficiary Name\n2019-04-01,,ACME LTD\n");
+    let blank = write(
+        tmp.path(),
+        "blank.csv",
+        "Payment Date,Amount,Beneficiary Name\n2019-04-01,,ACME LTD\n",
+    );
     let o = socval(&data, &["spend", "import", &blank]);
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(!o.status.success() && err.contains("line 2, column B (Amount)") && err.contains("--blank-amount"), "{err}");
+    assert!(
+        !o.status.success()
+            && err.contains("line 2, column B (Amount)")
+            && err.contains("--blank-amount"),
+        "{err}"
+    );
     let nohead = write(tmp.path(), "nohead.csv", "When,Paid,Who\n2019-04-01,1,A\n");
-    let err = String::from_utf8_lossy(&socval(&data, &["spend", "import", &nohead]).stderr).into_owned();
-    assert!(err.contains("no column for date") && err.contains("--map date="), "{err}");
-    ok(&socval(&data, &["spend", "import", &nohead, "--map", "date=When", "--map", "amount=Paid", "--map", "supplier=Who"]));
+    let err =
+        String::from_utf8_lossy(&socval(&data, &["spend", "import", &nohead]).stderr).into_owned();
+    assert!(
+        err.contains("no column for date") && err.contains("--map date="),
+        "{err}"
+    );
+    ok(&socval(
+        &data,
+        &[
+            "spend",
+            "import",
+            &nohead,
+            "--map",
+            "date=When",
+            "--map",
+            "amount=Paid",
+            "--map",
+            "supplier=Who",
+        ],
+    ));
 }
 
 #[test]
 fn reimport_is_refused_unless_replace() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
-    let f = write(tmp.path(), "p.csv", "Payment Date,Amount,Beneficiary Name\n2019-04-01,\"£1,000.00\",ACME LTD\n");
+    let f = write(
+        tmp.path(),
+        "p.csv",
+        "Payment Date,Amount,Beneficiary Name\n2019-04-01,\"£1,000.00\",ACME LTD\n",
+    );
     ok(&socval(&data, &["spend", "import", &f]));
     let o = socval(&data, &["spend", "import", &f]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("already imported"), "{}", String::from_utf8_lossy(&o.stderr));
-    let out = ok(&socval(&data, &["spend", "import", &f, "--replace", "--format", "json"]));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("already imported"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let out = ok(&socval(
+        &data,
+        &["spend", "import", &f, "--replace", "--format", "json"],
+    ));
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["imports"][0]["total_gbp"], "1000.00");
-    let list: serde_json::Value = serde_json::from_str(&ok(&socval(&data, &["spend", "list", "--format", "json"]))).unwrap();
+    let list: serde_json::Value =
+        serde_json::from_str(&ok(&socval(&data, &["spend", "list", "--format", "json"]))).unwrap();
     assert_eq!(list["imports"].as_array().unwrap().len(), 1);
 }
 
@@ -68,14 +133,51 @@ fn sheffield_month_register_geography_analysis_and_exports() {
     let data = tmp.path().join("data");
     let d = data.display().to_string();
     let _ = d;
-    ok(&socval(&data, &["geo", "import", &shared().join("geo/postcodes-s-dn.csv").display().to_string()]));
-    let aug = shared().join("spend/sheffield/2019-08.csv").display().to_string();
-    let mar = shared().join("spend/sheffield/2019-01.csv").display().to_string();
-    let out = ok(&socval(&data, &["spend", "import", &aug, &mar, "--blank-amount", "skip", "--format", "json"]));
+    ok(&socval(
+        &data,
+        &[
+            "geo",
+            "import",
+            &shared()
+                .join("geo/postcodes-s-dn.csv")
+                .display()
+                .to_string(),
+        ],
+    ));
+    let aug = shared()
+        .join("spend/sheffield/2019-08.csv")
+        .display()
+        .to_string();
+    let mar = shared()
+        .join("spend/sheffield/2019-01.csv")
+        .display()
+        .to_string();
+    let out = ok(&socval(
+        &data,
+        &[
+            "spend",
+            "import",
+            &aug,
+            &mar,
+            "--blank-amount",
+            "skip",
+            "--format",
+            "json",
+        ],
+    ));
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let aug_info = v["imports"].as_array().unwrap().iter().find(|i| i["source"] == "2019-08.csv").unwrap().clone();
+    let aug_info = v["imports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["source"] == "2019-08.csv")
+        .unwrap()
+        .clone();
     assert_eq!(aug_info["blank_amount_lines"], 5078);
-    assert_eq!(aug_info["lines"].as_u64().unwrap(), aug_info["rows"].as_u64().unwrap() + 5078);
+    assert_eq!(
+        aug_info["lines"].as_u64().unwrap(),
+        aug_info["rows"].as_u64().unwrap() + 5078
+    );
 
     // A register: two real suppliers, one local (Rotherham) and one in Sheffield;
     // an override puts a national firm at a local branch.
@@ -85,27 +187,73 @@ fn sheffield_month_register_geography_analysis_and_exports() {
         "Supplier ID,Supplier Name,Postcode,SME,VCSE\n1,Unite Integrated Solutions PLC,S60 2TH,no,no\n2,A Pinder Limited,S1 2HH,yes,no\n3,Nowhere Ltd,ZZ99 9ZZ,,\n",
     );
     ok(&socval(&data, &["spend", "suppliers", "import", &reg]));
-    let over = write(tmp.path(), "over.csv", "name,postcode,reason\nTAYLOR SHAW LTD,S65 1AA,local kitchen depot\n");
+    let over = write(
+        tmp.path(),
+        "over.csv",
+        "name,postcode,reason\nTAYLOR SHAW LTD,S65 1AA,local kitchen depot\n",
+    );
     ok(&socval(&data, &["spend", "overrides", "import", &over]));
 
-    let out = ok(&socval(&data, &["spend", "analyse", "--year", "2019/20", "--compare", "2018/19", "--format", "json"]));
+    let out = ok(&socval(
+        &data,
+        &[
+            "spend",
+            "analyse",
+            "--year",
+            "2019/20",
+            "--compare",
+            "2018/19",
+            "--format",
+            "json",
+        ],
+    ));
     let r: serde_json::Value = serde_json::from_str(&out).unwrap();
-    for k in ["year", "total_gbp", "suppliers", "top_n", "top_n_gbp", "by_class", "top_n_by_class", "deprived_local", "by_ward", "data_quality"] {
+    for k in [
+        "year",
+        "total_gbp",
+        "suppliers",
+        "top_n",
+        "top_n_gbp",
+        "by_class",
+        "top_n_by_class",
+        "deprived_local",
+        "by_ward",
+        "data_quality",
+    ] {
         assert!(r.get(k).is_some(), "missing {k}");
     }
     for c in ["local", "region", "outside", "unknown"] {
-        assert!(r["by_class"][c]["gbp"].is_string() && r["by_class"][c]["suppliers"].is_u64(), "{c}");
+        assert!(
+            r["by_class"][c]["gbp"].is_string() && r["by_class"][c]["suppliers"].is_u64(),
+            "{c}"
+        );
         assert!(r["top_n_by_class"][c]["gbp"].is_string());
     }
     for b in ["1%", "10%", "20%"] {
-        assert!(r["deprived_local"][b]["gbp"].is_string() && r["deprived_local"][b]["suppliers"].is_u64(), "{b}");
+        assert!(
+            r["deprived_local"][b]["gbp"].is_string()
+                && r["deprived_local"][b]["suppliers"].is_u64(),
+            "{b}"
+        );
     }
     assert_eq!(r["year"], "2019/20");
     assert_eq!(r["top_n"], 300);
-    assert!(r["by_class"]["local"]["suppliers"].as_u64().unwrap() >= 1, "{}", r["by_class"]);
+    assert!(
+        r["by_class"]["local"]["suppliers"].as_u64().unwrap() >= 1,
+        "{}",
+        r["by_class"]
+    );
     let ward = &r["by_ward"][0];
-    assert!(ward["ward"].is_string() && ward["ward_name"].is_string() && ward["gbp"].is_string(), "{ward}");
-    assert!(r["data_quality"]["overrides_applied"]["suppliers"].as_u64().unwrap() == 1);
+    assert!(
+        ward["ward"].is_string() && ward["ward_name"].is_string() && ward["gbp"].is_string(),
+        "{ward}"
+    );
+    assert!(
+        r["data_quality"]["overrides_applied"]["suppliers"]
+            .as_u64()
+            .unwrap()
+            == 1
+    );
     assert!(r["data_quality"]["redacted"]["payments"].as_u64().unwrap() > 0);
     assert_eq!(r["compare"]["year"], "2018/19");
     // Year-on-year: the change of the total is this year's minus last year's.
@@ -114,34 +262,85 @@ fn sheffield_month_register_geography_analysis_and_exports() {
     assert!((dec(&r["change"]["total_gbp"]) - want).abs() < 0.001);
 
     // Exports.
-    for (fmt, name) in [("csv", "x.csv"), ("parquet", "x.parquet"), ("xlsx", "x.xlsx")] {
+    for (fmt, name) in [
+        ("csv", "x.csv"),
+        ("parquet", "x.parquet"),
+        ("xlsx", "x.xlsx"),
+    ] {
         let p = tmp.path().join(name).display().to_string();
-        let o = ok(&socval(&data, &["spend", "export", "--format", fmt, "--year", "2019/20", "--output", &p]));
+        let o = ok(&socval(
+            &data,
+            &[
+                "spend", "export", "--format", fmt, "--year", "2019/20", "--output", &p,
+            ],
+        ));
         assert!(o.contains("Wrote"), "{o}");
         assert!(std::fs::metadata(&p).unwrap().len() > 0);
     }
     let csv = std::fs::read_to_string(tmp.path().join("x.csv")).unwrap();
     assert!(csv.lines().next().unwrap().contains("location_class"));
-    assert!(csv.lines().any(|l| l.contains("UNITE INTEGRATED SOLUTIONS") && l.contains(",local,")), "joined by normalised name");
+    assert!(
+        csv.lines()
+            .any(|l| l.contains("UNITE INTEGRATED SOLUTIONS") && l.contains(",local,")),
+        "joined by normalised name"
+    );
 }
 
 #[test]
 fn generate_is_deterministic_and_imports() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
-    let pcs = shared().join("geo/postcodes-s-dn.csv").display().to_string();
+    let pcs = shared()
+        .join("geo/postcodes-s-dn.csv")
+        .display()
+        .to_string();
     let generate = |dir: &str| {
         let out = tmp.path().join(dir).display().to_string();
-        ok(&socval(&data, &["spend", "generate", "--payments", "3000", "--suppliers", "100", "--seed", "5", "--postcodes", &pcs, "--out", &out]));
-        (std::fs::read(tmp.path().join(dir).join("payments.csv")).unwrap(), std::fs::read(tmp.path().join(dir).join("suppliers.csv")).unwrap())
+        ok(&socval(
+            &data,
+            &[
+                "spend",
+                "generate",
+                "--payments",
+                "3000",
+                "--suppliers",
+                "100",
+                "--seed",
+                "5",
+                "--postcodes",
+                &pcs,
+                "--out",
+                &out,
+            ],
+        ));
+        (
+            std::fs::read(tmp.path().join(dir).join("payments.csv")).unwrap(),
+            std::fs::read(tmp.path().join(dir).join("suppliers.csv")).unwrap(),
+        )
     };
     assert_eq!(generate("a"), generate("b"));
     let p = tmp.path().join("a/payments.csv").display().to_string();
     let out = ok(&socval(&data, &["spend", "import", &p, "--format", "json"]));
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["imports"][0]["rows"], 3000);
-    ok(&socval(&data, &["spend", "suppliers", "import", &tmp.path().join("a/suppliers.csv").display().to_string()]));
-    let r: serde_json::Value =
-        serde_json::from_str(&ok(&socval(&data, &["spend", "analyse", "--year", "2018/19", "--top", "10", "--format", "json"]))).unwrap();
-    assert_eq!(r["data_quality"]["unmatched"]["suppliers"], 0, "every name variant joins the register");
+    ok(&socval(
+        &data,
+        &[
+            "spend",
+            "suppliers",
+            "import",
+            &tmp.path().join("a/suppliers.csv").display().to_string(),
+        ],
+    ));
+    let r: serde_json::Value = serde_json::from_str(&ok(&socval(
+        &data,
+        &[
+            "spend", "analyse", "--year", "2018/19", "--top", "10", "--format", "json",
+        ],
+    )))
+    .unwrap();
+    assert_eq!(
+        r["data_quality"]["unmatched"]["suppliers"], 0,
+        "every name variant joins the register"
+    );
 }

@@ -20,12 +20,19 @@ pub struct TableResolver(pub HashMap<String, SupplierLocation>);
 
 impl LocationResolver for TableResolver {
     fn resolve(&self, postcode: &str) -> SupplierLocation {
-        self.0.get(postcode).cloned().unwrap_or_else(|| SupplierLocation::unknown("not-found"))
+        self.0
+            .get(postcode)
+            .cloned()
+            .unwrap_or_else(|| SupplierLocation::unknown("not-found"))
     }
 }
 
 /// A location with the given class, ward and band.
-pub fn loc(class: LocationClass, ward: Option<&str>, band: Option<DeprivedBand>) -> SupplierLocation {
+pub fn loc(
+    class: LocationClass,
+    ward: Option<&str>,
+    band: Option<DeprivedBand>,
+) -> SupplierLocation {
     SupplierLocation {
         class,
         postcode: None,

@@ -6,13 +6,22 @@ use std::collections::{BTreeMap, HashMap};
 use proptest::prelude::*;
 use socval_core::{FinancialYear, Gbp};
 use socval_spend::{
-    AnalysisOptions, DeprivedBand, ImportOptions, LocationClass, LocationOverride, SpendTotals, Supplier, SupplierRegister,
-    parse_csv,
+    AnalysisOptions, DeprivedBand, ImportOptions, LocationClass, LocationOverride, SpendTotals,
+    Supplier, SupplierRegister, parse_csv,
 };
 
 use crate::{TableResolver, loc};
 
-const NAMES: [&str; 8] = ["Acme Ltd", "Beta & Sons", "Gamma PLC", "Delta Care", "Epsilon", "Zeta LLP", "Eta Roofing", "Theta"];
+const NAMES: [&str; 8] = [
+    "Acme Ltd",
+    "Beta & Sons",
+    "Gamma PLC",
+    "Delta Care",
+    "Epsilon",
+    "Zeta LLP",
+    "Eta Roofing",
+    "Theta",
+];
 
 fn spelling(name: &str, v: u8) -> String {
     match v % 4 {
@@ -33,12 +42,18 @@ struct Pay {
 
 fn pays() -> impl Strategy<Value = Vec<Pay>> {
     prop::collection::vec(
-        (0i64..730, -50_000i64..5_000_000, 0usize..=NAMES.len(), 0u8..4).prop_map(|(day, pence, who, spelling)| Pay {
-            day,
-            pence,
-            who,
-            spelling,
-        }),
+        (
+            0i64..730,
+            -50_000i64..5_000_000,
+            0usize..=NAMES.len(),
+            0u8..4,
+        )
+            .prop_map(|(day, pence, who, spelling)| Pay {
+                day,
+                pence,
+                who,
+                spelling,
+            }),
         1..200,
     )
 }
@@ -51,16 +66,39 @@ fn setup(in_register: u8, classes: &[u8]) -> (SupplierRegister, TableResolver) {
             continue;
         }
         let pc = format!("P{i}");
-        let class = [LocationClass::Local, LocationClass::Region, LocationClass::Outside, LocationClass::Unknown][classes[i] as usize % 4];
-        let band = [None, Some(DeprivedBand::P1), Some(DeprivedBand::P10), Some(DeprivedBand::P20)][classes[i] as usize / 4 % 4];
+        let class = [
+            LocationClass::Local,
+            LocationClass::Region,
+            LocationClass::Outside,
+            LocationClass::Unknown,
+        ][classes[i] as usize % 4];
+        let band = [
+            None,
+            Some(DeprivedBand::P1),
+            Some(DeprivedBand::P10),
+            Some(DeprivedBand::P20),
+        ][classes[i] as usize / 4 % 4];
         let ward = ["W1", "W2"][i % 2];
         table.insert(pc.clone(), loc(class, Some(ward), band));
-        suppliers.push(Supplier { name: n.to_string(), postcode: Some(pc), vcse: Some(i % 2 == 0), ..Default::default() });
+        suppliers.push(Supplier {
+            name: n.to_string(),
+            postcode: Some(pc),
+            vcse: Some(i % 2 == 0),
+            ..Default::default()
+        });
     }
     // Zeta's head office is elsewhere; an override puts it at a local branch.
     table.insert("BRANCH".into(), loc(LocationClass::Local, Some("W9"), None));
-    let o = LocationOverride { supplier_id: None, name: Some("ZETA".into()), postcode: "BRANCH".into(), reason: "local depot".into() };
-    (SupplierRegister::new(suppliers, vec![o]).unwrap(), TableResolver(table))
+    let o = LocationOverride {
+        supplier_id: None,
+        name: Some("ZETA".into()),
+        postcode: "BRANCH".into(),
+        reason: "local depot".into(),
+    };
+    (
+        SupplierRegister::new(suppliers, vec![o]).unwrap(),
+        TableResolver(table),
+    )
 }
 
 proptest! {
@@ -129,7 +167,7 @@ proptest! {
             prop_assert_eq!(r.data_quality.unmatched.gbp, Gbp::from_pence(unmatched));
             prop_assert_eq!(r.vcse.yes.gbp, Gbp::from_pence(vcse));
             let mut ranked: Vec<i64> = per.iter().filter(|(w, _)| **w < NAMES.len()).map(|(_, v)| v.0).collect();
-            ranked.sort_by(|a, b| b.cmp(a));
+            ranked.sort_by_key(|x| std::cmp::Reverse(*x));
             let top: i64 = ranked.iter().take(top_n).sum();
             prop_assert_eq!(r.top_n_gbp, Gbp::from_pence(top));
             let sum_classes = [&r.by_class.local, &r.by_class.region, &r.by_class.outside, &r.by_class.unknown].iter().map(|c| c.gbp).sum::<Gbp>();

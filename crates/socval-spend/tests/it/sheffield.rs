@@ -6,17 +6,21 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
-use socval_spend::{
-    AnalysisOptions, BlankAmount, DeprivedBand, Error, ImportOptions, LocationClass, SpendStore, SpendTotals, Supplier,
-    SupplierLocation, SupplierRegister, YearReport, is_redacted, normalise_name, ANALYSIS_COLUMNS,
-};
 use socval_core::{FinancialYear, Gbp};
+use socval_spend::{
+    ANALYSIS_COLUMNS, AnalysisOptions, BlankAmount, DeprivedBand, Error, ImportOptions,
+    LocationClass, SpendStore, SpendTotals, Supplier, SupplierLocation, SupplierRegister,
+    YearReport, is_redacted, normalise_name,
+};
 
 use crate::{TableResolver, shared_data};
 
 fn files() -> Vec<PathBuf> {
     let dir = shared_data().join("spend/sheffield");
-    let mut f: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut f: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     f.sort();
     assert_eq!(f.len(), 16, "{}", dir.display());
     f
@@ -72,7 +76,11 @@ struct Independent {
 }
 
 fn read_independently() -> Independent {
-    let mut ind = Independent { lines: BTreeMap::new(), blank: 0, rows: Vec::new() };
+    let mut ind = Independent {
+        lines: BTreeMap::new(),
+        blank: 0,
+        rows: Vec::new(),
+    };
     for f in files() {
         let text = std::fs::read_to_string(&f).unwrap();
         let mut lines = text.lines();
@@ -86,9 +94,14 @@ fn read_independently() -> Independent {
                 ind.blank += 1;
                 continue;
             }
-            ind.rows.push(Row { fy: fy(&cells[0]), pence: pence(&cells[1]), name: cells[3].trim().to_string() });
+            ind.rows.push(Row {
+                fy: fy(&cells[0]),
+                pence: pence(&cells[1]),
+                name: cells[3].trim().to_string(),
+            });
         }
-        ind.lines.insert(f.file_name().unwrap().to_string_lossy().into_owned(), n);
+        ind.lines
+            .insert(f.file_name().unwrap().to_string_lossy().into_owned(), n);
     }
     ind
 }
@@ -100,13 +113,32 @@ fn sheffield_imports_exactly_and_analyses_match_a_plain_model() {
     let store = SpendStore::new(tmp.path());
 
     // The default refuses a line with no amount, naming it; nothing stored.
-    let aug = files().into_iter().find(|f| f.ends_with("2019-08.csv")).unwrap();
-    let e = store.import(&[aug], &ImportOptions::default(), false).unwrap_err();
-    let Error::Value { source_name, line, column, .. } = &e else { panic!("{e}") };
-    assert!(source_name.ends_with("2019-08.csv") && *line > 1 && column == "B (Amount)", "{e}");
+    let aug = files()
+        .into_iter()
+        .find(|f| f.ends_with("2019-08.csv"))
+        .unwrap();
+    let e = store
+        .import(&[aug], &ImportOptions::default(), false)
+        .unwrap_err();
+    let Error::Value {
+        source_name,
+        line,
+        column,
+        ..
+    } = &e
+    else {
+        panic!("{e}")
+    };
+    assert!(
+        source_name.ends_with("2019-08.csv") && *line > 1 && column == "B (Amount)",
+        "{e}"
+    );
     assert!(store.imports().unwrap().is_empty());
 
-    let opts = ImportOptions { blank_amount: BlankAmount::Skip, ..Default::default() };
+    let opts = ImportOptions {
+        blank_amount: BlankAmount::Skip,
+        ..Default::default()
+    };
     let imported = store.import(&files(), &opts, false).unwrap();
     assert_eq!(imported.len(), 16);
 
@@ -123,7 +155,11 @@ fn sheffield_imports_exactly_and_analyses_match_a_plain_model() {
     assert_eq!(blank, 5079, "the README's count of lines with no amount");
     let total_lines: u64 = ind.lines.values().sum();
     assert!((490_000..500_000).contains(&total_lines), "{total_lines}");
-    let want_redacted = ind.rows.iter().filter(|r| r.name.starts_with("REDACTED")).count() as u64;
+    let want_redacted = ind
+        .rows
+        .iter()
+        .filter(|r| r.name.starts_with("REDACTED"))
+        .count() as u64;
     assert_eq!(redacted, want_redacted);
 
     // Totals per year, exact to the penny.
@@ -144,7 +180,9 @@ fn sheffield_imports_exactly_and_analyses_match_a_plain_model() {
     let (register, resolver) = register_and_resolver(&ind);
     let years = [FinancialYear::starting(2018), FinancialYear::starting(2019)];
     let mut totals = SpendTotals::new(&register, &years);
-    store.scan(&ANALYSIS_COLUMNS[..3], |b| totals.add_batch(b)).unwrap();
+    store
+        .scan(&ANALYSIS_COLUMNS[..3], |b| totals.add_batch(b))
+        .unwrap();
     let locations = totals.locations(&resolver);
     let aopts = AnalysisOptions::default();
     for fy in years {
@@ -161,7 +199,12 @@ fn register_and_resolver(ind: &Independent) -> (SupplierRegister, TableResolver)
         pcs.push((c[1].clone(), c[3].clone(), c[4].clone(), c[5].clone()));
     }
     // Bands from the LSOA's code, as a plain table (every tenth LSOA "1%"...).
-    let mut names: Vec<&str> = ind.rows.iter().filter(|r| !is_redacted(&r.name)).map(|r| r.name.as_str()).collect();
+    let mut names: Vec<&str> = ind
+        .rows
+        .iter()
+        .filter(|r| !is_redacted(&r.name))
+        .map(|r| r.name.as_str())
+        .collect();
     names.sort();
     names.dedup_by(|a, b| normalise_name(a) == normalise_name(b));
     let mut suppliers = Vec::new();
@@ -211,11 +254,20 @@ fn register_and_resolver(ind: &Independent) -> (SupplierRegister, TableResolver)
             ..Default::default()
         });
     }
-    (SupplierRegister::new(suppliers, Vec::new()).unwrap(), TableResolver(table))
+    (
+        SupplierRegister::new(suppliers, Vec::new()).unwrap(),
+        TableResolver(table),
+    )
 }
 
 /// The same figures, computed row by row with maps.
-fn check_against_model(r: &YearReport, ind: &Independent, reg: &SupplierRegister, res: &TableResolver, opts: &AnalysisOptions) {
+fn check_against_model(
+    r: &YearReport,
+    ind: &Independent,
+    reg: &SupplierRegister,
+    res: &TableResolver,
+    opts: &AnalysisOptions,
+) {
     use socval_spend::LocationResolver;
     let fy = r.year.start_year();
     let mut by_payee: HashMap<String, i64> = HashMap::new();
@@ -242,7 +294,7 @@ fn check_against_model(r: &YearReport, ind: &Independent, reg: &SupplierRegister
         }
     };
     let mut ranked: Vec<(&String, i64)> = by_payee.iter().map(|(k, v)| (k, *v)).collect();
-    ranked.sort_by(|a, b| b.1.cmp(&a.1));
+    ranked.sort_by_key(|x| std::cmp::Reverse(x.1));
     let n = opts.top_n.min(ranked.len());
     let top_gbp: i64 = ranked[..n].iter().map(|x| x.1).sum();
     assert_eq!(r.top_n_gbp, Gbp::from_pence(top_gbp));
@@ -267,7 +319,10 @@ fn check_against_model(r: &YearReport, ind: &Independent, reg: &SupplierRegister
         }
         if l.class == LocationClass::Local {
             *wards.entry(l.ward.clone().unwrap()).or_default() += p;
-            for (i, b) in [DeprivedBand::P1, DeprivedBand::P10, DeprivedBand::P20].iter().enumerate() {
+            for (i, b) in [DeprivedBand::P1, DeprivedBand::P10, DeprivedBand::P20]
+                .iter()
+                .enumerate()
+            {
                 if l.band.is_some_and(|x| x <= *b) {
                     dep[i].0 += p;
                     dep[i].1 += 1;
@@ -285,22 +340,54 @@ fn check_against_model(r: &YearReport, ind: &Independent, reg: &SupplierRegister
         (LocationClass::Unknown, &r.by_class.unknown),
     ] {
         let (p, s) = c(&class, k);
-        assert_eq!((got.gbp, got.suppliers), (Gbp::from_pence(p), s), "{fy} {k:?}");
+        assert_eq!(
+            (got.gbp, got.suppliers),
+            (Gbp::from_pence(p), s),
+            "{fy} {k:?}"
+        );
     }
     let tie = n < ranked.len() && ranked[n - 1].1 == ranked[n].1;
     if !tie {
-        for (k, got) in [(LocationClass::Local, &r.top_n_by_class.local), (LocationClass::Outside, &r.top_n_by_class.outside)] {
+        for (k, got) in [
+            (LocationClass::Local, &r.top_n_by_class.local),
+            (LocationClass::Outside, &r.top_n_by_class.outside),
+        ] {
             let (p, s) = c(&top_class, k);
-            assert_eq!((got.gbp, got.suppliers), (Gbp::from_pence(p), s), "top {fy} {k:?}");
+            assert_eq!(
+                (got.gbp, got.suppliers),
+                (Gbp::from_pence(p), s),
+                "top {fy} {k:?}"
+            );
         }
     }
-    for (i, got) in [&r.deprived_local.p1, &r.deprived_local.p10, &r.deprived_local.p20].iter().enumerate() {
-        assert_eq!((got.gbp, got.suppliers), (Gbp::from_pence(dep[i].0), dep[i].1), "{fy} band {i}");
+    for (i, got) in [
+        &r.deprived_local.p1,
+        &r.deprived_local.p10,
+        &r.deprived_local.p20,
+    ]
+    .iter()
+    .enumerate()
+    {
+        assert_eq!(
+            (got.gbp, got.suppliers),
+            (Gbp::from_pence(dep[i].0), dep[i].1),
+            "{fy} band {i}"
+        );
     }
-    let got_wards: BTreeMap<String, Gbp> = r.by_ward.iter().map(|w| (w.ward.clone(), w.gbp)).collect();
-    let want_wards: BTreeMap<String, Gbp> = wards.into_iter().map(|(k, v)| (k, Gbp::from_pence(v))).collect();
+    let got_wards: BTreeMap<String, Gbp> =
+        r.by_ward.iter().map(|w| (w.ward.clone(), w.gbp)).collect();
+    let want_wards: BTreeMap<String, Gbp> = wards
+        .into_iter()
+        .map(|(k, v)| (k, Gbp::from_pence(v)))
+        .collect();
     assert_eq!(got_wards, want_wards);
-    assert!(r.by_ward.windows(2).all(|w| w[0].gbp >= w[1].gbp), "largest ward first");
+    assert!(
+        r.by_ward.windows(2).all(|w| w[0].gbp >= w[1].gbp),
+        "largest ward first"
+    );
     assert_eq!(r.data_quality.unmatched.gbp, Gbp::from_pence(unmatched));
-    assert!(r.by_class.local.gbp > Gbp::ZERO && r.deprived_local.p20.gbp > Gbp::ZERO, "the register places some spend locally");
+    assert!(
+        r.by_class.local.gbp > Gbp::ZERO && r.deprived_local.p20.gbp > Gbp::ZERO,
+        "the register places some spend locally"
+    );
 }

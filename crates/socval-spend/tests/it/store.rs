@@ -14,16 +14,35 @@ fn write(dir: &std::path::Path, name: &str, text: &str) -> std::path::PathBuf {
 fn imports_are_all_or_nothing_deduplicated_and_replaceable() {
     let tmp = tempfile::tempdir().unwrap();
     let store = SpendStore::new(&tmp.path().join("data"));
-    let a = write(tmp.path(), "a.csv", "Payment Date,Amount,Supplier Name\n2019-04-01,10.00,ACME LTD\n2019-04-02,-2.50,ACME LTD\n");
-    let bad = write(tmp.path(), "bad.csv", "Payment Date,Amount,Supplier Name\n2019-04-01,10.00,ACME LTD\n2019-04-02,ten,ACME LTD\n");
+    let a = write(
+        tmp.path(),
+        "a.csv",
+        "Payment Date,Amount,Supplier Name\n2019-04-01,10.00,ACME LTD\n2019-04-02,-2.50,ACME LTD\n",
+    );
+    let bad = write(
+        tmp.path(),
+        "bad.csv",
+        "Payment Date,Amount,Supplier Name\n2019-04-01,10.00,ACME LTD\n2019-04-02,ten,ACME LTD\n",
+    );
     let opts = ImportOptions::default();
 
-    let e = store.import(&[a.clone(), bad.clone()], &opts, false).unwrap_err();
+    let e = store
+        .import(&[a.clone(), bad.clone()], &opts, false)
+        .unwrap_err();
     assert!(matches!(e, Error::Value { line: 3, .. }), "{e}");
-    assert!(store.imports().unwrap().is_empty(), "nothing is half-imported");
-    assert_eq!(fs::read_dir(store.payments_dir()).unwrap().count(), 0, "no temporary files left");
+    assert!(
+        store.imports().unwrap().is_empty(),
+        "nothing is half-imported"
+    );
+    assert_eq!(
+        fs::read_dir(store.payments_dir()).unwrap().count(),
+        0,
+        "no temporary files left"
+    );
 
-    let done = store.import(std::slice::from_ref(&a), &opts, false).unwrap();
+    let done = store
+        .import(std::slice::from_ref(&a), &opts, false)
+        .unwrap();
     assert_eq!(done.len(), 1);
     let info = &store.imports().unwrap()[0];
     assert_eq!((info.rows, info.lines, info.credit_notes), (2, 2, 1));
@@ -31,11 +50,19 @@ fn imports_are_all_or_nothing_deduplicated_and_replaceable() {
     assert_eq!(info.years["2019/20"].rows, 2);
     assert_eq!(info.source, "a.csv");
 
-    let e = store.import(std::slice::from_ref(&a), &opts, false).unwrap_err();
+    let e = store
+        .import(std::slice::from_ref(&a), &opts, false)
+        .unwrap_err();
     assert!(matches!(e, Error::AlreadyImported { .. }), "{e}");
     // Same name, new content: refused too (it would double count).
-    fs::write(&a, "Payment Date,Amount,Supplier Name\n2019-04-01,11.00,ACME LTD\n").unwrap();
-    let e = store.import(std::slice::from_ref(&a), &opts, false).unwrap_err();
+    fs::write(
+        &a,
+        "Payment Date,Amount,Supplier Name\n2019-04-01,11.00,ACME LTD\n",
+    )
+    .unwrap();
+    let e = store
+        .import(std::slice::from_ref(&a), &opts, false)
+        .unwrap_err();
     assert!(matches!(e, Error::SameNameImported { .. }), "{e}");
     store.import(std::slice::from_ref(&a), &opts, true).unwrap();
     let all = store.imports().unwrap();
@@ -55,17 +82,36 @@ fn imports_are_all_or_nothing_deduplicated_and_replaceable() {
 
 fn arrow_sum(b: &arrow_array::RecordBatch) -> i64 {
     use arrow_array::cast::AsArray;
-    b.column(0).as_primitive::<arrow_array::types::Int64Type>().values().iter().sum()
+    b.column(0)
+        .as_primitive::<arrow_array::types::Int64Type>()
+        .values()
+        .iter()
+        .sum()
 }
 
 #[test]
 fn blank_amounts_are_counted_in_the_metadata() {
     let tmp = tempfile::tempdir().unwrap();
     let store = SpendStore::new(tmp.path());
-    let f = write(tmp.path(), "b.csv", "Date,Amount,Supplier\n01/08/2019,,A\n02/08/2019,5,B\n");
-    let opts = ImportOptions { blank_amount: BlankAmount::Skip, ..Default::default() };
+    let f = write(
+        tmp.path(),
+        "b.csv",
+        "Date,Amount,Supplier\n01/08/2019,,A\n02/08/2019,5,B\n",
+    );
+    let opts = ImportOptions {
+        blank_amount: BlankAmount::Skip,
+        ..Default::default()
+    };
     let i = &store.import(&[f], &opts, false).unwrap()[0];
-    assert_eq!((i.lines, i.rows, i.blank_amount_lines, i.blank_amount.as_str()), (2, 1, 1, "skip"));
+    assert_eq!(
+        (
+            i.lines,
+            i.rows,
+            i.blank_amount_lines,
+            i.blank_amount.as_str()
+        ),
+        (2, 1, 1, "skip")
+    );
 }
 
 #[test]
@@ -74,8 +120,12 @@ fn spreadsheets_import_like_csv() {
     let path = tmp.path().join("pay.xlsx");
     let mut wb = rust_xlsxwriter::Workbook::new();
     let ws = wb.add_worksheet();
-    ws.write_string(0, 0, "Spend over £500, April 2019").unwrap();
-    for (c, h) in ["Supplier Name", "Payment Date", "Net Amount", "Directorate"].iter().enumerate() {
+    ws.write_string(0, 0, "Spend over £500, April 2019")
+        .unwrap();
+    for (c, h) in ["Supplier Name", "Payment Date", "Net Amount", "Directorate"]
+        .iter()
+        .enumerate()
+    {
         ws.write_string(2, c as u16, *h).unwrap();
     }
     let fmt = rust_xlsxwriter::Format::new().set_num_format("dd/mm/yyyy");
@@ -88,7 +138,9 @@ fn spreadsheets_import_like_csv() {
     ws.write_string(4, 2, "£-20.10").unwrap();
     wb.save(&path).unwrap();
     let store = SpendStore::new(tmp.path());
-    let i = &store.import(&[path], &ImportOptions::default(), false).unwrap()[0];
+    let i = &store
+        .import(&[path], &ImportOptions::default(), false)
+        .unwrap()[0];
     assert_eq!(i.rows, 2);
     assert_eq!(i.years["2019/20"].gbp.to_string(), "1234.56");
     assert_eq!(i.years["2018/19"].gbp.to_string(), "-20.10");

@@ -8,8 +8,8 @@ use serde_json::json;
 use socval_core::FinancialYear;
 use socval_geo::{Distance, GeoData, LocalDefinition, ROTHERHAM, ROTHERHAM_TOWN_HALL, Region};
 use socval_spend::{
-    ANALYSIS_COLUMNS, AnalysisOptions, ExportFormat, GeoResolver, LocationResolver, SpendStore, SpendTotals, SupplierLocation,
-    SupplierRegister, YearReport,
+    ANALYSIS_COLUMNS, AnalysisOptions, ExportFormat, GeoResolver, LocationResolver, SpendStore,
+    SpendTotals, SupplierLocation, SupplierRegister, YearReport,
 };
 
 use crate::Global;
@@ -35,7 +35,12 @@ pub struct LocalArgs {
 
 impl LocalArgs {
     fn build(&self, geo: &GeoData) -> Result<LocalDefinition> {
-        let lads: Vec<&str> = self.local.iter().map(|s| s.trim()).filter(|s| !s.is_empty()).collect();
+        let lads: Vec<&str> = self
+            .local
+            .iter()
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+            .collect();
         if lads.is_empty() {
             bail!("--local needs at least one LAD code");
         }
@@ -43,13 +48,17 @@ impl LocalArgs {
         match self.region.trim() {
             "none" | "" => {}
             r => {
-                let region = Region::preset(r).unwrap_or_else(|| Region::new("region", r.split(',').map(|c| c.trim().to_string())));
+                let region = Region::preset(r).unwrap_or_else(|| {
+                    Region::new("region", r.split(',').map(|c| c.trim().to_string()))
+                });
                 def = def.with_region(region);
             }
         }
         match (self.radius, geo.point(&self.from)) {
             (Some(r), Ok(o)) => def = def.with_radius(r, o),
-            (Some(_), Err(e)) => return Err(e).context("--radius needs a --from point with coordinates"),
+            (Some(_), Err(e)) => {
+                return Err(e).context("--radius needs a --from point with coordinates");
+            }
             (None, Ok(o)) => def = def.with_origin(o),
             (None, Err(_)) if self.from == ROTHERHAM_TOWN_HALL => {}
             (None, Err(e)) => return Err(e).context("--from"),
@@ -88,14 +97,20 @@ fn load_register(store: &SpendStore) -> Result<SupplierRegister> {
 
 /// Runs `f` with a resolver: the imported postcode directory, or (with a
 /// warning) none, when no directory has been imported.
-fn with_resolver<T>(global: &Global, local: &LocalArgs, f: impl FnOnce(&dyn LocationResolver) -> Result<T>) -> Result<T> {
+fn with_resolver<T>(
+    global: &Global,
+    local: &LocalArgs,
+    f: impl FnOnce(&dyn LocationResolver) -> Result<T>,
+) -> Result<T> {
     match GeoData::open(&global.data_dir) {
         Ok(geo) => {
             let def = local.build(&geo)?;
             f(&GeoResolver::new(&geo, &def))
         }
         Err(socval_geo::Error::NoIndex { .. }) => {
-            eprintln!("warning: no postcode directory imported (socval geo import FILE): every supplier's location is unknown");
+            eprintln!(
+                "warning: no postcode directory imported (socval geo import FILE): every supplier's location is unknown"
+            );
             f(&NoDirectory)
         }
         Err(e) => Err(e.into()),
@@ -104,7 +119,9 @@ fn with_resolver<T>(global: &Global, local: &LocalArgs, f: impl FnOnce(&dyn Loca
 
 /// The CLES analyses for one financial year.
 #[derive(clap::Args, Debug)]
-#[command(after_help = "Example:\n  socval spend analyse --year 2019/20 --compare 2018/19 --top 300 --format json")]
+#[command(
+    after_help = "Example:\n  socval spend analyse --year 2019/20 --compare 2018/19 --top 300 --format json"
+)]
 pub struct AnalyseArgs {
     /// The financial year, e.g. 2019/20.
     #[arg(long)]
@@ -132,13 +149,20 @@ pub fn analyse(global: &Global, a: AnalyseArgs, out: &mut dyn Write) -> Result<u
     if imports.is_empty() {
         bail!("no payments imported: run `socval spend import FILE...` first");
     }
-    let blank_skipped: u64 = imports.iter().filter(|i| i.blank_amount == "skip").map(|i| i.blank_amount_lines).sum();
+    let blank_skipped: u64 = imports
+        .iter()
+        .filter(|i| i.blank_amount == "skip")
+        .map(|i| i.blank_amount_lines)
+        .sum();
     let register = load_register(&store)?;
     let mut years = vec![a.year];
     years.extend(a.compare);
     let mut totals = SpendTotals::new(&register, &years);
     store.scan(&ANALYSIS_COLUMNS, |b| totals.add_batch(b))?;
-    let opts = AnalysisOptions { top_n: a.top, distance_bands_km: a.distance_bands.clone() };
+    let opts = AnalysisOptions {
+        top_n: a.top,
+        distance_bands_km: a.distance_bands.clone(),
+    };
     let locations = with_resolver(global, &a.local, |r| Ok(totals.locations(r)))?;
     let report = |y| -> YearReport {
         let mut r = totals.report(y, &locations, &opts).expect("year collected");
@@ -153,64 +177,204 @@ pub fn analyse(global: &Global, a: AnalyseArgs, out: &mut dyn Write) -> Result<u
         o.insert("compare".into(), serde_json::to_value(p)?);
     }
     if this.payments == 0 {
-        eprintln!("warning: no payments in {} (imported years: {})", a.year, socval_spend::totals_by_year(&imports).keys().map(|y| y.to_string()).collect::<Vec<_>>().join(", "));
+        eprintln!(
+            "warning: no payments in {} (imported years: {})",
+            a.year,
+            socval_spend::totals_by_year(&imports)
+                .keys()
+                .map(|y| y.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
     }
     table(&this, prev.as_ref(), doc).write(a.format, out)?;
     Ok(exit::OK)
 }
 
-fn table(r: &YearReport, prev: Option<&YearReport>, json: serde_json::Value) -> Report<serde_json::Value> {
+fn table(
+    r: &YearReport,
+    prev: Option<&YearReport>,
+    json: serde_json::Value,
+) -> Report<serde_json::Value> {
     let mut rows: Vec<Vec<String>> = Vec::new();
     let pct = |p: &Option<socval_core::Decimal>| p.map(|p| format!("{p}%")).unwrap_or_default();
-    let mut row = |figure: String, gbp: socval_core::Gbp, share: String, suppliers: Option<u64>, prev_gbp: Option<socval_core::Gbp>| {
+    let mut row = |figure: String,
+                   gbp: socval_core::Gbp,
+                   share: String,
+                   suppliers: Option<u64>,
+                   prev_gbp: Option<socval_core::Gbp>| {
         rows.push(vec![
             figure,
             gbp.display_whole_pounds(),
             share,
             suppliers.map(|s| s.to_string()).unwrap_or_default(),
-            prev_gbp.map(|p| p.display_whole_pounds()).unwrap_or_default(),
-            prev_gbp.map(|p| (gbp - p).display_whole_pounds()).unwrap_or_default(),
+            prev_gbp
+                .map(|p| p.display_whole_pounds())
+                .unwrap_or_default(),
+            prev_gbp
+                .map(|p| (gbp - p).display_whole_pounds())
+                .unwrap_or_default(),
         ]);
     };
-    row("Total spend".into(), r.total_gbp, String::new(), Some(r.suppliers), prev.map(|p| p.total_gbp));
-    row(format!("Top {} suppliers", r.top_n), r.top_n_gbp, pct(&r.top_n_share_pct), Some(r.top_n), prev.map(|p| p.top_n_gbp));
-    let classes = |c: &socval_spend::ByClass| [("local", c.local.clone()), ("region", c.region.clone()), ("outside", c.outside.clone()), ("unknown", c.unknown.clone())];
+    row(
+        "Total spend".into(),
+        r.total_gbp,
+        String::new(),
+        Some(r.suppliers),
+        prev.map(|p| p.total_gbp),
+    );
+    row(
+        format!("Top {} suppliers", r.top_n),
+        r.top_n_gbp,
+        pct(&r.top_n_share_pct),
+        Some(r.top_n),
+        prev.map(|p| p.top_n_gbp),
+    );
+    let classes = |c: &socval_spend::ByClass| {
+        [
+            ("local", c.local.clone()),
+            ("region", c.region.clone()),
+            ("outside", c.outside.clone()),
+            ("unknown", c.unknown.clone()),
+        ]
+    };
     for (i, (name, g)) in classes(&r.by_class).into_iter().enumerate() {
-        row(format!("All: {name}"), g.gbp, pct(&g.share_pct), Some(g.suppliers), prev.map(|p| classes(&p.by_class)[i].1.gbp));
+        row(
+            format!("All: {name}"),
+            g.gbp,
+            pct(&g.share_pct),
+            Some(g.suppliers),
+            prev.map(|p| classes(&p.by_class)[i].1.gbp),
+        );
     }
     for (i, (name, g)) in classes(&r.top_n_by_class).into_iter().enumerate() {
-        row(format!("Top {}: {name}", r.top_n), g.gbp, pct(&g.share_pct), Some(g.suppliers), prev.map(|p| classes(&p.top_n_by_class)[i].1.gbp));
+        row(
+            format!("Top {}: {name}", r.top_n),
+            g.gbp,
+            pct(&g.share_pct),
+            Some(g.suppliers),
+            prev.map(|p| classes(&p.top_n_by_class)[i].1.gbp),
+        );
     }
-    let dep = |d: &socval_spend::DeprivedLocal| [("1%", d.p1.clone()), ("10%", d.p10.clone()), ("20%", d.p20.clone())];
+    let dep = |d: &socval_spend::DeprivedLocal| {
+        [
+            ("1%", d.p1.clone()),
+            ("10%", d.p10.clone()),
+            ("20%", d.p20.clone()),
+        ]
+    };
     for (i, (name, g)) in dep(&r.deprived_local).into_iter().enumerate() {
-        row(format!("Local, most deprived {name}"), g.gbp, pct(&g.share_pct), Some(g.suppliers), prev.map(|p| dep(&p.deprived_local)[i].1.gbp));
+        row(
+            format!("Local, most deprived {name}"),
+            g.gbp,
+            pct(&g.share_pct),
+            Some(g.suppliers),
+            prev.map(|p| dep(&p.deprived_local)[i].1.gbp),
+        );
     }
-    row("SME".into(), r.sme.yes.gbp, pct(&r.sme.yes.share_pct), Some(r.sme.yes.suppliers), prev.map(|p| p.sme.yes.gbp));
-    row("VCSE".into(), r.vcse.yes.gbp, pct(&r.vcse.yes.share_pct), Some(r.vcse.yes.suppliers), prev.map(|p| p.vcse.yes.gbp));
+    row(
+        "SME".into(),
+        r.sme.yes.gbp,
+        pct(&r.sme.yes.share_pct),
+        Some(r.sme.yes.suppliers),
+        prev.map(|p| p.sme.yes.gbp),
+    );
+    row(
+        "VCSE".into(),
+        r.vcse.yes.gbp,
+        pct(&r.vcse.yes.share_pct),
+        Some(r.vcse.yes.suppliers),
+        prev.map(|p| p.vcse.yes.gbp),
+    );
     for d in &r.by_distance {
-        row(format!("Distance {}", d.band), d.gbp, pct(&d.share_pct), Some(d.suppliers), None);
+        row(
+            format!("Distance {}", d.band),
+            d.gbp,
+            pct(&d.share_pct),
+            Some(d.suppliers),
+            None,
+        );
     }
     for w in r.by_ward.iter().take(20) {
-        let name = if w.ward_name.is_empty() { w.ward.clone() } else { format!("{} ({})", w.ward_name, w.ward) };
-        row(format!("Ward: {name}"), w.gbp, pct(&w.share_pct), Some(w.suppliers), None);
+        let name = if w.ward_name.is_empty() {
+            w.ward.clone()
+        } else {
+            format!("{} ({})", w.ward_name, w.ward)
+        };
+        row(
+            format!("Ward: {name}"),
+            w.gbp,
+            pct(&w.share_pct),
+            Some(w.suppliers),
+            None,
+        );
     }
     let dq = &r.data_quality;
-    row("Unmatched suppliers".into(), dq.unmatched.gbp, String::new(), Some(dq.unmatched.suppliers), None);
-    row("Redacted payees".into(), dq.redacted.gbp, format!("{} payments", dq.redacted.payments), None, None);
-    row("Credit notes".into(), dq.credit_notes.gbp, format!("{} payments", dq.credit_notes.payments), None, None);
+    row(
+        "Unmatched suppliers".into(),
+        dq.unmatched.gbp,
+        String::new(),
+        Some(dq.unmatched.suppliers),
+        None,
+    );
+    row(
+        "Redacted payees".into(),
+        dq.redacted.gbp,
+        format!("{} payments", dq.redacted.payments),
+        None,
+        None,
+    );
+    row(
+        "Credit notes".into(),
+        dq.credit_notes.gbp,
+        format!("{} payments", dq.credit_notes.payments),
+        None,
+        None,
+    );
     for u in &dq.unknown_location {
-        row(format!("Unknown location: {}", u.reason), u.gbp, String::new(), Some(u.suppliers), None);
+        row(
+            format!("Unknown location: {}", u.reason),
+            u.gbp,
+            String::new(),
+            Some(u.suppliers),
+            None,
+        );
     }
-    row("Terminated postcodes".into(), dq.terminated_postcodes.gbp, String::new(), Some(dq.terminated_postcodes.suppliers), None);
-    row("Overrides applied".into(), dq.overrides_applied.gbp, String::new(), Some(dq.overrides_applied.suppliers), None);
-    let mut footer = vec![format!("Financial year {}: {} payments.", r.year, r.payments)];
+    row(
+        "Terminated postcodes".into(),
+        dq.terminated_postcodes.gbp,
+        String::new(),
+        Some(dq.terminated_postcodes.suppliers),
+        None,
+    );
+    row(
+        "Overrides applied".into(),
+        dq.overrides_applied.gbp,
+        String::new(),
+        Some(dq.overrides_applied.suppliers),
+        None,
+    );
+    let mut footer = vec![format!(
+        "Financial year {}: {} payments.",
+        r.year, r.payments
+    )];
     if dq.blank_amount_lines_skipped > 0 {
-        footer.push(format!("{} imported lines had no amount and were skipped (all years).", dq.blank_amount_lines_skipped));
+        footer.push(format!(
+            "{} imported lines had no amount and were skipped (all years).",
+            dq.blank_amount_lines_skipped
+        ));
     }
     let prev_header = if prev.is_some() { "previous" } else { "" };
     Report {
         json,
-        headers: vec!["figure", "£", "share", "suppliers", prev_header, if prev.is_some() { "change" } else { "" }],
+        headers: vec![
+            "figure",
+            "£",
+            "share",
+            "suppliers",
+            prev_header,
+            if prev.is_some() { "change" } else { "" },
+        ],
         rows,
         numeric: vec![1, 2, 3, 4, 5],
         footer,
@@ -219,7 +383,9 @@ fn table(r: &YearReport, prev: Option<&YearReport>, json: serde_json::Value) -> 
 
 /// Export payments enriched with supplier and location.
 #[derive(clap::Args, Debug)]
-#[command(after_help = "Example:\n  socval spend export --format parquet --output payments.parquet\n  socval spend export --format xlsx --year 2019/20 --output 2019-20.xlsx")]
+#[command(
+    after_help = "Example:\n  socval spend export --format parquet --output payments.parquet\n  socval spend export --format xlsx --year 2019/20 --output 2019-20.xlsx"
+)]
 pub struct ExportArgs {
     /// parquet, csv or xlsx.
     #[arg(long, value_parser = ["parquet", "csv", "xlsx"])]
@@ -243,7 +409,11 @@ pub fn export(global: &Global, a: ExportArgs, out: &mut dyn Write) -> Result<u8>
         "csv" => ExportFormat::Csv,
         _ => ExportFormat::Xlsx,
     };
-    let n = with_resolver(global, &a.local, |r| Ok(socval_spend::export(&store, &register, r, a.year, format, &a.output)?))?;
+    let n = with_resolver(global, &a.local, |r| {
+        Ok(socval_spend::export(
+            &store, &register, r, a.year, format, &a.output,
+        )?)
+    })?;
     writeln!(out, "Wrote {n} payments to {}", a.output.display())?;
     let _ = json!({});
     Ok(exit::OK)

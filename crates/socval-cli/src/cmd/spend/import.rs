@@ -16,8 +16,10 @@ use crate::output::{Format, Report};
 
 /// Import payments files.
 #[derive(clap::Args, Debug)]
-#[command(after_help = "Columns are matched by header name (see docs/spend.md for the aliases).\n\
-Example:\n  socval spend import 2019-08.csv --blank-amount skip\n  socval spend import ledger.xlsx --map date=\"Posting Date\" --map amount=\"Amount#2\"")]
+#[command(
+    after_help = "Columns are matched by header name (see docs/spend.md for the aliases).\n\
+Example:\n  socval spend import 2019-08.csv --blank-amount skip\n  socval spend import ledger.xlsx --map date=\"Posting Date\" --map amount=\"Amount#2\""
+)]
 pub struct ImportArgs {
     /// Payments files: CSV, or XLSX/XLS/ODS.
     #[arg(required = true)]
@@ -63,13 +65,26 @@ fn info_report(infos: &[socval_spend::ImportInfo]) -> Report<serde_json::Value> 
                 i.credit_notes.to_string(),
                 i.total_gbp.display_pounds(),
                 i.years.keys().cloned().collect::<Vec<_>>().join(" "),
-                i.path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(),
+                i.path
+                    .file_name()
+                    .map(|f| f.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
             ]
         })
         .collect();
     Report {
         json: json!({ "imports": infos }),
-        headers: vec!["source", "lines", "payments", "blank amount", "redacted", "credit notes", "total", "years", "stored as"],
+        headers: vec![
+            "source",
+            "lines",
+            "payments",
+            "blank amount",
+            "redacted",
+            "credit notes",
+            "total",
+            "years",
+            "stored as",
+        ],
         rows,
         numeric: vec![1, 2, 3, 4, 5, 6],
         footer: Vec::new(),
@@ -79,7 +94,10 @@ fn info_report(infos: &[socval_spend::ImportInfo]) -> Report<serde_json::Value> 
 /// `socval spend import`.
 pub fn import(global: &Global, a: ImportArgs, out: &mut dyn Write) -> Result<u8> {
     let mut opts = ImportOptions {
-        blank_amount: a.blank_amount.parse::<BlankAmount>().map_err(anyhow::Error::msg)?,
+        blank_amount: a
+            .blank_amount
+            .parse::<BlankAmount>()
+            .map_err(anyhow::Error::msg)?,
         sheet: a.sheet,
         ..Default::default()
     };
@@ -87,9 +105,15 @@ pub fn import(global: &Global, a: ImportArgs, out: &mut dyn Write) -> Result<u8>
         opts.map.push(ImportOptions::parse_map(m)?);
     }
     let store = SpendStore::new(&global.data_dir);
-    let infos = store.import(&a.files, &opts, a.replace).context("nothing was imported")?;
+    let infos = store
+        .import(&a.files, &opts, a.replace)
+        .context("nothing was imported")?;
     let mut r = info_report(&infos);
-    r.footer.push(format!("Imported {} file(s) into {}", infos.len(), store.payments_dir().display()));
+    r.footer.push(format!(
+        "Imported {} file(s) into {}",
+        infos.len(),
+        store.payments_dir().display()
+    ));
     r.write(a.format, out)?;
     Ok(exit::OK)
 }
@@ -125,7 +149,10 @@ pub enum OverridesCommand {
 fn write_atomic(path: &Path, write: impl FnOnce(&mut File) -> Result<()>) -> Result<()> {
     let dir = path.parent().context("no parent folder")?;
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let tmp = dir.join(format!(".{}.tmp", path.file_name().and_then(|n| n.to_str()).unwrap_or("file")));
+    let tmp = dir.join(format!(
+        ".{}.tmp",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("file")
+    ));
     let mut f = File::create(&tmp).with_context(|| format!("writing {}", tmp.display()))?;
     write(&mut f)?;
     f.sync_all()?;
@@ -137,13 +164,22 @@ fn write_atomic(path: &Path, write: impl FnOnce(&mut File) -> Result<()>) -> Res
 pub fn register(global: &Global, c: RegisterCommand, out: &mut dyn Write) -> Result<u8> {
     let RegisterCommand::Import { file } = c;
     let f = File::open(&file).with_context(|| format!("opening {}", file.display()))?;
-    let suppliers = SupplierRegister::read_suppliers(&file.display().to_string(), f).context("the register was not imported")?;
+    let suppliers = SupplierRegister::read_suppliers(&file.display().to_string(), f)
+        .context("the register was not imported")?;
     // Duplicate ids are refused when indexing too.
     SupplierRegister::new(suppliers.clone(), Vec::new())?;
     let store = SpendStore::new(&global.data_dir);
-    write_atomic(&store.suppliers_path(), |f| Ok(SupplierRegister::write_suppliers(&suppliers, f)?))?;
+    write_atomic(&store.suppliers_path(), |f| {
+        Ok(SupplierRegister::write_suppliers(&suppliers, f)?)
+    })?;
     let with_pc = suppliers.iter().filter(|s| s.postcode.is_some()).count();
-    writeln!(out, "Imported {} suppliers ({} with a postcode) into {}", suppliers.len(), with_pc, store.suppliers_path().display())?;
+    writeln!(
+        out,
+        "Imported {} suppliers ({} with a postcode) into {}",
+        suppliers.len(),
+        with_pc,
+        store.suppliers_path().display()
+    )?;
     Ok(exit::OK)
 }
 
@@ -151,17 +187,27 @@ pub fn register(global: &Global, c: RegisterCommand, out: &mut dyn Write) -> Res
 pub fn overrides(global: &Global, c: OverridesCommand, out: &mut dyn Write) -> Result<u8> {
     let OverridesCommand::Import { file } = c;
     let f = File::open(&file).with_context(|| format!("opening {}", file.display()))?;
-    let o = SupplierRegister::read_overrides(&file.display().to_string(), f).context("the overrides were not imported")?;
+    let o = SupplierRegister::read_overrides(&file.display().to_string(), f)
+        .context("the overrides were not imported")?;
     let store = SpendStore::new(&global.data_dir);
-    write_atomic(&store.overrides_path(), |f| Ok(SupplierRegister::write_overrides(&o, f)?))?;
-    writeln!(out, "Imported {} location overrides into {}", o.len(), store.overrides_path().display())?;
+    write_atomic(&store.overrides_path(), |f| {
+        Ok(SupplierRegister::write_overrides(&o, f)?)
+    })?;
+    writeln!(
+        out,
+        "Imported {} location overrides into {}",
+        o.len(),
+        store.overrides_path().display()
+    )?;
     Ok(exit::OK)
 }
 
 /// Write a deterministic synthetic ledger.
 #[derive(clap::Args, Debug)]
-#[command(after_help = "Example:\n  socval spend generate --payments 10000000 --suppliers 50000 --seed 1 --out bench-data/\n\
-Postcodes come from --postcodes (a CSV with a pcds/pcd/postcode column), else from the imported postcode directory.")]
+#[command(
+    after_help = "Example:\n  socval spend generate --payments 10000000 --suppliers 50000 --seed 1 --out bench-data/\n\
+Postcodes come from --postcodes (a CSV with a pcds/pcd/postcode column), else from the imported postcode directory."
+)]
 pub struct GenerateArgs {
     /// Payment lines to write.
     #[arg(long, default_value_t = 10_000)]
@@ -194,16 +240,27 @@ pub fn generate(global: &Global, a: GenerateArgs, out: &mut dyn Write) -> Result
             socval_spend::postcodes_from_csv(&p.display().to_string(), std::io::BufReader::new(f))?
         }
         None => {
-            let geo = socval_geo::GeoData::open(&global.data_dir)
-                .context("no --postcodes file and no postcode directory imported (socval geo import FILE)")?;
-            geo.index.iter().filter(|r| !r.terminated).map(|r| r.postcode.to_string()).collect()
+            let geo = socval_geo::GeoData::open(&global.data_dir).context(
+                "no --postcodes file and no postcode directory imported (socval geo import FILE)",
+            )?;
+            geo.index
+                .iter()
+                .filter(|r| !r.terminated)
+                .map(|r| r.postcode.to_string())
+                .collect()
         }
     };
     if postcodes.is_empty() {
         bail!("no postcodes to draw from");
     }
     std::fs::create_dir_all(&a.out).with_context(|| format!("creating {}", a.out.display()))?;
-    let opts = GenerateOptions { payments: a.payments, suppliers: a.suppliers, seed: a.seed, first_year: a.first_year, years: a.years };
+    let opts = GenerateOptions {
+        payments: a.payments,
+        suppliers: a.suppliers,
+        seed: a.seed,
+        first_year: a.first_year,
+        years: a.years,
+    };
     let pp = a.out.join("payments.csv");
     let sp = a.out.join("suppliers.csv");
     let pf = File::create(&pp).with_context(|| format!("writing {}", pp.display()))?;

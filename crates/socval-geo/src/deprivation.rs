@@ -149,6 +149,30 @@ impl fmt::Display for NoFigure {
     }
 }
 
+/// FNV-1a: LSOA codes are short and trusted (they come from the imported
+/// file), so a fast hash beats the DoS-resistant default on the hot path.
+#[derive(Clone, Copy, Debug, Default)]
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type FastMap<V> = HashMap<String, V, std::hash::BuildHasherDefault<Fnv>>;
+
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 struct Entry {
     rank: u32,
@@ -164,7 +188,7 @@ pub struct Deprivation {
     pub source: String,
     /// The LSOA vintage of its codes.
     pub vintage: LsoaVintage,
-    lsoas: HashMap<String, Entry>,
+    lsoas: FastMap<Entry>,
     // 2021 LSOA -> 2011 LSOAs, from the best-fit lookup.
     #[serde(default)]
     best_fit: HashMap<String, Vec<String>>,
@@ -217,7 +241,7 @@ impl Deprivation {
                 LsoaVintage::Lsoa2011
             },
         );
-        let mut lsoas = HashMap::new();
+        let mut lsoas = FastMap::default();
         for rec in rdr.records() {
             let rec = rec.map_err(|e| csv_error(path, &e))?;
             let line = rec.position().map_or(0, |p| p.line());

@@ -2,25 +2,26 @@
 //! opens in a few milliseconds (memory-mapped) and answers lookups by binary
 //! search over sorted fixed-width keys.
 //!
-//! Format (version 1, all integers little-endian), documented in
+//! Format (version 2, all integers little-endian), documented in
 //! `docs/geo.md`:
 //!
 //! | bytes | holds |
 //! |---|---|
 //! | 0..8 | magic `SVGEOIX1` |
-//! | 8..12 | format version (1) |
+//! | 8..12 | format version (2) |
 //! | 12..16 | reserved (0) |
 //! | 16..24 | number of postcodes *n* |
 //! | 24..32 | number of interned strings *s* |
-//! | 32..136 | 13 section offsets (u64), see [`Section`] |
+//! | 32..88 | 7 section offsets (u64), see `Section` |
 //!
-//! Sections: keys (*n* × u64, sorted, see [`Postcode::key`]), bucket starts
-//! (65,537 × u32, indexed by the first two characters of the key), LAD, ward,
-//! LSOA 2011 and LSOA 2021 string ids (*n* × u32 each, `u32::MAX` = none),
-//! latitude and longitude (*n* × i32 micro-degrees, `i32::MIN` = none),
-//! termination (*n* × u32: 0 live, `yyyymm` terminated, `u32::MAX`
-//! terminated on an unknown date), string offsets ((*s*+1) × u32), string
-//! bytes, and a JSON description of the sources.
+//! Sections: keys (*n* × u64, sorted, see [`Postcode::key`]); bucket starts
+//! (37³ + 1 × u32, indexed by the first three characters of the key);
+//! records (*n* × 28 bytes: LAD, ward, LSOA 2011, LSOA 2021 string ids as
+//! u32, `u32::MAX` = none; latitude and longitude as i32 micro-degrees,
+//! `i32::MIN` = none; termination u32: 0 live, `yyyymm`, or `u32::MAX`
+//! terminated on an unknown date), so one lookup touches one record;
+//! string offsets ((*s*+1) × u32); string bytes; a JSON description of the
+//! sources.
 
 use std::fs::{self, File};
 use std::io::Write;
@@ -33,10 +34,27 @@ use crate::error::{Error, Result};
 use crate::postcode::Postcode;
 
 const MAGIC: &[u8; 8] = b"SVGEOIX1";
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 const HEADER_LEN: usize = 32 + 8 * SECTIONS;
-const SECTIONS: usize = 13;
-const BUCKETS: usize = 65_536;
+const SECTIONS: usize = 7;
+// Buckets by the first three characters of the key, each one of 37
+// symbols (space, 0-9, A-Z): about one bucket per postcode district.
+const BUCKETS: usize = 37 * 37 * 37;
+// One record: LAD, ward, LSOA 2011, LSOA 2021 ids, lat, long, termination.
+const RECORD: usize = 28;
+
+fn symbol(b: u8) -> usize {
+    match b {
+        b'0'..=b'9' => usize::from(b - b'0') + 1,
+        b'A'..=b'Z' => usize::from(b - b'A') + 11,
+        _ => 0,
+    }
+}
+
+fn bucket(key: u64) -> usize {
+    let b = key.to_be_bytes();
+    (symbol(b[1]) * 37 + symbol(b[2])) * 37 + symbol(b[3])
+}
 pub(crate) const NONE_ID: u32 = u32::MAX;
 pub(crate) const NONE_COORD: i32 = i32::MIN;
 pub(crate) const TERM_NO_DATE: u32 = u32::MAX;
@@ -46,13 +64,7 @@ pub(crate) const TERM_NO_DATE: u32 = u32::MAX;
 enum Section {
     Keys,
     Buckets,
-    Lad,
-    Ward,
-    Lsoa11,
-    Lsoa21,
-    Lat,
-    Long,
-    Term,
+    Records,
     StrOffsets,
     StrBytes,
     Meta,
@@ -157,6 +169,8 @@ pub struct PostcodeIndex {
     n_strings: usize,
     offsets: [usize; SECTIONS],
     info: IndexInfo,
+    // The interned codes, copied out of the file and checked as UTF-8 once.
+    strings: String,
 }
 
 impl std::fmt::Debug for PostcodeIndex {
@@ -229,13 +243,7 @@ impl PostcodeIndex {
         let want = [
             (Section::Keys, n.checked_mul(8)),
             (Section::Buckets, Some((BUCKETS + 1) * 4)),
-            (Section::Lad, n.checked_mul(4)),
-            (Section::Ward, n.checked_mul(4)),
-            (Section::Lsoa11, n.checked_mul(4)),
-            (Section::Lsoa21, n.checked_mul(4)),
-            (Section::Lat, n.checked_mul(4)),
-            (Section::Long, n.checked_mul(4)),
-            (Section::Term, n.checked_mul(4)),
+            (Section::Records, n.checked_mul(RECORD)),
             (
                 Section::StrOffsets,
                 n_strings.checked_add(1).and_then(|s| s.checked_mul(4)),
@@ -254,9 +262,17 @@ impl PostcodeIndex {
                 "file length does not match its header: incomplete or damaged",
             ));
         }
+        if offsets[0] < HEADER_LEN || offsets.windows(2).any(|w| w[0] > w[1]) {
+            return Err(bad("sections out of order: the file is damaged"));
+        }
         let meta = &b[offsets[Section::Meta as usize]..offsets[Section::End as usize]];
         let info: IndexInfo =
             serde_json::from_slice(meta).map_err(|e| bad(&format!("source list: {e}")))?;
+        let strings = std::str::from_utf8(
+            &b[offsets[Section::StrBytes as usize]..offsets[Section::Meta as usize]],
+        )
+        .map_err(|_| bad("area codes are not UTF-8"))?
+        .to_owned();
         Ok(PostcodeIndex {
             path: path.to_owned(),
             bytes,
@@ -264,6 +280,7 @@ impl PostcodeIndex {
             n_strings,
             offsets,
             info,
+            strings,
         })
     }
 
@@ -301,14 +318,13 @@ impl PostcodeIndex {
             u32_at(offs, id as usize * 4) as usize,
             u32_at(offs, id as usize * 4 + 4) as usize,
         );
-        let bytes = self.section(Section::StrBytes).get(start..end)?;
-        std::str::from_utf8(bytes).ok()
+        self.strings.get(start..end)
     }
 
     fn find(&self, key: u64) -> Option<usize> {
         let keys = self.section(Section::Keys);
         let buckets = self.section(Section::Buckets);
-        let bucket = ((key >> 40) & 0xFFFF) as usize;
+        let bucket = bucket(key);
         let mut lo = u32_at(buckets, bucket * 4) as usize;
         let mut hi = (u32_at(buckets, bucket * 4 + 4) as usize).min(self.n);
         while lo < hi {
@@ -331,19 +347,20 @@ impl PostcodeIndex {
     }
 
     fn record(&self, i: usize, postcode: Postcode) -> PostcodeRecord<'_> {
-        let id = |s: Section| u32_at(self.section(s), i * 4);
-        let lat = id(Section::Lat) as i32;
-        let long = id(Section::Long) as i32;
+        let recs = self.section(Section::Records);
+        let id = |field: usize| u32_at(recs, i * RECORD + field * 4);
+        let lat = id(4) as i32;
+        let long = id(5) as i32;
         let coords = (lat != NONE_COORD && long != NONE_COORD)
             .then(|| LatLong::new(from_micro(lat), from_micro(long)))
             .flatten();
-        let term = id(Section::Term);
+        let term = id(6);
         PostcodeRecord {
             postcode,
-            lad: self.string(id(Section::Lad)),
-            ward: self.string(id(Section::Ward)),
-            lsoa11: self.string(id(Section::Lsoa11)),
-            lsoa21: self.string(id(Section::Lsoa21)),
+            lad: self.string(id(0)),
+            ward: self.string(id(1)),
+            lsoa11: self.string(id(2)),
+            lsoa21: self.string(id(3)),
             coords,
             terminated: term != 0,
             doterm: (term != 0 && term != TERM_NO_DATE).then_some(term),
@@ -382,10 +399,10 @@ pub(crate) fn write(
 ) -> Result<()> {
     let n = cols.keys.len();
     let mut buckets = vec![0u32; BUCKETS + 1];
-    // bucket b starts at the first key whose top two characters are >= b.
+    // bucket b starts at the first key whose bucket is >= b.
     let mut i = 0usize;
     for (b, start) in buckets.iter_mut().enumerate() {
-        while i < n && (((cols.keys[i] >> 40) & 0xFFFF) as usize) < b {
+        while i < n && bucket(cols.keys[i]) < b {
             i += 1;
         }
         *start = u32::try_from(i).map_err(|_| Error::Definition("too many postcodes".into()))?;
@@ -411,25 +428,20 @@ pub(crate) fn write(
     buckets
         .iter()
         .for_each(|k| out.extend_from_slice(&k.to_le_bytes()));
-    for (s, col) in [
-        (Section::Lad, &cols.lad),
-        (Section::Ward, &cols.ward),
-        (Section::Lsoa11, &cols.lsoa11),
-        (Section::Lsoa21, &cols.lsoa21),
-    ] {
-        mark(&out, s);
-        col.iter()
-            .for_each(|k| out.extend_from_slice(&k.to_le_bytes()));
+    mark(&out, Section::Records);
+    for i in 0..n {
+        for v in [
+            cols.lad[i],
+            cols.ward[i],
+            cols.lsoa11[i],
+            cols.lsoa21[i],
+            cols.lat[i] as u32,
+            cols.long[i] as u32,
+            cols.term[i],
+        ] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
     }
-    for (s, col) in [(Section::Lat, &cols.lat), (Section::Long, &cols.long)] {
-        mark(&out, s);
-        col.iter()
-            .for_each(|k| out.extend_from_slice(&k.to_le_bytes()));
-    }
-    mark(&out, Section::Term);
-    cols.term
-        .iter()
-        .for_each(|k| out.extend_from_slice(&k.to_le_bytes()));
     mark(&out, Section::StrOffsets);
     let mut at = 0u32;
     out.extend_from_slice(&at.to_le_bytes());

@@ -23,16 +23,28 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/logout", post(logout))
         .route("/logout-everywhere", post(logout_everywhere))
         .route("/account", get(account))
-        .route("/account/password", get(password_page).post(change_password))
-        .route("/invitations/{token}", get(invitation_page).post(accept_invitation))
+        .route(
+            "/account/password",
+            get(password_page).post(change_password),
+        )
+        .route(
+            "/invitations/{token}",
+            get(invitation_page).post(accept_invitation),
+        )
 }
 
 /// A page's chrome for the signed-in user (no organisation).
-pub(crate) fn user_page(state: &AppState, ctx: &Ctx, title: impl Into<String>) -> Result<Page, AppError> {
+pub(crate) fn user_page(
+    state: &AppState,
+    ctx: &Ctx,
+    title: impl Into<String>,
+) -> Result<Page, AppError> {
     let (session, _) = ctx.session()?;
     Ok(Page {
         title: title.into(),
-        user: Some(crate::html::NavUser { name: session.user.name.clone() }),
+        user: Some(crate::html::NavUser {
+            name: session.user.name.clone(),
+        }),
         org: None,
         csrf: csrf::token(session.session.csrf_secret.as_bytes()),
         has_errors: false,
@@ -44,7 +56,10 @@ pub(crate) fn user_page(state: &AppState, ctx: &Ctx, title: impl Into<String>) -
 /// cookie's, or a new one to set.
 fn pre_token(state: &AppState, jar: CookieJar) -> (CookieJar, String) {
     let secure = state.config.secure_cookies();
-    match jar.get(pre_cookie_name(secure)).map(|c| c.value().to_owned()) {
+    match jar
+        .get(pre_cookie_name(secure))
+        .map(|c| c.value().to_owned())
+    {
         Some(v) if !v.is_empty() => (jar, v),
         _ => {
             let v = csrf::random_value();
@@ -55,7 +70,11 @@ fn pre_token(state: &AppState, jar: CookieJar) -> (CookieJar, String) {
 
 /// Only local paths, so the sign-in page cannot send anyone elsewhere.
 fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") { next } else { "/" }
+    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
+        next
+    } else {
+        "/"
+    }
 }
 
 fn anon_page(state: &AppState, title: &str, errors: &FormErrors) -> Page {
@@ -101,7 +120,14 @@ async fn login_page(
     };
     let errors = FormErrors::default();
     let page = anon_page(&state, "Sign in", &errors);
-    let body = LoginPage { page, errors, pre_token, email: String::new(), next: safe_next(&q.next).to_owned(), notice };
+    let body = LoginPage {
+        page,
+        errors,
+        pre_token,
+        email: String::new(),
+        next: safe_next(&q.next).to_owned(),
+        notice,
+    };
     (jar, render(StatusCode::OK, &body)).into_response()
 }
 
@@ -136,10 +162,20 @@ async fn login(
     }
     let mut user = None;
     if errors.is_empty() {
-        match login::authenticate(&*state.store, &normalise_email(&email), &form.password, now, &state.config.lockout).await {
+        match login::authenticate(
+            &*state.store,
+            &normalise_email(&email),
+            &form.password,
+            now,
+            &state.config.lockout,
+        )
+        .await
+        {
             Ok(Some(u)) => user = Some(u),
             Ok(None) => errors.add("email", BAD_LOGIN),
-            Err(socval_store::Error::Locked { until }) => errors.add("email", locked_message(Some(until))),
+            Err(socval_store::Error::Locked { until }) => {
+                errors.add("email", locked_message(Some(until)))
+            }
             Err(e) => return Err(e.into()),
         }
         if user.is_none() {
@@ -149,14 +185,24 @@ async fn login(
     let Some(user) = user else {
         let (jar, pre_token) = pre_token(&state, jar);
         let page = anon_page(&state, "Sign in", &errors);
-        let body = LoginPage { page, errors, pre_token, email, next: safe_next(&form.next).to_owned(), notice: "" };
+        let body = LoginPage {
+            page,
+            errors,
+            pre_token,
+            email,
+            next: safe_next(&form.next).to_owned(),
+            notice: "",
+        };
         return Ok((jar, render(StatusCode::UNPROCESSABLE_ENTITY, &body)).into_response());
     };
     // A fresh session id at every sign-in (no session fixation).
     if let Ok((_, old)) = ctx.session() {
         state.store.delete_session(old).await?;
     }
-    let (_, id) = state.store.create_session(user.id, now, &state.config.sessions).await?;
+    let (_, id) = state
+        .store
+        .create_session(user.id, now, &state.config.sessions)
+        .await?;
     tracing::info!(user_id = user.id, "signed in");
     let jar = jar.add(session_cookie(state.config.secure_cookies(), id));
     Ok((jar, Redirect::to(safe_next(&form.next))).into_response())
@@ -164,24 +210,52 @@ async fn login(
 
 fn locked_message(until: Option<time::OffsetDateTime>) -> String {
     let when = until
-        .and_then(|t| t.format(time::macros::format_description!("[hour]:[minute] UTC")).ok())
+        .and_then(|t| {
+            t.format(time::macros::format_description!("[hour]:[minute] UTC"))
+                .ok()
+        })
         .unwrap_or_else(|| "a few minutes".into());
-    format!("This account is locked after too many failed attempts to sign in. Try again after {when}")
+    format!(
+        "This account is locked after too many failed attempts to sign in. Try again after {when}"
+    )
 }
 
-async fn logout(State(state): State<AppState>, ctx: Ctx, jar: CookieJar) -> Result<Response, AppError> {
+async fn logout(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    jar: CookieJar,
+) -> Result<Response, AppError> {
     let (_, id) = ctx.session()?;
     state.store.delete_session(id).await?;
     let secure = state.config.secure_cookies();
-    Ok((jar.add(removal(secure, session_cookie_name(secure))), Redirect::to("/login?signed_out=1")).into_response())
+    Ok((
+        jar.add(removal(secure, session_cookie_name(secure))),
+        Redirect::to("/login?signed_out=1"),
+    )
+        .into_response())
 }
 
-async fn logout_everywhere(State(state): State<AppState>, ctx: Ctx, jar: CookieJar) -> Result<Response, AppError> {
+async fn logout_everywhere(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    jar: CookieJar,
+) -> Result<Response, AppError> {
     let (session, _) = ctx.session()?;
-    let n = state.store.delete_user_sessions(session.user.id, None).await?;
-    tracing::info!(user_id = session.user.id, sessions = n, "signed out everywhere");
+    let n = state
+        .store
+        .delete_user_sessions(session.user.id, None)
+        .await?;
+    tracing::info!(
+        user_id = session.user.id,
+        sessions = n,
+        "signed out everywhere"
+    );
     let secure = state.config.secure_cookies();
-    Ok((jar.add(removal(secure, session_cookie_name(secure))), Redirect::to("/login?signed_out=all")).into_response())
+    Ok((
+        jar.add(removal(secure, session_cookie_name(secure))),
+        Redirect::to("/login?signed_out=all"),
+    )
+        .into_response())
 }
 
 #[derive(Template)]
@@ -199,11 +273,24 @@ struct AccountQuery {
     changed: String,
 }
 
-async fn account(State(state): State<AppState>, ctx: Ctx, Query(q): Query<AccountQuery>) -> Result<Response, AppError> {
+async fn account(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<AccountQuery>,
+) -> Result<Response, AppError> {
     let page = user_page(&state, &ctx, "Your account")?;
     let (session, _) = ctx.session()?;
-    let notice = if q.changed == "1" { "Your password has been changed. You have been signed out everywhere else." } else { "" };
-    let body = AccountPage { page, name: session.user.name.clone(), email: session.user.email.clone(), notice };
+    let notice = if q.changed == "1" {
+        "Your password has been changed. You have been signed out everywhere else."
+    } else {
+        ""
+    };
+    let body = AccountPage {
+        page,
+        name: session.user.name.clone(),
+        email: session.user.email.clone(),
+        notice,
+    };
     Ok(render(StatusCode::OK, &body))
 }
 
@@ -216,7 +303,13 @@ struct PasswordPage {
 
 async fn password_page(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     let page = user_page(&state, &ctx, "Change your password")?;
-    Ok(render(StatusCode::OK, &PasswordPage { page, errors: FormErrors::default() }))
+    Ok(render(
+        StatusCode::OK,
+        &PasswordPage {
+            page,
+            errors: FormErrors::default(),
+        },
+    ))
 }
 
 #[derive(Deserialize)]
@@ -231,9 +324,21 @@ struct PasswordForm {
 
 /// Checks a new password and its confirmation, adding errors on
 /// `new_field` / `confirm_field`.
-fn check_new_password(errors: &mut FormErrors, new: &str, confirm: &str, new_field: &'static str, confirm_field: &'static str) {
+fn check_new_password(
+    errors: &mut FormErrors,
+    new: &str,
+    confirm: &str,
+    new_field: &'static str,
+    confirm_field: &'static str,
+) {
     if new.chars().count() < password::MIN_LENGTH {
-        errors.add(new_field, format!("Password must be {} characters or more", password::MIN_LENGTH));
+        errors.add(
+            new_field,
+            format!(
+                "Password must be {} characters or more",
+                password::MIN_LENGTH
+            ),
+        );
     } else if new != confirm {
         errors.add(confirm_field, "Passwords must match");
     }
@@ -255,15 +360,30 @@ async fn change_password(
             errors.add("current_password", "Your current password is not correct");
         }
     }
-    check_new_password(&mut errors, &form.new_password, &form.confirm_password, "new_password", "confirm_password");
+    check_new_password(
+        &mut errors,
+        &form.new_password,
+        &form.confirm_password,
+        "new_password",
+        "confirm_password",
+    );
     if !errors.is_empty() {
         let mut page = user_page(&state, &ctx, "Change your password")?;
         page.has_errors = true;
-        return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &PasswordPage { page, errors }));
+        return Ok(render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &PasswordPage { page, errors },
+        ));
     }
     let hash = password::hash_blocking(form.new_password).await?;
-    state.store.set_password(&Actor::user(&session.user), now, session.user.id, &hash).await?;
-    state.store.delete_user_sessions(session.user.id, Some(id)).await?;
+    state
+        .store
+        .set_password(&Actor::user(&session.user), now, session.user.id, &hash)
+        .await?;
+    state
+        .store
+        .delete_user_sessions(session.user.id, Some(id))
+        .await?;
     Ok(Redirect::to("/account?changed=1").into_response())
 }
 
@@ -281,11 +401,18 @@ struct InvitationPage {
     name: String,
 }
 
-async fn load_invitation(state: &AppState, token: &str) -> Result<(Invitation, String, bool), AppError> {
-    let inv = state.store.invitation(token, state.now()).await.map_err(|e| match e {
-        socval_store::Error::NotFound { .. } => AppError::NotFound,
-        e => e.into(),
-    })?;
+async fn load_invitation(
+    state: &AppState,
+    token: &str,
+) -> Result<(Invitation, String, bool), AppError> {
+    let inv = state
+        .store
+        .invitation(token, state.now())
+        .await
+        .map_err(|e| match e {
+            socval_store::Error::NotFound { .. } => AppError::NotFound,
+            e => e.into(),
+        })?;
     let org = state.store.organisation(inv.org_id).await?;
     let existing = match state.store.user_by_email(&inv.email).await {
         Ok(_) => true,
@@ -343,12 +470,19 @@ async fn accept_invitation(
         let creds = state.store.credentials(&inv.email).await?;
         if form.password.is_empty()
             || creds.user.is_locked(now)
-            || !password::verify_blocking(form.password.clone(), creds.password_hash.clone()).await?
+            || !password::verify_blocking(form.password.clone(), creds.password_hash.clone())
+                .await?
         {
             if !creds.user.is_locked(now) && !form.password.is_empty() {
-                state.store.record_login_failure(creds.user.id, now, &state.config.lockout).await?;
+                state
+                    .store
+                    .record_login_failure(creds.user.id, now, &state.config.lockout)
+                    .await?;
             }
-            errors.add("password", "Enter the correct password for your existing account");
+            errors.add(
+                "password",
+                "Enter the correct password for your existing account",
+            );
         }
         String::new()
     } else {
@@ -357,8 +491,18 @@ async fn accept_invitation(
         } else if name.chars().count() > 200 {
             errors.add("name", "Name must be 200 characters or fewer");
         }
-        check_new_password(&mut errors, &form.password, &form.confirm_password, "password", "confirm_password");
-        if errors.is_empty() { password::hash_blocking(form.password.clone()).await? } else { String::new() }
+        check_new_password(
+            &mut errors,
+            &form.password,
+            &form.confirm_password,
+            "password",
+            "confirm_password",
+        );
+        if errors.is_empty() {
+            password::hash_blocking(form.password.clone()).await?
+        } else {
+            String::new()
+        }
     };
     if !errors.is_empty() {
         let (jar, pre_token) = pre_token(&state, jar);
@@ -376,9 +520,22 @@ async fn accept_invitation(
         };
         return Ok((jar, render(StatusCode::UNPROCESSABLE_ENTITY, &body)).into_response());
     }
-    let (user, membership) = state.store.accept_invitation(&token, now, &AcceptInvitation { name, password_hash }).await?;
+    let (user, membership) = state
+        .store
+        .accept_invitation(
+            &token,
+            now,
+            &AcceptInvitation {
+                name,
+                password_hash,
+            },
+        )
+        .await?;
     let org = state.store.organisation(membership.org_id).await?;
-    let (_, id) = state.store.create_session(user.id, now, &state.config.sessions).await?;
+    let (_, id) = state
+        .store
+        .create_session(user.id, now, &state.config.sessions)
+        .await?;
     tracing::info!(user_id = user.id, org_id = org.id, "invitation accepted");
     let jar = jar.add(session_cookie(state.config.secure_cookies(), id));
     Ok((jar, Redirect::to(&format!("/orgs/{}", org.slug))).into_response())

@@ -25,14 +25,18 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api/v1/openapi.json", get(openapi_json))
         .route("/api/v1/me", get(me))
         .route("/api/v1/orgs", get(orgs))
-        .route("/api/v1/orgs/{org}/frameworks", get(frameworks).post(import_framework))
+        .route(
+            "/api/v1/orgs/{org}/frameworks",
+            get(frameworks).post(import_framework),
+        )
         .route("/api/v1/orgs/{org}/frameworks/{framework}", get(framework))
         .route("/api/v1/orgs/{org}/suppliers/{supplier}", get(supplier))
         .route("/api/v1/orgs/{org}/audit", get(audit))
 }
 
 fn rfc3339(t: time::OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }
 
 /// An error answer.
@@ -185,7 +189,12 @@ pub struct ApiSupplier {
 
 impl From<Supplier> for ApiSupplier {
     fn from(s: Supplier) -> Self {
-        ApiSupplier { id: s.id, name: s.name, company_number: s.company_number, postcode: s.postcode }
+        ApiSupplier {
+            id: s.id,
+            name: s.name,
+            company_number: s.company_number,
+            postcode: s.postcode,
+        }
     }
 }
 
@@ -262,8 +271,14 @@ struct Security;
 impl Modify for Security {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
-        components.add_security_scheme("session", SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("socval_session"))));
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("socval_session"))),
+        );
     }
 }
 
@@ -283,7 +298,11 @@ async fn me(State(state): State<AppState>, ctx: Ctx) -> Result<Json<Me>, ApiErro
     let orgs = orgs_of(&state, &ctx).await?;
     Ok(Json(match ctx.principal()? {
         Principal::Session { session, .. } => Me {
-            user: Some(ApiUser { id: session.user.id, email: session.user.email.clone(), name: session.user.name.clone() }),
+            user: Some(ApiUser {
+                id: session.user.id,
+                email: session.user.email.clone(),
+                name: session.user.name.clone(),
+            }),
             token: None,
             orgs,
         },
@@ -318,7 +337,13 @@ async fn orgs_of(state: &AppState, ctx: &Ctx) -> Result<Vec<ApiOrg>, AppError> {
             .collect(),
         Principal::Token(t) => {
             let o = state.store.organisation(t.org_id).await?;
-            vec![ApiOrg { slug: o.slug, name: o.name, kind: o.kind.to_string(), role: t.role.to_string(), supplier_id: t.supplier_id }]
+            vec![ApiOrg {
+                slug: o.slug,
+                name: o.name,
+                kind: o.kind.to_string(),
+                role: t.role.to_string(),
+                supplier_id: t.supplier_id,
+            }]
         }
     })
 }
@@ -335,9 +360,20 @@ async fn orgs(State(state): State<AppState>, ctx: Ctx) -> Result<Json<Vec<ApiOrg
     params(("org" = String, Path, description = "Organisation slug")),
     responses((status = 200, body = [ApiFramework]), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn frameworks(State(state): State<AppState>, ctx: Ctx) -> Result<Json<Vec<ApiFramework>>, ApiError> {
+async fn frameworks(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<Vec<ApiFramework>>, ApiError> {
     let org = ctx.org()?;
-    Ok(Json(state.store.frameworks(org.org.id).await?.iter().map(ApiFramework::from).collect()))
+    Ok(Json(
+        state
+            .store
+            .frameworks(org.org.id)
+            .await?
+            .iter()
+            .map(ApiFramework::from)
+            .collect(),
+    ))
 }
 
 /// One framework with its content (viewer, officer, admin).
@@ -353,7 +389,10 @@ async fn framework(
     let rec = crate::framework::load(&state, &ctx, &id).await?;
     let fw = crate::framework::parsed(&rec).await?;
     let content = serde_json::to_value(&fw).map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(Json(ApiFrameworkDetail { framework: ApiFramework::from(&rec), content }))
+    Ok(Json(ApiFrameworkDetail {
+        framework: ApiFramework::from(&rec),
+        content,
+    }))
 }
 
 /// Imports a framework file (officer, admin). All or nothing: on any
@@ -373,7 +412,9 @@ async fn import_framework(
     let format = match req.format.as_str() {
         "toml" => FrameworkFormat::Toml,
         "csv" => FrameworkFormat::Csv,
-        other => return Err(AppError::BadRequest(format!("format {other:?} is not toml or csv")).into()),
+        other => {
+            return Err(AppError::BadRequest(format!("format {other:?} is not toml or csv")).into());
+        }
     };
     let input = ImportInput {
         filename: format!("source.{format}"),
@@ -389,11 +430,21 @@ async fn import_framework(
                 .all()
                 .iter()
                 .map(|e| ApiProblem {
-                    field: if e.field == "file" { "source".into() } else { e.field.to_owned() },
+                    field: if e.field == "file" {
+                        "source".into()
+                    } else {
+                        e.field.to_owned()
+                    },
                     message: e.message.clone(),
                 })
                 .collect();
-            let body = ImportProblems { error: format!("the framework has {} problem(s); nothing was saved", problems.len()), problems };
+            let body = ImportProblems {
+                error: format!(
+                    "the framework has {} problem(s); nothing was saved",
+                    problems.len()
+                ),
+                problems,
+            };
             Ok((StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response())
         }
         Err(ImportError::App(e)) => Err(e.into()),
@@ -418,13 +469,24 @@ async fn supplier(
     params(("org" = String, Path, description = "Organisation slug"), AuditParams),
     responses((status = 200, body = ApiAuditPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn audit(State(state): State<AppState>, ctx: Ctx, Query(p): Query<AuditParams>) -> Result<Json<ApiAuditPage>, ApiError> {
+async fn audit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(p): Query<AuditParams>,
+) -> Result<Json<ApiAuditPage>, ApiError> {
     let org = ctx.org()?;
     let limit = p.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
         return Err(AppError::BadRequest("limit must be from 1 to 1000".into()).into());
     }
-    let filter = Filter { before: p.before, entity: p.entity.unwrap_or_default(), action: p.action.unwrap_or_default() };
+    let filter = Filter {
+        before: p.before,
+        entity: p.entity.unwrap_or_default(),
+        action: p.action.unwrap_or_default(),
+    };
     let (rows, next) = crate::audit::page_of(&state, org.org.id, &filter, limit).await?;
-    Ok(Json(ApiAuditPage { entries: rows.into_iter().map(Into::into).collect(), next_before: next }))
+    Ok(Json(ApiAuditPage {
+        entries: rows.into_iter().map(Into::into).collect(),
+        next_before: next,
+    }))
 }

@@ -2,11 +2,11 @@
 //! changed and how, and exported as CSV. Read-only: no route edits it.
 
 use askama::Template;
+use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 use serde::Deserialize;
 use socval_store::{AuditAction, AuditEntry, AuditQuery};
 
@@ -17,7 +17,9 @@ use crate::html::{Page, render};
 use crate::org::org_page;
 
 pub(crate) fn router() -> Router<AppState> {
-    Router::new().route("/orgs/{org}/audit", get(audit)).route("/orgs/{org}/audit.csv", get(csv_export))
+    Router::new()
+        .route("/orgs/{org}/audit", get(audit))
+        .route("/orgs/{org}/audit.csv", get(csv_export))
 }
 
 /// Rows per page.
@@ -44,7 +46,8 @@ pub(crate) struct Filter {
 
 impl Filter {
     fn matches(&self, e: &AuditEntry, action: Option<AuditAction>) -> bool {
-        (self.entity.is_empty() || e.entity_type == self.entity) && action.is_none_or(|a| e.action == a)
+        (self.entity.is_empty() || e.entity_type == self.entity)
+            && action.is_none_or(|a| e.action == a)
     }
 }
 
@@ -58,14 +61,27 @@ pub(crate) async fn page_of(
 ) -> Result<(Vec<AuditEntry>, Option<i64>), AppError> {
     let action: Option<AuditAction> = match filter.action.as_str() {
         "" => None,
-        a => Some(a.parse().map_err(|_| AppError::BadRequest(format!("unknown action {a:?}")))?),
+        a => Some(
+            a.parse()
+                .map_err(|_| AppError::BadRequest(format!("unknown action {a:?}")))?,
+        ),
     };
     let mut rows = Vec::with_capacity(size);
     let mut cursor = filter.before;
     let mut scanned = 0;
     loop {
-        let batch_size = if filter.entity.is_empty() && action.is_none() { size as i64 + 1 } else { BATCH };
-        let q = AuditQuery { org_id: Some(org_id), after_id: None, before_id: cursor, limit: batch_size, newest_first: true };
+        let batch_size = if filter.entity.is_empty() && action.is_none() {
+            size as i64 + 1
+        } else {
+            BATCH
+        };
+        let q = AuditQuery {
+            org_id: Some(org_id),
+            after_id: None,
+            before_id: cursor,
+            limit: batch_size,
+            newest_first: true,
+        };
         let batch = state.store.audit(&q).await?;
         let exhausted = (batch.len() as i64) < batch_size;
         for e in batch {
@@ -116,12 +132,22 @@ impl AuditPage {
     }
 
     fn csv_link(&self) -> String {
-        format!("/orgs/{}/audit.csv?entity={}&action={}", self.slug, self.filter.entity, self.filter.action)
+        format!(
+            "/orgs/{}/audit.csv?entity={}&action={}",
+            self.slug, self.filter.entity, self.filter.action
+        )
     }
 }
 
-const ENTITIES: &[&str] =
-    &["organisation", "user", "membership", "supplier", "invitation", "api_token", "framework"];
+const ENTITIES: &[&str] = &[
+    "organisation",
+    "user",
+    "membership",
+    "supplier",
+    "invitation",
+    "api_token",
+    "framework",
+];
 
 fn check_filter(filter: &mut Filter) {
     // Unknown values are dropped rather than echoed into links.
@@ -130,7 +156,11 @@ fn check_filter(filter: &mut Filter) {
     }
 }
 
-async fn audit(State(state): State<AppState>, ctx: Ctx, Query(mut filter): Query<Filter>) -> Result<Response, AppError> {
+async fn audit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(mut filter): Query<Filter>,
+) -> Result<Response, AppError> {
     check_filter(&mut filter);
     let org = ctx.org()?.org.clone();
     let (rows, next) = page_of(&state, org.id, &filter, PAGE).await?;
@@ -152,10 +182,18 @@ async fn audit(State(state): State<AppState>, ctx: Ctx, Query(mut filter): Query
 /// Spreadsheets run cells that start with these as formulas: prefix them
 /// with an apostrophe so an export cannot carry a formula.
 fn cell(s: &str) -> String {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_owned() }
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_owned()
+    }
 }
 
-async fn csv_export(State(state): State<AppState>, ctx: Ctx, Query(mut filter): Query<Filter>) -> Result<Response, AppError> {
+async fn csv_export(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(mut filter): Query<Filter>,
+) -> Result<Response, AppError> {
     check_filter(&mut filter);
     let org = ctx.org()?.org.clone();
     filter.before = None;
@@ -170,9 +208,20 @@ async fn csv_export(State(state): State<AppState>, ctx: Ctx, Query(mut filter): 
     }
     let body = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, csv::Error> {
         let mut w = csv::Writer::from_writer(Vec::new());
-        w.write_record(["id", "at", "actor", "action", "entity_type", "entity_id", "before", "after"])?;
+        w.write_record([
+            "id",
+            "at",
+            "actor",
+            "action",
+            "entity_type",
+            "entity_id",
+            "before",
+            "after",
+        ])?;
         for e in rows {
-            let at = e.at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+            let at =
+                e.at.format(&time::format_description::well_known::Rfc3339)
+                    .unwrap_or_default();
             w.write_record([
                 e.id.to_string(),
                 at,
@@ -192,8 +241,15 @@ async fn csv_export(State(state): State<AppState>, ctx: Ctx, Query(mut filter): 
     let disposition = format!("attachment; filename=\"audit-{}.csv\"", org.slug);
     Ok((
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8")),
-            (header::CONTENT_DISPOSITION, HeaderValue::from_str(&disposition).map_err(|e| AppError::Internal(e.to_string()))?),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/csv; charset=utf-8"),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_str(&disposition)
+                    .map_err(|e| AppError::Internal(e.to_string()))?,
+            ),
         ],
         body,
     )
@@ -204,7 +260,13 @@ async fn csv_export(State(state): State<AppState>, ctx: Ctx, Query(mut filter): 
 mod tests {
     #[test]
     fn formula_cells_are_defused() {
-        for (s, want) in [("=SUM(A1)", "'=SUM(A1)"), ("+1", "'+1"), ("@x", "'@x"), ("plain", "plain"), ("", "")] {
+        for (s, want) in [
+            ("=SUM(A1)", "'=SUM(A1)"),
+            ("+1", "'+1"),
+            ("@x", "'@x"),
+            ("plain", "plain"),
+            ("", ""),
+        ] {
             assert_eq!(super::cell(s), want);
         }
     }

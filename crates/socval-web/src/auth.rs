@@ -72,7 +72,9 @@ impl Ctx {
     /// The organisation access; an internal error on a route without an
     /// organisation (a bug in the route table).
     pub fn org(&self) -> Result<&OrgAccess, AppError> {
-        self.org.as_ref().ok_or_else(|| AppError::Internal("route has no organisation".into()))
+        self.org
+            .as_ref()
+            .ok_or_else(|| AppError::Internal("route has no organisation".into()))
     }
 
     /// Who to write in the audit log.
@@ -105,11 +107,19 @@ pub(crate) fn rank(role: Role) -> Option<u8> {
 
 /// Names of the cookies; `__Host-` prefixed when served over HTTPS.
 pub(crate) fn session_cookie_name(secure: bool) -> &'static str {
-    if secure { "__Host-socval_session" } else { "socval_session" }
+    if secure {
+        "__Host-socval_session"
+    } else {
+        "socval_session"
+    }
 }
 
 pub(crate) fn pre_cookie_name(secure: bool) -> &'static str {
-    if secure { "__Host-socval_pre" } else { "socval_pre" }
+    if secure {
+        "__Host-socval_pre"
+    } else {
+        "socval_pre"
+    }
 }
 
 /// The session cookie: HttpOnly, SameSite=Lax, Secure over HTTPS, and no
@@ -136,7 +146,11 @@ pub(crate) fn pre_cookie(secure: bool, value: String) -> Cookie<'static> {
 
 /// A cookie that removes `name`.
 pub(crate) fn removal(secure: bool, name: &'static str) -> Cookie<'static> {
-    let mut c = Cookie::build((name, "")).path("/").http_only(true).secure(secure).build();
+    let mut c = Cookie::build((name, ""))
+        .path("/")
+        .http_only(true)
+        .secure(secure)
+        .build();
     c.make_removal();
     c
 }

@@ -13,8 +13,7 @@ use serde_json::json;
 use crate::html::{Page, render};
 
 /// A minimal page for when even the error page cannot be rendered.
-pub(crate) const PLAIN_INTERNAL: &str =
-    "<!DOCTYPE html><html lang=\"en-GB\"><title>Internal error</title><h1>Sorry, there is a problem with the service</h1><p>internal error</p></html>";
+pub(crate) const PLAIN_INTERNAL: &str = "<!DOCTYPE html><html lang=\"en-GB\"><title>Internal error</title><h1>Sorry, there is a problem with the service</h1><p>internal error</p></html>";
 
 /// Everything a handler can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -90,7 +89,9 @@ impl From<socval_store::Error> for AppError {
     fn from(e: socval_store::Error) -> Self {
         match e {
             socval_store::Error::NotFound { .. } => AppError::NotFound,
-            socval_store::Error::Conflict { detail } => AppError::Conflict(format!("already exists: {detail}")),
+            socval_store::Error::Conflict { detail } => {
+                AppError::Conflict(format!("already exists: {detail}"))
+            }
             other => AppError::Internal(other.to_string()),
         }
     }
@@ -128,7 +129,10 @@ impl IntoResponse for ApiError {
         let body = json!({ "error": self.0.public_message() });
         let mut res = (status, axum::Json(body)).into_response();
         if status == StatusCode::UNAUTHORIZED {
-            res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"socval\""));
+            res.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"socval\""),
+            );
         }
         res
     }

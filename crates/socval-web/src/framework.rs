@@ -4,11 +4,11 @@
 //! outcomes → measures with the proxy values of a financial year.
 
 use askama::Template;
+use axum::Router;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::Router;
 use serde::Deserialize;
 use socval_core::framework::{Framework, Meta};
 use socval_core::{FinancialYear, Records};
@@ -72,8 +72,15 @@ fn format_of(input: &ImportInput) -> Option<FrameworkFormat> {
 
 /// Splits CSV text into records with their line numbers.
 fn csv_records(text: &str, file: &str) -> Result<Records, String> {
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
-    let headers = reader.headers().map_err(|e| format!("{file}: line 1: {e}"))?.iter().map(str::to_owned).collect();
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| format!("{file}: line 1: {e}"))?
+        .iter()
+        .map(str::to_owned)
+        .collect();
     let mut records = Records::new(file, headers);
     for row in reader.records() {
         let row = row.map_err(|e| {
@@ -94,7 +101,11 @@ pub(crate) fn parse(input: &ImportInput) -> Result<(Framework, FrameworkFormat),
         errors.add("file", "Select a framework file ending in .toml or .csv");
         return Err(errors);
     };
-    let file = if input.filename.is_empty() { "upload".to_owned() } else { input.filename.clone() };
+    let file = if input.filename.is_empty() {
+        "upload".to_owned()
+    } else {
+        input.filename.clone()
+    };
     let text = input.source.trim_start_matches('\u{feff}');
     if text.trim().is_empty() {
         errors.add("file", "The selected file is empty");
@@ -105,8 +116,15 @@ pub(crate) fn parse(input: &ImportInput) -> Result<(Framework, FrameworkFormat),
         FrameworkFormat::Csv => {
             let name = input.name.trim();
             if name.is_empty() {
-                errors.add("name", "Enter the framework's name (a CSV file does not say it)");
-            } else if !name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) || name.len() > 64 {
+                errors.add(
+                    "name",
+                    "Enter the framework's name (a CSV file does not say it)",
+                );
+            } else if !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+                || name.len() > 64
+            {
                 errors.add("name", "Name must be letters, digits, hyphens, dots or underscores, up to 64 characters");
             }
             if input.edition.trim().is_empty() {
@@ -121,7 +139,8 @@ pub(crate) fn parse(input: &ImportInput) -> Result<(Framework, FrameworkFormat),
                 edition: input.edition.trim().to_owned(),
                 ..Meta::default()
             };
-            csv_records(text, &file).and_then(|r| Framework::from_records(&r, meta).map_err(|e| e.to_string()))
+            csv_records(text, &file)
+                .and_then(|r| Framework::from_records(&r, meta).map_err(|e| e.to_string()))
         }
     };
     let fw = match parsed {
@@ -132,7 +151,10 @@ pub(crate) fn parse(input: &ImportInput) -> Result<(Framework, FrameworkFormat),
         }
     };
     if fw.meta.id.trim().is_empty() {
-        errors.add("file", format!("{file}: the framework has no id: add `id = \"...\"` under [framework]"));
+        errors.add(
+            "file",
+            format!("{file}: the framework has no id: add `id = \"...\"` under [framework]"),
+        );
     }
     for issue in fw.validate() {
         errors.add("file", format!("{file}: {issue}"));
@@ -140,11 +162,19 @@ pub(crate) fn parse(input: &ImportInput) -> Result<(Framework, FrameworkFormat),
     if fw.measure_count() == 0 {
         errors.add("file", format!("{file}: the framework has no measures"));
     }
-    if errors.is_empty() { Ok((fw, format)) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok((fw, format))
+    } else {
+        Err(errors)
+    }
 }
 
 /// Imports a framework for the URL's organisation: all or nothing.
-pub(crate) async fn import(state: &AppState, ctx: &Ctx, input: ImportInput) -> Result<FrameworkRecord, ImportError> {
+pub(crate) async fn import(
+    state: &AppState,
+    ctx: &Ctx,
+    input: ImportInput,
+) -> Result<FrameworkRecord, ImportError> {
     let org_id = ctx.org()?.org.id;
     let actor = ctx.actor()?;
     let (input, parsed) = tokio::task::spawn_blocking(move || {
@@ -154,7 +184,11 @@ pub(crate) async fn import(state: &AppState, ctx: &Ctx, input: ImportInput) -> R
     .await
     .map_err(|e| AppError::Internal(e.to_string()))?;
     let (fw, format) = parsed.map_err(ImportError::Invalid)?;
-    let edition = if fw.meta.edition.is_empty() { "1".to_owned() } else { fw.meta.edition.clone() };
+    let edition = if fw.meta.edition.is_empty() {
+        "1".to_owned()
+    } else {
+        fw.meta.edition.clone()
+    };
     let new = NewFramework {
         org_id,
         name: fw.meta.id.clone(),
@@ -162,7 +196,11 @@ pub(crate) async fn import(state: &AppState, ctx: &Ctx, input: ImportInput) -> R
         format,
         source: input.source.trim_start_matches('\u{feff}').to_owned(),
     };
-    match state.store.create_framework(&actor, state.now(), &new).await {
+    match state
+        .store
+        .create_framework(&actor, state.now(), &new)
+        .await
+    {
         Ok(rec) => Ok(rec),
         Err(socval_store::Error::Conflict { .. }) => {
             let mut errors = FormErrors::default();
@@ -180,7 +218,11 @@ pub(crate) async fn import(state: &AppState, ctx: &Ctx, input: ImportInput) -> R
 }
 
 /// The URL's framework, checked to be the organisation's.
-pub(crate) async fn load(state: &AppState, ctx: &Ctx, id: &str) -> Result<FrameworkRecord, AppError> {
+pub(crate) async fn load(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+) -> Result<FrameworkRecord, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let rec = state.store.framework(id).await?;
     if rec.org_id != ctx.org()?.org.id {
@@ -198,8 +240,14 @@ pub(crate) async fn parsed(rec: &FrameworkRecord) -> Result<Framework, AppError>
     tokio::task::spawn_blocking(move || match format {
         FrameworkFormat::Toml => Framework::from_toml(&source, &file).map_err(|e| e.to_string()),
         FrameworkFormat::Csv => {
-            let meta = Meta { id: name.clone(), title: name, edition, ..Meta::default() };
-            csv_records(&source, &file).and_then(|r| Framework::from_records(&r, meta).map_err(|e| e.to_string()))
+            let meta = Meta {
+                id: name.clone(),
+                title: name,
+                edition,
+                ..Meta::default()
+            };
+            csv_records(&source, &file)
+                .and_then(|r| Framework::from_records(&r, meta).map_err(|e| e.to_string()))
         }
     })
     .await
@@ -219,7 +267,13 @@ struct ListPage {
     edition: String,
 }
 
-async fn list_page(state: &AppState, ctx: &Ctx, errors: FormErrors, name: String, edition: String) -> Result<ListPage, AppError> {
+async fn list_page(
+    state: &AppState,
+    ctx: &Ctx,
+    errors: FormErrors,
+    name: String,
+    edition: String,
+) -> Result<ListPage, AppError> {
     let access = ctx.org()?;
     let mut page = org_page(state, ctx, "Frameworks")?;
     page.has_errors = !errors.is_empty();
@@ -235,18 +289,32 @@ async fn list_page(state: &AppState, ctx: &Ctx, errors: FormErrors, name: String
 }
 
 async fn list(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
-    let body = list_page(&state, &ctx, FormErrors::default(), String::new(), String::new()).await?;
+    let body = list_page(
+        &state,
+        &ctx,
+        FormErrors::default(),
+        String::new(),
+        String::new(),
+    )
+    .await?;
     Ok(render(StatusCode::OK, &body))
 }
 
 /// Reads the import form's fields.
 async fn read_form(mut form: Multipart, limit: usize) -> Result<ImportInput, AppError> {
     let mut input = ImportInput::default();
-    while let Some(field) = form.next_field().await.map_err(|e| AppError::BadRequest(e.body_text()))? {
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|e| AppError::BadRequest(e.body_text()))?
+    {
         match field.name().unwrap_or_default() {
             "file" => {
                 input.filename = field.file_name().unwrap_or_default().to_owned();
-                let bytes = field.bytes().await.map_err(|e| AppError::BadRequest(e.body_text()))?;
+                let bytes = field
+                    .bytes()
+                    .await
+                    .map_err(|e| AppError::BadRequest(e.body_text()))?;
                 if bytes.len() > limit {
                     return Err(AppError::TooLarge { limit });
                 }
@@ -260,16 +328,27 @@ async fn read_form(mut form: Multipart, limit: usize) -> Result<ImportInput, App
     Ok(input)
 }
 
-async fn import_form(State(state): State<AppState>, ctx: Ctx, form: Multipart) -> Result<Response, AppError> {
+async fn import_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    form: Multipart,
+) -> Result<Response, AppError> {
     let input = read_form(form, state.config.max_upload_bytes).await?;
     let (name, edition) = (input.name.clone(), input.edition.clone());
     let mut errors = FormErrors::default();
     if input.filename.is_empty() && input.source.is_empty() {
         errors.add("file", "Select a framework file");
     } else if input.source.contains('\u{0}') {
-        errors.add("file", "The selected file must be a text file (TOML or CSV) in UTF-8");
+        errors.add(
+            "file",
+            "The selected file must be a text file (TOML or CSV) in UTF-8",
+        );
     }
-    let result = if errors.is_empty() { import(&state, &ctx, input).await } else { Err(ImportError::Invalid(errors)) };
+    let result = if errors.is_empty() {
+        import(&state, &ctx, input).await
+    } else {
+        Err(ImportError::Invalid(errors))
+    };
     match result {
         Ok(rec) => {
             let slug = &ctx.org()?.org.slug;
@@ -327,7 +406,11 @@ struct ShowPage {
 /// multiplier such as `£0.5229` (rounding it to the penny would mislead).
 fn proxy_text(g: socval_core::Gbp) -> String {
     let a = g.amount().normalize();
-    if a.scale() > 2 { format!("£{a}") } else { g.display_pounds() }
+    if a.scale() > 2 {
+        format!("£{a}")
+    } else {
+        g.display_pounds()
+    }
 }
 
 /// The themes of a framework with each measure's proxy for `year`.
@@ -351,7 +434,10 @@ fn view(fw: &Framework, year: Option<FinancialYear>) -> Vec<ThemeView> {
                             title: m.title.clone(),
                             unit: m.unit.to_string(),
                             kind: m.kind.to_string(),
-                            proxy: match (year, m.kind == socval_core::framework::ValuationKind::Unvalued) {
+                            proxy: match (
+                                year,
+                                m.kind == socval_core::framework::ValuationKind::Unvalued,
+                            ) {
                                 (_, true) => "not valued".into(),
                                 (Some(y), false) => m
                                     .proxies
@@ -382,7 +468,9 @@ async fn show(
     let year = if q.year.is_empty() {
         fw.latest_year()
     } else {
-        let y: FinancialYear = q.year.parse().map_err(|_| AppError::BadRequest(format!("{:?} is not a financial year like 2024/25", q.year)))?;
+        let y: FinancialYear = q.year.parse().map_err(|_| {
+            AppError::BadRequest(format!("{:?} is not a financial year like 2024/25", q.year))
+        })?;
         Some(y)
     };
     let page = org_page(&state, &ctx, format!("{} {}", rec.name, rec.edition))?;

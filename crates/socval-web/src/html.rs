@@ -57,7 +57,14 @@ pub struct Page {
 impl Page {
     /// A page for someone not signed in.
     pub fn anonymous(title: impl Into<String>) -> Page {
-        Page { title: title.into(), user: None, org: None, csrf: String::new(), has_errors: false, demo: false }
+        Page {
+            title: title.into(),
+            user: None,
+            org: None,
+            csrf: String::new(),
+            has_errors: false,
+            demo: false,
+        }
     }
 
     /// The path of the stylesheet (content-hashed, cached for a year).
@@ -82,7 +89,10 @@ pub struct FormErrors(pub Vec<FieldError>);
 impl FormErrors {
     /// Records an error on `field`.
     pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
-        self.0.push(FieldError { field, message: message.into() });
+        self.0.push(FieldError {
+            field,
+            message: message.into(),
+        });
     }
 
     /// True if nothing is wrong.
@@ -92,7 +102,10 @@ impl FormErrors {
 
     /// The first message for `field`, if any.
     pub fn get(&self, field: &str) -> Option<&str> {
-        self.0.iter().find(|e| e.field == field).map(|e| e.message.as_str())
+        self.0
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
     }
 
     /// All errors, for the summary.
@@ -107,7 +120,11 @@ pub fn render<T: askama::Template>(status: StatusCode, template: &T) -> Response
         Ok(body) => (status, Html(body)).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "template failed to render");
-            (StatusCode::INTERNAL_SERVER_ERROR, Html(crate::error::PLAIN_INTERNAL)).into_response()
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Html(crate::error::PLAIN_INTERNAL),
+            )
+                .into_response()
         }
     }
 }

@@ -99,7 +99,9 @@ impl Config {
 
     /// Whether cookies are marked `Secure` (the public URL is `https`).
     pub fn secure_cookies(&self) -> bool {
-        self.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
+        self.public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
     }
 
     /// The base of absolute links (invitations).
@@ -121,14 +123,21 @@ pub struct AppState {
 
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AppState").field("store", &self.store).field("config", &self.config).finish_non_exhaustive()
+        f.debug_struct("AppState")
+            .field("store", &self.store)
+            .field("config", &self.config)
+            .finish_non_exhaustive()
     }
 }
 
 impl AppState {
     /// A state on the wall clock.
     pub fn new(store: Arc<dyn Store>, config: Config) -> AppState {
-        AppState { store, clock: Arc::new(SystemClock), config: Arc::new(config) }
+        AppState {
+            store,
+            clock: Arc::new(SystemClock),
+            config: Arc::new(config),
+        }
     }
 
     /// The same state on another clock (tests move time with a
@@ -175,7 +184,10 @@ pub fn router(state: AppState) -> Router {
         .merge(api::router())
         // Runs after routing, for every route: the one place that decides
         // who may do what.
-        .layer(axum::middleware::from_fn_with_state(state.clone(), route::guard))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            route::guard,
+        ))
         .fallback(|| async { AppError::NotFound })
         .with_state(state)
         .layer(DefaultBodyLimit::max(upload_limit))
@@ -185,11 +197,20 @@ pub fn router(state: AppState) -> Router {
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),
         (header::REFERRER_POLICY, "same-origin"),
-        (HeaderName::from_static("cross-origin-opener-policy"), "same-origin"),
-        (HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=()"),
+        (
+            HeaderName::from_static("cross-origin-opener-policy"),
+            "same-origin",
+        ),
+        (
+            HeaderName::from_static("permissions-policy"),
+            "camera=(), microphone=(), geolocation=()",
+        ),
     ];
     for (name, value) in headers {
-        app = app.layer(SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value)));
+        app = app.layer(SetResponseHeaderLayer::overriding(
+            name,
+            HeaderValue::from_static(value),
+        ));
     }
     if secure {
         app = app.layer(SetResponseHeaderLayer::overriding(
@@ -199,6 +220,9 @@ pub fn router(state: AppState) -> Router {
     }
     // Pages that depend on who is signed in must not be cached; the
     // stylesheet sets its own long cache and keeps it.
-    app.layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
-        .layer(TraceLayer::new_for_http())
+    app.layer(SetResponseHeaderLayer::if_not_present(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    ))
+    .layer(TraceLayer::new_for_http())
 }

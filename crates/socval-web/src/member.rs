@@ -38,7 +38,9 @@ struct MembersPage {
 
 impl MembersPage {
     fn supplier_name(&self, id: &Option<i64>) -> String {
-        id.and_then(|id| self.suppliers.iter().find(|s| s.id == id)).map(|s| s.name.clone()).unwrap_or_default()
+        id.and_then(|id| self.suppliers.iter().find(|s| s.id == id))
+            .map(|s| s.name.clone())
+            .unwrap_or_default()
     }
 }
 
@@ -52,7 +54,13 @@ struct InviteForm {
     supplier: String,
 }
 
-async fn page(state: &AppState, ctx: &Ctx, errors: FormErrors, form: InviteForm, link: String) -> Result<MembersPage, AppError> {
+async fn page(
+    state: &AppState,
+    ctx: &Ctx,
+    errors: FormErrors,
+    form: InviteForm,
+    link: String,
+) -> Result<MembersPage, AppError> {
     let org = &ctx.org()?.org;
     let mut page = org_page(state, ctx, "Users")?;
     page.has_errors = !errors.is_empty();
@@ -78,20 +86,43 @@ async fn page(state: &AppState, ctx: &Ctx, errors: FormErrors, form: InviteForm,
 }
 
 async fn members(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
-    let body = page(&state, &ctx, FormErrors::default(), InviteForm::default(), String::new()).await?;
+    let body = page(
+        &state,
+        &ctx,
+        FormErrors::default(),
+        InviteForm::default(),
+        String::new(),
+    )
+    .await?;
     Ok(render(StatusCode::OK, &body))
 }
 
-async fn invite(State(state): State<AppState>, ctx: Ctx, Form(form): Form<InviteForm>) -> Result<Response, AppError> {
+async fn invite(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<InviteForm>,
+) -> Result<Response, AppError> {
     let org = ctx.org()?.org.clone();
     let mut errors = FormErrors::default();
     let email = normalise_email(&form.email);
     if email.is_empty() {
         errors.add("email", "Enter an email address");
     } else if !looks_like_email(&email) {
-        errors.add("email", "Enter an email address in the correct format, like name@example.org");
-    } else if state.store.members(org.id).await?.iter().any(|m| m.user.email == email) {
-        errors.add("email", "This person is already a member of the organisation");
+        errors.add(
+            "email",
+            "Enter an email address in the correct format, like name@example.org",
+        );
+    } else if state
+        .store
+        .members(org.id)
+        .await?
+        .iter()
+        .any(|m| m.user.email == email)
+    {
+        errors.add(
+            "email",
+            "This person is already a member of the organisation",
+        );
     }
     let role: Option<Role> = form.role.parse().ok();
     let mut supplier_id = None;
@@ -99,14 +130,23 @@ async fn invite(State(state): State<AppState>, ctx: Ctx, Form(form): Form<Invite
         None => errors.add("role", "Select a role"),
         Some(Role::Supplier) => {
             let suppliers = state.store.suppliers(org.id).await?;
-            match form.supplier.parse::<i64>().ok().filter(|id| suppliers.iter().any(|s| s.id == *id)) {
+            match form
+                .supplier
+                .parse::<i64>()
+                .ok()
+                .filter(|id| suppliers.iter().any(|s| s.id == *id))
+            {
                 Some(id) => supplier_id = Some(id),
-                None => errors.add("supplier", "Select the supplier company this person works for"),
+                None => errors.add(
+                    "supplier",
+                    "Select the supplier company this person works for",
+                ),
             }
         }
-        Some(_) if !form.supplier.is_empty() => {
-            errors.add("supplier", "Only supplier users belong to a supplier company: leave this empty")
-        }
+        Some(_) if !form.supplier.is_empty() => errors.add(
+            "supplier",
+            "Only supplier users belong to a supplier company: leave this empty",
+        ),
         Some(_) => {}
     }
     let (Some(role), true) = (role, errors.is_empty()) else {
@@ -120,9 +160,19 @@ async fn invite(State(state): State<AppState>, ctx: Ctx, Form(form): Form<Invite
         supplier_id,
         expires_at: state.now() + state.config.invitation_valid_for,
     };
-    let (_, token) = state.store.create_invitation(&ctx.actor()?, state.now(), &new).await?;
+    let (_, token) = state
+        .store
+        .create_invitation(&ctx.actor()?, state.now(), &new)
+        .await?;
     let link = format!("{}/invitations/{token}", state.config.base_url());
-    let body = page(&state, &ctx, FormErrors::default(), InviteForm::default(), link).await?;
+    let body = page(
+        &state,
+        &ctx,
+        FormErrors::default(),
+        InviteForm::default(),
+        link,
+    )
+    .await?;
     Ok(render(StatusCode::OK, &body))
 }
 

@@ -16,14 +16,24 @@ use crate::error::AppError;
 use crate::html::{NavOrg, Page, render};
 
 pub(crate) fn router() -> Router<AppState> {
-    Router::new().route("/", get(home)).route("/orgs/{org}", get(overview))
+    Router::new()
+        .route("/", get(home))
+        .route("/orgs/{org}", get(overview))
 }
 
 /// A page's chrome inside the URL's organisation.
-pub(crate) fn org_page(state: &AppState, ctx: &Ctx, title: impl Into<String>) -> Result<Page, AppError> {
+pub(crate) fn org_page(
+    state: &AppState,
+    ctx: &Ctx,
+    title: impl Into<String>,
+) -> Result<Page, AppError> {
     let mut page = user_page(state, ctx, title)?;
     let access = ctx.org()?;
-    page.org = Some(NavOrg { slug: access.org.slug.clone(), name: access.org.name.clone(), role: access.role });
+    page.org = Some(NavOrg {
+        slug: access.org.slug.clone(),
+        name: access.org.name.clone(),
+        role: access.role,
+    });
     Ok(page)
 }
 
@@ -57,7 +67,10 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppEr
         .memberships(session.user.id)
         .await?
         .into_iter()
-        .map(|m| OrgRow { org: m.organisation, role: m.membership.role })
+        .map(|m| OrgRow {
+            org: m.organisation,
+            role: m.membership.role,
+        })
         .collect();
     Ok(render(StatusCode::OK, &HomePage { page, orgs }))
 }

@@ -56,7 +56,11 @@ pub struct RouteRule {
 }
 
 const fn r(method: &'static str, path: &'static str, access: Access) -> RouteRule {
-    RouteRule { method, path, access }
+    RouteRule {
+        method,
+        path,
+        access,
+    }
 }
 
 use Access::*;
@@ -84,27 +88,51 @@ pub const ROUTES: &[RouteRule] = &[
     r("GET", "/orgs/{org}/audit.csv", Staff(Role::Admin)),
     r("GET", "/orgs/{org}/tokens", Staff(Role::Admin)),
     r("POST", "/orgs/{org}/tokens", Staff(Role::Admin)),
-    r("POST", "/orgs/{org}/tokens/{token}/revoke", Staff(Role::Admin)),
+    r(
+        "POST",
+        "/orgs/{org}/tokens/{token}/revoke",
+        Staff(Role::Admin),
+    ),
     r("GET", "/orgs/{org}/suppliers", Staff(Role::Viewer)),
     r("GET", "/orgs/{org}/suppliers/{supplier}", SupplierOwn),
     r("GET", "/orgs/{org}/frameworks", Staff(Role::Viewer)),
     r("POST", "/orgs/{org}/frameworks", Staff(Role::Officer)),
-    r("GET", "/orgs/{org}/frameworks/{framework}", Staff(Role::Viewer)),
+    r(
+        "GET",
+        "/orgs/{org}/frameworks/{framework}",
+        Staff(Role::Viewer),
+    ),
     // API
     r("GET", "/api/v1/openapi.json", Public),
     r("GET", "/api/v1/me", SignedIn),
     r("GET", "/api/v1/orgs", SignedIn),
     r("GET", "/api/v1/orgs/{org}/frameworks", Staff(Role::Viewer)),
-    r("POST", "/api/v1/orgs/{org}/frameworks", Staff(Role::Officer)),
-    r("GET", "/api/v1/orgs/{org}/frameworks/{framework}", Staff(Role::Viewer)),
-    r("GET", "/api/v1/orgs/{org}/suppliers/{supplier}", SupplierOwn),
+    r(
+        "POST",
+        "/api/v1/orgs/{org}/frameworks",
+        Staff(Role::Officer),
+    ),
+    r(
+        "GET",
+        "/api/v1/orgs/{org}/frameworks/{framework}",
+        Staff(Role::Viewer),
+    ),
+    r(
+        "GET",
+        "/api/v1/orgs/{org}/suppliers/{supplier}",
+        SupplierOwn,
+    ),
     r("GET", "/api/v1/orgs/{org}/audit", Staff(Role::Admin)),
 ];
 
 /// The rule for a matched route, if the table has one. `HEAD` follows
 /// `GET`.
 pub fn rule(method: &Method, path: &str) -> Option<&'static RouteRule> {
-    let m = if method == Method::HEAD { "GET" } else { method.as_str() };
+    let m = if method == Method::HEAD {
+        "GET"
+    } else {
+        method.as_str()
+    };
     ROUTES.iter().find(|r| r.method == m && r.path == path)
 }
 
@@ -119,7 +147,11 @@ fn refuse(api: bool, e: AppError, req_path: &str, method: &Method) -> Response {
     if matches!(e, AppError::Unauthenticated) {
         // Back to where they were going after signing in (GET pages only).
         let next = if method == Method::GET { req_path } else { "/" };
-        let to = if next == "/" { "/login".to_owned() } else { format!("/login?next={}", encode_next(next)) };
+        let to = if next == "/" {
+            "/login".to_owned()
+        } else {
+            format!("/login?next={}", encode_next(next))
+        };
         return Redirect::to(&to).into_response();
     }
     e.into_response()
@@ -141,7 +173,11 @@ fn encode_next(path: &str) -> String {
 /// The guard: authenticates, authorizes by [`ROUTES`], checks CSRF on
 /// unsafe methods, and hands handlers a [`Ctx`].
 pub(crate) async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let Some(matched) = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned()) else {
+    let Some(matched) = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned())
+    else {
         // No route matched: the fallback answers 404.
         return next.run(req).await;
     };
@@ -154,7 +190,12 @@ pub(crate) async fn guard(State(state): State<AppState>, req: Request, next: Nex
             return next.run(req).await;
         }
         tracing::error!(%method, route = %matched, "route missing from the route table: refused");
-        return refuse(api, AppError::Internal(format!("route {method} {matched} has no rule")), &path, &method);
+        return refuse(
+            api,
+            AppError::Internal(format!("route {method} {matched} has no rule")),
+            &path,
+            &method,
+        );
     };
     match authorize(&state, rule, api, req).await {
         Ok(req) => next.run(req).await,
@@ -162,7 +203,11 @@ pub(crate) async fn guard(State(state): State<AppState>, req: Request, next: Nex
     }
 }
 
-async fn authenticate(state: &AppState, api: bool, headers: &HeaderMap) -> Result<Option<Principal>, AppError> {
+async fn authenticate(
+    state: &AppState,
+    api: bool,
+    headers: &HeaderMap,
+) -> Result<Option<Principal>, AppError> {
     let now = state.now();
     if api && let Some(auth) = headers.get(header::AUTHORIZATION) {
         // A bearer token: cookies are ignored, and so is CSRF (a browser
@@ -191,16 +236,28 @@ async fn authenticate(state: &AppState, api: bool, headers: &HeaderMap) -> Resul
     }
 }
 
-async fn authorize(state: &AppState, rule: &RouteRule, api: bool, mut req: Request) -> Result<Request, AppError> {
+async fn authorize(
+    state: &AppState,
+    rule: &RouteRule,
+    api: bool,
+    mut req: Request,
+) -> Result<Request, AppError> {
     let principal = authenticate(state, api, req.headers()).await?;
-    let mut ctx = Ctx { principal, org: None };
+    let mut ctx = Ctx {
+        principal,
+        org: None,
+    };
     if rule.access != Access::Public {
         let principal = ctx.principal.as_ref().ok_or(AppError::Unauthenticated)?;
         if matches!(rule.access, Staff(_) | Member | SupplierOwn) {
-            let params: RawPathParams =
-                req.extract_parts::<RawPathParams>().await.map_err(|e| AppError::BadRequest(e.to_string()))?;
-            let params: Vec<(String, String)> =
-                params.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+            let params: RawPathParams = req
+                .extract_parts::<RawPathParams>()
+                .await
+                .map_err(|e| AppError::BadRequest(e.to_string()))?;
+            let params: Vec<(String, String)> = params
+                .iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect();
             let slug = param(&params, "org")?;
             let org = state.store.organisation_by_slug(&slug).await?;
             let (role, supplier_id) = match principal {
@@ -213,13 +270,16 @@ async fn authorize(state: &AppState, rule: &RouteRule, api: bool, mut req: Reque
             };
             match rule.access {
                 Staff(min) => {
-                    let ok = matches!((rank(role), rank(min)), (Some(have), Some(need)) if have >= need);
+                    let ok =
+                        matches!((rank(role), rank(min)), (Some(have), Some(need)) if have >= need);
                     if !ok {
                         return Err(AppError::Forbidden);
                     }
                 }
                 SupplierOwn => {
-                    let id: i64 = param(&params, "supplier")?.parse().map_err(|_| AppError::NotFound)?;
+                    let id: i64 = param(&params, "supplier")?
+                        .parse()
+                        .map_err(|_| AppError::NotFound)?;
                     let supplier = state.store.supplier(id).await?;
                     if supplier.org_id != org.id {
                         return Err(AppError::NotFound);
@@ -230,7 +290,11 @@ async fn authorize(state: &AppState, rule: &RouteRule, api: bool, mut req: Reque
                 }
                 _ => {}
             }
-            ctx.org = Some(OrgAccess { org, role, supplier_id });
+            ctx.org = Some(OrgAccess {
+                org,
+                role,
+                supplier_id,
+            });
         }
     }
     if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
@@ -250,7 +314,12 @@ fn param(params: &[(String, String)], name: &str) -> Result<String, AppError> {
 
 /// Checks the CSRF token of an unsafe request made with cookies. Returns
 /// the request with its body restored (it is read to find the token).
-async fn check_csrf(state: &AppState, ctx: &Ctx, rule: &RouteRule, req: Request) -> Result<Request, AppError> {
+async fn check_csrf(
+    state: &AppState,
+    ctx: &Ctx,
+    rule: &RouteRule,
+    req: Request,
+) -> Result<Request, AppError> {
     let expected: Option<Expected> = match &ctx.principal {
         Some(Principal::Token(_)) => return Ok(req),
         Some(Principal::Session { session, .. }) if rule.access != Access::Public => {
@@ -258,16 +327,24 @@ async fn check_csrf(state: &AppState, ctx: &Ctx, rule: &RouteRule, req: Request)
         }
         _ => {
             let jar = CookieJar::from_headers(req.headers());
-            let pre = jar.get(pre_cookie_name(state.config.secure_cookies())).map(|c| c.value().to_owned());
+            let pre = jar
+                .get(pre_cookie_name(state.config.secure_cookies()))
+                .map(|c| c.value().to_owned());
             Some(Expected::Pre(pre.unwrap_or_default()))
         }
     };
-    let Some(expected) = expected else { return Ok(req) };
+    let Some(expected) = expected else {
+        return Ok(req);
+    };
     let ok = |presented: &str| match &expected {
         Expected::Session(secret) => csrf::verify(secret.as_bytes(), presented),
         Expected::Pre(cookie) => csrf::same(cookie, presented),
     };
-    if let Some(h) = req.headers().get(csrf::HEADER).and_then(|v| v.to_str().ok()) {
+    if let Some(h) = req
+        .headers()
+        .get(csrf::HEADER)
+        .and_then(|v| v.to_str().ok())
+    {
         return if ok(h) { Ok(req) } else { Err(AppError::Csrf) };
     }
     let content_type = req
@@ -277,15 +354,23 @@ async fn check_csrf(state: &AppState, ctx: &Ctx, rule: &RouteRule, req: Request)
         .unwrap_or_default()
         .to_owned();
     let multipart = content_type.starts_with("multipart/form-data");
-    let limit = if multipart { state.config.max_upload_bytes } else { state.config.max_form_bytes };
+    let limit = if multipart {
+        state.config.max_upload_bytes
+    } else {
+        state.config.max_form_bytes
+    };
     let (parts, body) = req.into_parts();
-    let bytes = to_bytes(body, limit).await.map_err(|_| AppError::TooLarge { limit })?;
+    let bytes = to_bytes(body, limit)
+        .await
+        .map_err(|_| AppError::TooLarge { limit })?;
     let presented = if multipart {
         let copy = Request::builder()
             .header(header::CONTENT_TYPE, &content_type)
             .body(Body::from(bytes.clone()))
             .map_err(|e| AppError::Internal(e.to_string()))?;
-        let mut form = Multipart::from_request(copy, &()).await.map_err(|_| AppError::Csrf)?;
+        let mut form = Multipart::from_request(copy, &())
+            .await
+            .map_err(|_| AppError::Csrf)?;
         let mut found = None;
         while let Ok(Some(field)) = form.next_field().await {
             if field.name() == Some(csrf::FIELD) {
@@ -323,7 +408,12 @@ mod tests {
     fn every_route_is_listed_once() {
         for (i, a) in ROUTES.iter().enumerate() {
             for b in &ROUTES[i + 1..] {
-                assert!(!(a.method == b.method && a.path == b.path), "{} {} twice", a.method, a.path);
+                assert!(
+                    !(a.method == b.method && a.path == b.path),
+                    "{} {} twice",
+                    a.method,
+                    a.path
+                );
             }
         }
     }

@@ -34,7 +34,14 @@ async fn list(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppEr
     let org = ctx.org()?.org.clone();
     let page = org_page(&state, &ctx, "Supplier companies")?;
     let suppliers = state.store.suppliers(org.id).await?;
-    Ok(render(StatusCode::OK, &ListPage { page, slug: org.slug, suppliers }))
+    Ok(render(
+        StatusCode::OK,
+        &ListPage {
+            page,
+            slug: org.slug,
+            suppliers,
+        },
+    ))
 }
 
 /// The supplier in the URL, checked to be the organisation's (the guard
@@ -56,7 +63,11 @@ struct ShowPage {
     supplier: Supplier,
 }
 
-async fn show(State(state): State<AppState>, ctx: Ctx, Path((_, id)): Path<(String, String)>) -> Result<Response, AppError> {
+async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<Response, AppError> {
     let supplier = load(&state, &ctx, &id).await?;
     let page = org_page(&state, &ctx, supplier.name.clone())?;
     Ok(render(StatusCode::OK, &ShowPage { page, supplier }))

@@ -60,7 +60,13 @@ struct TokenForm {
     expires_days: String,
 }
 
-async fn page(state: &AppState, ctx: &Ctx, errors: FormErrors, form: TokenForm, secret: String) -> Result<TokensPage, AppError> {
+async fn page(
+    state: &AppState,
+    ctx: &Ctx,
+    errors: FormErrors,
+    form: TokenForm,
+    secret: String,
+) -> Result<TokensPage, AppError> {
     let org = &ctx.org()?.org;
     let mut page = org_page(state, ctx, "API tokens")?;
     page.has_errors = !errors.is_empty();
@@ -78,11 +84,22 @@ async fn page(state: &AppState, ctx: &Ctx, errors: FormErrors, form: TokenForm, 
 }
 
 async fn tokens(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
-    let body = page(&state, &ctx, FormErrors::default(), TokenForm::default(), String::new()).await?;
+    let body = page(
+        &state,
+        &ctx,
+        FormErrors::default(),
+        TokenForm::default(),
+        String::new(),
+    )
+    .await?;
     Ok(render(StatusCode::OK, &body))
 }
 
-async fn create(State(state): State<AppState>, ctx: Ctx, Form(form): Form<TokenForm>) -> Result<Response, AppError> {
+async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<TokenForm>,
+) -> Result<Response, AppError> {
     let org = ctx.org()?.org.clone();
     let mut errors = FormErrors::default();
     let name = form.name.trim().to_owned();
@@ -97,14 +114,20 @@ async fn create(State(state): State<AppState>, ctx: Ctx, Form(form): Form<TokenF
         None => errors.add("role", "Select a role"),
         Some(Role::Supplier) => {
             let suppliers = state.store.suppliers(org.id).await?;
-            match form.supplier.parse::<i64>().ok().filter(|id| suppliers.iter().any(|s| s.id == *id)) {
+            match form
+                .supplier
+                .parse::<i64>()
+                .ok()
+                .filter(|id| suppliers.iter().any(|s| s.id == *id))
+            {
                 Some(id) => supplier_id = Some(id),
                 None => errors.add("supplier", "Select the supplier company the token acts for"),
             }
         }
-        Some(_) if !form.supplier.is_empty() => {
-            errors.add("supplier", "Only supplier tokens belong to a supplier company: leave this empty")
-        }
+        Some(_) if !form.supplier.is_empty() => errors.add(
+            "supplier",
+            "Only supplier tokens belong to a supplier company: leave this empty",
+        ),
         Some(_) => {}
     }
     let days = form.expires_days.trim();
@@ -114,7 +137,10 @@ async fn create(State(state): State<AppState>, ctx: Ctx, Form(form): Form<TokenF
         match days.parse::<i64>() {
             Ok(d) if (1..=366).contains(&d) => Some(state.now() + time::Duration::days(d)),
             _ => {
-                errors.add("expires_days", "Enter a whole number of days from 1 to 366, or leave empty");
+                errors.add(
+                    "expires_days",
+                    "Enter a whole number of days from 1 to 366, or leave empty",
+                );
                 None
             }
         }
@@ -123,19 +149,48 @@ async fn create(State(state): State<AppState>, ctx: Ctx, Form(form): Form<TokenF
         let body = page(&state, &ctx, errors, form, String::new()).await?;
         return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &body));
     };
-    let new = NewApiToken { org_id: org.id, name, role, supplier_id, expires_at };
-    let (_, secret) = state.store.create_api_token(&ctx.actor()?, state.now(), &new).await?;
-    let body = page(&state, &ctx, FormErrors::default(), TokenForm::default(), secret).await?;
+    let new = NewApiToken {
+        org_id: org.id,
+        name,
+        role,
+        supplier_id,
+        expires_at,
+    };
+    let (_, secret) = state
+        .store
+        .create_api_token(&ctx.actor()?, state.now(), &new)
+        .await?;
+    let body = page(
+        &state,
+        &ctx,
+        FormErrors::default(),
+        TokenForm::default(),
+        secret,
+    )
+    .await?;
     Ok(render(StatusCode::OK, &body))
 }
 
-async fn revoke(State(state): State<AppState>, ctx: Ctx, Path((_, id)): Path<(String, String)>) -> Result<Response, AppError> {
+async fn revoke(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<Response, AppError> {
     let org = ctx.org()?.org.clone();
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     // Only this organisation's tokens: another's id is "not found".
-    if !state.store.api_tokens(org.id).await?.iter().any(|t| t.id == id) {
+    if !state
+        .store
+        .api_tokens(org.id)
+        .await?
+        .iter()
+        .any(|t| t.id == id)
+    {
         return Err(AppError::NotFound);
     }
-    state.store.revoke_api_token(&ctx.actor()?, state.now(), id).await?;
+    state
+        .store
+        .revoke_api_token(&ctx.actor()?, state.now(), id)
+        .await?;
     Ok(Redirect::to(&format!("/orgs/{}/tokens", org.slug)).into_response())
 }

@@ -12,7 +12,9 @@ use crate::exit;
 
 /// Serve the portal: pages for people, `/api/v1` for systems.
 #[derive(clap::Args, Debug)]
-#[command(after_help = "Examples:\n  socval serve\n  socval serve --listen 0.0.0.0:8080 --public-url https://socval.example.gov.uk\n\nCreate the first organisation and admin with `socval admin`, then sign in.\nAn https public URL makes cookies Secure; put a TLS-terminating proxy in front.")]
+#[command(
+    after_help = "Examples:\n  socval serve\n  socval serve --listen 0.0.0.0:8080 --public-url https://socval.example.gov.uk\n\nCreate the first organisation and admin with `socval admin`, then sign in.\nAn https public URL makes cookies Secure; put a TLS-terminating proxy in front."
+)]
 pub struct Args {
     /// The address and port to listen on.
     #[arg(long, env = "SOCVAL_LISTEN", default_value = "127.0.0.1:8080")]
@@ -34,10 +36,16 @@ pub fn run(global: &Global, args: Args, out: &mut dyn Write) -> Result<u8> {
     {
         anyhow::bail!("--public-url must start with https:// or http://, not {url:?}");
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
     runtime.block_on(async {
         let store = crate::cmd::admin::open_store(global).await?;
-        let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{}", args.listen));
+        let public_url = args
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", args.listen));
         let mut config = socval_web::Config::new(Some(public_url.clone()));
         config.demo = args.demo_banner;
         let state = socval_web::AppState::new(store.clone(), config);
@@ -45,7 +53,10 @@ pub fn run(global: &Global, args: Args, out: &mut dyn Write) -> Result<u8> {
             .await
             .with_context(|| format!("cannot listen on {}", args.listen))?;
         let local = listener.local_addr()?;
-        writeln!(out, "socval is serving on http://{local} (public URL {public_url}); Ctrl-C stops it")?;
+        writeln!(
+            out,
+            "socval is serving on http://{local} (public URL {public_url}); Ctrl-C stops it"
+        )?;
         out.flush()?;
         tracing::info!(%local, "serving");
         axum::serve(listener, socval_web::router(state))
@@ -62,9 +73,16 @@ pub fn run(global: &Global, args: Args, out: &mut dyn Write) -> Result<u8> {
 /// collects them), readable lines otherwise. `RUST_LOG` filters.
 fn init_logs() {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,tower_http=info,sqlx=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    let _ = if std::io::stderr().is_terminal() { builder.try_init() } else { builder.json().try_init() };
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,tower_http=info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = if std::io::stderr().is_terminal() {
+        builder.try_init()
+    } else {
+        builder.json().try_init()
+    };
 }
 
 async fn shutdown() {

@@ -12,27 +12,47 @@ async fn sign_in_sets_a_safe_cookie_and_the_session_works_until_sign_out() {
     let r = w.login("Admin@A.example", PASSWORD).await;
     r.assert_status(StatusCode::SEE_OTHER);
     assert_eq!(r.location(), "/");
-    let set = r.cookies().into_iter().find(|c| c.starts_with("socval_session=")).expect("session cookie");
+    let set = r
+        .cookies()
+        .into_iter()
+        .find(|c| c.starts_with("socval_session="))
+        .expect("session cookie");
     for attr in ["HttpOnly", "SameSite=Lax", "Path=/"] {
         assert!(set.contains(attr), "{attr} missing from {set}");
     }
-    assert!(!set.contains("Secure"), "plain-HTTP deployments cannot use Secure cookies: {set}");
+    assert!(
+        !set.contains("Secure"),
+        "plain-HTTP deployments cannot use Secure cookies: {set}"
+    );
     let cookie = format!("socval_session={}", r.cookie("socval_session").unwrap());
     let home = w.get_cookie("/", &cookie).await;
     home.assert_status(StatusCode::OK);
     assert!(home.body.contains("Alpha Borough Council"));
     let csrf = csrf_on_page(&home.body);
-    let out = w.post_raw("/logout", Some(&cookie), &[("csrf_token", &csrf)]).await;
+    let out = w
+        .post_raw("/logout", Some(&cookie), &[("csrf_token", &csrf)])
+        .await;
     assert_eq!(out.location(), "/login?signed_out=1");
-    assert_eq!(w.get_cookie("/", &cookie).await.status, StatusCode::SEE_OTHER, "the session ended");
+    assert_eq!(
+        w.get_cookie("/", &cookie).await.status,
+        StatusCode::SEE_OTHER,
+        "the session ended"
+    );
 }
 
 #[tokio::test]
 async fn cookies_are_secure_and_host_prefixed_behind_https() {
     let w = world_with(Config::new(Some("https://socval.example.gov.uk".into()))).await;
     let r = w.get("/login", None).await;
-    let pre = r.cookies().into_iter().find(|c| c.starts_with("__Host-socval_pre=")).expect("pre cookie");
-    assert!(pre.contains("Secure") && pre.contains("SameSite=Strict"), "{pre}");
+    let pre = r
+        .cookies()
+        .into_iter()
+        .find(|c| c.starts_with("__Host-socval_pre="))
+        .expect("pre cookie");
+    assert!(
+        pre.contains("Secure") && pre.contains("SameSite=Strict"),
+        "{pre}"
+    );
     assert!(r.headers.get("strict-transport-security").is_some());
 }
 
@@ -43,8 +63,14 @@ async fn a_wrong_password_keeps_the_email_and_five_lock_the_account() {
         let r = w.login("viewer@a.example", "not the password").await;
         r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
         assert!(r.body.contains("There is a problem"));
-        assert!(r.body.contains("Enter a correct email address and password"));
-        assert!(r.body.contains("value=\"viewer@a.example\""), "the email is kept");
+        assert!(
+            r.body
+                .contains("Enter a correct email address and password")
+        );
+        assert!(
+            r.body.contains("value=\"viewer@a.example\""),
+            "the email is kept"
+        );
         assert!(r.body.contains("<title>Error: Sign in"));
     }
     let r = w.login("viewer@a.example", "not the password").await;
@@ -54,10 +80,15 @@ async fn a_wrong_password_keeps_the_email_and_five_lock_the_account() {
     assert!(r.body.contains("locked"));
     // ...and works once the lock has passed.
     w.clock.advance(time::Duration::minutes(16));
-    w.login("viewer@a.example", PASSWORD).await.assert_status(StatusCode::SEE_OTHER);
+    w.login("viewer@a.example", PASSWORD)
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
     // Unknown addresses get the same answer as wrong passwords.
     let r = w.login("nobody@a.example", PASSWORD).await;
-    assert!(r.body.contains("Enter a correct email address and password"));
+    assert!(
+        r.body
+            .contains("Enter a correct email address and password")
+    );
 }
 
 #[tokio::test]
@@ -95,24 +126,42 @@ async fn changing_the_password_checks_the_old_one_and_signs_out_elsewhere() {
         .post_form(
             "/account/password",
             &here,
-            &[("current_password", "wrong one"), ("new_password", "short"), ("confirm_password", "short")],
+            &[
+                ("current_password", "wrong one"),
+                ("new_password", "short"),
+                ("confirm_password", "short"),
+            ],
         )
         .await;
     r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("Your current password is not correct"));
     assert!(r.body.contains("Password must be 10 characters or more"));
-    assert!(r.body.contains("href=\"#current_password\""), "the summary links to the field");
+    assert!(
+        r.body.contains("href=\"#current_password\""),
+        "the summary links to the field"
+    );
     let r = w
         .post_form(
             "/account/password",
             &here,
-            &[("current_password", PASSWORD), ("new_password", "a new long passphrase"), ("confirm_password", "a new long passphrase")],
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", "a new long passphrase"),
+                ("confirm_password", "a new long passphrase"),
+            ],
         )
         .await;
     assert_eq!(r.location(), "/account?changed=1");
-    w.get("/account", Some(&here)).await.assert_status(StatusCode::OK);
-    assert_eq!(w.get("/account", Some(&elsewhere)).await.status, StatusCode::SEE_OTHER);
-    w.login("officer@a.example", "a new long passphrase").await.assert_status(StatusCode::SEE_OTHER);
+    w.get("/account", Some(&here))
+        .await
+        .assert_status(StatusCode::OK);
+    assert_eq!(
+        w.get("/account", Some(&elsewhere)).await.status,
+        StatusCode::SEE_OTHER
+    );
+    w.login("officer@a.example", "a new long passphrase")
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -120,16 +169,52 @@ async fn an_invitation_link_creates_the_account_once() {
     let w = world().await;
     let admin = w.session(w.admin).await;
     // Bad input: redisplayed with what was typed, nothing saved.
-    let r = w.post_form("/orgs/a/invitations", &admin, &[("email", "not-an-email"), ("role", "officer"), ("supplier", "")]).await;
+    let r = w
+        .post_form(
+            "/orgs/a/invitations",
+            &admin,
+            &[
+                ("email", "not-an-email"),
+                ("role", "officer"),
+                ("supplier", ""),
+            ],
+        )
+        .await;
     r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.body.contains("Enter an email address in the correct format"));
+    assert!(
+        r.body
+            .contains("Enter an email address in the correct format")
+    );
     assert!(r.body.contains("value=\"not-an-email\""));
     assert!(r.body.contains("<option value=\"officer\" selected>"));
-    let r = w.post_form("/orgs/a/invitations", &admin, &[("email", "x@a.example"), ("role", "supplier"), ("supplier", "")]).await;
+    let r = w
+        .post_form(
+            "/orgs/a/invitations",
+            &admin,
+            &[
+                ("email", "x@a.example"),
+                ("role", "supplier"),
+                ("supplier", ""),
+            ],
+        )
+        .await;
     assert!(r.body.contains("Select the supplier company"));
-    assert!(w.store.invitations(w.org_a).await.unwrap().is_empty(), "nothing saved");
+    assert!(
+        w.store.invitations(w.org_a).await.unwrap().is_empty(),
+        "nothing saved"
+    );
 
-    let r = w.post_form("/orgs/a/invitations", &admin, &[("email", "New.Officer@a.example"), ("role", "officer"), ("supplier", "")]).await;
+    let r = w
+        .post_form(
+            "/orgs/a/invitations",
+            &admin,
+            &[
+                ("email", "New.Officer@a.example"),
+                ("role", "officer"),
+                ("supplier", ""),
+            ],
+        )
+        .await;
     r.assert_status(StatusCode::OK);
     let at = r.body.find("/invitations/").unwrap();
     let link: String = r.body[at..].split('<').next().unwrap().to_owned();
@@ -140,17 +225,39 @@ async fn an_invitation_link_creates_the_account_once() {
     let pre = page.cookie("socval_pre").unwrap();
     let cookie = format!("socval_pre={pre}");
     let r = w
-        .post_raw(&link, Some(&cookie), &[("csrf_token", &pre), ("name", "Nia New"), ("password", "long enough pass"), ("confirm_password", "different pass")])
+        .post_raw(
+            &link,
+            Some(&cookie),
+            &[
+                ("csrf_token", &pre),
+                ("name", "Nia New"),
+                ("password", "long enough pass"),
+                ("confirm_password", "different pass"),
+            ],
+        )
         .await;
     r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("Passwords must match"));
     assert!(r.body.contains("value=\"Nia New\""), "the name is kept");
     let r = w
-        .post_raw(&link, Some(&cookie), &[("csrf_token", &pre), ("name", "Nia New"), ("password", "long enough pass"), ("confirm_password", "long enough pass")])
+        .post_raw(
+            &link,
+            Some(&cookie),
+            &[
+                ("csrf_token", &pre),
+                ("name", "Nia New"),
+                ("password", "long enough pass"),
+                ("confirm_password", "long enough pass"),
+            ],
+        )
         .await;
     assert_eq!(r.location(), "/orgs/a");
     let session = format!("socval_session={}", r.cookie("socval_session").unwrap());
     let org = w.get_cookie("/orgs/a", &session).await;
     assert!(org.body.contains("officer"), "{}", org.body);
-    assert_eq!(w.get(&link, None).await.status, StatusCode::NOT_FOUND, "the link works once");
+    assert_eq!(
+        w.get(&link, None).await.status,
+        StatusCode::NOT_FOUND,
+        "the link works once"
+    );
 }

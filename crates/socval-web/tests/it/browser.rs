@@ -34,14 +34,20 @@ fn browser_signs_in_imports_a_framework_browses_it_and_signs_out() {
         .expect("SOCVAL_CHROMIUM must name the Chromium binary (.ci/run sets it: SOCVAL_CHROMIUM=$(command -v chromium))");
     let rt = tokio::runtime::Runtime::new().unwrap();
     let w = rt.block_on(world());
-    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let app = w.app.clone();
     rt.spawn(async move { axum::serve(listener, app).await });
 
     let dir = tempfile::tempdir().unwrap();
     let good = dir.path().join("open-default-2026.toml");
-    std::fs::write(&good, OPEN_DEFAULT.replace("edition = \"2025\"", "edition = \"2026\"")).unwrap();
+    std::fs::write(
+        &good,
+        OPEN_DEFAULT.replace("edition = \"2025\"", "edition = \"2026\""),
+    )
+    .unwrap();
     let bad = dir.path().join("broken.csv");
     std::fs::write(&bad, "theme,outcome,code,title,unit,kind,year,proxy\nJobs,Local jobs,J1,Local FTE,fte,per_unit,2024/25,lots\n").unwrap();
 
@@ -54,7 +60,11 @@ fn browser_signs_in_imports_a_framework_browses_it_and_signs_out() {
     };
 
     b.goto(&format!("{base}/orgs/a/frameworks"));
-    assert!(b.url().contains("/login?next=/orgs/a/frameworks"), "{}", b.url());
+    assert!(
+        b.url().contains("/login?next=/orgs/a/frameworks"),
+        "{}",
+        b.url()
+    );
     assert_eq!(b.title(), "Sign in – socval");
     shot("01-sign-in");
 
@@ -62,12 +72,19 @@ fn browser_signs_in_imports_a_framework_browses_it_and_signs_out() {
     b.find("#password").type_text("not my password");
     b.find("button.button").click();
     assert!(b.title().starts_with("Error: "), "{}", b.title());
-    assert!(b.text().contains("Enter a correct email address and password"));
+    assert!(
+        b.text()
+            .contains("Enter a correct email address and password")
+    );
     shot("02-sign-in-error");
 
     b.find("#password").type_text(PASSWORD);
     b.find("button.button").click();
-    assert!(b.url().ends_with("/orgs/a/frameworks"), "back where they were going: {}", b.url());
+    assert!(
+        b.url().ends_with("/orgs/a/frameworks"),
+        "back where they were going: {}",
+        b.url()
+    );
     assert!(b.text().contains("Import a framework"));
     shot("03-frameworks");
 
@@ -76,15 +93,24 @@ fn browser_signs_in_imports_a_framework_browses_it_and_signs_out() {
     b.find("#edition").type_text("1");
     b.find("form[enctype] button").click();
     let text = b.text();
-    assert!(text.contains("There is a problem") && text.contains("line 2"), "{text}");
-    assert!(b.find("#name").attribute("value") == "my-toms", "what was typed is kept");
+    assert!(
+        text.contains("There is a problem") && text.contains("line 2"),
+        "{text}"
+    );
+    assert!(
+        b.find("#name").attribute("value") == "my-toms",
+        "what was typed is kept"
+    );
     shot("04-import-error");
 
     b.find("#file").type_text(&good.display().to_string());
     b.find("form[enctype] button").click();
     assert!(b.url().contains("/orgs/a/frameworks/"), "{}", b.url());
     let text = b.text();
-    assert!(text.contains("Open default social value framework") && text.contains("OD02"), "{text}");
+    assert!(
+        text.contains("Open default social value framework") && text.contains("OD02"),
+        "{text}"
+    );
     shot("05-framework");
 
     b.find("#year").type_text("2023/24");
@@ -102,7 +128,11 @@ fn browser_signs_in_imports_a_framework_browses_it_and_signs_out() {
     shot("08-signed-out");
 
     b.goto(&format!("{base}/orgs/a"));
-    assert!(b.url().contains("/login"), "signed out for real: {}", b.url());
+    assert!(
+        b.url().contains("/login"),
+        "signed out for real: {}",
+        b.url()
+    );
     drop(b);
     for n in ["01-sign-in", "05-framework", "08-signed-out"] {
         assert!(out.join(format!("{n}.png")).exists());

@@ -11,7 +11,6 @@ use axum::http::{Method, Request, StatusCode, header};
 
 use crate::support::{Session, World, world};
 
-
 /// Who may use a route, as the issue's rules say.
 #[derive(Clone, Copy, Debug)]
 enum Rule {
@@ -66,18 +65,31 @@ const MATRIX: &[(&str, &str, Rule)] = &[
     ("GET", "/api/v1/orgs/{org}/frameworks", VIEWER),
     ("POST", "/api/v1/orgs/{org}/frameworks", OFFICER),
     ("GET", "/api/v1/orgs/{org}/frameworks/{framework}", VIEWER),
-    ("GET", "/api/v1/orgs/{org}/suppliers/{supplier}", SupplierOwn),
+    (
+        "GET",
+        "/api/v1/orgs/{org}/suppliers/{supplier}",
+        SupplierOwn,
+    ),
     ("GET", "/api/v1/orgs/{org}/audit", ADMIN),
 ];
 
 #[test]
 fn the_matrix_covers_every_route_of_the_portal() {
-    let portal: BTreeSet<(&str, &str)> = socval_web::ROUTES.iter().map(|r| (r.method, r.path)).collect();
+    let portal: BTreeSet<(&str, &str)> = socval_web::ROUTES
+        .iter()
+        .map(|r| (r.method, r.path))
+        .collect();
     let matrix: BTreeSet<(&str, &str)> = MATRIX.iter().map(|(m, p, _)| (*m, *p)).collect();
     let missing: Vec<_> = portal.difference(&matrix).collect();
     let extra: Vec<_> = matrix.difference(&portal).collect();
-    assert!(missing.is_empty(), "routes without a row in the authorization matrix: {missing:?}");
-    assert!(extra.is_empty(), "matrix rows for routes the portal does not have: {extra:?}");
+    assert!(
+        missing.is_empty(),
+        "routes without a row in the authorization matrix: {missing:?}"
+    );
+    assert!(
+        extra.is_empty(),
+        "matrix rows for routes the portal does not have: {extra:?}"
+    );
 }
 
 /// A caller; every signed-in one belongs to organisation `a` only.
@@ -92,8 +104,17 @@ enum Who {
     SupplierToken,
 }
 
-const CALLERS: &[Who] =
-    &[Who::Anonymous, Who::User(3), Who::User(2), Who::User(1), Who::SupplierUser, Who::Token(3), Who::Token(2), Who::Token(1), Who::SupplierToken];
+const CALLERS: &[Who] = &[
+    Who::Anonymous,
+    Who::User(3),
+    Who::User(2),
+    Who::User(1),
+    Who::SupplierUser,
+    Who::Token(3),
+    Who::Token(2),
+    Who::Token(1),
+    Who::SupplierToken,
+];
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Outcome {
@@ -139,7 +160,9 @@ fn expected(rule: Rule, who: Who, api: bool, v: Variant) -> Outcome {
     }
     match rule {
         Staff(min) if rank.is_none_or(|r| r < min) => return Outcome::Forbidden,
-        SupplierOwn if v.supplier == 2 || (supplier && v.supplier != 0) => return Outcome::NotFound,
+        SupplierOwn if v.supplier == 2 || (supplier && v.supplier != 0) => {
+            return Outcome::NotFound;
+        }
         _ => {}
     }
     if !v.own_object {
@@ -150,18 +173,34 @@ fn expected(rule: Rule, who: Who, api: bool, v: Variant) -> Outcome {
 
 fn variants(path: &str) -> Vec<Variant> {
     let mut out = Vec::new();
-    let orgs: &[bool] = if path.contains("{org}") { &[true, false] } else { &[true] };
+    let orgs: &[bool] = if path.contains("{org}") {
+        &[true, false]
+    } else {
+        &[true]
+    };
     for &own_org in orgs {
         if path.contains("{supplier}") {
             for supplier in 0..3 {
-                out.push(Variant { own_org, supplier, own_object: true });
+                out.push(Variant {
+                    own_org,
+                    supplier,
+                    own_object: true,
+                });
             }
         } else if path.contains("{framework}") || path.contains("{token}/revoke") {
             for own_object in [true, false] {
-                out.push(Variant { own_org, supplier: 0, own_object });
+                out.push(Variant {
+                    own_org,
+                    supplier: 0,
+                    own_object,
+                });
             }
         } else {
-            out.push(Variant { own_org, supplier: 0, own_object: true });
+            out.push(Variant {
+                own_org,
+                supplier: 0,
+                own_object: true,
+            });
         }
     }
     out
@@ -169,12 +208,26 @@ fn variants(path: &str) -> Vec<Variant> {
 
 async fn concrete_path(w: &World, path: &str, v: Variant) -> String {
     let org_id = if v.own_org { w.org_a } else { w.org_b };
-    let (own_fw, other_fw) = if v.own_org { (w.framework_a, w.framework_b) } else { (w.framework_b, w.framework_a) };
-    let (own_tok, other_tok) = if v.own_org { (w.token_a, w.token_b) } else { (w.token_b, w.token_a) };
+    let (own_fw, other_fw) = if v.own_org {
+        (w.framework_a, w.framework_b)
+    } else {
+        (w.framework_b, w.framework_a)
+    };
+    let (own_tok, other_tok) = if v.own_org {
+        (w.token_a, w.token_b)
+    } else {
+        (w.token_b, w.token_a)
+    };
     let supplier = [w.supplier_1, w.supplier_2, w.supplier_b][v.supplier as usize];
     let mut p = path.replace("{org}", if org_id == w.org_a { "a" } else { "b" });
-    p = p.replace("{framework}", &(if v.own_object { own_fw } else { other_fw }).to_string());
-    p = p.replace("{token}/revoke", &format!("{}/revoke", if v.own_object { own_tok } else { other_tok }));
+    p = p.replace(
+        "{framework}",
+        &(if v.own_object { own_fw } else { other_fw }).to_string(),
+    );
+    p = p.replace(
+        "{token}/revoke",
+        &format!("{}/revoke", if v.own_object { own_tok } else { other_tok }),
+    );
     p = p.replace("{supplier}", &supplier.to_string());
     if p.contains("{file}") {
         p = p.replace("/static/{file}", socval_web::css_path());
@@ -200,7 +253,13 @@ async fn concrete_path(w: &World, path: &str, v: Variant) -> String {
     p
 }
 
-async fn request(w: &World, method: &str, path: &str, who: Who, public: bool) -> crate::support::Reply {
+async fn request(
+    w: &World,
+    method: &str,
+    path: &str,
+    who: Who,
+    public: bool,
+) -> crate::support::Reply {
     let api = path.starts_with("/api/");
     let session: Option<Session> = match who {
         Who::User(3) => Some(w.session(w.admin).await),
@@ -235,15 +294,25 @@ async fn request(w: &World, method: &str, path: &str, who: Who, public: bool) ->
     let body = if method == "GET" {
         Body::empty()
     } else if api {
-        b = b.header(header::CONTENT_TYPE, "application/json").header("x-csrf-token", &csrf);
+        b = b
+            .header(header::CONTENT_TYPE, "application/json")
+            .header("x-csrf-token", &csrf);
         Body::from(r#"{"format":"toml","source":""}"#)
     } else if path.ends_with("/frameworks") {
         let boundary = "B0undary";
-        b = b.header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"));
-        Body::from(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{csrf}\r\n--{boundary}--\r\n"))
+        b = b.header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        );
+        Body::from(format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{csrf}\r\n--{boundary}--\r\n"
+        ))
     } else {
         b = b.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-        Body::from(format!("csrf_token={}", csrf.replace('=', "%3D").replace('+', "%2B")))
+        Body::from(format!(
+            "csrf_token={}",
+            csrf.replace('=', "%3D").replace('+', "%2B")
+        ))
     };
     w.send(b.body(body).unwrap()).await
 }
@@ -251,7 +320,11 @@ async fn request(w: &World, method: &str, path: &str, who: Who, public: bool) ->
 fn outcome_of(api: bool, reply: &crate::support::Reply) -> Outcome {
     match reply.status {
         StatusCode::UNAUTHORIZED if api => Outcome::SignIn,
-        StatusCode::SEE_OTHER if !api && reply.location().starts_with("/login") && !reply.location().contains("signed_out") => {
+        StatusCode::SEE_OTHER
+            if !api
+                && reply.location().starts_with("/login")
+                && !reply.location().contains("signed_out") =>
+        {
             Outcome::SignIn
         }
         StatusCode::FORBIDDEN => Outcome::Forbidden,
@@ -285,18 +358,44 @@ async fn every_route_allows_and_refuses_as_the_rules_say() {
         }
     }
     assert!(checked > 400, "only {checked} cases");
-    assert!(failures.is_empty(), "{} of {checked} cases wrong:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} cases wrong:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[tokio::test]
 async fn unknown_paths_are_not_found_for_everyone() {
     let w = world().await;
     let admin = w.session(w.admin).await;
-    for path in ["/nope", "/orgs/a/nope", "/api/v1/nope", "/static/socval-000000000000.css"] {
-        assert_eq!(w.get(path, None).await.status, StatusCode::NOT_FOUND, "{path}");
-        assert_eq!(w.get(path, Some(&admin)).await.status, StatusCode::NOT_FOUND, "{path}");
+    for path in [
+        "/nope",
+        "/orgs/a/nope",
+        "/api/v1/nope",
+        "/static/socval-000000000000.css",
+    ] {
+        assert_eq!(
+            w.get(path, None).await.status,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+        assert_eq!(
+            w.get(path, Some(&admin)).await.status,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
     }
     // A method the route does not have.
-    let r = w.send(Request::builder().method(Method::DELETE).uri("/orgs/a").body(Body::empty()).unwrap()).await;
+    let r = w
+        .send(
+            Request::builder()
+                .method(Method::DELETE)
+                .uri("/orgs/a")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
 }

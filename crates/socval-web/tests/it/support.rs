@@ -9,8 +9,8 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use socval_store::{
-    Actor, NewApiToken, NewFramework, NewMembership, NewOrganisation, NewSupplier, NewUser, OrgKind, Role, Store,
-    FrameworkFormat,
+    Actor, FrameworkFormat, NewApiToken, NewFramework, NewMembership, NewOrganisation, NewSupplier,
+    NewUser, OrgKind, Role, Store,
 };
 use socval_web::{AppState, Config, ManualClock};
 use time::OffsetDateTime;
@@ -22,7 +22,8 @@ pub const OPEN_DEFAULT: &str = include_str!("../../../../data/frameworks/open-de
 /// One Argon2 hash for every fixture user: hashing is slow on purpose.
 pub fn password_hash() -> String {
     static HASH: OnceLock<String> = OnceLock::new();
-    HASH.get_or_init(|| socval_store::password::hash(PASSWORD).expect("hash")).clone()
+    HASH.get_or_init(|| socval_store::password::hash(PASSWORD).expect("hash"))
+        .clone()
 }
 
 pub fn start_time() -> OffsetDateTime {
@@ -72,12 +73,20 @@ pub async fn world_with(config: Config) -> World {
     let now = start_time();
     let cli = Actor::system("test");
     let org_a = store
-        .create_organisation(&cli, now, &NewOrganisation::new("a", "Alpha Borough Council", OrgKind::Council))
+        .create_organisation(
+            &cli,
+            now,
+            &NewOrganisation::new("a", "Alpha Borough Council", OrgKind::Council),
+        )
         .await
         .unwrap()
         .id;
     let org_b = store
-        .create_organisation(&cli, now, &NewOrganisation::new("b", "Beta NHS Trust", OrgKind::NhsTrust))
+        .create_organisation(
+            &cli,
+            now,
+            &NewOrganisation::new("b", "Beta NHS Trust", OrgKind::NhsTrust),
+        )
         .await
         .unwrap()
         .id;
@@ -87,22 +96,69 @@ pub async fn world_with(config: Config) -> World {
         company_number: Some("01234567".into()),
         postcode: Some("ZZ1 1AA".into()),
     };
-    let supplier_1 = store.create_supplier(&cli, now, &supplier(org_a, "Acme Builders Ltd")).await.unwrap().id;
-    let supplier_2 = store.create_supplier(&cli, now, &supplier(org_a, "Other Works Ltd")).await.unwrap().id;
-    let supplier_b = store.create_supplier(&cli, now, &supplier(org_b, "Beta Supplies Ltd")).await.unwrap().id;
+    let supplier_1 = store
+        .create_supplier(&cli, now, &supplier(org_a, "Acme Builders Ltd"))
+        .await
+        .unwrap()
+        .id;
+    let supplier_2 = store
+        .create_supplier(&cli, now, &supplier(org_a, "Other Works Ltd"))
+        .await
+        .unwrap()
+        .id;
+    let supplier_b = store
+        .create_supplier(&cli, now, &supplier(org_b, "Beta Supplies Ltd"))
+        .await
+        .unwrap()
+        .id;
     let hash = password_hash();
-    let user = async |email: &str, name: &str, org_id: i64, role: Role, supplier_id: Option<i64>| {
-        let u = store
-            .create_user(&cli, now, &NewUser { email: email.into(), name: name.into(), password_hash: hash.clone() })
-            .await
-            .unwrap();
-        store.add_membership(&cli, now, &NewMembership { user_id: u.id, org_id, role, supplier_id }).await.unwrap();
-        u.id
-    };
+    let user =
+        async |email: &str, name: &str, org_id: i64, role: Role, supplier_id: Option<i64>| {
+            let u = store
+                .create_user(
+                    &cli,
+                    now,
+                    &NewUser {
+                        email: email.into(),
+                        name: name.into(),
+                        password_hash: hash.clone(),
+                    },
+                )
+                .await
+                .unwrap();
+            store
+                .add_membership(
+                    &cli,
+                    now,
+                    &NewMembership {
+                        user_id: u.id,
+                        org_id,
+                        role,
+                        supplier_id,
+                    },
+                )
+                .await
+                .unwrap();
+            u.id
+        };
     let admin = user("admin@a.example", "Ada Admin", org_a, Role::Admin, None).await;
-    let officer = user("officer@a.example", "Olu Officer", org_a, Role::Officer, None).await;
+    let officer = user(
+        "officer@a.example",
+        "Olu Officer",
+        org_a,
+        Role::Officer,
+        None,
+    )
+    .await;
     let viewer = user("viewer@a.example", "Vic Viewer", org_a, Role::Viewer, None).await;
-    let supplier_user = user("supplier@acme.example", "Sam Supplier", org_a, Role::Supplier, Some(supplier_1)).await;
+    let supplier_user = user(
+        "supplier@acme.example",
+        "Sam Supplier",
+        org_a,
+        Role::Supplier,
+        Some(supplier_1),
+    )
+    .await;
     let admin_b = user("admin@b.example", "Bea Admin", org_b, Role::Admin, None).await;
     let fw = |org_id| NewFramework {
         org_id,
@@ -111,11 +167,29 @@ pub async fn world_with(config: Config) -> World {
         format: FrameworkFormat::Toml,
         source: OPEN_DEFAULT.into(),
     };
-    let framework_a = store.create_framework(&cli, now, &fw(org_a)).await.unwrap().id;
-    let framework_b = store.create_framework(&cli, now, &fw(org_b)).await.unwrap().id;
+    let framework_a = store
+        .create_framework(&cli, now, &fw(org_a))
+        .await
+        .unwrap()
+        .id;
+    let framework_b = store
+        .create_framework(&cli, now, &fw(org_b))
+        .await
+        .unwrap()
+        .id;
     let token = async |org_id, role, supplier_id| {
         store
-            .create_api_token(&cli, now, &NewApiToken { org_id, name: format!("{role} token"), role, supplier_id, expires_at: None })
+            .create_api_token(
+                &cli,
+                now,
+                &NewApiToken {
+                    org_id,
+                    name: format!("{role} token"),
+                    role,
+                    supplier_id,
+                    expires_at: None,
+                },
+            )
             .await
             .unwrap()
     };
@@ -174,12 +248,20 @@ pub struct Reply {
 
 impl Reply {
     pub fn location(&self) -> &str {
-        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("")
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
     }
 
     /// `Set-Cookie` values.
     pub fn cookies(&self) -> Vec<String> {
-        self.headers.get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).map(str::to_owned).collect()
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .map(str::to_owned)
+            .collect()
     }
 
     /// The value of cookie `name` set by this reply.
@@ -193,7 +275,12 @@ impl Reply {
 
     #[track_caller]
     pub fn assert_status(&self, want: StatusCode) -> &Self {
-        assert_eq!(self.status, want, "body: {}", &self.body[..self.body.len().min(3000)]);
+        assert_eq!(
+            self.status,
+            want,
+            "body: {}",
+            &self.body[..self.body.len().min(3000)]
+        );
         self
     }
 
@@ -205,8 +292,15 @@ impl Reply {
 impl World {
     /// A fresh session for `user_id`, straight from the store.
     pub async fn session(&self, user_id: i64) -> Session {
-        let (s, id) = self.store.create_session(user_id, self.clock_now(), &Default::default()).await.unwrap();
-        Session { cookie: format!("socval_session={id}"), csrf_secret: s.csrf_secret }
+        let (s, id) = self
+            .store
+            .create_session(user_id, self.clock_now(), &Default::default())
+            .await
+            .unwrap();
+        Session {
+            cookie: format!("socval_session={id}"),
+            csrf_secret: s.csrf_secret,
+        }
     }
 
     pub fn clock_now(&self) -> OffsetDateTime {
@@ -219,7 +313,11 @@ impl World {
         let status = res.status();
         let headers = res.headers().clone();
         let bytes = res.into_body().collect().await.expect("body").to_bytes();
-        Reply { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+        Reply {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
     }
 
     pub async fn get(&self, path: &str, session: Option<&Session>) -> Reply {
@@ -236,7 +334,9 @@ impl World {
     }
 
     pub async fn get_bearer(&self, path: &str, token: &str) -> Reply {
-        let req = Request::builder().uri(path).header(header::AUTHORIZATION, format!("Bearer {token}"));
+        let req = Request::builder()
+            .uri(path)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"));
         self.send(req.body(Body::empty()).unwrap()).await
     }
 
@@ -249,7 +349,12 @@ impl World {
     }
 
     /// Posts a form with exactly these fields and cookie.
-    pub async fn post_raw(&self, path: &str, cookie: Option<&str>, fields: &[(&str, &str)]) -> Reply {
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        cookie: Option<&str>,
+        fields: &[(&str, &str)],
+    ) -> Reply {
         let body = serde_urlencoded::to_string(fields).unwrap();
         let mut b = Request::builder()
             .method(Method::POST)
@@ -272,7 +377,9 @@ impl World {
         let boundary = "XsocvalBoundaryX";
         let mut body = String::new();
         for (k, v) in fields {
-            body.push_str(&format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"));
+            body.push_str(&format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+            ));
         }
         if let Some((name, content)) = file {
             body.push_str(&format!(
@@ -283,7 +390,10 @@ impl World {
         let req = Request::builder()
             .method(Method::POST)
             .uri(path)
-            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
             .header(header::COOKIE, cookie)
             .body(Body::from(body))
             .unwrap();
@@ -295,7 +405,12 @@ impl World {
         self.post_raw(
             "/login",
             Some("socval_pre=pre-value"),
-            &[("csrf_token", "pre-value"), ("email", email), ("password", password), ("next", "/")],
+            &[
+                ("csrf_token", "pre-value"),
+                ("email", email),
+                ("password", password),
+                ("next", "/"),
+            ],
         )
         .await
     }
@@ -303,7 +418,10 @@ impl World {
 
 /// The value of the first `name="csrf_token"` field on a page.
 pub fn csrf_on_page(html: &str) -> String {
-    let at = html.find("name=\"csrf_token\" value=\"").expect("csrf field on page") + "name=\"csrf_token\" value=\"".len();
+    let at = html
+        .find("name=\"csrf_token\" value=\"")
+        .expect("csrf field on page")
+        + "name=\"csrf_token\" value=\"".len();
     html[at..].split('"').next().unwrap().to_owned()
 }
 
@@ -312,10 +430,19 @@ pub fn redact(html: &str) -> String {
     let mut out = String::with_capacity(html.len());
     for line in html.lines() {
         let mut line = line.to_owned();
-        for marker in ["name=\"csrf_token\" value=\"", "/static/socval-", "<code>svt_", "SHA-256 <code>", "/invitations/"] {
+        for marker in [
+            "name=\"csrf_token\" value=\"",
+            "/static/socval-",
+            "<code>svt_",
+            "SHA-256 <code>",
+            "/invitations/",
+        ] {
             if let Some(at) = line.find(marker) {
                 let start = at + marker.len();
-                let end = line[start..].find(['"', '<', '.']).map(|e| start + e).unwrap_or(line.len());
+                let end = line[start..]
+                    .find(['"', '<', '.'])
+                    .map(|e| start + e)
+                    .unwrap_or(line.len());
                 line.replace_range(start..end, "[redacted]");
             }
         }

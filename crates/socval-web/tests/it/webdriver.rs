@@ -30,7 +30,12 @@ fn free_port() -> u16 {
     l.local_addr().expect("local addr").port()
 }
 
-fn http(port: u16, method: &str, path: &str, body: Option<&Value>) -> std::io::Result<(u16, Value)> {
+fn http(
+    port: u16,
+    method: &str,
+    path: &str,
+    body: Option<&Value>,
+) -> std::io::Result<(u16, Value)> {
     let mut stream = TcpStream::connect(("127.0.0.1", port))?;
     stream.set_read_timeout(Some(Duration::from_secs(60)))?;
     let body = body.map(|b| b.to_string()).unwrap_or_default();
@@ -42,7 +47,11 @@ fn http(port: u16, method: &str, path: &str, body: Option<&Value>) -> std::io::R
     let mut reader = BufReader::new(stream);
     let mut status_line = String::new();
     reader.read_line(&mut status_line)?;
-    let status: u16 = status_line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let status: u16 = status_line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     let mut length = None;
     let mut chunked = false;
     loop {
@@ -56,7 +65,8 @@ fn http(port: u16, method: &str, path: &str, body: Option<&Value>) -> std::io::R
             let name = name.trim().to_ascii_lowercase();
             if name == "content-length" {
                 length = value.trim().parse::<usize>().ok();
-            } else if name == "transfer-encoding" && value.to_ascii_lowercase().contains("chunked") {
+            } else if name == "transfer-encoding" && value.to_ascii_lowercase().contains("chunked")
+            {
                 chunked = true;
             }
         }
@@ -80,7 +90,11 @@ fn http(port: u16, method: &str, path: &str, body: Option<&Value>) -> std::io::R
     } else {
         reader.read_to_end(&mut raw)?;
     }
-    let value = if raw.is_empty() { Value::Null } else { serde_json::from_slice(&raw).unwrap_or(Value::Null) };
+    let value = if raw.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&raw).unwrap_or(Value::Null)
+    };
     Ok((status, value))
 }
 
@@ -96,7 +110,10 @@ impl Browser {
             .unwrap_or_else(|e| panic!("start {chromedriver}: {e}"));
         let deadline = Instant::now() + Duration::from_secs(20);
         while http(port, "GET", "/status", None).is_err() {
-            assert!(Instant::now() < deadline, "chromedriver did not start on port {port}");
+            assert!(
+                Instant::now() < deadline,
+                "chromedriver did not start on port {port}"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
         let caps = json!({"capabilities": {"alwaysMatch": {"goog:chromeOptions": {
@@ -106,13 +123,21 @@ impl Browser {
         }}}});
         let (status, v) = http(port, "POST", "/session", Some(&caps)).expect("new session");
         assert_eq!(status, 200, "new session: {v}");
-        let session = v["value"]["sessionId"].as_str().expect("sessionId").to_owned();
-        Browser { driver, port, session }
+        let session = v["value"]["sessionId"]
+            .as_str()
+            .expect("sessionId")
+            .to_owned();
+        Browser {
+            driver,
+            port,
+            session,
+        }
     }
 
     fn cmd(&self, method: &str, path: &str, body: Option<Value>) -> Value {
         let full = format!("/session/{}{path}", self.session);
-        let (status, v) = http(self.port, method, &full, body.as_ref()).unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        let (status, v) = http(self.port, method, &full, body.as_ref())
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
         assert_eq!(status, 200, "{method} {path}: {v}");
         v["value"].clone()
     }
@@ -124,19 +149,32 @@ impl Browser {
 
     /// The first element matching a CSS selector; panics if there is none.
     pub fn find(&self, css: &str) -> Element<'_> {
-        let v = self.cmd("POST", "/element", Some(json!({"using": "css selector", "value": css})));
-        let id = v[ELEMENT_KEY].as_str().unwrap_or_else(|| panic!("no element {css}: {v}")).to_owned();
+        let v = self.cmd(
+            "POST",
+            "/element",
+            Some(json!({"using": "css selector", "value": css})),
+        );
+        let id = v[ELEMENT_KEY]
+            .as_str()
+            .unwrap_or_else(|| panic!("no element {css}: {v}"))
+            .to_owned();
         Element { browser: self, id }
     }
 
     /// The page's current URL.
     pub fn url(&self) -> String {
-        self.cmd("GET", "/url", None).as_str().unwrap_or_default().to_owned()
+        self.cmd("GET", "/url", None)
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
     }
 
     /// The page's title.
     pub fn title(&self) -> String {
-        self.cmd("GET", "/title", None).as_str().unwrap_or_default().to_owned()
+        self.cmd("GET", "/title", None)
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
     }
 
     /// The visible text of the page body.
@@ -148,47 +186,78 @@ impl Browser {
     pub fn screenshot(&self, path: &Path) {
         use base64::Engine as _;
         let v = self.cmd("GET", "/screenshot", None);
-        let png = base64::engine::general_purpose::STANDARD.decode(v.as_str().expect("base64 png")).expect("decode png");
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(v.as_str().expect("base64 png"))
+            .expect("decode png");
         std::fs::create_dir_all(path.parent().expect("parent")).expect("artefact dir");
         std::fs::write(path, png).expect("write screenshot");
     }
 
     /// Resizes the window to show the whole page in screenshots.
     pub fn fit_page(&self) {
-        let h = self.cmd("POST", "/execute/sync", Some(json!({
-            "script": "return document.documentElement.scrollHeight", "args": []})));
+        let h = self.cmd(
+            "POST",
+            "/execute/sync",
+            Some(json!({
+            "script": "return document.documentElement.scrollHeight", "args": []})),
+        );
         let h = h.as_u64().unwrap_or(900).clamp(600, 3000);
-        self.cmd("POST", "/window/rect", Some(json!({"width": 1100, "height": h + 140})));
+        self.cmd(
+            "POST",
+            "/window/rect",
+            Some(json!({"width": 1100, "height": h + 140})),
+        );
     }
 }
 
 impl Element<'_> {
     /// Types `text` into the element.
     pub fn type_text(&self, text: &str) -> &Self {
-        self.browser.cmd("POST", &format!("/element/{}/value", self.id), Some(json!({"text": text})));
+        self.browser.cmd(
+            "POST",
+            &format!("/element/{}/value", self.id),
+            Some(json!({"text": text})),
+        );
         self
     }
 
     /// Clicks the element.
     pub fn click(&self) {
-        self.browser.cmd("POST", &format!("/element/{}/click", self.id), Some(json!({})));
+        self.browser.cmd(
+            "POST",
+            &format!("/element/{}/click", self.id),
+            Some(json!({})),
+        );
     }
 
     /// The element's current `value` property.
     pub fn attribute(&self, name: &str) -> String {
-        let v = self.browser.cmd("GET", &format!("/element/{}/property/{name}", self.id), None);
+        let v = self.browser.cmd(
+            "GET",
+            &format!("/element/{}/property/{name}", self.id),
+            None,
+        );
         v.as_str().unwrap_or_default().to_owned()
     }
 
     /// The element's visible text.
     pub fn text(&self) -> String {
-        self.browser.cmd("GET", &format!("/element/{}/text", self.id), None).as_str().unwrap_or_default().to_owned()
+        self.browser
+            .cmd("GET", &format!("/element/{}/text", self.id), None)
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
     }
 }
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        let _ = http(self.port, "DELETE", &format!("/session/{}", self.session), None);
+        let _ = http(
+            self.port,
+            "DELETE",
+            &format!("/session/{}", self.session),
+            None,
+        );
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Portal benchmark: 50 organisations, 5,000 users, 1,000,000 audit rows on
+# SQLite; 50 concurrent clients (wrk, a separate process, on loopback) load
+# signed-in pages. Prints wrk's latency distribution (p50..p99) per page.
+#
+# Usage: bench/web/run.sh [DURATION_SECONDS]   (needs wrk: apt-get install wrk)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+duration=${1:-20}
+command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)" >&2; exit 1; }
+cargo build --release -p socval-cli --quiet
+bin=target/release/socval
+data=$(mktemp -d)
+trap 'kill "$server" 2>/dev/null || true; rm -rf "$data"' EXIT
+export SOCVAL_DATA_DIR=$data
+
+start=$(date +%s)
+"$bin" admin seed-bench --orgs 50 --users 5000 --audit-rows 1000000 >/dev/null
+echo "seeded 50 orgs, 5,000 users, 1,000,000 audit rows in $(( $(date +%s) - start )) s ($(du -h "$data/socval.db" | cut -f1) database)"
+
+port=18080
+RUST_LOG=warn "$bin" serve --listen 127.0.0.1:$port >/dev/null 2>"$data/serve.log" &
+server=$!
+for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
+
+# Sign in once through the login form (the only deliberately slow step).
+jar=$data/cookies
+curl -fs -c "$jar" -b "$jar" "http://127.0.0.1:$port/login" -o /dev/null
+pre=$(awk '$6=="socval_pre"{print $7}' "$jar")
+admin=$(awk '$6=="socval_pre"{next} END{}' "$jar"; echo "admin-001@bench.example")
+email=${BENCH_EMAIL:-$admin}
+curl -fs -c "$jar" -b "$jar" -o /dev/null -w '' \
+  --data-urlencode "csrf_token=$pre" --data-urlencode "email=$email" \
+  --data-urlencode "password=bench-password" --data-urlencode "next=/" "http://127.0.0.1:$port/login"
+session=$(awk '$6=="socval_session"{print $7}' "$jar")
+[ -n "$session" ] || { echo "sign-in failed for $email" >&2; exit 1; }
+
+for path in / /orgs/bench-001 /orgs/bench-001/audit /api/v1/orgs/bench-001/audit?limit=50; do
+  echo
+  echo "== GET $path (50 connections, 2 threads, ${duration}s)"
+  wrk -t2 -c50 -d"${duration}s" --latency -H "Cookie: socval_session=$session" "http://127.0.0.1:$port$path" \
+    | grep -E 'Latency|50%|90%|99%|Requests/sec|Non-2xx'
+done

@@ -275,9 +275,8 @@ pub(crate) fn load_unchecked(spec: &str, base: Option<&Path>) -> Result<Framewor
 /// Loads a framework and refuses it if [`Framework::validate`] finds problems.
 pub(crate) fn load(spec: &str, base: Option<&Path>) -> Result<Framework> {
     let fw = load_unchecked(spec, base)?;
-    Ok(fw
-        .validated()
-        .context("fix the framework (socval framework validate FILE lists every problem)")?)
+    fw.validated()
+        .context("fix the framework (socval framework validate FILE lists every problem)")
 }
 
 /// Reads a CSV file into records, all or nothing: a malformed line is an

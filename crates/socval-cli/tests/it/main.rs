@@ -18,22 +18,36 @@ use std::process::{Command, Output};
 
 /// A file from the shared real data (../shared/data from the project root).
 pub fn shared_data(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data").join(rel)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data")
+        .join(rel)
 }
 
 /// A file in the repository (data/examples/..., data/policy/...).
 pub fn repo(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").join(rel)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(rel)
 }
 
 /// Runs socval in `dir` (also its data directory).
 pub fn run_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_socval")).current_dir(dir).arg("--data-dir").arg(dir).args(args).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_socval"))
+        .current_dir(dir)
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 /// stdout, stderr and exit code.
 pub fn parts(o: &Output) -> (String, String, i32) {
-    (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned(), o.status.code().unwrap_or(-1))
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+        o.status.code().unwrap_or(-1),
+    )
 }
 
 /// Runs socval and expects `code`; returns stdout.
@@ -47,7 +61,10 @@ pub fn expect(dir: &Path, args: &[&str], code: i32) -> String {
 pub fn expect_error(dir: &Path, args: &[&str]) -> String {
     let (out, err, got) = parts(&run_in(dir, args));
     assert_eq!(got, 1, "socval {args:?}\nstdout:\n{out}\nstderr:\n{err}");
-    assert!(out.is_empty(), "nothing may be printed from a partly read file: {out}");
+    assert!(
+        out.is_empty(),
+        "nothing may be printed from a partly read file: {out}"
+    );
     err
 }
 

@@ -1,0 +1,291 @@
+//! One self-contained HTML page: inline CSS (screen and A4 print), inline
+//! SVG charts, no scripts, no external assets.
+
+use std::fmt::Write as _;
+
+use rust_decimal::Decimal;
+use socval_core::Gbp;
+
+use crate::chart;
+use crate::error::Result;
+use crate::model::{Block, Cell, Headline, Kind, Report, Table};
+
+/// Escapes text for HTML and XML content and attribute values.
+pub fn escape(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&#39;"),
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+/// An id safe in `id` and `href="#..."`.
+fn anchor(parts: &[&str]) -> String {
+    parts
+        .iter()
+        .map(|p| p.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' }).collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+fn group(int: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A number for people: thousands separators, the decimals it has.
+pub(crate) fn number(d: Decimal) -> String {
+    let s = d.normalize().abs().to_string();
+    let (i, f) = match s.split_once('.') {
+        Some((i, f)) => (i.to_string(), Some(f.to_string())),
+        None => (s, None),
+    };
+    let sign = if d.is_sign_negative() && !d.is_zero() { "-" } else { "" };
+    match f {
+        Some(f) => format!("{sign}{}.{f}", group(&i)),
+        None => format!("{sign}{}", group(&i)),
+    }
+}
+
+/// A cell for people. Money is shown to the whole pound (the exports hold
+/// pence).
+pub(crate) fn display(c: &Cell) -> String {
+    match c {
+        Cell::Text(s) => s.clone(),
+        Cell::Number(d) => number(*d),
+        Cell::Money(d) => Gbp::new(*d).display_whole_pounds(),
+        Cell::Percent(d) => format!("{}%", d.round_dp(1).normalize()),
+        Cell::Empty => String::new(),
+    }
+}
+
+const CSS: &str = r#"
+:root { --text:#0b0c0c; --secondary:#505a5f; --link:#1d70b8; --border:#b1b4b6; --light:#f3f2f1; --brand:#1d70b8; --focus:#ffdd00; }
+*, *::before, *::after { box-sizing: border-box; }
+body { margin:0; color:var(--text); background:#fff; font-family:"Helvetica Neue", Helvetica, Arial, sans-serif; font-size:1.1875rem; line-height:1.32; }
+a { color:var(--link); text-underline-offset:.15em; }
+a:focus { outline:3px solid transparent; color:var(--text); background:var(--focus); box-shadow:0 -2px var(--focus), 0 4px var(--text); text-decoration:none; }
+.skip-link { position:absolute; left:-9999px; }
+.skip-link:focus { position:static; display:block; padding:10px 15px; }
+.header { background:var(--text); color:#fff; border-bottom:10px solid var(--brand); }
+.header div { max-width:1200px; margin:0 auto; padding:10px 15px 8px; font-weight:700; font-size:1.5rem; }
+.width { max-width:1200px; margin:0 auto; padding:0 15px 60px; }
+h1 { font-size:2.5rem; line-height:1.1; margin:30px 0 10px; }
+h2 { font-size:1.75rem; margin:45px 0 20px; padding-top:10px; border-top:2px solid var(--text); }
+h3 { font-size:1.1875rem; margin:25px 0 10px; }
+p { margin:0 0 15px; max-width:50em; }
+.caption-l { color:var(--secondary); font-size:1.25rem; margin:0 0 5px; }
+.meta { color:var(--secondary); font-size:1rem; }
+.contents { font-size:1rem; border-left:5px solid var(--border); padding-left:15px; margin:20px 0; }
+.contents ol { margin:5px 0; padding-left:20px; }
+.notice { border-left:10px solid var(--brand); background:var(--light); padding:15px; margin:20px 0; max-width:50em; }
+.headlines { display:grid; grid-template-columns:repeat(auto-fill, minmax(220px, 1fr)); gap:15px; margin:0 0 20px; padding:0; list-style:none; }
+.headlines li { background:var(--brand); color:#fff; padding:15px; break-inside:avoid; }
+.headlines .value { display:block; font-size:2.25rem; font-weight:700; line-height:1.1; }
+.headlines .label { display:block; font-size:1.0625rem; margin-top:5px; }
+.headlines .note, .headlines .from { display:block; font-size:.875rem; margin-top:8px; }
+.headlines a, .headlines a:visited { color:#fff; }
+.headlines a:focus { color:var(--text); }
+table { border-collapse:collapse; width:100%; margin:0 0 10px; font-size:1rem; }
+caption { text-align:left; font-weight:700; font-size:1.1875rem; padding-bottom:8px; }
+th, td { border-bottom:1px solid var(--border); padding:6px 10px 6px 0; text-align:left; vertical-align:top; }
+th { font-weight:700; }
+.num { text-align:right; font-variant-numeric:tabular-nums; white-space:nowrap; }
+tr.total td, tr.total th { font-weight:700; border-top:2px solid var(--text); }
+.note { font-size:.9375rem; color:var(--secondary); margin:0 0 8px; }
+.table-wrap { overflow-x:auto; margin-bottom:25px; }
+.cite { font-size:.75em; font-weight:400; }
+figure { margin:0 0 15px; }
+figcaption { font-weight:700; margin-bottom:8px; }
+svg.chart { width:100%; height:auto; display:block; }
+.pair { display:grid; grid-template-columns:minmax(0, 5fr) minmax(0, 6fr); gap:25px; align-items:start; margin-bottom:30px; }
+.pair table { font-size:.875rem; }
+.sources { font-size:.9375rem; }
+.sources li { margin-bottom:6px; overflow-wrap:anywhere; }
+footer { margin-top:40px; font-size:.875rem; color:var(--secondary); }
+@media (max-width: 900px) { .pair { grid-template-columns:1fr; } h1 { font-size:2rem; } }
+@page { size:A4; margin:14mm 12mm 16mm; }
+@media print {
+  body { font-size:10pt; }
+  .skip-link, .contents { display:none; }
+  .header { background:none; color:var(--text); border-bottom:4px solid var(--text); }
+  .header div { padding:0 0 4px; font-size:12pt; }
+  .width { max-width:none; padding:0; }
+  h1 { font-size:20pt; margin-top:12pt; }
+  h2 { font-size:15pt; break-before:page; border-top:0; margin-top:0; }
+  h3, caption, figcaption { break-after:avoid; }
+  .headlines { grid-template-columns:repeat(3, 1fr); gap:8pt; }
+  .headlines li { background:none; color:var(--text); border:2px solid var(--brand); padding:8pt; }
+  .headlines a, .headlines a:visited { color:var(--text); }
+  .headlines .value { font-size:18pt; }
+  .headlines .label { font-size:10pt; }
+  .pair { grid-template-columns:1fr; gap:8pt; break-inside:avoid; }
+  figure { break-inside:avoid; }
+  svg.chart { max-height:120mm; width:auto; max-width:100%; }
+  table { font-size:8.5pt; }
+  .pair table { font-size:8.5pt; }
+  thead { display:table-header-group; }
+  tr { break-inside:avoid; }
+  .table-wrap { overflow:visible; }
+  .notice { border:1px solid var(--text); border-left-width:6px; background:none; }
+  a { color:var(--text); text-decoration:none; }
+}
+"#;
+
+fn cites(ids: &[String]) -> String {
+    if ids.is_empty() {
+        return String::new();
+    }
+    let links: Vec<String> = ids.iter().map(|id| format!("<a href=\"#{}\">{}</a>", escape(id), escape(id))).collect();
+    format!(" <sup class=\"cite\">[{}]</sup>", links.join(", "))
+}
+
+fn table_html(t: &Table, o: &mut String) {
+    let _ = write!(o, "<div class=\"table-wrap\"><table id=\"{}\"><caption>{}{}</caption><thead><tr>", anchor(&[&t.id]), escape(&t.title), cites(&t.sources));
+    for c in &t.columns {
+        let class = if c.kind == Kind::Text { "" } else { " class=\"num\"" };
+        let _ = write!(o, "<th scope=\"col\"{class}>{}</th>", escape(&c.title));
+    }
+    o.push_str("</tr></thead><tbody>");
+    let shown = t.html_rows.unwrap_or(usize::MAX);
+    for r in t.rows.iter().take(shown) {
+        let class = if r.total { " class=\"total\"" } else { "" };
+        let _ = write!(o, "<tr id=\"{}\"{class}>", anchor(&[&t.id, &r.key]));
+        for (i, (c, col)) in r.cells.iter().zip(&t.columns).enumerate() {
+            let num = if col.kind == Kind::Text { "" } else { " class=\"num\"" };
+            if i == 0 {
+                let _ = write!(o, "<th scope=\"row\"{num}>{}</th>", escape(&display(c)));
+            } else {
+                let _ = write!(o, "<td{num}>{}</td>", escape(&display(c)));
+            }
+        }
+        o.push_str("</tr>");
+    }
+    o.push_str("</tbody></table>");
+    if t.rows.len() > shown {
+        let _ = write!(
+            o,
+            "<p class=\"note\">The first {shown} of {} rows; all rows are in report.xlsx (sheet {}) and csv/{}.csv.</p>",
+            t.rows.len(),
+            escape(&t.id),
+            escape(&t.id)
+        );
+    }
+    for n in &t.notes {
+        let _ = write!(o, "<p class=\"note\">{}</p>", escape(n));
+    }
+    o.push_str("</div>");
+}
+
+fn headline_html(h: &Headline, o: &mut String) {
+    let value = if h.value == Cell::Empty { "—".to_string() } else { display(&h.value) };
+    let _ = write!(o, "<li id=\"{}\"><span class=\"value\">{}</span><span class=\"label\">{}</span>", anchor(&["headline", &h.id]), escape(&value), escape(&h.label));
+    if let Some(f) = &h.from {
+        let _ = write!(
+            o,
+            "<span class=\"from\">From <a href=\"#{}\">table {}, row {}</a>{}</span>",
+            anchor(&[&f.table, &f.row]),
+            escape(&f.table.replace("table_", "").replace('_', ".")),
+            escape(&f.row),
+            cites(&h.sources)
+        );
+    }
+    if let Some(n) = &h.note {
+        let _ = write!(o, "<span class=\"note\">{}</span>", escape(n));
+    }
+    o.push_str("</li>");
+}
+
+/// Renders the report as one self-contained HTML page.
+///
+/// Returns an error if a chart cannot be drawn.
+pub fn render(r: &Report) -> Result<String> {
+    let mut o = String::with_capacity(64 * 1024);
+    let org = r.org.as_deref().unwrap_or("");
+    let _ = write!(
+        o,
+        "<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"generator\" content=\"{}\">\n<title>{}{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<a class=\"skip-link\" href=\"#main\">Skip to main content</a>\n<header class=\"header\"><div>socval</div></header>\n<div class=\"width\">\n<main id=\"main\">\n",
+        escape(&r.generated_by),
+        escape(&r.title),
+        if org.is_empty() { String::new() } else { format!(" — {}", escape(org)) }
+    );
+    if !org.is_empty() {
+        let _ = writeln!(o, "<p class=\"caption-l\">{}</p>", escape(org));
+    }
+    let _ = write!(o, "<h1>{}</h1>\n<p class=\"meta\">Financial year {}", escape(&r.title), r.year);
+    if let Some(c) = r.compare {
+        let _ = write!(o, ", compared with {c}");
+    }
+    let _ = writeln!(o, ". Generated by {} from the data sources listed at the end.</p>", escape(&r.generated_by));
+    o.push_str("<nav class=\"contents\" aria-label=\"Contents\"><h2 style=\"border:0;margin:0;padding:0;font-size:1.1875rem\">Contents</h2><ol>");
+    for s in &r.sections {
+        let _ = write!(o, "<li><a href=\"#{}\">{}</a></li>", anchor(&[&s.id]), escape(&s.title));
+    }
+    o.push_str("<li><a href=\"#sources\">Sources</a></li></ol></nav>\n");
+    for s in &r.sections {
+        let _ = writeln!(o, "<section aria-labelledby=\"{0}-h\"><h2 id=\"{0}\"><span id=\"{0}-h\">{1}</span></h2>", anchor(&[&s.id]), escape(&s.title));
+        let mut i = 0;
+        while i < s.blocks.len() {
+            match &s.blocks[i] {
+                Block::Paragraph { text, sources } => {
+                    let _ = writeln!(o, "<p>{}{}</p>", escape(text), cites(sources));
+                }
+                Block::Notice { text } => {
+                    let _ = writeln!(o, "<div class=\"notice\" role=\"note\"><p>{}</p></div>", escape(text));
+                }
+                Block::Headlines { items } => {
+                    o.push_str("<ul class=\"headlines\">");
+                    for h in items {
+                        headline_html(h, &mut o);
+                    }
+                    o.push_str("</ul>\n");
+                }
+                Block::Table(t) => table_html(t, &mut o),
+                Block::Chart(c) => {
+                    o.push_str("<div class=\"pair\">");
+                    let _ = write!(
+                        o,
+                        "<figure id=\"{}\"><figcaption>{}{}</figcaption>{}</figure>",
+                        anchor(&[&c.id]),
+                        escape(&c.title),
+                        cites(&c.sources),
+                        chart::svg(c)?
+                    );
+                    // The data table beside the chart.
+                    if let Some(Block::Table(t)) = s.blocks.get(i + 1)
+                        && t.id == c.table
+                    {
+                        table_html(t, &mut o);
+                        i += 1;
+                    }
+                    o.push_str("</div>\n");
+                }
+            }
+            i += 1;
+        }
+        o.push_str("</section>\n");
+    }
+    o.push_str("<section aria-labelledby=\"sources\"><h2 id=\"sources\">Sources</h2><ol class=\"sources\">");
+    for s in &r.sources {
+        let _ = write!(o, "<li id=\"{}\"><strong>{}</strong>: {}</li>", anchor(&[&s.id]), escape(&s.id), escape(&s.text));
+    }
+    o.push_str("</ol></section>\n</main>\n");
+    let _ = write!(
+        o,
+        "<footer>Every figure is in the exports beside this page: report.xlsx (a sheet per table), csv/ (a file per table) and report.json (the whole report).</footer>\n</div>\n</body>\n</html>\n"
+    );
+    Ok(o)
+}

@@ -1,0 +1,62 @@
+//! # socval-report
+//!
+//! The annual social value report (issue 6): a [`Report`] model built from
+//! valued commitments, the spend analyses and the small-purchase checks,
+//! rendered as one self-contained HTML page with SVG charts, an XLSX
+//! workbook, a CSV per table and JSON.
+//!
+//! Main items:
+//! - [`read_commitments`]: a commitments CSV (measure, units, optional
+//!   category, contract, delivered).
+//! - [`build`] with [`Inputs`]: the model. Headline figures are read back
+//!   from the rows of table 2.10, so they agree with it by construction.
+//! - [`analyse_store`] and [`load_register`]: the spend analyses over a data
+//!   directory's imports (the same computation as `socval spend analyse`).
+//! - [`render_html`], [`to_xlsx`], [`to_csv`], [`to_json`], [`write_all`].
+//!
+//! ```
+//! use socval_core::{FinancialYear, framework};
+//! use socval_report::{Inputs, SpendInput, build, read_commitments};
+//! let fw = framework::embedded("rotherham-2019").unwrap();
+//! let csv = "measure,units\nR09,188\nR11,339\n";
+//! let c = read_commitments("c.csv", csv.as_bytes(), &fw).unwrap();
+//! let report = build(&Inputs {
+//!     org: None,
+//!     year: FinancialYear::starting(2019),
+//!     compare: None,
+//!     framework: &fw,
+//!     framework_source: "embedded".into(),
+//!     carry_forward: false,
+//!     commitments: Some(&c),
+//!     spend: SpendInput::Missing("no spend imported".into()),
+//!     quotes: None,
+//!     generated_by: "example".into(),
+//! })
+//! .unwrap();
+//! let t = report.table("table_2_10").unwrap();
+//! assert_eq!(t.cell("total", "value_gbp").unwrap().plain(), "88860.00");
+//! let html = socval_report::render_html(&report).unwrap();
+//! assert!(html.contains("<h1>Social value annual report 2019/20</h1>"));
+//! ```
+#![deny(missing_docs)]
+// Errors from the engine carry file, line, column and value; they are the
+// cold path, so their size does not matter.
+#![allow(clippy::result_large_err)]
+
+mod build;
+mod chart;
+mod commitments;
+mod error;
+mod export;
+mod html;
+mod model;
+mod spend;
+
+pub use build::{Inputs, QuotesInput, SpendInput, build};
+pub use chart::svg as chart_svg;
+pub use commitments::{Category, CommitmentLine, Commitments, read_commitments};
+pub use error::{Error, Result};
+pub use export::{to_csv, to_json, to_xlsx, write_all};
+pub use html::{escape, render as render_html};
+pub use model::{Block, Cell, CellRef, Chart, Column, Headline, Kind, Report, Row, SCHEMA, Section, Series, Source, Table};
+pub use spend::{Analysed, SpendAnalysis, SpendProvenance, analyse_store, load_register};

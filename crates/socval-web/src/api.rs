@@ -413,7 +413,9 @@ async fn import_framework(
         "toml" => FrameworkFormat::Toml,
         "csv" => FrameworkFormat::Csv,
         other => {
-            return Err(AppError::BadRequest(format!("format {other:?} is not toml or csv")).into());
+            return Err(
+                AppError::BadRequest(format!("format {other:?} is not toml or csv")).into(),
+            );
         }
     };
     let input = ImportInput {

@@ -120,6 +120,11 @@ struct AuditPage {
 }
 
 impl AuditPage {
+    fn when(&self, e: &AuditEntry) -> String {
+        let f = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+        e.at.format(&f).unwrap_or_default()
+    }
+
     fn next_link(&self, next: &i64) -> String {
         let mut q = format!("before={next}");
         if !self.filter.entity.is_empty() {

@@ -32,9 +32,10 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, header};
 use socval_store::{LockoutPolicy, SessionPolicy, Store};
 use time::OffsetDateTime;
+use tower_http::LatencyUnit;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 mod account;
 mod api;
@@ -224,5 +225,20 @@ pub fn router(state: AppState) -> Router {
         header::CACHE_CONTROL,
         HeaderValue::from_static("no-store"),
     ))
-    .layer(TraceLayer::new_for_http())
+    .layer(
+        TraceLayer::new_for_http()
+            .make_span_with(|req: &axum::http::Request<axum::body::Body>| {
+                tracing::info_span!("request", method = %req.method(), path = %log_path(req.uri().path()))
+            })
+            .on_response(DefaultOnResponse::new().level(tracing::Level::INFO).latency_unit(LatencyUnit::Micros)),
+    )
+}
+
+/// The request path as logged: one-time invitation tokens are secrets and
+/// stay out of logs; query strings are left out.
+fn log_path(path: &str) -> String {
+    match path.strip_prefix("/invitations/") {
+        Some(_) => "/invitations/[redacted]".to_owned(),
+        None => path.to_owned(),
+    }
 }

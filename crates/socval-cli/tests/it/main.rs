@@ -2,6 +2,7 @@
 
 mod admin;
 mod geo;
+mod serve;
 mod spend;
 mod contract;
 mod demo;

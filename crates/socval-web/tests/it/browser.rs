@@ -133,8 +133,40 @@ fn browser_signs_in_imports_a_framework_browses_it_and_signs_out() {
         "signed out for real: {}",
         b.url()
     );
+
+    // The admin's pages, for the record: users, tokens, the audit log
+    // showing the import above.
+    b.find("#email").type_text("admin@a.example");
+    b.find("#password").type_text(PASSWORD);
+    b.find("button.button").click();
+    assert!(b.url().ends_with("/orgs/a"), "{}", b.url());
+    shot("09-org-overview-admin");
+    b.goto(&format!("{base}/orgs/a/members"));
+    b.find("#email").type_text("new.viewer@a.example");
+    b.find("#role").type_text("viewer");
+    b.find("form[action$=invitations] button").click();
+    assert!(b.text().contains("Invitation created"), "{}", b.text());
+    shot("10-members-invited");
+    b.goto(&format!("{base}/orgs/a/tokens"));
+    b.find("#name").type_text("finance export");
+    b.find("#role").type_text("viewer");
+    b.find("form[action$=tokens] button").click();
+    assert!(b.find("#new-token").text().starts_with("svt_"));
+    shot("11-token-created");
+    b.goto(&format!("{base}/orgs/a/audit"));
+    let text = b.text();
+    assert!(
+        text.contains("officer@a.example") && text.contains("framework"),
+        "{text}"
+    );
+    shot("12-audit-log");
     drop(b);
-    for n in ["01-sign-in", "05-framework", "08-signed-out"] {
+    for n in [
+        "01-sign-in",
+        "05-framework",
+        "08-signed-out",
+        "12-audit-log",
+    ] {
         assert!(out.join(format!("{n}.png")).exists());
     }
 }

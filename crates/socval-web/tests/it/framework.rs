@@ -59,7 +59,12 @@ async fn a_bad_file_is_refused_with_its_line_and_nothing_is_saved() {
         .replace("edition = \"2025\"", "edition = \"2031\"")
         .replacen("unit = \"hours\"", "unit = \"parsecs\"", 1);
     // (what, extra form fields, file (name, content), message expected)
-    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, Option<(&'a str, &'a str)>, &'a str);
+    type Case<'a> = (
+        &'a str,
+        Vec<(&'a str, &'a str)>,
+        Option<(&'a str, &'a str)>,
+        &'a str,
+    );
     let cases: Vec<Case> = vec![
         ("no file", vec![], None, "Select a framework file"),
         (

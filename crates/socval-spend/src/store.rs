@@ -291,31 +291,61 @@ fn write_import(path: &Path, tmp: &Path, opts: &ImportOptions) -> Result<ImportI
         .unwrap_or_else(|| path.display().to_string());
     let display = path.display().to_string();
     let file = File::create(tmp).map_err(|e| Error::io(tmp, e))?;
-    let mut writer = ArrowWriter::try_new(file, payments_schema(), Some(writer_props(Vec::new())))
+    let writer = ArrowWriter::try_new(file, payments_schema(), Some(writer_props(Vec::new())))
         .map_err(|e| Error::parquet(tmp, e))?;
-    let mut sink = |b: RecordBatch| writer.write(&b).map_err(|e| Error::parquet(tmp, e));
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
         .unwrap_or("")
         .to_ascii_lowercase();
-    let (summary, sha256): (ParseSummary, String) =
-        if matches!(ext.as_str(), "xlsx" | "xlsm" | "xls" | "xlsb" | "ods") {
-            let bytes = fs::read(path).map_err(|e| Error::io(path, e))?;
-            let sha = hex::encode(Sha256::digest(&bytes));
-            (parse_spreadsheet(&display, bytes, opts, &mut sink)?, sha)
-        } else {
-            let f = File::open(path).map_err(|e| Error::io(path, e))?;
-            let mut hr = HashingReader {
-                inner: BufReader::with_capacity(1 << 20, f),
-                hash: Sha256::new(),
-            };
-            let s = parse_csv(&display, &mut hr, opts, &mut sink)?;
-            // Read anything the CSV reader left (nothing, normally) so the hash
-            // covers the whole file.
-            std::io::copy(&mut hr, &mut std::io::sink()).map_err(|e| Error::io(path, e))?;
-            (s, hex::encode(hr.hash.finalize()))
+    // Parsing and Parquet encoding (compression) run on two threads.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<RecordBatch>(4);
+    let (parsed, writer) = std::thread::scope(|scope| {
+        let encoder = scope.spawn(move || -> Result<ArrowWriter<File>> {
+            let mut writer = writer;
+            for b in rx {
+                writer.write(&b).map_err(|e| Error::parquet(tmp, e))?;
+            }
+            Ok(writer)
+        });
+        let mut sink = |b: RecordBatch| {
+            tx.send(b)
+                .map_err(|_| Error::parquet(tmp, "the Parquet writer stopped"))
         };
+        let parsed: Result<(ParseSummary, String)> =
+            if matches!(ext.as_str(), "xlsx" | "xlsm" | "xls" | "xlsb" | "ods") {
+                fs::read(path)
+                    .map_err(|e| Error::io(path, e))
+                    .and_then(|bytes| {
+                        let sha = hex::encode(Sha256::digest(&bytes));
+                        Ok((parse_spreadsheet(&display, bytes, opts, &mut sink)?, sha))
+                    })
+            } else {
+                File::open(path)
+                    .map_err(|e| Error::io(path, e))
+                    .and_then(|f| {
+                        let mut hr = HashingReader {
+                            inner: BufReader::with_capacity(1 << 20, f),
+                            hash: Sha256::new(),
+                        };
+                        let s = parse_csv(&display, &mut hr, opts, &mut sink)?;
+                        // Read anything the CSV reader left (nothing, normally) so
+                        // the hash covers the whole file.
+                        std::io::copy(&mut hr, &mut std::io::sink())
+                            .map_err(|e| Error::io(path, e))?;
+                        Ok((s, hex::encode(hr.hash.finalize())))
+                    })
+            };
+        drop(sink);
+        drop(tx);
+        let writer = encoder
+            .join()
+            .unwrap_or_else(|_| Err(Error::parquet(tmp, "the Parquet writer panicked")));
+        (parsed, writer)
+    });
+    // A parse error explains more than the writer's reaction to it.
+    let (summary, sha256) = parsed?;
+    let mut writer = writer?;
     let info = summary_info(source, sha256, &summary);
     for kv in info_kv(&info) {
         writer.append_key_value_metadata(kv);

@@ -336,7 +336,6 @@ fn write_import(path: &Path, tmp: &Path, opts: &ImportOptions) -> Result<ImportI
                         Ok((s, hex::encode(hr.hash.finalize())))
                     })
             };
-        drop(sink);
         drop(tx);
         let writer = encoder
             .join()

@@ -11,7 +11,9 @@ use socval_core::{FinancialYear, Framework, Gbp};
 
 use crate::commitments::{Category, Commitments};
 use crate::error::Result;
-use crate::model::{Block, Cell, CellRef, Headline, Kind, Report, Row, SCHEMA, Section, Source, Table, col, row};
+use crate::model::{
+    Block, Cell, CellRef, Headline, Kind, Report, Row, SCHEMA, Section, Source, Table, col, row,
+};
 use crate::spend::{SpendAnalysis, spend_section};
 
 /// Everything a report is built from.
@@ -71,7 +73,10 @@ pub(crate) struct Sources(pub(crate) Vec<Source>);
 impl Sources {
     pub(crate) fn add(&mut self, text: String) -> String {
         let id = format!("S{}", self.0.len() + 1);
-        self.0.push(Source { id: id.clone(), text });
+        self.0.push(Source {
+            id: id.clone(),
+            text,
+        });
         id
     }
 }
@@ -109,7 +114,8 @@ pub fn build(inputs: &Inputs<'_>) -> Result<Report> {
                 inputs.year,
                 if inputs.carry_forward { " (or the latest earlier year's, --carry-forward)" } else { "" }
             ));
-            let (commit, table_2_10) = commitments_section(inputs, c, v, &[src.clone(), fw_src.clone()]);
+            let (commit, table_2_10) =
+                commitments_section(inputs, c, v, &[src.clone(), fw_src.clone()]);
             sections.push(headlines_section(&table_2_10, &[src]));
             sections.push(commit);
         }
@@ -159,7 +165,11 @@ pub(crate) struct Valued {
 }
 
 fn value(inputs: &Inputs<'_>, c: &Commitments) -> Result<Valued> {
-    let opts = ValuationOptions { year: inputs.year, carry_forward: inputs.carry_forward, file: c.file.clone() };
+    let opts = ValuationOptions {
+        year: inputs.year,
+        carry_forward: inputs.carry_forward,
+        file: c.file.clone(),
+    };
     let list: Vec<Commitment> = c.lines.iter().map(|l| l.commitment.clone()).collect();
     let committed = valuation::value(inputs.framework, &list, &opts)?;
     let mut idx = Vec::with_capacity(c.lines.len());
@@ -168,13 +178,23 @@ fn value(inputs: &Inputs<'_>, c: &Commitments) -> Result<Valued> {
         match l.delivered {
             Some(d) => {
                 idx.push(Some(del.len()));
-                del.push(Commitment { units: d, ..l.commitment.clone() });
+                del.push(Commitment {
+                    units: d,
+                    ..l.commitment.clone()
+                });
             }
             None => idx.push(None),
         }
     }
-    let delivered = if del.is_empty() { None } else { Some((valuation::value(inputs.framework, &del, &opts)?, idx)) };
-    Ok(Valued { committed, delivered })
+    let delivered = if del.is_empty() {
+        None
+    } else {
+        Some((valuation::value(inputs.framework, &del, &opts)?, idx))
+    };
+    Ok(Valued {
+        committed,
+        delivered,
+    })
 }
 
 fn share(part: Gbp, whole: Gbp) -> Cell {
@@ -186,10 +206,19 @@ fn share(part: Gbp, whole: Gbp) -> Cell {
 }
 
 /// Table 2.10 and the breakdowns by theme, category and contract.
-fn commitments_section(inputs: &Inputs<'_>, c: &Commitments, v: &Valued, src: &[String]) -> (Section, Table) {
+fn commitments_section(
+    inputs: &Inputs<'_>,
+    c: &Commitments,
+    v: &Valued,
+    src: &[String],
+) -> (Section, Table) {
     let rows = &v.committed.rows;
     let has_delivered = v.delivered.is_some();
-    let delivered_row = |i: usize| v.delivered.as_ref().and_then(|(d, idx)| idx[i].map(|j| &d.rows[j]));
+    let delivered_row = |i: usize| {
+        v.delivered
+            .as_ref()
+            .and_then(|(d, idx)| idx[i].map(|j| &d.rows[j]))
+    };
 
     // Per measure, in order of first appearance (the order of the council's table).
     let mut order: Vec<&str> = Vec::new();
@@ -205,7 +234,14 @@ fn commitments_section(inputs: &Inputs<'_>, c: &Commitments, v: &Valued, src: &[
     for (i, r) in rows.iter().enumerate() {
         let m = by_code.entry(&r.code).or_insert_with(|| {
             order.push(&r.code);
-            M { title: r.title.clone(), unit: r.unit.label().to_string(), units: Decimal::ZERO, value: None, d_units: None, d_value: None }
+            M {
+                title: r.title.clone(),
+                unit: r.unit.label().to_string(),
+                units: Decimal::ZERO,
+                value: None,
+                d_units: None,
+                d_value: None,
+            }
         });
         m.units += r.counted_units;
         if let Some(val) = r.value {
@@ -226,8 +262,16 @@ fn commitments_section(inputs: &Inputs<'_>, c: &Commitments, v: &Valued, src: &[
         col("value_gbp", "Social value committed (£)", Kind::Money),
     ];
     if has_delivered {
-        columns.push(col("delivered_units", "Units delivered to date", Kind::Number));
-        columns.push(col("delivered_gbp", "Social value delivered to date (£)", Kind::Money));
+        columns.push(col(
+            "delivered_units",
+            "Units delivered to date",
+            Kind::Number,
+        ));
+        columns.push(col(
+            "delivered_gbp",
+            "Social value delivered to date (£)",
+            Kind::Money,
+        ));
     }
     let total = v.committed.total;
     let d_total = v.delivered.as_ref().map(|(d, _)| d.total);
@@ -235,8 +279,13 @@ fn commitments_section(inputs: &Inputs<'_>, c: &Commitments, v: &Valued, src: &[
         .iter()
         .map(|code| {
             let m = &by_code[code];
-            let mut cells =
-                vec![Cell::text(*code), Cell::text(&m.title), Cell::text(&m.unit), Cell::number(m.units), Cell::money_opt(m.value)];
+            let mut cells = vec![
+                Cell::text(*code),
+                Cell::text(&m.title),
+                Cell::text(&m.unit),
+                Cell::number(m.units),
+                Cell::money_opt(m.value),
+            ];
             if has_delivered {
                 cells.push(m.d_units.map(Cell::number).unwrap_or(Cell::Empty));
                 cells.push(Cell::money_opt(m.d_value));
@@ -244,13 +293,27 @@ fn commitments_section(inputs: &Inputs<'_>, c: &Commitments, v: &Valued, src: &[
             row(*code, cells)
         })
         .collect();
-    let mut tot = vec![Cell::text("Total"), Cell::Empty, Cell::Empty, Cell::Empty, Cell::money(total)];
+    let mut tot = vec![
+        Cell::text("Total"),
+        Cell::Empty,
+        Cell::Empty,
+        Cell::Empty,
+        Cell::money(total),
+    ];
     if has_delivered {
         tot.push(Cell::Empty);
         tot.push(Cell::money_opt(d_total));
     }
-    trows.push(Row { key: "total".into(), cells: tot, total: true });
-    let unvalued: Vec<&str> = rows.iter().filter(|r| r.value.is_none()).map(|r| r.code.as_str()).collect();
+    trows.push(Row {
+        key: "total".into(),
+        cells: tot,
+        total: true,
+    });
+    let unvalued: Vec<&str> = rows
+        .iter()
+        .filter(|r| r.value.is_none())
+        .map(|r| r.code.as_str())
+        .collect();
     let mut notes = vec![format!(
         "Social value = units × the framework's proxy value per unit for {}; the total is the exact sum of the rows, which are shown rounded to the penny.",
         inputs.year
@@ -258,14 +321,20 @@ fn commitments_section(inputs: &Inputs<'_>, c: &Commitments, v: &Valued, src: &[
     if !unvalued.is_empty() {
         let mut u = unvalued.clone();
         u.dedup();
-        notes.push(format!("Counted, not priced (no £ in the framework): {}.", u.join(", ")));
+        notes.push(format!(
+            "Counted, not priced (no £ in the framework): {}.",
+            u.join(", ")
+        ));
     }
     if rows.iter().any(|r| r.counted_units != r.units) {
         notes.push("Some units do not count in the year under the measure's counting rule (a hire counts in the first contract year only).".into());
     }
     let table_2_10 = Table {
         id: "table_2_10".into(),
-        title: format!("Table 2.10: social value commitments by measure, {}", inputs.year),
+        title: format!(
+            "Table 2.10: social value commitments by measure, {}",
+            inputs.year
+        ),
         columns,
         rows: trows,
         notes,
@@ -275,7 +344,13 @@ fn commitments_section(inputs: &Inputs<'_>, c: &Commitments, v: &Valued, src: &[
 
     // By theme.
     let d_theme = |code: &str| {
-        v.delivered.as_ref().map(|(d, _)| d.themes.iter().find(|t| t.code == code).map(|t| t.value).unwrap_or(Gbp::ZERO))
+        v.delivered.as_ref().map(|(d, _)| {
+            d.themes
+                .iter()
+                .find(|t| t.code == code)
+                .map(|t| t.value)
+                .unwrap_or(Gbp::ZERO)
+        })
     };
     let mut theme_cols = vec![
         col("theme", "Theme code", Kind::Text),
@@ -291,18 +366,32 @@ fn commitments_section(inputs: &Inputs<'_>, c: &Commitments, v: &Valued, src: &[
         .themes
         .iter()
         .map(|t| {
-            let mut cells = vec![Cell::text(&t.code), Cell::text(&t.title), Cell::money(t.value), share(t.value, total)];
+            let mut cells = vec![
+                Cell::text(&t.code),
+                Cell::text(&t.title),
+                Cell::money(t.value),
+                share(t.value, total),
+            ];
             if has_delivered {
                 cells.push(Cell::money_opt(d_theme(&t.code)));
             }
             row(&t.code, cells)
         })
         .collect();
-    let mut tt = vec![Cell::text("Total"), Cell::Empty, Cell::money(total), share(total, total)];
+    let mut tt = vec![
+        Cell::text("Total"),
+        Cell::Empty,
+        Cell::money(total),
+        share(total, total),
+    ];
     if has_delivered {
         tt.push(Cell::money_opt(d_total));
     }
-    theme_rows.push(Row { key: "total".into(), cells: tt, total: true });
+    theme_rows.push(Row {
+        key: "total".into(),
+        cells: tt,
+        total: true,
+    });
     let by_theme = Table {
         id: "by_theme".into(),
         title: format!("Social value committed by theme, {}", inputs.year),
@@ -350,7 +439,11 @@ fn commitments_section(inputs: &Inputs<'_>, c: &Commitments, v: &Valued, src: &[
         cat_cols.push(col("delivered_gbp", "Delivered to date (£)", Kind::Money));
     }
     let mut cat_rows = Vec::new();
-    let keys: Vec<Option<Category>> = Category::ALL.iter().map(|c| Some(*c)).chain([None]).collect();
+    let keys: Vec<Option<Category>> = Category::ALL
+        .iter()
+        .map(|c| Some(*c))
+        .chain([None])
+        .collect();
     for k in keys {
         let (n, val, d) = match cats.get(&k) {
             Some(x) => *x,
@@ -359,7 +452,10 @@ fn commitments_section(inputs: &Inputs<'_>, c: &Commitments, v: &Valued, src: &[
         };
         let mut cells = vec![
             Cell::text(k.map(|c| c.name()).unwrap_or("Not given")),
-            Cell::text(k.map(|c| c.covers()).unwrap_or("commitment lines with no category")),
+            Cell::text(
+                k.map(|c| c.covers())
+                    .unwrap_or("commitment lines with no category"),
+            ),
             Cell::count(n),
             Cell::money(val),
             share(val, total),
@@ -367,7 +463,11 @@ fn commitments_section(inputs: &Inputs<'_>, c: &Commitments, v: &Valued, src: &[
         if has_delivered {
             cells.push(Cell::money(d.unwrap_or(Gbp::ZERO)));
         }
-        cat_rows.push(row(k.map(|c| c.name().to_ascii_lowercase()).unwrap_or_else(|| "not_given".into()), cells));
+        cat_rows.push(row(
+            k.map(|c| c.name().to_ascii_lowercase())
+                .unwrap_or_else(|| "not_given".into()),
+            cells,
+        ));
     }
     let mut cat_notes = Vec::new();
     if c.lines.iter().all(|l| l.category.is_none()) {
@@ -375,7 +475,10 @@ fn commitments_section(inputs: &Inputs<'_>, c: &Commitments, v: &Valued, src: &[
     }
     let by_category = Table {
         id: "by_category".into(),
-        title: format!("Social value committed by category of contract, {}", inputs.year),
+        title: format!(
+            "Social value committed by category of contract, {}",
+            inputs.year
+        ),
         columns: cat_cols,
         rows: cat_rows,
         notes: cat_notes,
@@ -408,7 +511,11 @@ fn commitments_section(inputs: &Inputs<'_>, c: &Commitments, v: &Valued, src: &[
         let rows = contracts
             .iter()
             .map(|(k, cat, val, d)| {
-                let mut cells = vec![Cell::text(k), Cell::text(cat.map(|c| c.name()).unwrap_or("")), Cell::money(*val)];
+                let mut cells = vec![
+                    Cell::text(k),
+                    Cell::text(cat.map(|c| c.name()).unwrap_or("")),
+                    Cell::money(*val),
+                ];
                 if has_delivered {
                     let d = d.unwrap_or(Gbp::ZERO);
                     cells.push(Cell::money(d));
@@ -432,7 +539,14 @@ fn commitments_section(inputs: &Inputs<'_>, c: &Commitments, v: &Valued, src: &[
             text: "No delivered figures were given (a `delivered` column in the commitments file), so delivery to date is not reported. Verified delivery returns will come from the portal once the portal workflow (issue 5) stores them.".into(),
         });
     }
-    (Section { id: "commitments".into(), title: "Social value commitments".into(), blocks }, table_2_10)
+    (
+        Section {
+            id: "commitments".into(),
+            title: "Social value commitments".into(),
+            blocks,
+        },
+        table_2_10,
+    )
 }
 
 /// What a headline reads from table 2.10.
@@ -444,14 +558,24 @@ struct Spec {
 }
 
 const SPECS: [Spec; 4] = [
-    Spec { id: "training_weeks", codes: &["R09"], column: "units", label: "weeks of training opportunities to be offered on contracts" },
+    Spec {
+        id: "training_weeks",
+        codes: &["R09"],
+        column: "units",
+        label: "weeks of training opportunities to be offered on contracts",
+    },
     Spec {
         id: "young_people_gbp",
         codes: &["R11"],
         column: "value_gbp",
         label: "to be delivered in dedicated hours to support young people into work",
     },
-    Spec { id: "co2e_tonnes", codes: &["R18", "OD08"], column: "units", label: "tonnes CO2e to be saved on contracts" },
+    Spec {
+        id: "co2e_tonnes",
+        codes: &["R18", "OD08"],
+        column: "units",
+        label: "tonnes CO2e to be saved on contracts",
+    },
     Spec {
         id: "local_value_gbp",
         codes: &["R16"],
@@ -465,7 +589,14 @@ fn headlines_section(t: &Table, src: &[String]) -> Section {
     let mut items = Vec::new();
     let at = |row: &str, column: &str| -> Option<(Cell, CellRef)> {
         let c = t.cell(row, column)?.clone();
-        Some((c, CellRef { table: t.id.clone(), row: row.into(), column: column.into() }))
+        Some((
+            c,
+            CellRef {
+                table: t.id.clone(),
+                row: row.into(),
+                column: column.into(),
+            },
+        ))
     };
     if let Some((value, from)) = at("total", "value_gbp") {
         items.push(Headline {
@@ -516,9 +647,14 @@ fn headlines_section(t: &Table, src: &[String]) -> Section {
     let mut missing = Vec::new();
     for s in &SPECS {
         match s.codes.iter().find_map(|c| at(c, s.column)) {
-            Some((value, from)) if value != Cell::Empty => {
-                items.push(Headline { id: s.id.into(), value, label: s.label.into(), from: Some(from), note: None, sources: src.to_vec() })
-            }
+            Some((value, from)) if value != Cell::Empty => items.push(Headline {
+                id: s.id.into(),
+                value,
+                label: s.label.into(),
+                from: Some(from),
+                note: None,
+                sources: src.to_vec(),
+            }),
             _ => missing.push(s.label),
         }
     }
@@ -535,7 +671,11 @@ fn headlines_section(t: &Table, src: &[String]) -> Section {
         text: "Each headline figure is read from the row of table 2.10 it names, so the headlines and the table cannot disagree.".into(),
         sources: vec![],
     });
-    Section { id: "headlines".into(), title: "Headline figures".into(), blocks }
+    Section {
+        id: "headlines".into(),
+        title: "Headline figures".into(),
+        blocks,
+    }
 }
 
 fn quotes_section(q: Option<&QuotesInput>, sources: &mut Sources) -> Section {
@@ -558,7 +698,12 @@ fn quotes_section(q: Option<&QuotesInput>, sources: &mut Sources) -> Section {
     ))];
     let in_scope = q.checks.iter().filter(|c| c.in_scope).count() as u64;
     let failing = q.checks.iter().filter(|c| !c.compliant).count() as u64;
-    let scope_value: Gbp = q.checks.iter().filter(|c| c.in_scope).map(|c| c.purchase_value).sum();
+    let scope_value: Gbp = q
+        .checks
+        .iter()
+        .filter(|c| c.in_scope)
+        .map(|c| c.purchase_value)
+        .sum();
     let summary = Table {
         id: "quotes_summary".into(),
         title: "Small purchases checked against the quotes rule".into(),
@@ -581,7 +726,10 @@ fn quotes_section(q: Option<&QuotesInput>, sources: &mut Sources) -> Section {
                 if in_scope == 0 {
                     Cell::Empty
                 } else {
-                    Cell::percent(Decimal::from(in_scope - failing) * Decimal::ONE_HUNDRED / Decimal::from(in_scope))
+                    Cell::percent(
+                        Decimal::from(in_scope - failing) * Decimal::ONE_HUNDRED
+                            / Decimal::from(in_scope),
+                    )
                 },
             ],
         )],
@@ -668,41 +816,92 @@ fn quotes_section(q: Option<&QuotesInput>, sources: &mut Sources) -> Section {
                 )],
                 notes: vec![format!(
                     "Sampled purchases, in the order drawn: {}.",
-                    a.sample.iter().map(|c| c.purchase_id.as_str()).collect::<Vec<_>>().join(", ")
+                    a.sample
+                        .iter()
+                        .map(|c| c.purchase_id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )],
                 sources: src,
                 html_rows: None,
             }));
         }
-        Err(reason) => blocks.push(Block::Notice { text: format!("No audit opinion: {reason}.") }),
+        Err(reason) => blocks.push(Block::Notice {
+            text: format!("No audit opinion: {reason}."),
+        }),
     }
-    Section { id: "quotes".into(), title, blocks }
+    Section {
+        id: "quotes".into(),
+        title,
+        blocks,
+    }
 }
 
 fn methods_section(inputs: &Inputs<'_>, valued: Option<&Valued>, fw_src: &str) -> Section {
     let fw = inputs.framework;
     let mut items: Vec<(&str, String)> = vec![
-        ("Organisation", inputs.org.clone().unwrap_or_else(|| "not given (--org)".into())),
-        ("Financial year", format!("{} (1 April {} to 31 March {})", inputs.year, inputs.year.start_year(), inputs.year.start_year() + 1)),
+        (
+            "Organisation",
+            inputs
+                .org
+                .clone()
+                .unwrap_or_else(|| "not given (--org)".into()),
+        ),
+        (
+            "Financial year",
+            format!(
+                "{} (1 April {} to 31 March {})",
+                inputs.year,
+                inputs.year.start_year(),
+                inputs.year.start_year() + 1
+            ),
+        ),
         ("Framework", format!("{} — {}", fw.meta.id, fw.meta.title)),
         ("Framework edition", or_dash(&fw.meta.edition).to_string()),
         ("Framework source", inputs.framework_source.clone()),
         ("Framework licence", or_dash(&fw.meta.licence).to_string()),
     ];
     if let Some(v) = valued {
-        let mut years: Vec<String> =
-            v.committed.rows.iter().filter_map(|r| r.proxy.map(|p| p.0.to_string())).collect();
+        let mut years: Vec<String> = v
+            .committed
+            .rows
+            .iter()
+            .filter_map(|r| r.proxy.map(|p| p.0.to_string()))
+            .collect();
         years.sort();
         years.dedup();
-        items.push(("Proxy year", if years.is_empty() { "no valued measure".into() } else { years.join(", ") }));
+        items.push((
+            "Proxy year",
+            if years.is_empty() {
+                "no valued measure".into()
+            } else {
+                years.join(", ")
+            },
+        ));
     }
     match &inputs.spend {
         SpendInput::Analysed(a) => {
             let p = &a.provenance;
             items.push(("Local definition", p.local_definition.clone()));
-            items.push(("Deprivation (IMD)", p.imd.clone().unwrap_or_else(|| "none imported: deprivation bands are unknown".into())));
-            items.push(("Postcode directory", p.postcode_directory.clone().unwrap_or_else(|| "none imported: supplier locations are unknown".into())));
-            items.push(("Supplier register", format!("{} supplier(s), {} location override(s)", p.suppliers, p.overrides)));
+            items.push((
+                "Deprivation (IMD)",
+                p.imd
+                    .clone()
+                    .unwrap_or_else(|| "none imported: deprivation bands are unknown".into()),
+            ));
+            items.push((
+                "Postcode directory",
+                p.postcode_directory
+                    .clone()
+                    .unwrap_or_else(|| "none imported: supplier locations are unknown".into()),
+            ));
+            items.push((
+                "Supplier register",
+                format!(
+                    "{} supplier(s), {} location override(s)",
+                    p.suppliers, p.overrides
+                ),
+            ));
             let dq = &a.this.data_quality;
             items.push((
                 "Unmatched spend",
@@ -724,10 +923,21 @@ fn methods_section(inputs: &Inputs<'_>, valued: Option<&Valued>, fw_src: &str) -
     let methods = Table {
         id: "methods".into(),
         title: "Methods and data sources".into(),
-        columns: vec![col("item", "Item", Kind::Text), col("detail", "Detail", Kind::Text)],
+        columns: vec![
+            col("item", "Item", Kind::Text),
+            col("detail", "Detail", Kind::Text),
+        ],
         rows: items
             .into_iter()
-            .map(|(k, v)| row(k.to_ascii_lowercase().replace([' ', '(', ')'], "_").trim_matches('_').to_string(), vec![Cell::text(k), Cell::text(v)]))
+            .map(|(k, v)| {
+                row(
+                    k.to_ascii_lowercase()
+                        .replace([' ', '(', ')'], "_")
+                        .trim_matches('_')
+                        .to_string(),
+                    vec![Cell::text(k), Cell::text(v)],
+                )
+            })
             .collect(),
         notes: vec![],
         sources: vec![fw_src.to_string()],
@@ -742,7 +952,10 @@ fn methods_section(inputs: &Inputs<'_>, valued: Option<&Valued>, fw_src: &str) -
                 continue;
             }
             seen.push(r.code.clone());
-            let note = fw.find(&r.code).map(|f| f.measure.note.clone()).unwrap_or_default();
+            let note = fw
+                .find(&r.code)
+                .map(|f| f.measure.note.clone())
+                .unwrap_or_default();
             rows.push(row(
                 &r.code,
                 vec![
@@ -750,7 +963,9 @@ fn methods_section(inputs: &Inputs<'_>, valued: Option<&Valued>, fw_src: &str) -
                     Cell::text(&r.title),
                     Cell::text(r.kind.to_string()),
                     Cell::text(r.proxy.map(|p| p.0.to_string()).unwrap_or_default()),
-                    r.proxy.map(|p| Cell::number(p.1.amount())).unwrap_or(Cell::Empty),
+                    r.proxy
+                        .map(|p| Cell::number(p.1.amount()))
+                        .unwrap_or(Cell::Empty),
                     Cell::text(note),
                 ],
             ));
@@ -778,12 +993,19 @@ fn methods_section(inputs: &Inputs<'_>, valued: Option<&Valued>, fw_src: &str) -
             "Paragraph 2.11 of the 2021 report says \"53 weeks of training opportunities\"; its table 2.10 has 188 weeks of training (row R09) and 53 weeks of apprenticeships (row R10). The headline here is read from R09.",
             "Paragraph 2.11 says 82% of the local FTE hired on contracts are to be paid the Living Wage. That share cannot be derived from table 2.10: the Living Wage row (531.06) is larger than the local FTE hired or retained (38.03), so the rows count different groups of people (531.06 ÷ 38.03 would be 1,396%). The figure presumably came from data the table does not show; this report gives the count and no share rather than invent a denominator.",
         ] {
-            blocks.push(Block::Paragraph { text: text.into(), sources: vec![fw_src.to_string()] });
+            blocks.push(Block::Paragraph {
+                text: text.into(),
+                sources: vec![fw_src.to_string()],
+            });
         }
     }
     blocks.push(Block::Paragraph {
         text: "Money is exact (decimal, never floating point) and rounded half-even to the penny only when shown. Shares are rounded to 2 decimal places. Spend by deprived area and by ward is about where suppliers are, not where the contracted services are delivered.".into(),
         sources: vec![],
     });
-    Section { id: "methods".into(), title: "Methods and data quality".into(), blocks }
+    Section {
+        id: "methods".into(),
+        title: "Methods and data quality".into(),
+        blocks,
+    }
 }

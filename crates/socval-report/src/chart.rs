@@ -17,7 +17,11 @@ use crate::spend::short_money;
 
 /// Colours of the series, in order (GOV.UK blue, then dark grey, then
 /// light blue), distinguishable in greyscale print.
-const COLOURS: [RGBColor; 3] = [RGBColor(0x1d, 0x70, 0xb8), RGBColor(0x50, 0x5a, 0x5f), RGBColor(0x5b, 0xc0, 0xeb)];
+const COLOURS: [RGBColor; 3] = [
+    RGBColor(0x1d, 0x70, 0xb8),
+    RGBColor(0x50, 0x5a, 0x5f),
+    RGBColor(0x5b, 0xc0, 0xeb),
+];
 const TEXT: RGBColor = RGBColor(0x0b, 0x0c, 0x0c);
 
 /// The chart as an `<svg>` element: `role="img"`, labelled by its title
@@ -30,15 +34,33 @@ pub fn svg(chart: &Chart) -> Result<String> {
     // Each category takes 2k + 1 units: 2 per bar and 1 for the gap below.
     let g = (2 * k + 1) as i32;
     let bar_px = 18u32;
-    let height = (60 + n as u32 * (k as u32 * bar_px + bar_px / 2) + if k > 1 { 10 } else { 0 }).max(160);
+    let height =
+        (60 + n as u32 * (k as u32 * bar_px + bar_px / 2) + if k > 1 { 10 } else { 0 }).max(160);
     let width = 720u32;
-    let longest = chart.categories.iter().map(|c| c.chars().count()).max().unwrap_or(4) as u32;
+    let longest = chart
+        .categories
+        .iter()
+        .map(|c| c.chars().count())
+        .max()
+        .unwrap_or(4) as u32;
     let label_px = (longest * 7 + 16).clamp(60, 300);
-    let values: Vec<f64> = chart.series.iter().flat_map(|s| s.values.iter()).map(|v| v.to_f64().unwrap_or(0.0)).collect();
+    let values: Vec<f64> = chart
+        .series
+        .iter()
+        .flat_map(|s| s.values.iter())
+        .map(|v| v.to_f64().unwrap_or(0.0))
+        .collect();
     let max = values.iter().cloned().fold(0.0_f64, f64::max);
     let min = values.iter().cloned().fold(0.0_f64, f64::min);
-    let (lo, hi) = if max <= 0.0 && min >= 0.0 { (0.0, 1.0) } else { (min * 1.1, max * 1.12) };
-    let err = |e: &dyn std::fmt::Display| Error::Chart { chart: chart.id.clone(), reason: e.to_string() };
+    let (lo, hi) = if max <= 0.0 && min >= 0.0 {
+        (0.0, 1.0)
+    } else {
+        (min * 1.1, max * 1.12)
+    };
+    let err = |e: &dyn std::fmt::Display| Error::Chart {
+        chart: chart.id.clone(),
+        reason: e.to_string(),
+    };
 
     let mut out = String::new();
     {
@@ -62,7 +84,11 @@ pub fn svg(chart: &Chart) -> Result<String> {
             }
             cats[n - 1 - from_bottom].clone()
         };
-        let money = |x: &f64| short_money(Gbp::new(Decimal::from_f64_retain(*x).unwrap_or_default().round_dp(0)));
+        let money = |x: &f64| {
+            short_money(Gbp::new(
+                Decimal::from_f64_retain(*x).unwrap_or_default().round_dp(0),
+            ))
+        };
         c.configure_mesh()
             .disable_y_mesh()
             .light_line_style(RGBColor(0xf3, 0xf2, 0xf1))
@@ -86,7 +112,9 @@ pub fn svg(chart: &Chart) -> Result<String> {
             });
             let drawn = c.draw_series(bars).map_err(|e| err(&e))?;
             if k > 1 {
-                drawn.label(series.name.clone()).legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 12, y + 6)], colour.filled()));
+                drawn.label(series.name.clone()).legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 6), (x + 12, y + 6)], colour.filled())
+                });
             }
         }
         if k > 1 {
@@ -106,10 +134,18 @@ pub fn svg(chart: &Chart) -> Result<String> {
 /// Adds `role`, `aria-labelledby`, `<title>` and `<desc>` to plotters' SVG,
 /// and drops its fixed size so the page can scale it.
 fn accessible(svg: &str, chart: &Chart) -> String {
-    let Some(start) = svg.find("<svg") else { return svg.to_string() };
-    let Some(end) = svg[start..].find('>').map(|e| start + e) else { return svg.to_string() };
+    let Some(start) = svg.find("<svg") else {
+        return svg.to_string();
+    };
+    let Some(end) = svg[start..].find('>').map(|e| start + e) else {
+        return svg.to_string();
+    };
     let open = &svg[start..end];
-    let viewbox = open.split("viewBox=\"").nth(1).and_then(|r| r.split('"').next()).unwrap_or("0 0 720 300");
+    let viewbox = open
+        .split("viewBox=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap_or("0 0 720 300");
     let id = &chart.id;
     format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"{viewbox}\" class=\"chart\" role=\"img\" aria-labelledby=\"{id}-title {id}-desc\" preserveAspectRatio=\"xMinYMin meet\"><title id=\"{id}-title\">{}</title><desc id=\"{id}-desc\">{}</desc>{}",

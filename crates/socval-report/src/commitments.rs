@@ -53,8 +53,12 @@ impl Category {
     pub fn covers(self) -> &'static str {
         match self {
             Category::Places => "construction, facilities management, environment and transport",
-            Category::People => "services commissioned for residents, such as health and social care",
-            Category::Corporate => "contracts that support the running of the council (ICT, temporary labour, printing, training, PPE)",
+            Category::People => {
+                "services commissioned for residents, such as health and social care"
+            }
+            Category::Corporate => {
+                "contracts that support the running of the council (ICT, temporary labour, printing, training, PPE)"
+            }
         }
     }
 }
@@ -94,7 +98,11 @@ pub struct Commitments {
 /// Returns an error naming file, line, column and value for an unknown
 /// measure, a bad number or an unknown category. Nothing is returned
 /// unless every line is good.
-pub fn read_commitments(file: &str, reader: impl Read, framework: &Framework) -> Result<Commitments> {
+pub fn read_commitments(
+    file: &str,
+    reader: impl Read,
+    framework: &Framework,
+) -> Result<Commitments> {
     let records = records(file, reader)?;
     let commitments = valuation::commitments_from_records(&records, framework)?;
     let find = |names: &[&str]| {
@@ -104,7 +112,12 @@ pub fn read_commitments(file: &str, reader: impl Read, framework: &Framework) ->
         })
     };
     let category = find(&["category", "contract_category"]);
-    let contract = find(&["contract", "contract_id", "contract_ref", "contract_reference"]);
+    let contract = find(&[
+        "contract",
+        "contract_id",
+        "contract_ref",
+        "contract_reference",
+    ]);
     let delivered = find(&["delivered", "units_delivered", "delivered_units"]);
     let mut lines = Vec::with_capacity(commitments.len());
     for (c, r) in commitments.into_iter().zip(&records.rows) {
@@ -120,33 +133,60 @@ pub fn read_commitments(file: &str, reader: impl Read, framework: &Framework) ->
         let cat = match get(category) {
             None => None,
             Some(t) => Some(Category::parse(t).ok_or_else(|| {
-                field(category.expect("present"), "is not a category", "Places, People or Corporate, or empty")
+                field(
+                    category.expect("present"),
+                    "is not a category",
+                    "Places, People or Corporate, or empty",
+                )
             })?),
         };
         let del = match get(delivered) {
             None => None,
             Some(t) => {
                 let d: Decimal = t.replace(',', "").parse().map_err(|_| {
-                    field(delivered.expect("present"), "is not a number", "a number of units of at least 0, or empty")
+                    field(
+                        delivered.expect("present"),
+                        "is not a number",
+                        "a number of units of at least 0, or empty",
+                    )
                 })?;
                 if d.is_sign_negative() && !d.is_zero() {
-                    return Err(field(delivered.expect("present"), "is negative", "a number of units of at least 0, or empty"));
+                    return Err(field(
+                        delivered.expect("present"),
+                        "is negative",
+                        "a number of units of at least 0, or empty",
+                    ));
                 }
                 Some(d)
             }
         };
-        lines.push(CommitmentLine { commitment: c, category: cat, contract: get(contract).map(str::to_string), delivered: del });
+        lines.push(CommitmentLine {
+            commitment: c,
+            category: cat,
+            contract: get(contract).map(str::to_string),
+            delivered: del,
+        });
     }
-    Ok(Commitments { file: file.to_string(), lines })
+    Ok(Commitments {
+        file: file.to_string(),
+        lines,
+    })
 }
 
 /// Splits CSV text into the engine's records (header row, then data rows
 /// with their line numbers).
 pub(crate) fn records(file: &str, reader: impl Read) -> Result<Records> {
     let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
-    let csv_err = |e: csv::Error| Error::Csv { file: file.to_string(), reason: e.to_string() };
-    let headers: Vec<String> =
-        rdr.headers().map_err(csv_err)?.iter().map(|h| h.trim_start_matches('\u{feff}').trim().to_string()).collect();
+    let csv_err = |e: csv::Error| Error::Csv {
+        file: file.to_string(),
+        reason: e.to_string(),
+    };
+    let headers: Vec<String> = rdr
+        .headers()
+        .map_err(csv_err)?
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').trim().to_string())
+        .collect();
     let mut out = Records::new(file, headers);
     for rec in rdr.records() {
         let rec = rec.map_err(csv_err)?;

@@ -56,7 +56,10 @@ pub enum Error {
 
 impl Error {
     pub(crate) fn write(path: &std::path::Path, e: impl std::fmt::Display) -> Error {
-        Error::Write { path: path.to_owned(), reason: e.to_string() }
+        Error::Write {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        }
     }
 }
 

@@ -21,7 +21,9 @@ pub fn to_json(r: &Report) -> String {
 /// exact (`999162.00`, `38.03`, `12.50`).
 pub fn to_csv(t: &Table) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let write = |w: &mut csv::Writer<Vec<u8>>, rec: Vec<String>| w.write_record(rec).expect("writing to memory");
+    let write = |w: &mut csv::Writer<Vec<u8>>, rec: Vec<String>| {
+        w.write_record(rec).expect("writing to memory")
+    };
     write(&mut w, t.columns.iter().map(|c| c.key.clone()).collect());
     for r in &t.rows {
         write(&mut w, r.cells.iter().map(Cell::plain).collect());
@@ -36,9 +38,16 @@ pub fn to_csv(t: &Table) -> Vec<u8> {
 ///
 /// Returns an error if the workbook cannot be assembled.
 pub fn to_xlsx(r: &Report) -> Result<Vec<u8>> {
-    let err = |e: rust_xlsxwriter::XlsxError| Error::Write { path: "report.xlsx".into(), reason: e.to_string() };
+    let err = |e: rust_xlsxwriter::XlsxError| Error::Write {
+        path: "report.xlsx".into(),
+        reason: e.to_string(),
+    };
     let mut wb = Workbook::new();
-    wb.set_properties(&DocProperties::new().set_title(&r.title).set_comment(&r.generated_by));
+    wb.set_properties(
+        &DocProperties::new()
+            .set_title(&r.title)
+            .set_comment(&r.generated_by),
+    );
     let bold = Format::new().set_bold().set_text_wrap();
     let money = Format::new().set_num_format("£#,##0.00");
     let pct = Format::new().set_num_format("0.00\"%\"");
@@ -48,16 +57,26 @@ pub fn to_xlsx(r: &Report) -> Result<Vec<u8>> {
     let bold_num = num.clone().set_bold();
     let bold_text = Format::new().set_bold();
     let sources = |ids: &[String]| -> Vec<String> {
-        ids.iter().filter_map(|id| r.sources.iter().find(|s| &s.id == id)).map(|s| format!("{}: {}", s.id, s.text)).collect()
+        ids.iter()
+            .filter_map(|id| r.sources.iter().find(|s| &s.id == id))
+            .map(|s| format!("{}: {}", s.id, s.text))
+            .collect()
     };
     for t in r.tables() {
         let ws = wb.add_worksheet();
         ws.set_name(&t.id).map_err(err)?;
         for (c, col) in t.columns.iter().enumerate() {
             let c = c as u16;
-            ws.write_string_with_format(0, c, &col.title, &bold).map_err(err)?;
+            ws.write_string_with_format(0, c, &col.title, &bold)
+                .map_err(err)?;
             let width = match col.kind {
-                Kind::Text => t.rows.iter().map(|r| r.cells[c as usize].plain().chars().count()).max().unwrap_or(10).clamp(10, 60),
+                Kind::Text => t
+                    .rows
+                    .iter()
+                    .map(|r| r.cells[c as usize].plain().chars().count())
+                    .max()
+                    .unwrap_or(10)
+                    .clamp(10, 60),
                 _ => 16,
             };
             ws.set_column_width(c, width as f64).map_err(err)?;
@@ -67,19 +86,33 @@ pub fn to_xlsx(r: &Report) -> Result<Vec<u8>> {
             let y = i as u32 + 1;
             for (c, cell) in row.cells.iter().enumerate() {
                 let c = c as u16;
-                let (f_money, f_pct, f_num) = if row.total { (&bold_money, &bold_pct, &bold_num) } else { (&money, &pct, &num) };
+                let (f_money, f_pct, f_num) = if row.total {
+                    (&bold_money, &bold_pct, &bold_num)
+                } else {
+                    (&money, &pct, &num)
+                };
                 match cell {
-                    Cell::Text(s) if row.total => ws.write_string_with_format(y, c, s, &bold_text).map(|_| ()),
+                    Cell::Text(s) if row.total => {
+                        ws.write_string_with_format(y, c, s, &bold_text).map(|_| ())
+                    }
                     Cell::Text(s) => ws.write_string(y, c, s).map(|_| ()),
-                    Cell::Money(d) => ws.write_number_with_format(y, c, d.to_f64().unwrap_or(0.0), f_money).map(|_| ()),
-                    Cell::Percent(d) => ws.write_number_with_format(y, c, d.to_f64().unwrap_or(0.0), f_pct).map(|_| ()),
-                    Cell::Number(d) => ws.write_number_with_format(y, c, d.to_f64().unwrap_or(0.0), f_num).map(|_| ()),
+                    Cell::Money(d) => ws
+                        .write_number_with_format(y, c, d.to_f64().unwrap_or(0.0), f_money)
+                        .map(|_| ()),
+                    Cell::Percent(d) => ws
+                        .write_number_with_format(y, c, d.to_f64().unwrap_or(0.0), f_pct)
+                        .map(|_| ()),
+                    Cell::Number(d) => ws
+                        .write_number_with_format(y, c, d.to_f64().unwrap_or(0.0), f_num)
+                        .map(|_| ()),
                     Cell::Empty => Ok(()),
                 }
                 .map_err(err)?;
             }
         }
-        let lines = std::iter::once(t.title.clone()).chain(t.notes.iter().cloned()).chain(sources(&t.sources));
+        let lines = std::iter::once(t.title.clone())
+            .chain(t.notes.iter().cloned())
+            .chain(sources(&t.sources));
         for (y, line) in (t.rows.len() as u32 + 2..).zip(lines) {
             ws.write_string(y, 0, &line).map_err(err)?;
         }

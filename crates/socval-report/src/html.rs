@@ -30,7 +30,17 @@ pub fn escape(s: &str) -> String {
 fn anchor(parts: &[&str]) -> String {
     parts
         .iter()
-        .map(|p| p.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' }).collect::<String>())
+        .map(|p| {
+            p.chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect::<String>()
+        })
         .collect::<Vec<_>>()
         .join("-")
 }
@@ -53,7 +63,11 @@ pub(crate) fn number(d: Decimal) -> String {
         Some((i, f)) => (i.to_string(), Some(f.to_string())),
         None => (s, None),
     };
-    let sign = if d.is_sign_negative() && !d.is_zero() { "-" } else { "" };
+    let sign = if d.is_sign_negative() && !d.is_zero() {
+        "-"
+    } else {
+        ""
+    };
     match f {
         Some(f) => format!("{sign}{}.{f}", group(&i)),
         None => format!("{sign}{}", group(&i)),
@@ -149,14 +163,27 @@ fn cites(ids: &[String]) -> String {
     if ids.is_empty() {
         return String::new();
     }
-    let links: Vec<String> = ids.iter().map(|id| format!("<a href=\"#{}\">{}</a>", escape(id), escape(id))).collect();
+    let links: Vec<String> = ids
+        .iter()
+        .map(|id| format!("<a href=\"#{}\">{}</a>", escape(id), escape(id)))
+        .collect();
     format!(" <sup class=\"cite\">[{}]</sup>", links.join(", "))
 }
 
 fn table_html(t: &Table, o: &mut String) {
-    let _ = write!(o, "<div class=\"table-wrap\"><table id=\"{}\"><caption>{}{}</caption><thead><tr>", anchor(&[&t.id]), escape(&t.title), cites(&t.sources));
+    let _ = write!(
+        o,
+        "<div class=\"table-wrap\"><table id=\"{}\"><caption>{}{}</caption><thead><tr>",
+        anchor(&[&t.id]),
+        escape(&t.title),
+        cites(&t.sources)
+    );
     for c in &t.columns {
-        let class = if c.kind == Kind::Text { "" } else { " class=\"num\"" };
+        let class = if c.kind == Kind::Text {
+            ""
+        } else {
+            " class=\"num\""
+        };
         let _ = write!(o, "<th scope=\"col\"{class}>{}</th>", escape(&c.title));
     }
     o.push_str("</tr></thead><tbody>");
@@ -165,7 +192,11 @@ fn table_html(t: &Table, o: &mut String) {
         let class = if r.total { " class=\"total\"" } else { "" };
         let _ = write!(o, "<tr id=\"{}\"{class}>", anchor(&[&t.id, &r.key]));
         for (i, (c, col)) in r.cells.iter().zip(&t.columns).enumerate() {
-            let num = if col.kind == Kind::Text { "" } else { " class=\"num\"" };
+            let num = if col.kind == Kind::Text {
+                ""
+            } else {
+                " class=\"num\""
+            };
             if i == 0 {
                 let _ = write!(o, "<th scope=\"row\"{num}>{}</th>", escape(&display(c)));
             } else {
@@ -191,8 +222,18 @@ fn table_html(t: &Table, o: &mut String) {
 }
 
 fn headline_html(h: &Headline, o: &mut String) {
-    let value = if h.value == Cell::Empty { "—".to_string() } else { display(&h.value) };
-    let _ = write!(o, "<li id=\"{}\"><span class=\"value\">{}</span><span class=\"label\">{}</span>", anchor(&["headline", &h.id]), escape(&value), escape(&h.label));
+    let value = if h.value == Cell::Empty {
+        "—".to_string()
+    } else {
+        display(&h.value)
+    };
+    let _ = write!(
+        o,
+        "<li id=\"{}\"><span class=\"value\">{}</span><span class=\"label\">{}</span>",
+        anchor(&["headline", &h.id]),
+        escape(&value),
+        escape(&h.label)
+    );
     if let Some(f) = &h.from {
         let _ = write!(
             o,
@@ -220,23 +261,46 @@ pub fn render(r: &Report) -> Result<String> {
         "<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"generator\" content=\"{}\">\n<title>{}{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<a class=\"skip-link\" href=\"#main\">Skip to main content</a>\n<header class=\"header\"><div>socval</div></header>\n<div class=\"width\">\n<main id=\"main\">\n",
         escape(&r.generated_by),
         escape(&r.title),
-        if org.is_empty() { String::new() } else { format!(" — {}", escape(org)) }
+        if org.is_empty() {
+            String::new()
+        } else {
+            format!(" — {}", escape(org))
+        }
     );
     if !org.is_empty() {
         let _ = writeln!(o, "<p class=\"caption-l\">{}</p>", escape(org));
     }
-    let _ = write!(o, "<h1>{}</h1>\n<p class=\"meta\">Financial year {}", escape(&r.title), r.year);
+    let _ = write!(
+        o,
+        "<h1>{}</h1>\n<p class=\"meta\">Financial year {}",
+        escape(&r.title),
+        r.year
+    );
     if let Some(c) = r.compare {
         let _ = write!(o, ", compared with {c}");
     }
-    let _ = writeln!(o, ". Generated by {} from the data sources listed at the end.</p>", escape(&r.generated_by));
+    let _ = writeln!(
+        o,
+        ". Generated by {} from the data sources listed at the end.</p>",
+        escape(&r.generated_by)
+    );
     o.push_str("<nav class=\"contents\" aria-label=\"Contents\"><h2 style=\"border:0;margin:0;padding:0;font-size:1.1875rem\">Contents</h2><ol>");
     for s in &r.sections {
-        let _ = write!(o, "<li><a href=\"#{}\">{}</a></li>", anchor(&[&s.id]), escape(&s.title));
+        let _ = write!(
+            o,
+            "<li><a href=\"#{}\">{}</a></li>",
+            anchor(&[&s.id]),
+            escape(&s.title)
+        );
     }
     o.push_str("<li><a href=\"#sources\">Sources</a></li></ol></nav>\n");
     for s in &r.sections {
-        let _ = writeln!(o, "<section aria-labelledby=\"{0}-h\"><h2 id=\"{0}\"><span id=\"{0}-h\">{1}</span></h2>", anchor(&[&s.id]), escape(&s.title));
+        let _ = writeln!(
+            o,
+            "<section aria-labelledby=\"{0}-h\"><h2 id=\"{0}\"><span id=\"{0}-h\">{1}</span></h2>",
+            anchor(&[&s.id]),
+            escape(&s.title)
+        );
         let mut i = 0;
         while i < s.blocks.len() {
             match &s.blocks[i] {
@@ -244,7 +308,11 @@ pub fn render(r: &Report) -> Result<String> {
                     let _ = writeln!(o, "<p>{}{}</p>", escape(text), cites(sources));
                 }
                 Block::Notice { text } => {
-                    let _ = writeln!(o, "<div class=\"notice\" role=\"note\"><p>{}</p></div>", escape(text));
+                    let _ = writeln!(
+                        o,
+                        "<div class=\"notice\" role=\"note\"><p>{}</p></div>",
+                        escape(text)
+                    );
                 }
                 Block::Headlines { items } => {
                     o.push_str("<ul class=\"headlines\">");
@@ -280,7 +348,13 @@ pub fn render(r: &Report) -> Result<String> {
     }
     o.push_str("<section aria-labelledby=\"sources\"><h2 id=\"sources\">Sources</h2><ol class=\"sources\">");
     for s in &r.sources {
-        let _ = write!(o, "<li id=\"{}\"><strong>{}</strong>: {}</li>", anchor(&[&s.id]), escape(&s.id), escape(&s.text));
+        let _ = write!(
+            o,
+            "<li id=\"{}\"><strong>{}</strong>: {}</li>",
+            anchor(&[&s.id]),
+            escape(&s.id),
+            escape(&s.text)
+        );
     }
     o.push_str("</ol></section>\n</main>\n");
     let _ = write!(

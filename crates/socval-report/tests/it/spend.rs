@@ -1,0 +1,234 @@
+//! The spend section on a hand-made ledger: imported into a spend store,
+//! joined to a register, located by a table, analysed, and reported.
+
+use std::collections::HashMap;
+
+use socval_core::{FinancialYear, Gbp};
+use socval_report::{
+    Report, SpendAnalysis, SpendInput, SpendProvenance, analyse_store, build, load_register,
+};
+use socval_spend::{
+    AnalysisOptions, DeprivedBand, ImportOptions, LocationClass, LocationResolver, SpendStore,
+    SupplierLocation,
+};
+
+use crate::{inputs, rotherham, seed_commitments};
+
+struct Table(HashMap<&'static str, (LocationClass, Option<&'static str>, Option<DeprivedBand>)>);
+
+impl LocationResolver for Table {
+    fn resolve(&self, postcode: &str) -> SupplierLocation {
+        match self.0.get(postcode) {
+            None => SupplierLocation::unknown("not found"),
+            Some((class, ward, band)) => SupplierLocation {
+                class: *class,
+                postcode: Some(postcode.to_string()),
+                lad: None,
+                ward: ward.map(str::to_string),
+                ward_name: ward.map(|w| format!("Ward {w}")),
+                lsoa: None,
+                band: *band,
+                deprivation_known: true,
+                distance_km: None,
+                terminated: false,
+                unknown_reason: None,
+            },
+        }
+    }
+}
+
+const LEDGER: &str = "Payment Date,Amount,Beneficiary Name
+2019-04-10,1000.00,Alpha Ltd
+2019-05-10,500.50,ALPHA LIMITED
+2019-06-01,2000.00,Beta Ltd
+2019-07-01,300.00,Gamma Ltd
+2019-08-01,4000.00,Delta Plc
+2019-09-01,-100.00,Delta Plc
+2019-10-01,250.00,Unknown Traders
+2019-11-01,75.25,REDACTED PERSONAL DATA
+2018-04-10,800.00,Alpha Ltd
+2018-05-10,1500.00,Beta Ltd
+2018-06-10,5000.00,Delta Plc
+";
+
+const REGISTER: &str = "supplier_id,name,postcode
+A1,Alpha Ltd,S60 1AA
+B2,Beta Ltd,S60 2BB
+G3,Gamma Ltd,S1 3CC
+D4,Delta Plc,LS1 4DD
+";
+
+/// Imports the ledger and register into a fresh store and analyses
+/// 2019/20 against 2018/19 with top 2.
+pub fn spend_analysis(dir: &std::path::Path) -> SpendAnalysis {
+    let ledger = dir.join("ledger.csv");
+    std::fs::write(&ledger, LEDGER).unwrap();
+    let store = SpendStore::new(&dir.join("data"));
+    store
+        .import(&[ledger], &ImportOptions::default(), false)
+        .unwrap();
+    std::fs::create_dir_all(store.suppliers_path().parent().unwrap()).unwrap();
+    std::fs::write(store.suppliers_path(), REGISTER).unwrap();
+    let register = load_register(&store).unwrap();
+    let resolver = Table(HashMap::from([
+        (
+            "S60 1AA",
+            (LocationClass::Local, Some("W1"), Some(DeprivedBand::P10)),
+        ),
+        ("S60 2BB", (LocationClass::Local, Some("W2"), None)),
+        ("S1 3CC", (LocationClass::Region, None, None)),
+        ("LS1 4DD", (LocationClass::Outside, None, None)),
+    ]));
+    let (y, c) = (FinancialYear::starting(2019), FinancialYear::starting(2018));
+    let opts = AnalysisOptions {
+        top_n: 2,
+        ..Default::default()
+    };
+    let (this, previous, imports) = analyse_store(&store, &register, &resolver, y, Some(c), &opts)
+        .unwrap()
+        .unwrap();
+    SpendAnalysis {
+        this,
+        previous,
+        provenance: SpendProvenance {
+            store: "data/spend".into(),
+            imports,
+            suppliers: register.suppliers().len(),
+            overrides: 0,
+            local_definition: "Test borough (E0000TEST); region: test".into(),
+            imd: Some("IMD 2019 (2011 LSOAs)".into()),
+            postcode_directory: Some("a test table".into()),
+            top_n: 2,
+        },
+    }
+}
+
+pub fn spend_report(dir: &std::path::Path) -> Report {
+    let fw = rotherham();
+    let c = seed_commitments(&fw);
+    let mut inp = inputs(
+        &fw,
+        Some(&c),
+        SpendInput::Analysed(Box::new(spend_analysis(dir))),
+    );
+    inp.compare = Some(FinancialYear::starting(2018));
+    build(&inp).unwrap()
+}
+
+fn money(r: &Report, table: &str, row: &str, col: &str) -> String {
+    r.table(table)
+        .unwrap_or_else(|| panic!("no table {table}"))
+        .cell(row, col)
+        .unwrap_or_else(|| panic!("{table}/{row}/{col}"))
+        .plain()
+}
+
+#[test]
+fn spend_section_reports_graphs_1_to_4_and_year_on_year() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = spend_report(tmp.path());
+    // Total 2019/20: 1000 + 500.50 + 2000 + 300 + 4000 − 100 + 250 + 75.25.
+    assert_eq!(money(&r, "spend_summary", "total", "gbp"), "8025.75");
+    assert_eq!(money(&r, "spend_summary", "total", "prev_gbp"), "7300.00");
+    assert_eq!(money(&r, "spend_summary", "total", "change_gbp"), "725.75");
+    // Top 2: Delta (3900) and Beta (2000).
+    assert_eq!(money(&r, "spend_summary", "top_n", "gbp"), "5900.00");
+    // Graph 1: by location, all suppliers.
+    assert_eq!(
+        money(&r, "graph1_all_by_location", "local", "gbp"),
+        "3500.50"
+    );
+    assert_eq!(
+        money(&r, "graph1_all_by_location", "region", "gbp"),
+        "300.00"
+    );
+    assert_eq!(
+        money(&r, "graph1_all_by_location", "outside", "gbp"),
+        "3900.00"
+    );
+    assert_eq!(
+        money(&r, "graph1_all_by_location", "unknown", "gbp"),
+        "325.25"
+    );
+    assert_eq!(
+        money(&r, "graph1_all_by_location", "local", "prev_gbp"),
+        "2300.00"
+    );
+    // Graph 2: the top 2 by location.
+    assert_eq!(
+        money(&r, "graph2_top_by_location", "local", "gbp"),
+        "2000.00"
+    );
+    // Graph 3: the most deprived 10% (Alpha, not in the top 2) and all suppliers.
+    assert_eq!(money(&r, "deprived_all", "p10", "gbp"), "1500.50");
+    assert_eq!(money(&r, "graph3_top_deprived", "p10", "gbp"), "0.00");
+    // Graph 4: wards.
+    assert_eq!(money(&r, "wards_all", "W1", "gbp"), "1500.50");
+    assert_eq!(money(&r, "graph4_top_by_ward", "W2", "gbp"), "2000.00");
+    // Data quality: the unmatched supplier.
+    assert_eq!(
+        money(&r, "spend_data_quality", "unmatched", "gbp"),
+        "250.00"
+    );
+    assert_eq!(
+        money(&r, "spend_data_quality", "credit_notes", "gbp"),
+        "-100.00"
+    );
+    // Each chart draws exactly its table's figures.
+    for c in r.charts() {
+        let t = r.table(&c.table).unwrap();
+        for (i, row) in t.rows.iter().enumerate() {
+            assert_eq!(
+                Gbp::new(c.series[0].values[i]).to_string(),
+                t.cell(&row.key, "gbp").unwrap().plain(),
+                "{} {}",
+                c.id,
+                row.key
+            );
+            assert_eq!(
+                Gbp::new(c.series[1].values[i]).to_string(),
+                t.cell(&row.key, "prev_gbp").unwrap().plain(),
+                "{} {}",
+                c.id,
+                row.key
+            );
+        }
+        assert!(
+            c.description.contains("in 2019/20") && c.description.contains("in 2018/19"),
+            "{}",
+            c.description
+        );
+    }
+    assert_eq!(r.charts().count(), 4);
+    // The methods section records the unmatched spend and the local definition.
+    let m = r.table("methods").unwrap();
+    assert!(
+        m.cell("unmatched_spend", "detail")
+            .unwrap()
+            .plain()
+            .starts_with("£250"),
+        "{:?}",
+        m.rows
+    );
+    crate::xlsx::check_workbook_equals_json(&r);
+    for c in r.charts() {
+        crate::chart::well_formed(&socval_report::chart_svg(c).unwrap());
+    }
+}
+
+#[test]
+fn an_empty_store_is_said_plainly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = SpendStore::new(tmp.path());
+    let register = load_register(&store).unwrap();
+    let none = analyse_store(
+        &store,
+        &register,
+        &Table(HashMap::new()),
+        FinancialYear::starting(2019),
+        None,
+        &AnalysisOptions::default(),
+    )
+    .unwrap();
+    assert!(none.is_none());
+}

@@ -7,6 +7,7 @@ pub mod evaluate;
 pub mod framework;
 pub mod geo;
 pub mod quotes;
+pub mod report;
 pub mod serve;
 pub mod spend;
 pub mod value;

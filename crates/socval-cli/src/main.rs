@@ -71,6 +71,8 @@ enum Command {
     Geo(cmd::geo::Args),
     /// Spend: import payments, supplier register, the CLES analyses, exports.
     Spend(cmd::spend::Args),
+    /// Reports: the annual social value report as HTML, XLSX, CSV and JSON.
+    Report(cmd::report::Args),
     /// Serve the portal: pages for people, a JSON API for systems.
     Serve(cmd::serve::Args),
 }
@@ -96,6 +98,7 @@ fn main() -> ExitCode {
         Command::Quotes(args) => cmd::quotes::run(&cli.global, args, &mut out),
         Command::Geo(args) => cmd::geo::run(&cli.global, args, &mut out),
         Command::Spend(args) => cmd::spend::run(&cli.global, args, &mut out),
+        Command::Report(args) => cmd::report::run(&cli.global, args, &mut out),
         Command::Serve(args) => cmd::serve::run(&cli.global, args, &mut out),
     };
     let result = result.and_then(|code| {

@@ -43,7 +43,7 @@ pub fn svg(chart: &Chart) -> Result<String> {
         .map(|c| c.chars().count())
         .max()
         .unwrap_or(4) as u32;
-    let label_px = (longest * 7 + 16).clamp(60, 300);
+    let label_px = (longest * 8 + 24).clamp(60, 320);
     let values: Vec<f64> = chart
         .series
         .iter()

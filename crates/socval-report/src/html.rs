@@ -81,7 +81,15 @@ pub(crate) fn display(c: &Cell) -> String {
         Cell::Text(s) => s.clone(),
         Cell::Number(d) => number(*d),
         Cell::Money(d) => Gbp::new(*d).display_whole_pounds(),
-        Cell::Percent(d) => format!("{}%", d.round_dp(1).normalize()),
+        Cell::Percent(d) => {
+            // One decimal place, or two when one would show a non-zero share as 0.0%.
+            let one = d.round_dp(1);
+            if one.is_zero() && !d.is_zero() {
+                format!("{d:.2}%")
+            } else {
+                format!("{one:.1}%")
+            }
+        }
         Cell::Empty => String::new(),
     }
 }
@@ -110,7 +118,7 @@ p { margin:0 0 15px; max-width:50em; }
 .headlines li { background:var(--brand); color:#fff; padding:15px; break-inside:avoid; }
 .headlines .value { display:block; font-size:2.25rem; font-weight:700; line-height:1.1; }
 .headlines .label { display:block; font-size:1.0625rem; margin-top:5px; }
-.headlines .note, .headlines .from { display:block; font-size:.875rem; margin-top:8px; }
+.headlines .note, .headlines .from { display:block; font-size:.875rem; margin-top:8px; color:#fff; }
 .headlines a, .headlines a:visited { color:#fff; }
 .headlines a:focus { color:var(--text); }
 table { border-collapse:collapse; width:100%; margin:0 0 10px; font-size:1rem; }
@@ -140,6 +148,8 @@ footer { margin-top:40px; font-size:.875rem; color:var(--secondary); }
   .width { max-width:none; padding:0; }
   h1 { font-size:20pt; margin-top:12pt; }
   h2 { font-size:15pt; break-before:page; border-top:0; margin-top:0; }
+  main > section:first-of-type h2 { break-before:auto; margin-top:18pt; }
+  .headlines .note, .headlines .from { color:var(--secondary); }
   h3, caption, figcaption { break-after:avoid; }
   .headlines { grid-template-columns:repeat(3, 1fr); gap:8pt; }
   .headlines li { background:none; color:var(--text); border:2px solid var(--brand); padding:8pt; }

@@ -9,6 +9,7 @@ mod demo;
 mod evaluate;
 mod framework;
 mod quotes;
+mod report;
 mod value;
 
 // Helpers shared by the engine's tests (framework, value, evaluate, contract,

@@ -1,0 +1,281 @@
+//! `socval report annual`: files written, the seed's table 2.10, spend from
+//! the data directory (the same figures as `socval spend analyse`), bad input.
+
+use super::{expect, expect_error, json, repo, s, shared_data};
+
+fn read_json(p: &std::path::Path) -> serde_json::Value {
+    json(&std::fs::read_to_string(p).unwrap())
+}
+
+fn table<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    report["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["blocks"].as_array().unwrap())
+        .find(|b| b["type"] == "table" && b["id"] == id)
+        .unwrap_or_else(|| panic!("no table {id}"))
+}
+
+/// The value of a table cell by row key and column key.
+fn cell<'a>(t: &'a serde_json::Value, row: &str, col: &str) -> &'a serde_json::Value {
+    let c = t["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|c| c["key"] == col)
+        .unwrap_or_else(|| panic!("no column {col}"));
+    &t["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["key"] == row)
+        .unwrap_or_else(|| panic!("no row {row}"))["cells"][c]
+}
+
+#[test]
+fn annual_report_on_the_seed_writes_every_file_and_says_spend_is_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let seed = shared_data("seed/table-2-10-commitments.csv");
+    let quotes = repo("data/examples/quotes.csv");
+    let out = expect(
+        dir.path(),
+        &[
+            "report",
+            "annual",
+            "--org",
+            "rotherham",
+            "--year",
+            "2019/20",
+            "--commitments",
+            s(&seed),
+            "--quotes",
+            s(&quotes),
+            "--audit-seed",
+            "2021",
+            "--out",
+            "out",
+        ],
+        0,
+    );
+    assert!(
+        out.contains("Social value committed: £1,458,531.85."),
+        "{out}"
+    );
+    assert!(out.contains("No payments have been imported"), "{out}");
+    let o = dir.path().join("out");
+    for f in [
+        "report.html",
+        "report.xlsx",
+        "report.json",
+        "csv/table_2_10.csv",
+        "csv/by_theme.csv",
+        "csv/quotes_summary.csv",
+        "csv/methods.csv",
+    ] {
+        assert!(o.join(f).is_file(), "{f}");
+    }
+    let r = read_json(&o.join("report.json"));
+    assert_eq!(r["schema"], "socval.report.v1");
+    assert_eq!(r["org"], "rotherham");
+    assert_eq!(
+        cell(table(&r, "table_2_10"), "total", "value_gbp"),
+        "1458531.85"
+    );
+    assert_eq!(cell(table(&r, "quotes_audit"), "audit", "seed"), "2021");
+    let csv = std::fs::read_to_string(o.join("csv/table_2_10.csv")).unwrap();
+    assert!(
+        csv.starts_with("code,measure,unit,units,value_gbp\n")
+            && csv.contains("R09,No. of weeks of training opportunities,weeks,188,48299.00\n"),
+        "{csv}"
+    );
+    let html = std::fs::read_to_string(o.join("report.html")).unwrap();
+    assert!(
+        html.contains("No payments have been imported into the data directory"),
+        "the spend section says so"
+    );
+    assert!(
+        html.contains("issue 5"),
+        "the pending portal data source is stated"
+    );
+}
+
+#[test]
+fn spend_comes_from_the_data_directory_and_matches_spend_analyse() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let postcodes = shared_data("geo/postcodes-s-dn.csv");
+    let imd = shared_data("imd/File_1_-_IMD2019_Index_of_Multiple_Deprivation.csv");
+    let wards = shared_data("geo/ward-names.csv");
+    expect(d, &["geo", "import", s(&postcodes), s(&imd), s(&wards)], 0);
+    expect(
+        d,
+        &[
+            "spend",
+            "generate",
+            "--payments",
+            "3000",
+            "--suppliers",
+            "150",
+            "--seed",
+            "7",
+            "--postcodes",
+            s(&postcodes),
+            "--out",
+            "gen",
+        ],
+        0,
+    );
+    expect(d, &["spend", "import", "gen/payments.csv"], 0);
+    expect(d, &["spend", "suppliers", "import", "gen/suppliers.csv"], 0);
+    let seed = shared_data("seed/table-2-10-commitments.csv");
+    expect(
+        d,
+        &[
+            "report",
+            "annual",
+            "--year",
+            "2019/20",
+            "--compare",
+            "2018/19",
+            "--top",
+            "20",
+            "--commitments",
+            s(&seed),
+            "--out",
+            "out",
+        ],
+        0,
+    );
+    let r = read_json(&d.join("out/report.json"));
+    let a = json(&expect(
+        d,
+        &[
+            "spend",
+            "analyse",
+            "--year",
+            "2019/20",
+            "--compare",
+            "2018/19",
+            "--top",
+            "20",
+            "--format",
+            "json",
+        ],
+        0,
+    ));
+    let same = |report: &serde_json::Value, analyse: &serde_json::Value| {
+        let x: socval_core::Decimal = report.as_str().unwrap().parse().unwrap();
+        let y: socval_core::Decimal = analyse
+            .as_str()
+            .map(|s| s.parse().unwrap())
+            .unwrap_or_else(|| analyse.to_string().parse().unwrap());
+        assert_eq!(x, y, "report {report} vs spend analyse {analyse}");
+    };
+    let summary = table(&r, "spend_summary");
+    same(cell(summary, "total", "gbp"), &a["total_gbp"]);
+    same(cell(summary, "top_n", "gbp"), &a["top_n_gbp"]);
+    same(
+        cell(summary, "total", "prev_gbp"),
+        &a["compare"]["total_gbp"],
+    );
+    for class in ["local", "region", "outside", "unknown"] {
+        same(
+            cell(table(&r, "graph1_all_by_location"), class, "gbp"),
+            &a["by_class"][class]["gbp"],
+        );
+        same(
+            cell(table(&r, "graph2_top_by_location"), class, "gbp"),
+            &a["top_n_by_class"][class]["gbp"],
+        );
+    }
+    for (key, band) in [("p1", "1%"), ("p10", "10%"), ("p20", "20%")] {
+        same(
+            cell(table(&r, "deprived_all"), key, "gbp"),
+            &a["deprived_local"][band]["gbp"],
+        );
+    }
+    let first_ward = &a["by_ward"][0];
+    same(
+        cell(
+            table(&r, "wards_all"),
+            first_ward["ward"].as_str().unwrap(),
+            "gbp",
+        ),
+        &first_ward["gbp"],
+    );
+    let methods = table(&r, "methods");
+    assert!(
+        cell(methods, "deprivation__imd", "detail")
+            .as_str()
+            .unwrap()
+            .contains("2011"),
+        "{methods}"
+    );
+    let html = std::fs::read_to_string(d.join("out/report.html")).unwrap();
+    assert_eq!(html.matches("<svg ").count(), 4, "graphs 1-4");
+    assert_eq!(html.matches("<title id=").count(), 4);
+}
+
+#[test]
+fn bad_commitments_name_file_line_column_and_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = super::write(
+        dir.path(),
+        "c.csv",
+        "measure,units\nR09,188\nFree lunches,3\n",
+    );
+    let err = expect_error(
+        dir.path(),
+        &[
+            "report",
+            "annual",
+            "--year",
+            "2019/20",
+            "--commitments",
+            &c,
+            "--out",
+            "out",
+        ],
+    );
+    assert!(
+        err.contains("c.csv: line 3, column `measure`: \"Free lunches\" is not a measure"),
+        "{err}"
+    );
+    assert!(
+        !dir.path().join("out/report.html").exists(),
+        "nothing written"
+    );
+    let err = expect_error(
+        dir.path(),
+        &[
+            "report",
+            "annual",
+            "--year",
+            "2019/20",
+            "--compare",
+            "2019/20",
+            "--out",
+            "out",
+        ],
+    );
+    assert!(
+        err.contains("--compare 2019/20 is the year itself"),
+        "{err}"
+    );
+}
+
+#[test]
+fn help_has_an_example() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = expect(dir.path(), &["report", "annual", "--help"], 0);
+    assert!(
+        out.contains("socval report annual --year 2019/20") && out.contains("issue 5"),
+        "{out}"
+    );
+    let (_, err, code) = super::parts(&super::run_in(
+        dir.path(),
+        &["report", "annual", "--out", "x"],
+    ));
+    assert_eq!(code, 2, "{err}");
+}

@@ -31,8 +31,9 @@ const TEXT: RGBColor = RGBColor(0x0b, 0x0c, 0x0c);
 pub fn svg(chart: &Chart) -> Result<String> {
     let n = chart.categories.len();
     let k = chart.series.len().max(1);
-    // Each category takes 2k + 1 units: 2 per bar and 1 for the gap below.
-    let g = (2 * k + 1) as i32;
+    // Each category takes 2k + 2 units: 2 per bar and a unit of gap above
+    // and below.
+    let g = (2 * k + 2) as i32;
     let bar_px = 18u32;
     let height =
         (60 + n as u32 * (k as u32 * bar_px + bar_px / 2) + if k > 1 { 10 } else { 0 }).max(160);
@@ -43,7 +44,7 @@ pub fn svg(chart: &Chart) -> Result<String> {
         .map(|c| c.chars().count())
         .max()
         .unwrap_or(4) as u32;
-    let label_px = (longest * 8 + 24).clamp(60, 320);
+    let label_px = (longest * 9 + 30).clamp(60, 340);
     let values: Vec<f64> = chart
         .series
         .iter()
@@ -82,7 +83,8 @@ pub fn svg(chart: &Chart) -> Result<String> {
             if from_bottom >= n {
                 return String::new();
             }
-            cats[n - 1 - from_bottom].clone()
+            // Two no-break spaces keep the end-anchored label off the axis.
+            format!("{}\u{a0}\u{a0}", cats[n - 1 - from_bottom])
         };
         let money = |x: &f64| {
             short_money(Gbp::new(
@@ -98,7 +100,7 @@ pub fn svg(chart: &Chart) -> Result<String> {
             .y_label_formatter(&label_of)
             .x_labels(6)
             .x_label_formatter(&money)
-            .label_style(("Arial", 13).into_font().color(&TEXT))
+            .label_style(("Arial", 16).into_font().color(&TEXT))
             .set_all_tick_mark_size(0)
             .draw()
             .map_err(|e| err(&e))?;
@@ -122,7 +124,7 @@ pub fn svg(chart: &Chart) -> Result<String> {
                 .position(SeriesLabelPosition::LowerRight)
                 .background_style(WHITE.mix(0.9))
                 .border_style(RGBColor(0xb1, 0xb4, 0xb6))
-                .label_font(("Arial", 13).into_font().color(&TEXT))
+                .label_font(("Arial", 16).into_font().color(&TEXT))
                 .draw()
                 .map_err(|e| err(&e))?;
         }

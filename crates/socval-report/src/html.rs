@@ -125,6 +125,7 @@ table { border-collapse:collapse; width:100%; margin:0 0 10px; font-size:1rem; }
 caption { text-align:left; font-weight:700; font-size:1.1875rem; padding-bottom:8px; }
 th, td { border-bottom:1px solid var(--border); padding:6px 10px 6px 0; text-align:left; vertical-align:top; }
 th { font-weight:700; }
+tbody th[scope=row] { min-width:7em; }
 .num { text-align:right; font-variant-numeric:tabular-nums; white-space:nowrap; }
 tr.total td, tr.total th { font-weight:700; border-top:2px solid var(--text); }
 .note { font-size:.9375rem; color:var(--secondary); margin:0 0 8px; }

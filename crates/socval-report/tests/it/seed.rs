@@ -286,7 +286,7 @@ fn html_outline_on_the_seed() {
         writeln!(
             o,
             "{} {}",
-            line.split(|c| c == ' ' || c == '>').next().unwrap(),
+            line.split([' ', '>']).next().unwrap(),
             text
         )
         .unwrap();

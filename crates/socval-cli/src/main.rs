@@ -44,10 +44,20 @@ struct Cli {
 #[derive(Args, Debug, Clone)]
 pub struct Global {
     /// Where socval keeps everything on disk: database, postcode index, imports.
-    #[arg(long, global = true, env = "SOCVAL_DATA_DIR", default_value = "socval-data")]
+    #[arg(
+        long,
+        global = true,
+        env = "SOCVAL_DATA_DIR",
+        default_value = "socval-data"
+    )]
     pub data_dir: PathBuf,
     /// Database URL (sqlite://... or postgres://...); default: SQLite in the data directory.
-    #[arg(long, global = true, env = "SOCVAL_DATABASE_URL", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "SOCVAL_DATABASE_URL",
+        hide_env_values = true
+    )]
     pub database_url: Option<String>,
 }
 
@@ -81,7 +91,11 @@ fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let code = if e.use_stderr() { exit::USAGE } else { exit::OK };
+            let code = if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            };
             let _ = e.print();
             return ExitCode::from(code);
         }

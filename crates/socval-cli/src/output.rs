@@ -66,7 +66,12 @@ impl<J: Serialize> Report<J> {
 }
 
 /// Writes aligned columns, numbers right-aligned.
-pub fn write_table(headers: &[&str], rows: &[Vec<String>], numeric: &[usize], out: &mut dyn Write) -> Result<()> {
+pub fn write_table(
+    headers: &[&str],
+    rows: &[Vec<String>],
+    numeric: &[usize],
+    out: &mut dyn Write,
+) -> Result<()> {
     let mut table = Table::new();
     table.load_style(presets::NOTHING);
     table.set_header(headers.iter().copied());

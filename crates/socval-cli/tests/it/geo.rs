@@ -4,21 +4,38 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn data(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data").join(rel)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data")
+        .join(rel)
 }
 
 fn socval(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_socval")).arg("--data-dir").arg(dir).args(args).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_socval"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 fn ok(o: &Output) -> String {
-    assert!(o.status.success(), "status {:?}\nstdout {}\nstderr {}", o.status, String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "status {:?}\nstdout {}\nstderr {}",
+        o.status,
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
     String::from_utf8(o.stdout.clone()).unwrap()
 }
 
 fn imported() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let files = [data("geo/postcodes-s-dn.csv"), data("imd/File_1_-_IMD2019_Index_of_Multiple_Deprivation.csv"), data("geo/ward-names.csv")];
+    let files = [
+        data("geo/postcodes-s-dn.csv"),
+        data("imd/File_1_-_IMD2019_Index_of_Multiple_Deprivation.csv"),
+        data("geo/ward-names.csv"),
+    ];
     let files: Vec<&str> = files.iter().map(|p| p.to_str().unwrap()).collect();
     let mut args = vec!["geo", "import"];
     args.extend(files);
@@ -30,7 +47,10 @@ fn imported() -> tempfile::TempDir {
 #[test]
 fn lookup_contract() {
     let dir = imported();
-    let out = ok(&socval(dir.path(), &["geo", "lookup", "S60", "2TH", "--format", "json"]));
+    let out = ok(&socval(
+        dir.path(),
+        &["geo", "lookup", "S60", "2TH", "--format", "json"],
+    ));
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let r = &v[0];
     assert_eq!(r["postcode"], "S60 2TH");
@@ -45,7 +65,12 @@ fn lookup_contract() {
     assert_eq!(r["distance_km"], 0.0);
 
     // A 2021 LSOA new since 2011: no figure, and said so.
-    let out = ok(&socval(dir.path(), &["geo", "lookup", "dn11ab", "S11 8UX", "BFPO 801", "nonsense", "--format", "json"]));
+    let out = ok(&socval(
+        dir.path(),
+        &[
+            "geo", "lookup", "dn11ab", "S11 8UX", "BFPO 801", "nonsense", "--format", "json",
+        ],
+    ));
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v[0]["postcode"], "DN1 1AB");
     assert_eq!(v[0]["imd_rank"], serde_json::Value::Null);
@@ -53,14 +78,42 @@ fn lookup_contract() {
     assert!(v[0]["imd_note"].as_str().unwrap().contains("E01034238"));
     assert_eq!(v[0]["class"], "region");
     assert!(v[1]["distance_km"].as_f64().unwrap() > 10.0);
-    assert_eq!((v[2]["class"].as_str(), v[2]["reason"].as_str()), (Some("unknown"), Some("non-geographic")));
-    assert_eq!((v[3]["class"].as_str(), v[3]["reason"].as_str()), (Some("unknown"), Some("invalid")));
+    assert_eq!(
+        (v[2]["class"].as_str(), v[2]["reason"].as_str()),
+        (Some("unknown"), Some("non-geographic"))
+    );
+    assert_eq!(
+        (v[3]["class"].as_str(), v[3]["reason"].as_str()),
+        (Some("unknown"), Some("invalid"))
+    );
 
     // Another definition: Sheffield (old code matches), radius in miles.
-    let out = ok(&socval(dir.path(), &["geo", "lookup", "S60 2TH", "S1 2HH", "--local", "E08000019", "--region", "none", "--format", "csv"]));
+    let out = ok(&socval(
+        dir.path(),
+        &[
+            "geo",
+            "lookup",
+            "S60 2TH",
+            "S1 2HH",
+            "--local",
+            "E08000019",
+            "--region",
+            "none",
+            "--format",
+            "csv",
+        ],
+    ));
     let lines: Vec<&str> = out.lines().collect();
-    assert!(lines[1].contains(",outside,") && lines[2].contains(",local,"), "{out}");
-    let out = ok(&socval(dir.path(), &["geo", "lookup", "S1 2HH", "--radius", "10mi", "--format", "csv"]));
+    assert!(
+        lines[1].contains(",outside,") && lines[2].contains(",local,"),
+        "{out}"
+    );
+    let out = ok(&socval(
+        dir.path(),
+        &[
+            "geo", "lookup", "S1 2HH", "--radius", "10mi", "--format", "csv",
+        ],
+    ));
     assert!(out.lines().nth(1).unwrap().contains(",local,"), "{out}");
 }
 
@@ -69,7 +122,16 @@ fn classify_csv_and_json() {
     let dir = imported();
     let input = dir.path().join("suppliers.csv");
     std::fs::write(&input, "Supplier,Post Code,Spend\nAcme,s602th,100\n\"Beta, Ltd\",DN1 1AB,200\nGamma,S99 9ZZ,300\nDelta,,400\n").unwrap();
-    let o = socval(dir.path(), &["geo", "classify", input.to_str().unwrap(), "--postcode-column", "post code"]);
+    let o = socval(
+        dir.path(),
+        &[
+            "geo",
+            "classify",
+            input.to_str().unwrap(),
+            "--postcode-column",
+            "post code",
+        ],
+    );
     let out = ok(&o);
     let mut rdr = csv::Reader::from_reader(out.as_bytes());
     let h = rdr.headers().unwrap().clone();
@@ -84,12 +146,32 @@ fn classify_csv_and_json() {
     assert_eq!(&rows[1][0], "Beta, Ltd");
     assert_eq!(&rows[1][col("class")], "region");
     assert!(rows[1][col("imd_note")].contains("not in the deprivation file"));
-    assert_eq!((&rows[2][col("class")], &rows[2][col("reason")]), ("unknown", "not-found"));
-    assert_eq!((&rows[3][col("class")], &rows[3][col("reason")]), ("unknown", "invalid"));
+    assert_eq!(
+        (&rows[2][col("class")], &rows[2][col("reason")]),
+        ("unknown", "not-found")
+    );
+    assert_eq!(
+        (&rows[3][col("class")], &rows[3][col("reason")]),
+        ("unknown", "invalid")
+    );
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("4 rows: 1 local, 1 region, 2 unknown") && err.contains("1 found without a deprivation figure"), "{err}");
+    assert!(
+        err.contains("4 rows: 1 local, 1 region, 2 unknown")
+            && err.contains("1 found without a deprivation figure"),
+        "{err}"
+    );
 
-    let out = ok(&socval(dir.path(), &["geo", "classify", input.to_str().unwrap(), "--format", "json", "-q"]));
+    let out = ok(&socval(
+        dir.path(),
+        &[
+            "geo",
+            "classify",
+            input.to_str().unwrap(),
+            "--format",
+            "json",
+            "-q",
+        ],
+    ));
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v[0]["Supplier"], "Acme");
     assert_eq!(v[0]["imd_rank"], 893);
@@ -105,17 +187,30 @@ fn bad_input_is_explained() {
     let o = socval(dir.path(), &["geo", "classify", input.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("no postcode column; found columns: Supplier, Town; accepted: postcode"), "{err}");
+    assert!(
+        err.contains("no postcode column; found columns: Supplier, Town; accepted: postcode"),
+        "{err}"
+    );
 
     // A bad postcode file: file, line and field named; the index is unchanged.
     let bad = dir.path().join("bad.csv");
-    std::fs::write(&bad, "pcds,laua,lat,long\nS1 1AA,E08000019,53.38,-1.47\nS1 1AB,E08000019,53.38,west\n").unwrap();
+    std::fs::write(
+        &bad,
+        "pcds,laua,lat,long\nS1 1AA,E08000019,53.38,-1.47\nS1 1AB,E08000019,53.38,west\n",
+    )
+    .unwrap();
     let o = socval(dir.path(), &["geo", "import", bad.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("bad.csv: line 3: field `long`: not a number"), "{err}");
+    assert!(
+        err.contains("bad.csv: line 3: field `long`: not a number"),
+        "{err}"
+    );
     assert!(err.contains("previous data is unchanged"), "{err}");
-    let out = ok(&socval(dir.path(), &["geo", "lookup", "S60 2TH", "--format", "csv"]));
+    let out = ok(&socval(
+        dir.path(),
+        &["geo", "lookup", "S60 2TH", "--format", "csv"],
+    ));
     assert!(out.contains("E08000018"));
 
     // A malformed names file.
@@ -123,7 +218,10 @@ fn bad_input_is_explained() {
     std::fs::write(&names, "code,name\nE05000001,Somewhere\nE05000002,\n").unwrap();
     let o = socval(dir.path(), &["geo", "import", names.to_str().unwrap()]);
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("names.csv: line 3: field `name`: empty"), "{err}");
+    assert!(
+        err.contains("names.csv: line 3: field `name`: empty"),
+        "{err}"
+    );
 
     // Nothing imported yet.
     let empty = tempfile::tempdir().unwrap();
@@ -136,15 +234,38 @@ fn bad_input_is_explained() {
 fn aberdeen_onspd_terminated_postcodes() {
     let dir = tempfile::tempdir().unwrap();
     let f = data("geo/onspd-sample-aberdeen.csv");
-    let out = ok(&socval(dir.path(), &["geo", "import", f.to_str().unwrap(), "--format", "json"]));
+    let out = ok(&socval(
+        dir.path(),
+        &["geo", "import", f.to_str().unwrap(), "--format", "json"],
+    ));
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["index"]["postcodes"], 8048);
     assert!(v["index"]["terminated"].as_u64().unwrap() > 0);
-    let out = ok(&socval(dir.path(), &["geo", "lookup", "AB1 0AA", "--format", "json"]));
+    let out = ok(&socval(
+        dir.path(),
+        &["geo", "lookup", "AB1 0AA", "--format", "json"],
+    ));
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!((v[0]["class"].as_str(), v[0]["reason"].as_str(), v[0]["terminated"].as_bool()), (Some("unknown"), Some("terminated"), Some(true)));
+    assert_eq!(
+        (
+            v[0]["class"].as_str(),
+            v[0]["reason"].as_str(),
+            v[0]["terminated"].as_bool()
+        ),
+        (Some("unknown"), Some("terminated"), Some(true))
+    );
     assert_eq!(v[0]["lad"], "S12000033");
-    let out = ok(&socval(dir.path(), &["geo", "lookup", "AB1 0AA", "--accept-terminated", "--format", "json"]));
+    let out = ok(&socval(
+        dir.path(),
+        &[
+            "geo",
+            "lookup",
+            "AB1 0AA",
+            "--accept-terminated",
+            "--format",
+            "json",
+        ],
+    ));
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v[0]["class"], "outside");
 }
@@ -152,7 +273,12 @@ fn aberdeen_onspd_terminated_postcodes() {
 #[test]
 fn help_has_examples() {
     let dir = tempfile::tempdir().unwrap();
-    for sub in [&["geo", "--help"][..], &["geo", "import", "--help"], &["geo", "lookup", "--help"], &["geo", "classify", "--help"]] {
+    for sub in [
+        &["geo", "--help"][..],
+        &["geo", "import", "--help"],
+        &["geo", "lookup", "--help"],
+        &["geo", "classify", "--help"],
+    ] {
         let out = ok(&socval(dir.path(), sub));
         assert!(out.contains("socval geo"), "{sub:?}: {out}");
     }

@@ -1,15 +1,15 @@
 //! Integration tests of the socval binary: one test binary, one module per subcommand.
 
 mod admin;
-mod geo;
-mod serve;
-mod spend;
 mod contract;
 mod demo;
 mod evaluate;
 mod framework;
+mod geo;
 mod quotes;
 mod report;
+mod serve;
+mod spend;
 mod value;
 
 // Helpers shared by the engine's tests (framework, value, evaluate, contract,

@@ -8,8 +8,12 @@ use std::process::Command;
 fn browser_prints_the_report_to_pdf() {
     let chromium = std::env::var("SOCVAL_CHROMIUM")
         .expect("SOCVAL_CHROMIUM must name the chromium binary for this test");
-    // Kept after the run as artefacts: report.html, report.pdf, report.png.
-    let out = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("report-browser");
+    // Kept after the run as artefacts (target/artefacts/report/): the page,
+    // its PDF and a screenshot, to look at.
+    let out = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .expect("target/tmp is in target")
+        .join("artefacts/report");
     let _ = std::fs::remove_dir_all(&out);
     std::fs::create_dir_all(&out).unwrap();
     let r = crate::spend::spend_report(&out);

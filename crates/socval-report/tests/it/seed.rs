@@ -283,13 +283,7 @@ fn html_outline_on_the_seed() {
             || t.starts_with("span id")
     }) {
         let text = line.split('>').nth(1).unwrap_or("");
-        writeln!(
-            o,
-            "{} {}",
-            line.split([' ', '>']).next().unwrap(),
-            text
-        )
-        .unwrap();
+        writeln!(o, "{} {}", line.split([' ', '>']).next().unwrap(), text).unwrap();
     }
     insta::assert_snapshot!(o);
     assert!(!html.contains("<script"), "no JavaScript");

@@ -50,7 +50,13 @@ impl<J: Serialize> Report<J> {
                 let mut w = csv::Writer::from_writer(&mut *out);
                 w.write_record(&self.headers)?;
                 for row in &self.rows {
-                    w.write_record(row)?;
+                    w.write_record(row.iter().enumerate().map(|(i, cell)| {
+                        if self.numeric.contains(&i) {
+                            csv_number(cell)
+                        } else {
+                            cell.clone()
+                        }
+                    }))?;
                 }
                 w.flush()?;
             }
@@ -62,6 +68,23 @@ impl<J: Serialize> Report<J> {
             }
         }
         Ok(())
+    }
+}
+
+/// A number as a spreadsheet reads it: `£1,150,000` → `1150000`,
+/// `18.93%` → `18.93`, `-£5.00` → `-5.00`. Cells that are not a formatted
+/// number (blank, `n/a`, text) are left as they are.
+fn csv_number(cell: &str) -> String {
+    let plain: String = cell
+        .trim()
+        .trim_end_matches('%')
+        .chars()
+        .filter(|c| *c != '£' && *c != ',')
+        .collect();
+    if !plain.is_empty() && plain.parse::<socval_core::Decimal>().is_ok() {
+        plain
+    } else {
+        cell.to_string()
     }
 }
 
@@ -85,4 +108,25 @@ pub fn write_table(
     }
     writeln!(out, "{table}")?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_number;
+
+    #[test]
+    fn csv_numbers_lose_currency_signs_separators_and_percent() {
+        for (cell, want) in [
+            ("£1,150,000", "1150000"),
+            ("18.93%", "18.93"),
+            ("-£5.00", "-5.00"),
+            ("38.03", "38.03"),
+            ("", ""),
+            ("n/a", "n/a"),
+            ("£", "£"),
+            ("12 (est.)", "12 (est.)"),
+        ] {
+            assert_eq!(csv_number(cell), want, "{cell}");
+        }
+    }
 }

@@ -100,6 +100,12 @@ fn table_2_10_is_reproduced_to_the_pound() {
         "{csv_out}"
     );
     assert_eq!(csv_out.lines().count(), 19);
+    // Spreadsheets get plain numbers, not display strings.
+    assert!(
+        csv_out
+            .contains("\nR01,No. of local direct employees hired or retained,FTE,38.03,999162\n"),
+        "{csv_out}"
+    );
 }
 
 #[test]

@@ -41,9 +41,11 @@
 pub mod contract;
 mod error;
 pub mod evaluation;
+pub mod evidence;
 pub mod framework;
 mod money;
 mod policy;
+pub mod portfolio;
 pub mod quotes;
 mod record;
 pub mod rng;

@@ -33,6 +33,7 @@ pub mod login;
 pub mod model;
 pub mod password;
 mod postgres;
+pub mod purchase;
 pub mod secret;
 mod sqlite;
 mod store;
@@ -42,6 +43,10 @@ use std::sync::Arc;
 pub use error::{Error, Result};
 pub use model::*;
 pub use postgres::PgStore;
+pub use purchase::{
+    AuditOpinion, NewPurchase, NewPurchaseAudit, Purchase, PurchaseAudit, PurchaseAuditItem,
+    PurchaseQuote, PurchaseStore, QuoteLocation,
+};
 pub use sqlite::SqliteStore;
 pub use store::{Backend, Store};
 

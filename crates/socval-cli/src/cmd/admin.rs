@@ -2,7 +2,7 @@
 //! and backups, at the command line (for the first administrator, scripts
 //! and operators).
 
-use std::io::{self, BufRead, Write};
+use std::io::{self, BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -23,6 +23,8 @@ use crate::output::{Format, Report};
 #[command(after_help = "Examples:
   socval admin create-org --slug rotherham --name \"Rotherham MBC\" --kind council
   socval admin create-user --email ana@rotherham.gov.uk --name \"Ana Officer\" --org rotherham --role admin
+      (on a terminal it asks for the password twice, without showing it;
+       --generate-password prints a random one instead)
   echo 'a long passphrase' | socval admin create-user --email bo@rotherham.gov.uk --name Bo --password-stdin
   socval admin invite --org rotherham --email supplier@acme.co.uk --role supplier --supplier \"Acme Ltd\"
   socval admin list-users --org rotherham --format csv
@@ -119,10 +121,21 @@ struct CreateUser {
     /// Supplier company name, for --role supplier.
     #[arg(long)]
     supplier: Option<String>,
-    /// Read the password from the first line of standard input; otherwise a
-    /// password is generated and printed once.
-    #[arg(long)]
+    #[command(flatten)]
+    password: PasswordSource,
+}
+
+/// Where a new password comes from. Without either flag: a hidden prompt
+/// (typed twice) when standard input is a terminal, otherwise a generated
+/// password printed once.
+#[derive(clap::Args, Debug)]
+struct PasswordSource {
+    /// Read the password from the first line of standard input (for scripts).
+    #[arg(long, conflicts_with = "generate_password")]
     password_stdin: bool,
+    /// Generate a random password and print it once, even on a terminal.
+    #[arg(long)]
+    generate_password: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -162,10 +175,8 @@ struct ResetPassword {
     /// The user's e-mail address.
     #[arg(long)]
     email: String,
-    /// Read the password from the first line of standard input; otherwise a
-    /// password is generated and printed once.
-    #[arg(long)]
-    password_stdin: bool,
+    #[command(flatten)]
+    password: PasswordSource,
 }
 
 #[derive(clap::Args, Debug)]
@@ -302,21 +313,68 @@ async fn supplier_for(
     }
 }
 
-/// The password from standard input, or a generated one (and whether it
-/// was generated, so it can be printed once).
-fn password_from(stdin: bool) -> Result<(String, bool)> {
-    if stdin {
+/// The new password for `email` (and whether it was generated, so it can
+/// be printed once): from standard input with `--password-stdin`, generated
+/// with `--generate-password`, typed twice at a hidden prompt when standard
+/// input is a terminal, generated otherwise. Checked for length before
+/// anything is saved.
+fn password_from(source: &PasswordSource, email: &str) -> Result<(String, bool)> {
+    let generate = || -> Result<(String, bool)> {
+        // 96 random bits, written as 24 hex digits.
+        Ok((secret::generate()?[..24].to_string(), true))
+    };
+    let (password, generated) = if source.password_stdin {
         let mut line = String::new();
         io::stdin()
             .lock()
             .read_line(&mut line)
             .context("cannot read the password from standard input")?;
-        let password = line.trim_end_matches(['\r', '\n']).to_string();
-        Ok((password, false))
+        (line.trim_end_matches(['\r', '\n']).to_string(), false)
+    } else if source.generate_password || !io::stdin().is_terminal() {
+        generate()?
     } else {
-        // 96 random bits, written as 24 hex digits.
-        Ok((secret::generate()?[..24].to_string(), true))
+        match prompt_password(email)? {
+            Some(password) => (password, false),
+            None => generate()?,
+        }
+    };
+    if password.chars().count() < password::MIN_LENGTH {
+        bail!(
+            "the password is too short: it needs at least {} characters",
+            password::MIN_LENGTH
+        );
     }
+    Ok((password, generated))
+}
+
+/// Asks on the terminal (input not echoed) for a new password and its
+/// confirmation, up to three times. `None` if the first answer is empty
+/// (generate one instead).
+fn prompt_password(email: &str) -> Result<Option<String>> {
+    for _ in 0..3 {
+        let first = rpassword::prompt_password(format!(
+            "New password for {email} (at least {} characters; empty to generate one): ",
+            password::MIN_LENGTH
+        ))
+        .context("cannot read the password from the terminal")?;
+        if first.is_empty() {
+            return Ok(None);
+        }
+        if first.chars().count() < password::MIN_LENGTH {
+            eprintln!(
+                "That password is too short: it needs at least {} characters.",
+                password::MIN_LENGTH
+            );
+            continue;
+        }
+        let again = rpassword::prompt_password("Type it again: ")
+            .context("cannot read the password from the terminal")?;
+        if again == first {
+            return Ok(Some(first));
+        }
+        eprintln!("The passwords do not match.");
+    }
+    bail!("no password set: the passwords typed did not match or were too short")
 }
 
 fn rfc3339(t: OffsetDateTime) -> String {
@@ -391,7 +449,7 @@ async fn run_with(store: &dyn Store, command: Command, out: &mut dyn Write) -> R
                 }
                 _ => None,
             };
-            let (pw, generated) = password_from(a.password_stdin)?;
+            let (pw, generated) = password_from(&a.password, &a.email)?;
             let hash = password::hash_blocking(pw.clone()).await?;
             let user = store
                 .create_user(
@@ -507,7 +565,7 @@ async fn run_with(store: &dyn Store, command: Command, out: &mut dyn Write) -> R
                 .user_by_email(&a.email)
                 .await
                 .with_context(|| format!("no user with e-mail {}", a.email))?;
-            let (pw, generated) = password_from(a.password_stdin)?;
+            let (pw, generated) = password_from(&a.password, &user.email)?;
             let hash = password::hash_blocking(pw.clone()).await?;
             store.set_password(&actor(), now, user.id, &hash).await?;
             let ended = store.delete_user_sessions(user.id, None).await?;

@@ -318,3 +318,191 @@ fn help_has_examples_and_bad_urls_are_explained() {
         "{err}"
     );
 }
+
+/// Runs socval on a pseudo-terminal (util-linux `script`, as an
+/// administrator at a terminal would), answering each prompt in turn: waits
+/// until the prompt text appears, then types the answer and Enter. Returns
+/// everything the terminal showed, and the exit code.
+fn on_terminal(data_dir: &Path, args: &[&str], answers: &[(&str, &str)]) -> (String, Option<i32>) {
+    use std::io::Read;
+    use std::sync::mpsc;
+    use std::time::{Duration, Instant};
+
+    let quote = |a: &str| format!("'{}'", a.replace('\'', r"'\''"));
+    let mut line = vec![
+        quote(env!("CARGO_BIN_EXE_socval")),
+        quote("--data-dir"),
+        quote(&data_dir.display().to_string()),
+    ];
+    line.extend(args.iter().map(|a| quote(a)));
+    let mut child = Command::new("script")
+        .args(["-q", "-e", "-f", "-c", &line.join(" "), "/dev/null"])
+        .env_remove("SOCVAL_DATABASE_URL")
+        .env_remove("SOCVAL_DATA_DIR")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("util-linux `script` runs socval on a pseudo-terminal");
+    let mut stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel::<Vec<u8>>();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = stdout.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut screen = String::new();
+    let mut stdin = child.stdin.take().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut from = 0;
+    for (prompt, answer) in answers {
+        loop {
+            if let Some(at) = screen[from..].find(prompt) {
+                from += at + prompt.len();
+                break;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(bytes) => screen.push_str(&String::from_utf8_lossy(&bytes)),
+                Err(_) => panic!("no prompt {prompt:?}; the terminal showed:\n{screen}"),
+            }
+        }
+        // The prompt is written just before echo is switched off: give the
+        // program a moment, as a person would, before typing.
+        std::thread::sleep(Duration::from_millis(400));
+        stdin.write_all(format!("{answer}\n").as_bytes()).unwrap();
+        stdin.flush().unwrap();
+    }
+    while let Ok(bytes) = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+        screen.push_str(&String::from_utf8_lossy(&bytes));
+    }
+    drop(stdin);
+    let status = child.wait().unwrap();
+    (screen, status.code())
+}
+
+/// Whether `password` is the stored password of `email`, read straight
+/// from the database.
+fn password_is(data_dir: &Path, email: &str, password: &str) -> bool {
+    use socval_store::Store as _;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let store = socval_store::SqliteStore::open_path(&data_dir.join("socval.db"))
+            .await
+            .unwrap();
+        let creds = store.credentials(email).await.unwrap();
+        store.close().await;
+        socval_store::password::verify(password, &creds.password_hash).unwrap()
+    })
+}
+
+#[test]
+fn create_user_on_a_terminal_asks_for_the_password_without_showing_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    ok(
+        data,
+        &["admin", "create-org", "--slug", "rmbc", "--name", "RMBC"],
+    );
+    let secret = "tr0ub4dor and 3 horses";
+    let (screen, code) = on_terminal(
+        data,
+        &[
+            "admin",
+            "create-user",
+            "--email",
+            "ana@rmbc.example",
+            "--name",
+            "Ana",
+            "--org",
+            "rmbc",
+            "--role",
+            "admin",
+        ],
+        &[
+            ("New password for ana@rmbc.example", secret),
+            ("Type it again", secret),
+        ],
+    );
+    assert_eq!(code, Some(0), "{screen}");
+    assert!(
+        screen.contains("added ana@rmbc.example to rmbc as admin"),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains("tr0ub4dor"),
+        "the password typed is not shown on the terminal:\n{screen}"
+    );
+    assert!(
+        !screen.contains("shown once"),
+        "nothing generated: {screen}"
+    );
+    assert!(password_is(data, "ana@rmbc.example", secret));
+}
+
+#[test]
+fn reset_password_on_a_terminal_asks_again_until_both_match() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    ok_stdin(
+        data,
+        &[
+            "admin",
+            "create-user",
+            "--email",
+            "bo@x.example",
+            "--name",
+            "Bo",
+            "--password-stdin",
+        ],
+        Some("the old passphrase\n"),
+    );
+    let new = "a brand new passphrase";
+    let (screen, code) = on_terminal(
+        data,
+        &["admin", "reset-password", "--email", "bo@x.example"],
+        &[
+            ("New password for bo@x.example", "short"),
+            ("New password for bo@x.example", new),
+            ("Type it again", "a brand new passphrasX"),
+            ("New password for bo@x.example", new),
+            ("Type it again", new),
+        ],
+    );
+    assert_eq!(code, Some(0), "{screen}");
+    assert!(screen.contains("too short"), "{screen}");
+    assert!(screen.contains("do not match"), "{screen}");
+    assert!(
+        screen.contains("reset the password of bo@x.example"),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains("passphras"),
+        "nothing typed is echoed:\n{screen}"
+    );
+    assert!(password_is(data, "bo@x.example", new));
+    assert!(!password_is(data, "bo@x.example", "the old passphrase"));
+
+    // Off a terminal without --password-stdin a password is generated, as
+    // scripts rely on; a short one on standard input changes nothing.
+    let short = socval(
+        data,
+        &[
+            "admin",
+            "reset-password",
+            "--email",
+            "bo@x.example",
+            "--password-stdin",
+        ],
+        Some("short\n"),
+    );
+    assert_eq!(short.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&short.stderr).contains("at least 10 characters"));
+    assert!(password_is(data, "bo@x.example", new));
+}

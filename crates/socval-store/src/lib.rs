@@ -27,6 +27,8 @@
 
 #[macro_use]
 mod sql;
+#[macro_use]
+pub mod procurement;
 
 mod error;
 pub mod login;
@@ -43,6 +45,7 @@ use std::sync::Arc;
 pub use error::{Error, Result};
 pub use model::*;
 pub use postgres::PgStore;
+pub use procurement::ProcurementStore;
 pub use purchase::{
     AuditOpinion, NewPurchase, NewPurchaseAudit, Purchase, PurchaseAudit, PurchaseAuditItem,
     PurchaseQuote, PurchaseStore, QuoteLocation,

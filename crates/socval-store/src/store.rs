@@ -48,7 +48,9 @@ pub enum Backend {
 ///   when created, and stored only as their SHA-256.
 /// - E-mail addresses are compared case-insensitively (stored lower case).
 #[async_trait]
-pub trait Store: crate::purchase::PurchaseStore + Send + Sync + fmt::Debug {
+pub trait Store:
+    crate::procurement::ProcurementStore + crate::purchase::PurchaseStore + Send + Sync + fmt::Debug
+{
     /// Which database this is.
     fn backend(&self) -> Backend;
 

@@ -4,4 +4,5 @@
 
 mod contract;
 mod harness;
+mod procurement;
 mod purchase;

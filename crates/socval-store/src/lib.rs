@@ -29,6 +29,8 @@
 mod sql;
 #[macro_use]
 pub mod procurement;
+#[macro_use]
+pub mod delivery;
 
 mod error;
 pub mod login;
@@ -42,6 +44,7 @@ mod store;
 
 use std::sync::Arc;
 
+pub use delivery::DeliveryStore;
 pub use error::{Error, Result};
 pub use model::*;
 pub use postgres::PgStore;

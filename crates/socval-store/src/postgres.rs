@@ -51,3 +51,4 @@ async fn backup_impl(_store: &PgStore, path: &Path) -> Result<()> {
 store_impl!(PgStore, sqlx::Postgres, "BEGIN");
 crate::purchase::purchase_impl!(PgStore, sqlx::Postgres, "BEGIN");
 procurement_impl!(PgStore, sqlx::Postgres, "BEGIN");
+delivery_impl!(PgStore, sqlx::Postgres, "BEGIN");

@@ -90,3 +90,4 @@ async fn backup_impl(store: &SqliteStore, path: &Path) -> Result<()> {
 store_impl!(SqliteStore, sqlx::Sqlite, "BEGIN IMMEDIATE");
 crate::purchase::purchase_impl!(SqliteStore, sqlx::Sqlite, "BEGIN IMMEDIATE");
 procurement_impl!(SqliteStore, sqlx::Sqlite, "BEGIN IMMEDIATE");
+delivery_impl!(SqliteStore, sqlx::Sqlite, "BEGIN IMMEDIATE");

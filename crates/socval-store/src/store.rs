@@ -49,7 +49,12 @@ pub enum Backend {
 /// - E-mail addresses are compared case-insensitively (stored lower case).
 #[async_trait]
 pub trait Store:
-    crate::procurement::ProcurementStore + crate::purchase::PurchaseStore + Send + Sync + fmt::Debug
+    crate::procurement::ProcurementStore
+    + crate::delivery::DeliveryStore
+    + crate::purchase::PurchaseStore
+    + Send
+    + Sync
+    + fmt::Debug
 {
     /// Which database this is.
     fn backend(&self) -> Backend;

@@ -3,6 +3,7 @@
 //! for; `.ci/run` sets TEST_DATABASE_URL and runs them).
 
 mod contract;
+mod delivery;
 mod harness;
 mod procurement;
 mod purchase;

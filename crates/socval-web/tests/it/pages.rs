@@ -389,3 +389,122 @@ async fn page_structure() {
         .await;
     insta::assert_snapshot!("password_errors", redact(&bad.body));
 }
+
+/// A path of the route table with real ids of the fixture: organisation
+/// `a`, its first supplier company, framework and token, a fresh
+/// invitation; any other parameter is `1`. Returns the path and whether
+/// every parameter was one of those known here.
+async fn concrete(w: &crate::support::World, pattern: &str) -> (String, bool) {
+    let mut out = String::new();
+    let mut known = true;
+    let mut rest = pattern;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let close = open + rest[open..].find('}').expect("closing brace");
+        let value = match (&rest[open + 1..close], out.as_str()) {
+            ("org", _) => "a".to_owned(),
+            ("supplier", _) => w.supplier_1.to_string(),
+            ("framework", _) => w.framework_a.to_string(),
+            ("token", "/invitations/") => {
+                let (_, token) = w
+                    .store
+                    .create_invitation(
+                        &socval_store::Actor::system("test"),
+                        w.clock_now(),
+                        &socval_store::NewInvitation {
+                            org_id: w.org_a,
+                            email: "csrf.check@a.example".into(),
+                            role: socval_store::Role::Viewer,
+                            supplier_id: None,
+                            expires_at: w.clock_now() + time::Duration::days(1),
+                        },
+                    )
+                    .await
+                    .unwrap();
+                token
+            }
+            ("token", _) => w.token_a.to_string(),
+            ("file", _) => "x".to_owned(),
+            _ => {
+                known = false;
+                "1".to_owned()
+            }
+        };
+        out.push_str(&value);
+        rest = &rest[close + 1..];
+    }
+    out.push_str(rest);
+    (out, known)
+}
+
+fn is_csrf_refusal(r: &Reply) -> bool {
+    r.status == StatusCode::FORBIDDEN && r.body.to_lowercase().contains("the form has expired")
+}
+
+/// CSRF protection on every form: every POST route in the portal's table
+/// (routes added later included), sent by signed-in users of every role
+/// without a token, with a made-up one, or with another session's, is
+/// refused ("The form has expired") and changes nothing: no audit row, no
+/// session ended.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_post_route_refuses_requests_without_a_valid_csrf_token() {
+    let w = world().await;
+    let callers = [
+        w.session(w.admin).await,
+        w.session(w.officer).await,
+        w.session(w.viewer).await,
+        w.session(w.supplier).await,
+    ];
+    let stranger = w.session(w._admin_b).await;
+    let mut paths = Vec::new();
+    for route in socval_web::ROUTES.iter().filter(|r| r.method == "POST") {
+        paths.push(concrete(&w, route.path).await);
+    }
+    let audit_before = w.store.audit_count(None).await.unwrap();
+    let mut checked = Vec::new();
+    for (path, known) in paths {
+        let mut refused_for_csrf = false;
+        for s in &callers {
+            for token in [None, Some("garbage".to_owned()), Some(stranger.csrf())] {
+                let mut fields = vec![("name", "x"), ("email", "x@a.example")];
+                if let Some(t) = &token {
+                    fields.push(("csrf_token", t));
+                }
+                let r = w.post_raw(&path, Some(&s.cookie), &fields).await;
+                assert!(
+                    !(r.status.is_success() || r.status.is_redirection()),
+                    "POST {path} with CSRF token {token:?} was accepted: {}",
+                    r.status
+                );
+                refused_for_csrf |= is_csrf_refusal(&r);
+            }
+        }
+        assert!(
+            refused_for_csrf || !known,
+            "POST {path}: no caller got the CSRF refusal"
+        );
+        checked.push(path);
+    }
+    assert!(checked.len() >= 8, "{checked:?}");
+    assert_eq!(
+        w.store.audit_count(None).await.unwrap(),
+        audit_before,
+        "nothing changed"
+    );
+    for s in &callers {
+        w.get("/account", Some(s))
+            .await
+            .assert_status(StatusCode::OK);
+    }
+    // The control: with the session's own token the guard lets the same
+    // requests through to the handlers (which may still refuse the form).
+    for path in ["/orgs/a/tokens", "/orgs/a/invitations", "/account/password"] {
+        let admin = w.session(w.admin).await;
+        let r = w.post_form(path, &admin, &[("name", "x")]).await;
+        assert!(
+            !is_csrf_refusal(&r),
+            "POST {path} with its token: {}",
+            r.status
+        );
+    }
+}

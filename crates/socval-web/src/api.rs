@@ -284,7 +284,9 @@ impl Modify for Security {
 
 /// The OpenAPI document of `/api/v1`.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+    let mut doc = ApiDoc::openapi();
+    doc.merge(crate::purchase::openapi());
+    doc
 }
 
 async fn openapi_json() -> Response {

@@ -50,6 +50,7 @@ mod health;
 mod html;
 mod member;
 mod org;
+mod purchase;
 mod route;
 mod supplier;
 mod token;
@@ -59,6 +60,7 @@ pub use asset::css_path;
 pub use auth::{Ctx, OrgAccess, Principal};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{ApiError, AppError};
+pub use purchase::checks as purchase_checks;
 pub use route::{Access, ROUTES, RouteRule};
 
 /// How the portal is run.
@@ -182,6 +184,7 @@ pub fn router(state: AppState) -> Router {
         .merge(token::router())
         .merge(supplier::router())
         .merge(framework::router())
+        .merge(purchase::router())
         .merge(api::router())
         // Runs after routing, for every route: the one place that decides
         // who may do what.

@@ -123,6 +123,55 @@ pub const ROUTES: &[RouteRule] = &[
         SupplierOwn,
     ),
     r("GET", "/api/v1/orgs/{org}/audit", Staff(Role::Admin)),
+    // small purchases
+    r("GET", "/orgs/{org}/purchases", Staff(Role::Viewer)),
+    r("POST", "/orgs/{org}/purchases", Staff(Role::Officer)),
+    r("GET", "/orgs/{org}/purchases.csv", Staff(Role::Viewer)),
+    r("GET", "/orgs/{org}/purchases/new", Staff(Role::Officer)),
+    r(
+        "GET",
+        "/orgs/{org}/purchases/{purchase}",
+        Staff(Role::Viewer),
+    ),
+    r(
+        "POST",
+        "/orgs/{org}/purchases/{purchase}",
+        Staff(Role::Officer),
+    ),
+    r(
+        "GET",
+        "/orgs/{org}/purchases/{purchase}/edit",
+        Staff(Role::Officer),
+    ),
+    r("GET", "/orgs/{org}/purchase-audits", Staff(Role::Viewer)),
+    r("POST", "/orgs/{org}/purchase-audits", Staff(Role::Officer)),
+    r(
+        "GET",
+        "/orgs/{org}/purchase-audits/{audit}",
+        Staff(Role::Viewer),
+    ),
+    r("GET", "/api/v1/orgs/{org}/purchases", Staff(Role::Viewer)),
+    r("POST", "/api/v1/orgs/{org}/purchases", Staff(Role::Officer)),
+    r(
+        "GET",
+        "/api/v1/orgs/{org}/purchases/{purchase}",
+        Staff(Role::Viewer),
+    ),
+    r(
+        "GET",
+        "/api/v1/orgs/{org}/purchase-audits",
+        Staff(Role::Viewer),
+    ),
+    r(
+        "POST",
+        "/api/v1/orgs/{org}/purchase-audits",
+        Staff(Role::Officer),
+    ),
+    r(
+        "GET",
+        "/api/v1/orgs/{org}/purchase-audits/{audit}",
+        Staff(Role::Viewer),
+    ),
 ];
 
 /// The rule for a matched route, if the table has one. `HEAD` follows

@@ -5,5 +5,6 @@ mod browser;
 mod framework;
 mod matrix;
 mod pages;
+mod purchase;
 mod support;
 mod webdriver;

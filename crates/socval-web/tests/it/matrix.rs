@@ -71,6 +71,23 @@ const MATRIX: &[(&str, &str, Rule)] = &[
         SupplierOwn,
     ),
     ("GET", "/api/v1/orgs/{org}/audit", ADMIN),
+    // small purchases
+    ("GET", "/orgs/{org}/purchases", VIEWER),
+    ("POST", "/orgs/{org}/purchases", OFFICER),
+    ("GET", "/orgs/{org}/purchases.csv", VIEWER),
+    ("GET", "/orgs/{org}/purchases/new", OFFICER),
+    ("GET", "/orgs/{org}/purchases/{purchase}", VIEWER),
+    ("POST", "/orgs/{org}/purchases/{purchase}", OFFICER),
+    ("GET", "/orgs/{org}/purchases/{purchase}/edit", OFFICER),
+    ("GET", "/orgs/{org}/purchase-audits", VIEWER),
+    ("POST", "/orgs/{org}/purchase-audits", OFFICER),
+    ("GET", "/orgs/{org}/purchase-audits/{audit}", VIEWER),
+    ("GET", "/api/v1/orgs/{org}/purchases", VIEWER),
+    ("POST", "/api/v1/orgs/{org}/purchases", OFFICER),
+    ("GET", "/api/v1/orgs/{org}/purchases/{purchase}", VIEWER),
+    ("GET", "/api/v1/orgs/{org}/purchase-audits", VIEWER),
+    ("POST", "/api/v1/orgs/{org}/purchase-audits", OFFICER),
+    ("GET", "/api/v1/orgs/{org}/purchase-audits/{audit}", VIEWER),
 ];
 
 #[test]
@@ -187,7 +204,11 @@ fn variants(path: &str) -> Vec<Variant> {
                     own_object: true,
                 });
             }
-        } else if path.contains("{framework}") || path.contains("{token}/revoke") {
+        } else if path.contains("{framework}")
+            || path.contains("{token}/revoke")
+            || path.contains("{purchase}")
+            || path.contains("{audit}")
+        {
             for own_object in [true, false] {
                 out.push(Variant {
                     own_org,
@@ -229,6 +250,29 @@ async fn concrete_path(w: &World, path: &str, v: Variant) -> String {
         &format!("{}/revoke", if v.own_object { own_tok } else { other_tok }),
     );
     p = p.replace("{supplier}", &supplier.to_string());
+    let (own_purchase, other_purchase) = if v.own_org {
+        (w.purchase_a, w.purchase_b)
+    } else {
+        (w.purchase_b, w.purchase_a)
+    };
+    p = p.replace(
+        "{purchase}",
+        &(if v.own_object {
+            own_purchase
+        } else {
+            other_purchase
+        })
+        .to_string(),
+    );
+    let (own_audit, other_audit) = if v.own_org {
+        (w.purchase_audit_a, w.purchase_audit_b)
+    } else {
+        (w.purchase_audit_b, w.purchase_audit_a)
+    };
+    p = p.replace(
+        "{audit}",
+        &(if v.own_object { own_audit } else { other_audit }).to_string(),
+    );
     if p.contains("{file}") {
         p = p.replace("/static/{file}", socval_web::css_path());
     }

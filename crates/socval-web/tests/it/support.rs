@@ -60,6 +60,11 @@ pub struct World {
     pub token_officer: String,
     pub token_viewer: String,
     pub token_supplier: String,
+    /// A small purchase and a recorded audit of `a`, and of `b`.
+    pub purchase_a: i64,
+    pub purchase_b: i64,
+    pub purchase_audit_a: i64,
+    pub purchase_audit_b: i64,
 }
 
 pub async fn world() -> World {
@@ -199,6 +204,8 @@ pub async fn world_with(config: Config) -> World {
     let (_, token_viewer) = token(org_a, Role::Viewer, None).await;
     let (_, token_supplier) = token(org_a, Role::Supplier, Some(supplier_1)).await;
     let (tb, _) = token(org_b, Role::Admin, None).await;
+    let (purchase_a, purchase_audit_a) = small_purchase_and_audit(&*store, org_a, now).await;
+    let (purchase_b, purchase_audit_b) = small_purchase_and_audit(&*store, org_b, now).await;
     let clock = Arc::new(ManualClock::new(now));
     let state = AppState::new(store.clone(), config).with_clock(clock.clone());
     World {
@@ -224,7 +231,77 @@ pub async fn world_with(config: Config) -> World {
         token_officer,
         token_viewer,
         token_supplier,
+        purchase_a,
+        purchase_b,
+        purchase_audit_a,
+        purchase_audit_b,
     }
+}
+
+/// A compliant small purchase (SP-FIXTURE) and an audit of it, straight
+/// through the store; returns their ids.
+pub async fn small_purchase_and_audit(
+    store: &dyn Store,
+    org_id: i64,
+    now: OffsetDateTime,
+) -> (i64, i64) {
+    use socval_store::{
+        AuditOpinion, NewPurchase, NewPurchaseAudit, PurchaseAuditItem, PurchaseQuote,
+        QuoteLocation,
+    };
+    let cli = Actor::system("test");
+    let quote = |supplier: &str, location| PurchaseQuote {
+        supplier: supplier.into(),
+        postcode: "ZZ1 4AB".into(),
+        amount_pence: 480_000,
+        location,
+    };
+    let p = store
+        .create_purchase(
+            &cli,
+            now,
+            &NewPurchase {
+                org_id,
+                reference: "SP-FIXTURE".into(),
+                description: "Fixture purchase".into(),
+                value_pence: 480_000,
+                purchase_date: now.date(),
+                justification: String::new(),
+                quotes: vec![
+                    quote("Local Print Ltd", QuoteLocation::Local),
+                    quote("Far Print Ltd", QuoteLocation::Outside),
+                ],
+            },
+        )
+        .await
+        .unwrap();
+    let a = store
+        .create_purchase_audit(
+            &cli,
+            now,
+            &NewPurchaseAudit {
+                org_id,
+                seed: 1,
+                sample_size: 1,
+                financial_year: String::new(),
+                threshold_pence: 2_500_000,
+                population: 1,
+                compliant: 1,
+                compliance_percent: 100.into(),
+                opinion: AuditOpinion::Substantial,
+                items: vec![PurchaseAuditItem {
+                    position: 1,
+                    purchase_id: Some(p.id),
+                    reference: p.reference.clone(),
+                    value_pence: p.value_pence,
+                    compliant: true,
+                    reasons: vec![],
+                }],
+            },
+        )
+        .await
+        .unwrap();
+    (p.id, a.id)
 }
 
 /// A signed-in browser: the session cookie and the CSRF secret.

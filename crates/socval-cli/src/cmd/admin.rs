@@ -28,6 +28,9 @@ use crate::output::{Format, Report};
   echo 'a long passphrase' | socval admin create-user --email bo@rotherham.gov.uk --name Bo --password-stdin
   socval admin invite --org rotherham --email supplier@acme.co.uk --role supplier --supplier \"Acme Ltd\"
   socval admin list-users --org rotherham --format csv
+  socval admin set-role --org rotherham --email ana@rotherham.gov.uk --role viewer
+  socval admin remove-member --org rotherham --email ana@rotherham.gov.uk
+  socval admin disable-user --email ana@rotherham.gov.uk
   socval admin create-token --org rotherham --name \"finance export\" --role viewer
   socval admin audit-export --org rotherham > audit.csv
   socval admin backup socval-data/backup-2025-04-01.db
@@ -55,6 +58,14 @@ enum Command {
     Invite(Invite),
     /// Set a new password for a user, unlock them and end their sessions.
     ResetPassword(ResetPassword),
+    /// Give a user a role in an organisation, or change the role they have.
+    SetRole(SetRole),
+    /// Take a user out of an organisation (they lose access to it at once).
+    RemoveMember(RemoveMember),
+    /// Stop a user signing in anywhere and end all their sessions.
+    DisableUser(UserEmail),
+    /// Let a disabled user sign in again.
+    EnableUser(UserEmail),
     /// Create an API token for an integration: prints the secret once.
     CreateToken(CreateToken),
     /// Revoke an API token by id or prefix.
@@ -180,6 +191,39 @@ struct ResetPassword {
 }
 
 #[derive(clap::Args, Debug)]
+struct SetRole {
+    /// Organisation slug.
+    #[arg(long)]
+    org: String,
+    /// The user's e-mail address.
+    #[arg(long)]
+    email: String,
+    /// admin, officer, viewer or supplier.
+    #[arg(long)]
+    role: String,
+    /// Supplier company name, for --role supplier.
+    #[arg(long)]
+    supplier: Option<String>,
+}
+
+#[derive(clap::Args, Debug)]
+struct RemoveMember {
+    /// Organisation slug.
+    #[arg(long)]
+    org: String,
+    /// The user's e-mail address.
+    #[arg(long)]
+    email: String,
+}
+
+#[derive(clap::Args, Debug)]
+struct UserEmail {
+    /// The user's e-mail address.
+    #[arg(long)]
+    email: String,
+}
+
+#[derive(clap::Args, Debug)]
 struct CreateToken {
     /// Organisation slug.
     #[arg(long)]
@@ -279,6 +323,13 @@ async fn org(store: &dyn Store, slug: &str) -> Result<Organisation> {
         .organisation_by_slug(slug)
         .await
         .with_context(|| format!("no organisation with slug {slug:?}"))
+}
+
+async fn user(store: &dyn Store, email: &str) -> Result<socval_store::User> {
+    store
+        .user_by_email(email)
+        .await
+        .with_context(|| format!("no user with e-mail {email}"))
 }
 
 fn role(text: &str) -> Result<Role> {
@@ -577,6 +628,60 @@ async fn run_with(store: &dyn Store, command: Command, out: &mut dyn Write) -> R
             if generated {
                 writeln!(out, "password (shown once): {pw}")?;
             }
+        }
+        Command::SetRole(a) => {
+            let o = org(store, &a.org).await?;
+            let user = user(store, &a.email).await?;
+            let r = role(&a.role)?;
+            let supplier_id = supplier_for(store, &o, r, a.supplier.as_deref()).await?;
+            let m = NewMembership {
+                user_id: user.id,
+                org_id: o.id,
+                role: r,
+                supplier_id,
+            };
+            match store.membership(user.id, o.id).await {
+                Ok(old) => {
+                    store.update_membership(&actor(), now, &m).await?;
+                    writeln!(
+                        out,
+                        "{} is now {r} in {} (was {})",
+                        user.email, o.slug, old.role
+                    )?;
+                }
+                Err(socval_store::Error::NotFound { .. }) => {
+                    store.add_membership(&actor(), now, &m).await?;
+                    writeln!(out, "added {} to {} as {r}", user.email, o.slug)?;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Command::RemoveMember(a) => {
+            let o = org(store, &a.org).await?;
+            let user = user(store, &a.email).await?;
+            store
+                .remove_membership(&actor(), now, user.id, o.id)
+                .await
+                .with_context(|| format!("{} is not a member of {}", user.email, o.slug))?;
+            writeln!(out, "removed {} from {}", user.email, o.slug)?;
+        }
+        Command::DisableUser(a) => {
+            let user = user(store, &a.email).await?;
+            store
+                .set_user_disabled(&actor(), now, user.id, true)
+                .await?;
+            writeln!(
+                out,
+                "disabled {}: they cannot sign in and their sessions have ended",
+                user.email
+            )?;
+        }
+        Command::EnableUser(a) => {
+            let user = user(store, &a.email).await?;
+            store
+                .set_user_disabled(&actor(), now, user.id, false)
+                .await?;
+            writeln!(out, "enabled {}", user.email)?;
         }
         Command::CreateToken(a) => {
             let o = org(store, &a.org).await?;

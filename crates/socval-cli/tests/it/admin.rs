@@ -506,3 +506,198 @@ fn reset_password_on_a_terminal_asks_again_until_both_match() {
     assert!(String::from_utf8_lossy(&short.stderr).contains("at least 10 characters"));
     assert!(password_is(data, "bo@x.example", new));
 }
+
+#[test]
+fn roles_change_members_leave_and_disabled_users_cannot_sign_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    ok(
+        data,
+        &["admin", "create-org", "--slug", "rmbc", "--name", "RMBC"],
+    );
+    ok(
+        data,
+        &[
+            "admin",
+            "create-supplier",
+            "--org",
+            "rmbc",
+            "--name",
+            "Acme Ltd",
+        ],
+    );
+    ok_stdin(
+        data,
+        &[
+            "admin",
+            "create-user",
+            "--email",
+            "cy@x.example",
+            "--name",
+            "Cy",
+            "--password-stdin",
+        ],
+        Some("cy's long passphrase\n"),
+    );
+    let out = ok(
+        data,
+        &[
+            "admin",
+            "set-role",
+            "--org",
+            "rmbc",
+            "--email",
+            "cy@x.example",
+            "--role",
+            "officer",
+        ],
+    );
+    assert!(
+        out.contains("added cy@x.example to rmbc as officer"),
+        "{out}"
+    );
+    let out = ok(
+        data,
+        &[
+            "admin",
+            "set-role",
+            "--org",
+            "rmbc",
+            "--email",
+            "CY@x.example",
+            "--role",
+            "supplier",
+            "--supplier",
+            "acme ltd",
+        ],
+    );
+    assert!(
+        out.contains("is now supplier in rmbc (was officer)"),
+        "{out}"
+    );
+    let csv = ok(
+        data,
+        &["admin", "list-users", "--org", "rmbc", "--format", "csv"],
+    );
+    assert!(csv.contains("cy@x.example,Cy,supplier,active"), "{csv}");
+
+    // Nobody can be a supplier without a company; nothing changes.
+    let bad = socval(
+        data,
+        &[
+            "admin",
+            "set-role",
+            "--org",
+            "rmbc",
+            "--email",
+            "cy@x.example",
+            "--role",
+            "supplier",
+        ],
+        None,
+    );
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        ok(
+            data,
+            &["admin", "list-users", "--org", "rmbc", "--format", "csv"]
+        )
+        .contains(",supplier,")
+    );
+
+    let out = ok(data, &["admin", "disable-user", "--email", "cy@x.example"]);
+    assert!(out.contains("disabled cy@x.example"), "{out}");
+    let csv = ok(
+        data,
+        &["admin", "list-users", "--org", "rmbc", "--format", "csv"],
+    );
+    assert!(csv.contains("cy@x.example,Cy,supplier,disabled"), "{csv}");
+    assert!(!password_works(
+        data,
+        "cy@x.example",
+        "cy's long passphrase"
+    ));
+    ok(data, &["admin", "enable-user", "--email", "cy@x.example"]);
+    assert!(password_works(data, "cy@x.example", "cy's long passphrase"));
+
+    let out = ok(
+        data,
+        &[
+            "admin",
+            "remove-member",
+            "--org",
+            "rmbc",
+            "--email",
+            "cy@x.example",
+        ],
+    );
+    assert!(out.contains("removed cy@x.example from rmbc"), "{out}");
+    let csv = ok(
+        data,
+        &["admin", "list-users", "--org", "rmbc", "--format", "csv"],
+    );
+    assert_eq!(csv.lines().count(), 1, "{csv}");
+    let again = socval(
+        data,
+        &[
+            "admin",
+            "remove-member",
+            "--org",
+            "rmbc",
+            "--email",
+            "cy@x.example",
+        ],
+        None,
+    );
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("not a member of rmbc"));
+
+    // Every change is in the audit log, with before and after.
+    let audit = ok(data, &["admin", "audit-export"]);
+    let kinds: Vec<(String, String)> = audit
+        .lines()
+        .skip(1)
+        .filter(|l| l.contains(",membership,") || l.contains(",user,"))
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[5].to_owned(), f[6].to_owned())
+        })
+        .collect();
+    let want: Vec<(String, String)> = [
+        ("create", "user"),
+        ("create", "membership"),
+        ("update", "membership"),
+        ("update", "user"),
+        ("update", "user"),
+        ("delete", "membership"),
+    ]
+    .iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    assert_eq!(kinds, want, "{audit}");
+}
+
+/// Whether signing in as `email` with `password` would succeed now.
+fn password_works(data_dir: &Path, email: &str, password: &str) -> bool {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let store = socval_store::SqliteStore::open_path(&data_dir.join("socval.db"))
+            .await
+            .unwrap();
+        let ok = socval_store::login::authenticate(
+            &store,
+            email,
+            password,
+            time::OffsetDateTime::now_utc(),
+            &Default::default(),
+        )
+        .await
+        .unwrap()
+        .is_some();
+        socval_store::Store::close(&store).await;
+        ok
+    })
+}

@@ -31,7 +31,7 @@ pub mod exit {
     name = "socval",
     version,
     about = "Social value for public bodies: measure, procure, monitor, analyse spend, report.",
-    after_help = "Examples:\n  socval demo\n  socval value ../shared/data/seed/table-2-10-commitments.csv --framework rotherham-2019\n  socval framework list\n\nExit codes: 0 success, 1 error, 2 usage, 3 checks found problems."
+    after_help = "Examples:\n  socval demo\n  socval demo --example\n  socval value ../shared/data/seed/table-2-10-commitments.csv --framework rotherham-2019\n  socval framework list\n\nExit codes: 0 success, 1 error, 2 usage, 3 checks found problems."
 )]
 struct Cli {
     #[command(flatten)]
@@ -65,7 +65,7 @@ pub struct Global {
 enum Command {
     /// Administer the portal's database: organisations, users, tokens, audit log, backups.
     Admin(cmd::admin::Args),
-    /// Run the worked example from the council's report.
+    /// Try the portal on a fictional borough, or print the worked example (--example).
     Demo(cmd::demo::Args),
     /// Measurement frameworks: list, show, export, validate.
     Framework(cmd::framework::Args),

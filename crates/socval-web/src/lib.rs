@@ -42,6 +42,7 @@ mod api;
 mod asset;
 mod audit;
 mod auth;
+mod bid;
 mod clock;
 mod csrf;
 mod error;
@@ -50,6 +51,7 @@ mod health;
 mod html;
 mod member;
 mod org;
+mod procurement;
 mod purchase;
 mod route;
 mod supplier;
@@ -185,6 +187,8 @@ pub fn router(state: AppState) -> Router {
         .merge(supplier::router())
         .merge(framework::router())
         .merge(purchase::router())
+        .merge(procurement::router())
+        .merge(bid::router())
         .merge(api::router())
         // Runs after routing, for every route: the one place that decides
         // who may do what.

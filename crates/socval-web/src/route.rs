@@ -39,6 +39,9 @@ pub enum Access {
     Staff(Role),
     /// Any member of the `{org}`, suppliers included.
     Member,
+    /// The supplier users and supplier tokens of the `{org}` (bidding
+    /// for their own company); staff are refused.
+    Supplier,
     /// The supplier company `{supplier}` of `{org}`: its own supplier users
     /// and tokens, and the organisation's staff.
     SupplierOwn,
@@ -172,6 +175,122 @@ pub const ROUTES: &[RouteRule] = &[
         "/api/v1/orgs/{org}/purchase-audits/{audit}",
         Staff(Role::Viewer),
     ),
+    // procurements and bids
+    r("GET", "/orgs/{org}/procurements", Member),
+    r("POST", "/orgs/{org}/procurements", Staff(Role::Officer)),
+    r("GET", "/orgs/{org}/procurements/new", Staff(Role::Officer)),
+    r("GET", "/orgs/{org}/procurements/{procurement}", Member),
+    r(
+        "POST",
+        "/orgs/{org}/procurements/{procurement}",
+        Staff(Role::Officer),
+    ),
+    r(
+        "GET",
+        "/orgs/{org}/procurements/{procurement}/edit",
+        Staff(Role::Officer),
+    ),
+    r(
+        "POST",
+        "/orgs/{org}/procurements/{procurement}/publish",
+        Staff(Role::Officer),
+    ),
+    r(
+        "POST",
+        "/orgs/{org}/procurements/{procurement}/open",
+        Staff(Role::Officer),
+    ),
+    r(
+        "POST",
+        "/orgs/{org}/procurements/{procurement}/cancel",
+        Staff(Role::Officer),
+    ),
+    r(
+        "POST",
+        "/orgs/{org}/procurements/{procurement}/evaluation",
+        Staff(Role::Officer),
+    ),
+    r(
+        "POST",
+        "/orgs/{org}/procurements/{procurement}/award",
+        Staff(Role::Officer),
+    ),
+    r(
+        "POST",
+        "/orgs/{org}/procurements/{procurement}/bid",
+        Supplier,
+    ),
+    r(
+        "POST",
+        "/orgs/{org}/procurements/{procurement}/bids/{bid}/score",
+        Staff(Role::Officer),
+    ),
+    r(
+        "GET",
+        "/orgs/{org}/procurements/{procurement}/bids/{bid}/document",
+        Member,
+    ),
+    r("GET", "/api/v1/orgs/{org}/procurements", Member),
+    r(
+        "POST",
+        "/api/v1/orgs/{org}/procurements",
+        Staff(Role::Officer),
+    ),
+    r(
+        "GET",
+        "/api/v1/orgs/{org}/procurements/{procurement}",
+        Member,
+    ),
+    r(
+        "POST",
+        "/api/v1/orgs/{org}/procurements/{procurement}/publish",
+        Staff(Role::Officer),
+    ),
+    r(
+        "POST",
+        "/api/v1/orgs/{org}/procurements/{procurement}/open",
+        Staff(Role::Officer),
+    ),
+    r(
+        "POST",
+        "/api/v1/orgs/{org}/procurements/{procurement}/cancel",
+        Staff(Role::Officer),
+    ),
+    r(
+        "GET",
+        "/api/v1/orgs/{org}/procurements/{procurement}/bids",
+        Member,
+    ),
+    r(
+        "POST",
+        "/api/v1/orgs/{org}/procurements/{procurement}/bids",
+        Supplier,
+    ),
+    r(
+        "POST",
+        "/api/v1/orgs/{org}/procurements/{procurement}/bids/{bid}",
+        Supplier,
+    ),
+    r(
+        "POST",
+        "/api/v1/orgs/{org}/procurements/{procurement}/bids/{bid}/score",
+        Staff(Role::Officer),
+    ),
+    r(
+        "GET",
+        "/api/v1/orgs/{org}/procurements/{procurement}/evaluation",
+        Staff(Role::Viewer),
+    ),
+    r(
+        "POST",
+        "/api/v1/orgs/{org}/procurements/{procurement}/evaluation",
+        Staff(Role::Officer),
+    ),
+    r(
+        "POST",
+        "/api/v1/orgs/{org}/procurements/{procurement}/award",
+        Staff(Role::Officer),
+    ),
 ];
 
 /// The rule for a matched route, if the table has one. `HEAD` follows
@@ -298,7 +417,7 @@ async fn authorize(
     };
     if rule.access != Access::Public {
         let principal = ctx.principal.as_ref().ok_or(AppError::Unauthenticated)?;
-        if matches!(rule.access, Staff(_) | Member | SupplierOwn) {
+        if matches!(rule.access, Staff(_) | Member | SupplierOwn | Supplier) {
             let params: RawPathParams = req
                 .extract_parts::<RawPathParams>()
                 .await
@@ -324,6 +443,9 @@ async fn authorize(
                     if !ok {
                         return Err(AppError::Forbidden);
                     }
+                }
+                Supplier if role != Role::Supplier => {
+                    return Err(AppError::Forbidden);
                 }
                 SupplierOwn => {
                     let id: i64 = param(&params, "supplier")?

@@ -4,6 +4,7 @@
 
 use std::io::{IsTerminal, Write};
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 
@@ -30,51 +31,88 @@ pub struct Args {
 
 /// Starts the portal and serves until interrupted.
 pub fn run(global: &Global, args: Args, out: &mut dyn Write) -> Result<u8> {
-    init_logs();
+    init_logs("info,tower_http=info,sqlx=warn");
     if let Some(url) = &args.public_url
         && !(url.starts_with("https://") || url.starts_with("http://"))
     {
         anyhow::bail!("--public-url must start with https:// or http://, not {url:?}");
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    runtime()?.block_on(async {
+        let store = crate::cmd::admin::open_store(global).await?;
+        let opts = Serve {
+            listen: args.listen,
+            public_url: args.public_url.clone(),
+            demo_banner: args.demo_banner,
+        };
+        serve(store, opts, out, |local, public_url, out| {
+            writeln!(
+                out,
+                "socval is serving on http://{local} (public URL {public_url}); Ctrl-C stops it"
+            )?;
+            Ok(())
+        })
+        .await
+    })
+}
+
+/// The multi-threaded async runtime the portal runs on.
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .context("cannot start the async runtime")?;
-    runtime.block_on(async {
-        let store = crate::cmd::admin::open_store(global).await?;
-        let public_url = args
-            .public_url
-            .clone()
-            .unwrap_or_else(|| format!("http://{}", args.listen));
-        let mut config = socval_web::Config::new(Some(public_url.clone()));
-        config.demo = args.demo_banner;
-        let state = socval_web::AppState::new(store.clone(), config);
-        let listener = tokio::net::TcpListener::bind(args.listen)
-            .await
-            .with_context(|| format!("cannot listen on {}", args.listen))?;
-        let local = listener.local_addr()?;
-        writeln!(
-            out,
-            "socval is serving on http://{local} (public URL {public_url}); Ctrl-C stops it"
-        )?;
-        out.flush()?;
-        tracing::info!(%local, "serving");
-        axum::serve(listener, socval_web::router(state))
-            .with_graceful_shutdown(shutdown())
-            .await
-            .context("the server failed")?;
-        store.close().await;
-        tracing::info!("stopped");
-        Ok(exit::OK)
-    })
+        .context("cannot start the async runtime")
+}
+
+/// Where and how to serve the portal.
+#[derive(Debug, Clone)]
+pub(crate) struct Serve {
+    /// The address and port to listen on (port 0: any free port).
+    pub listen: SocketAddr,
+    /// The public URL; `http://` and the address bound if `None`.
+    pub public_url: Option<String>,
+    /// Show the "This is a demo" banner.
+    pub demo_banner: bool,
+}
+
+/// Serves the portal on `store` until Ctrl-C or SIGTERM, finishing the
+/// requests in flight, then closes the store. `announce` is called once
+/// the port is bound, with the address and the public URL, to tell the
+/// user where to go (its output is flushed before serving).
+pub(crate) async fn serve(
+    store: Arc<dyn socval_store::Store>,
+    opts: Serve,
+    out: &mut dyn Write,
+    announce: impl FnOnce(SocketAddr, &str, &mut dyn Write) -> Result<()>,
+) -> Result<u8> {
+    let listener = tokio::net::TcpListener::bind(opts.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", opts.listen))?;
+    let local = listener.local_addr()?;
+    let public_url = opts
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{local}"));
+    let mut config = socval_web::Config::new(Some(public_url.clone()));
+    config.demo = opts.demo_banner;
+    let state = socval_web::AppState::new(store.clone(), config);
+    announce(local, &public_url, out)?;
+    out.flush()?;
+    tracing::info!(%local, "serving");
+    axum::serve(listener, socval_web::router(state))
+        .with_graceful_shutdown(shutdown())
+        .await
+        .context("the server failed")?;
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(exit::OK)
 }
 
 /// Logs as JSON lines when stderr is not a terminal (a service manager
 /// collects them), readable lines otherwise. `RUST_LOG` filters.
-fn init_logs() {
+/// `default` is the filter when `RUST_LOG` is not set.
+pub(crate) fn init_logs(default: &str) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,tower_http=info,sqlx=warn"));
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);

@@ -5,6 +5,7 @@ mod browser;
 mod framework;
 mod matrix;
 mod pages;
+mod procurement;
 mod purchase;
 mod support;
 mod webdriver;

@@ -25,6 +25,8 @@ enum Rule {
     Member,
     /// The organisation's staff, or the supplier company's own users.
     SupplierOwn,
+    /// The organisation's supplier users and tokens only (bids).
+    SupplierOnly,
 }
 
 use Rule::*;
@@ -88,6 +90,114 @@ const MATRIX: &[(&str, &str, Rule)] = &[
     ("GET", "/api/v1/orgs/{org}/purchase-audits", VIEWER),
     ("POST", "/api/v1/orgs/{org}/purchase-audits", OFFICER),
     ("GET", "/api/v1/orgs/{org}/purchase-audits/{audit}", VIEWER),
+    // procurements and bids
+    ("GET", "/orgs/{org}/procurements", Member),
+    ("POST", "/orgs/{org}/procurements", OFFICER),
+    ("GET", "/orgs/{org}/procurements/new", OFFICER),
+    ("GET", "/orgs/{org}/procurements/{procurement}", Member),
+    ("POST", "/orgs/{org}/procurements/{procurement}", OFFICER),
+    (
+        "GET",
+        "/orgs/{org}/procurements/{procurement}/edit",
+        OFFICER,
+    ),
+    (
+        "POST",
+        "/orgs/{org}/procurements/{procurement}/publish",
+        OFFICER,
+    ),
+    (
+        "POST",
+        "/orgs/{org}/procurements/{procurement}/open",
+        OFFICER,
+    ),
+    (
+        "POST",
+        "/orgs/{org}/procurements/{procurement}/cancel",
+        OFFICER,
+    ),
+    (
+        "POST",
+        "/orgs/{org}/procurements/{procurement}/evaluation",
+        OFFICER,
+    ),
+    (
+        "POST",
+        "/orgs/{org}/procurements/{procurement}/award",
+        OFFICER,
+    ),
+    (
+        "POST",
+        "/orgs/{org}/procurements/{procurement}/bid",
+        SupplierOnly,
+    ),
+    (
+        "POST",
+        "/orgs/{org}/procurements/{procurement}/bids/{bid}/score",
+        OFFICER,
+    ),
+    (
+        "GET",
+        "/orgs/{org}/procurements/{procurement}/bids/{bid}/document",
+        Member,
+    ),
+    ("GET", "/api/v1/orgs/{org}/procurements", Member),
+    ("POST", "/api/v1/orgs/{org}/procurements", OFFICER),
+    (
+        "GET",
+        "/api/v1/orgs/{org}/procurements/{procurement}",
+        Member,
+    ),
+    (
+        "POST",
+        "/api/v1/orgs/{org}/procurements/{procurement}/publish",
+        OFFICER,
+    ),
+    (
+        "POST",
+        "/api/v1/orgs/{org}/procurements/{procurement}/open",
+        OFFICER,
+    ),
+    (
+        "POST",
+        "/api/v1/orgs/{org}/procurements/{procurement}/cancel",
+        OFFICER,
+    ),
+    (
+        "GET",
+        "/api/v1/orgs/{org}/procurements/{procurement}/bids",
+        Member,
+    ),
+    (
+        "POST",
+        "/api/v1/orgs/{org}/procurements/{procurement}/bids",
+        SupplierOnly,
+    ),
+    (
+        "POST",
+        "/api/v1/orgs/{org}/procurements/{procurement}/bids/{bid}",
+        SupplierOnly,
+    ),
+    (
+        "POST",
+        "/api/v1/orgs/{org}/procurements/{procurement}/bids/{bid}/score",
+        OFFICER,
+    ),
+    (
+        "GET",
+        "/api/v1/orgs/{org}/procurements/{procurement}/evaluation",
+        VIEWER,
+    ),
+    (
+        "POST",
+        "/api/v1/orgs/{org}/procurements/{procurement}/evaluation",
+        OFFICER,
+    ),
+    (
+        "POST",
+        "/api/v1/orgs/{org}/procurements/{procurement}/award",
+        OFFICER,
+    ),
 ];
 
 #[test]
@@ -177,6 +287,7 @@ fn expected(rule: Rule, who: Who, api: bool, v: Variant) -> Outcome {
     }
     match rule {
         Staff(min) if rank.is_none_or(|r| r < min) => return Outcome::Forbidden,
+        SupplierOnly if !supplier => return Outcome::Forbidden,
         SupplierOwn if v.supplier == 2 || (supplier && v.supplier != 0) => {
             return Outcome::NotFound;
         }
@@ -204,7 +315,8 @@ fn variants(path: &str) -> Vec<Variant> {
                     own_object: true,
                 });
             }
-        } else if path.contains("{framework}")
+        } else if path.contains("{procurement}")
+            || path.contains("{framework}")
             || path.contains("{token}/revoke")
             || path.contains("{purchase}")
             || path.contains("{audit}")
@@ -250,6 +362,19 @@ async fn concrete_path(w: &World, path: &str, v: Variant) -> String {
         &format!("{}/revoke", if v.own_object { own_tok } else { other_tok }),
     );
     p = p.replace("{supplier}", &supplier.to_string());
+    let (own_proc, other_proc, own_bid, other_bid) = if v.own_org {
+        (w.procurement_a, w.procurement_b, w.bid_a, w.bid_b)
+    } else {
+        (w.procurement_b, w.procurement_a, w.bid_b, w.bid_a)
+    };
+    p = p.replace(
+        "{procurement}",
+        &(if v.own_object { own_proc } else { other_proc }).to_string(),
+    );
+    p = p.replace(
+        "{bid}",
+        &(if v.own_object { own_bid } else { other_bid }).to_string(),
+    );
     let (own_purchase, other_purchase) = if v.own_org {
         (w.purchase_a, w.purchase_b)
     } else {

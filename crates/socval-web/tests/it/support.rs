@@ -52,6 +52,12 @@ pub struct World {
     pub supplier_b: i64,
     pub framework_a: i64,
     pub framework_b: i64,
+    /// An open procurement of `a` (deadline passed) inviting `supplier_1`,
+    /// with its bid; and the same in `b`.
+    pub procurement_a: i64,
+    pub procurement_b: i64,
+    pub bid_a: i64,
+    pub bid_b: i64,
     /// Tokens the matrix may revoke.
     pub token_a: i64,
     pub token_b: i64,
@@ -206,6 +212,10 @@ pub async fn world_with(config: Config) -> World {
     let (tb, _) = token(org_b, Role::Admin, None).await;
     let (purchase_a, purchase_audit_a) = small_purchase_and_audit(&*store, org_a, now).await;
     let (purchase_b, purchase_audit_b) = small_purchase_and_audit(&*store, org_b, now).await;
+    let (procurement_a, bid_a) =
+        crate::procurement::seed_procurement(&store, org_a, framework_a, supplier_1).await;
+    let (procurement_b, bid_b) =
+        crate::procurement::seed_procurement(&store, org_b, framework_b, supplier_b).await;
     let clock = Arc::new(ManualClock::new(now));
     let state = AppState::new(store.clone(), config).with_clock(clock.clone());
     World {
@@ -225,6 +235,10 @@ pub async fn world_with(config: Config) -> World {
         supplier_b,
         framework_a,
         framework_b,
+        procurement_a,
+        procurement_b,
+        bid_a,
+        bid_b,
         token_a: ta.id,
         token_b: tb.id,
         token_admin,

@@ -1,0 +1,821 @@
+//! Seeds a fresh database with the fictional borough of `data/demo/`:
+//! organisations, supplier companies, users, the two shipped frameworks,
+//! small purchases, a procurement in every state (bids, scores, the
+//! award), contracts on, behind and ahead of profile, and delivery returns
+//! (some verified, some rejected, some awaiting verification).
+//!
+//! Everything goes through the store's API, as the portal's own actions
+//! would, so every row has its audit entry. Dates are relative to `now`,
+//! so the demo always looks current.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use anyhow::{Context, Result, anyhow, bail};
+use serde::Deserialize;
+use socval_core::evaluation;
+use socval_core::framework::Framework;
+use socval_core::{Decimal, FinancialYear, Gbp, Policy};
+use socval_store::delivery::{LineStatus, NewEvidence, NewLine, NewReturn, Review};
+use socval_store::procurement::{
+    Award, Commitment, ContractCommitment, Evidence, NewBid, NewContract, NewProcurement,
+    ProcurementWeights, Ranked, Score,
+};
+use socval_store::{
+    Actor, FrameworkFormat, NewFramework, NewMembership, NewOrganisation, NewPurchase, NewSupplier,
+    NewUser, OrgKind, PurchaseQuote, QuoteLocation, Role, Store,
+};
+use time::{Duration, OffsetDateTime};
+
+const BOROUGH: &str = include_str!("../../../../../data/demo/borough.toml");
+const PURCHASES: &str = include_str!("../../../../../data/demo/purchases.csv");
+const PROCUREMENTS: &str = include_str!("../../../../../data/demo/procurements.toml");
+const OPEN_DEFAULT: &str = include_str!("../../../../../data/frameworks/open-default.toml");
+const ROTHERHAM: &str = include_str!("../../../../../data/frameworks/rotherham-2019.toml");
+
+/// The framework the demo's procurements and contracts use, and its year.
+const FRAMEWORK: &str = "open-default";
+const VALUATION_YEAR: &str = "2025/26";
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Borough {
+    password: String,
+    organisation: Vec<OrgFile>,
+    supplier: Vec<SupplierFile>,
+    user: Vec<UserFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OrgFile {
+    slug: String,
+    name: String,
+    kind: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SupplierFile {
+    org: String,
+    name: String,
+    company_number: String,
+    postcode: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UserFile {
+    email: String,
+    name: String,
+    #[serde(default)]
+    login: Option<String>,
+    member: Vec<MemberFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MemberFile {
+    org: String,
+    role: String,
+    #[serde(default)]
+    supplier: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Plans {
+    procurement: Vec<ProcurementFile>,
+    contract: Vec<ContractFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProcurementFile {
+    state: String,
+    reference: String,
+    title: String,
+    category: String,
+    value_gbp: String,
+    years: i64,
+    measures: Vec<String>,
+    suppliers: Vec<String>,
+    deadline_days: i64,
+    #[serde(default)]
+    start_days: Option<i64>,
+    #[serde(default)]
+    contract_reference: Option<String>,
+    #[serde(default)]
+    bid: Vec<BidFile>,
+    #[serde(default, rename = "return")]
+    returns: Vec<ReturnFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BidFile {
+    supplier: String,
+    price_gbp: String,
+    quality_reference: String,
+    #[serde(default)]
+    quality_score: Option<String>,
+    #[serde(default)]
+    sv_qualitative_score: Option<String>,
+    commitments: Vec<CommitmentFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CommitmentFile {
+    measure: String,
+    year: i64,
+    units: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ContractFile {
+    reference: String,
+    supplier: String,
+    title: String,
+    category: String,
+    value_gbp: String,
+    start_days: i64,
+    years: i64,
+    commitments: Vec<CommitmentFile>,
+    #[serde(default, rename = "return")]
+    returns: Vec<ReturnFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReturnFile {
+    #[serde(default = "first_year")]
+    year: i64,
+    quarter: i64,
+    narrative: String,
+    lines: Vec<LineFile>,
+}
+
+fn first_year() -> i64 {
+    1
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LineFile {
+    measure: String,
+    units: String,
+    review: String,
+    #[serde(default)]
+    comment: String,
+}
+
+/// One sign-in the demo prints.
+#[derive(Clone, Debug)]
+pub struct Login {
+    /// `admin`, `officer`, `viewer` or `supplier`.
+    pub role: String,
+    /// E-mail address.
+    pub email: String,
+    /// Display name.
+    pub name: String,
+    /// For the supplier: the company.
+    pub company: Option<String>,
+}
+
+/// What was seeded: the council, the logins and the shared password.
+#[derive(Clone, Debug)]
+pub struct Seeded {
+    /// The council's name.
+    pub council: String,
+    /// The council's slug.
+    pub council_slug: String,
+    /// One login per role, in the order admin, officer, viewer, supplier.
+    pub logins: Vec<Login>,
+    /// The password of every demo user.
+    pub password: String,
+    /// What was seeded, counted, for the banner.
+    pub counts: Vec<(String, usize)>,
+}
+
+fn money(text: &str, what: &str) -> Result<i64> {
+    let g = Gbp::parse(text).map_err(|e| anyhow!("{what}: {e}"))?;
+    g.to_pence()
+        .ok_or_else(|| anyhow!("{what}: {text} is not a whole number of pence"))
+}
+
+fn units(text: &str, what: &str) -> Result<Decimal> {
+    text.parse::<Decimal>()
+        .map_err(|e| anyhow!("{what}: units {text:?} are not a number ({e})"))
+}
+
+fn days(now: OffsetDateTime, n: i64) -> OffsetDateTime {
+    now + Duration::days(n)
+}
+
+/// Seeds `store` (a fresh database) with the demo borough, as it would be
+/// at `now`. Evidence files of the returns are written under `data_dir`.
+pub async fn seed(store: &dyn Store, data_dir: &Path, now: OffsetDateTime) -> Result<Seeded> {
+    let now = now.replace_nanosecond(0).unwrap_or(now);
+    let borough: Borough =
+        toml::from_str(BOROUGH).context("data/demo/borough.toml is not a valid demo borough")?;
+    let plans: Plans = toml::from_str(PROCUREMENTS)
+        .context("data/demo/procurements.toml is not a valid demo file")?;
+    let demo = Actor::system("socval demo");
+    let start = days(now, -400);
+    let mut counts: Vec<(String, usize)> = Vec::new();
+
+    // Organisations and their frameworks.
+    let mut orgs: HashMap<String, i64> = HashMap::new();
+    let mut frameworks: HashMap<(i64, &str), i64> = HashMap::new();
+    for o in &borough.organisation {
+        let kind: OrgKind = o.kind.parse()?;
+        let org = store
+            .create_organisation(&demo, start, &NewOrganisation::new(&o.slug, &o.name, kind))
+            .await
+            .with_context(|| format!("organisation {}", o.slug))?;
+        for (source, file) in [
+            (OPEN_DEFAULT, "open-default.toml"),
+            (ROTHERHAM, "rotherham-2019.toml"),
+        ] {
+            let fw = Framework::from_toml(source, file)?;
+            let rec = store
+                .create_framework(
+                    &demo,
+                    start,
+                    &NewFramework {
+                        org_id: org.id,
+                        name: fw.meta.id.clone(),
+                        edition: fw.meta.edition.clone(),
+                        format: FrameworkFormat::Toml,
+                        source: source.to_owned(),
+                    },
+                )
+                .await?;
+            let name = if fw.meta.id == FRAMEWORK {
+                FRAMEWORK
+            } else {
+                "rotherham-2019"
+            };
+            frameworks.insert((org.id, name), rec.id);
+        }
+        orgs.insert(o.slug.clone(), org.id);
+    }
+    counts.push(("organisations".into(), orgs.len()));
+    let org_id = |slug: &str| {
+        orgs.get(slug)
+            .copied()
+            .ok_or_else(|| anyhow!("data/demo: unknown organisation {slug:?}"))
+    };
+    let council = &borough.organisation[0];
+    let council_id = org_id(&council.slug)?;
+
+    // Supplier companies.
+    let mut suppliers: HashMap<(i64, String), i64> = HashMap::new();
+    for s in &borough.supplier {
+        let org = org_id(&s.org)?;
+        let created = store
+            .create_supplier(
+                &demo,
+                start,
+                &NewSupplier {
+                    org_id: org,
+                    name: s.name.clone(),
+                    company_number: Some(s.company_number.clone()),
+                    postcode: Some(s.postcode.clone()),
+                },
+            )
+            .await?;
+        suppliers.insert((org, s.name.clone()), created.id);
+    }
+    counts.push(("supplier companies".into(), suppliers.len()));
+    let supplier_id = |org: i64, name: &str| {
+        suppliers
+            .get(&(org, name.to_owned()))
+            .copied()
+            .ok_or_else(|| anyhow!("data/demo: unknown supplier company {name:?}"))
+    };
+
+    // Users (one password hash for all: hashing is slow on purpose).
+    let hash = socval_store::password::hash_blocking(borough.password.clone()).await?;
+    let mut logins = Vec::new();
+    let mut supplier_users: HashMap<i64, Actor> = HashMap::new();
+    let mut officer = demo.clone();
+    for u in &borough.user {
+        let user = store
+            .create_user(
+                &demo,
+                start,
+                &NewUser {
+                    email: u.email.clone(),
+                    name: u.name.clone(),
+                    password_hash: hash.clone(),
+                },
+            )
+            .await?;
+        let mut company = None;
+        for m in &u.member {
+            let org = org_id(&m.org)?;
+            let role: Role = m.role.parse()?;
+            let sid = match &m.supplier {
+                Some(name) => {
+                    company = Some(name.clone());
+                    Some(supplier_id(org, name)?)
+                }
+                None => None,
+            };
+            store
+                .add_membership(
+                    &demo,
+                    start,
+                    &NewMembership {
+                        user_id: user.id,
+                        org_id: org,
+                        role,
+                        supplier_id: sid,
+                    },
+                )
+                .await?;
+            if let (Some(sid), true) = (sid, org == council_id) {
+                supplier_users
+                    .entry(sid)
+                    .or_insert_with(|| Actor::user(&user));
+            }
+            if role == Role::Officer && org == council_id {
+                officer = Actor::user(&user);
+            }
+        }
+        if let Some(role) = &u.login {
+            logins.push(Login {
+                role: role.clone(),
+                email: user.email.clone(),
+                name: user.name.clone(),
+                company,
+            });
+        }
+    }
+    counts.push(("users".into(), borough.user.len()));
+    for want in ["admin", "officer", "viewer", "supplier"] {
+        if !logins.iter().any(|l| l.role == want) {
+            bail!("data/demo/borough.toml: no user has login = \"{want}\"");
+        }
+    }
+
+    seed_purchases(store, &orgs, &officer, now).await?;
+    counts.push((
+        "small purchases".into(),
+        store.purchases(council_id).await?.len(),
+    ));
+
+    let fw_id = frameworks[&(council_id, FRAMEWORK)];
+    let fw = Framework::from_toml(OPEN_DEFAULT, "open-default.toml")?;
+    let mut ctx = Ctx {
+        store,
+        org: council_id,
+        framework_id: fw_id,
+        framework: &fw,
+        officer: &officer,
+        supplier_users: &supplier_users,
+        suppliers: &|name: &str| supplier_id(council_id, name),
+        data_dir,
+        now,
+    };
+    for p in &plans.procurement {
+        seed_procurement(&mut ctx, p)
+            .await
+            .with_context(|| format!("data/demo/procurements.toml: procurement {}", p.reference))?;
+    }
+    counts.push(("procurements".into(), plans.procurement.len()));
+    for c in &plans.contract {
+        seed_contract(&mut ctx, c)
+            .await
+            .with_context(|| format!("data/demo/procurements.toml: contract {}", c.reference))?;
+    }
+    counts.push(("contracts".into(), store.contracts(council_id).await?.len()));
+
+    let order = |r: &str| {
+        ["admin", "officer", "viewer", "supplier"]
+            .iter()
+            .position(|x| *x == r)
+    };
+    logins.sort_by_key(|l| order(&l.role));
+    Ok(Seeded {
+        council: council.name.clone(),
+        council_slug: council.slug.clone(),
+        logins,
+        password: borough.password,
+        counts,
+    })
+}
+
+async fn seed_purchases(
+    store: &dyn Store,
+    orgs: &HashMap<String, i64>,
+    officer: &Actor,
+    now: OffsetDateTime,
+) -> Result<()> {
+    let mut reader = csv::Reader::from_reader(PURCHASES.as_bytes());
+    // Purchases in file order, with their quotes.
+    let mut order: Vec<(String, String)> = Vec::new();
+    let mut by_key: HashMap<(String, String), NewPurchase> = HashMap::new();
+    for (i, row) in reader.deserialize::<HashMap<String, String>>().enumerate() {
+        let line = i + 2;
+        let row = row.with_context(|| format!("data/demo/purchases.csv: line {line}"))?;
+        let get = |k: &str| row.get(k).map(String::as_str).unwrap_or_default();
+        let what = |k: &str| format!("data/demo/purchases.csv: line {line}: {k}");
+        let org = *orgs
+            .get(get("org"))
+            .ok_or_else(|| anyhow!("{}: unknown organisation", what("org")))?;
+        let key = (get("org").to_owned(), get("purchase_id").to_owned());
+        let days_ago: i64 = get("days_ago").parse().with_context(|| what("days_ago"))?;
+        let location: QuoteLocation = get("supplier_location")
+            .parse()
+            .with_context(|| what("supplier_location"))?;
+        let quote = PurchaseQuote {
+            supplier: get("supplier").to_owned(),
+            postcode: get("postcode").to_owned(),
+            amount_pence: money(get("amount_gbp"), &what("amount_gbp"))?,
+            location,
+        };
+        let entry = by_key.entry(key.clone()).or_insert_with(|| {
+            order.push(key.clone());
+            NewPurchase {
+                org_id: org,
+                reference: key.1.clone(),
+                description: get("description").to_owned(),
+                value_pence: 0,
+                purchase_date: days(now, -days_ago).date(),
+                justification: get("justification").to_owned(),
+                quotes: Vec::new(),
+            }
+        });
+        entry.value_pence = money(get("purchase_value_gbp"), &what("purchase_value_gbp"))?;
+        if entry.justification.is_empty() {
+            entry.justification = get("justification").to_owned();
+        }
+        entry.quotes.push(quote);
+    }
+    for key in order {
+        let p = &by_key[&key];
+        let at = OffsetDateTime::new_utc(p.purchase_date, time::Time::from_hms(10, 0, 0)?);
+        store
+            .create_purchase(officer, at.min(now), p)
+            .await
+            .with_context(|| format!("data/demo/purchases.csv: purchase {}", p.reference))?;
+    }
+    Ok(())
+}
+
+/// What seeding procurements and contracts needs.
+struct Ctx<'a> {
+    store: &'a dyn Store,
+    org: i64,
+    framework_id: i64,
+    framework: &'a Framework,
+    officer: &'a Actor,
+    supplier_users: &'a HashMap<i64, Actor>,
+    suppliers: &'a dyn Fn(&str) -> Result<i64>,
+    data_dir: &'a Path,
+    now: OffsetDateTime,
+}
+
+impl Ctx<'_> {
+    fn supplier_actor(&self, id: i64) -> Actor {
+        self.supplier_users
+            .get(&id)
+            .cloned()
+            .unwrap_or_else(|| Actor::system("socval demo"))
+    }
+}
+
+fn commitments(rows: &[CommitmentFile]) -> Result<Vec<Commitment>> {
+    rows.iter()
+        .map(|c| {
+            Ok(Commitment {
+                measure: c.measure.clone(),
+                contract_year: c.year,
+                units: units(&c.units, &c.measure)?,
+            })
+        })
+        .collect()
+}
+
+async fn seed_procurement(ctx: &mut Ctx<'_>, p: &ProcurementFile) -> Result<()> {
+    let policy = Policy::default();
+    let w = policy.weights;
+    let value = money(&p.value_gbp, "value_gbp")?;
+    let deadline = days(ctx.now, p.deadline_days).replace_time(time::Time::from_hms(12, 0, 0)?);
+    // Prepared a month before the deadline (at the latest, now).
+    let created = (deadline - Duration::days(30)).min(ctx.now);
+    let suppliers: Vec<i64> = p
+        .suppliers
+        .iter()
+        .map(|s| (ctx.suppliers)(s))
+        .collect::<Result<_>>()?;
+    let new = NewProcurement {
+        org_id: ctx.org,
+        reference: p.reference.clone(),
+        title: p.title.clone(),
+        category: p.category.clone(),
+        estimated_value_pence: value,
+        framework_id: ctx.framework_id,
+        valuation_year: VALUATION_YEAR.into(),
+        contract_years: p.years,
+        weights: ProcurementWeights {
+            price: w.price,
+            quality: w.quality,
+            social_value: w.social_value,
+            sv_quantitative_share: w.sv_quantitative_share,
+        },
+        sv_required: Gbp::from_pence(value) > policy.social_value_threshold_gbp,
+        evidence: if Gbp::from_pence(value) > policy.delivery_plan_threshold_gbp {
+            Evidence::DeliveryPlan
+        } else {
+            Evidence::MilestoneTracker
+        },
+        deadline,
+        measures: p.measures.clone(),
+        suppliers,
+    };
+    let store = ctx.store;
+    let proc = store.create_procurement(ctx.officer, created, &new).await?;
+    if p.state == "draft" {
+        return Ok(());
+    }
+    store
+        .publish_procurement(ctx.officer, created, proc.id)
+        .await?;
+    if p.state == "cancelled" {
+        store
+            .cancel_procurement(ctx.officer, created + Duration::days(2), proc.id)
+            .await?;
+        return Ok(());
+    }
+    // Bids, a week after publication, each with a short qualitative document.
+    let mut bids = Vec::new();
+    for (i, b) in p.bid.iter().enumerate() {
+        let supplier = (ctx.suppliers)(&b.supplier)?;
+        let at = (created + Duration::days(7 + i as i64)).min(ctx.now);
+        let doc = format!(
+            "{}: social value {} for {} ({}). Fictional demo document.\n",
+            b.supplier,
+            if new.evidence == Evidence::DeliveryPlan {
+                "delivery plan"
+            } else {
+                "milestone tracker"
+            },
+            p.title,
+            p.reference
+        );
+        let bid = store
+            .submit_bid(
+                &ctx.supplier_actor(supplier),
+                at,
+                &NewBid {
+                    procurement_id: proc.id,
+                    supplier_id: supplier,
+                    price_pence: money(&b.price_gbp, "price_gbp")?,
+                    quality_reference: b.quality_reference.clone(),
+                    commitments: commitments(&b.commitments)?,
+                    document: Some(socval_store::procurement::NewDocument {
+                        filename: "social-value-plan.txt".into(),
+                        content_type: "text/plain".into(),
+                        bytes: doc.into_bytes(),
+                    }),
+                },
+            )
+            .await?;
+        bids.push((bid, b));
+    }
+    if p.state == "open" {
+        return Ok(());
+    }
+    let opened = deadline + Duration::hours(2);
+    store.open_bids(ctx.officer, opened, proc.id).await?;
+    if p.state == "closed" {
+        return Ok(());
+    }
+    // The panel's scores, then the engine's ranking.
+    let mut engine_bids = Vec::new();
+    for (bid, b) in &bids {
+        let score = |s: &Option<String>, what: &str| -> Result<Decimal> {
+            s.as_deref()
+                .ok_or_else(|| anyhow!("bid of {}: {what} is needed to evaluate", b.supplier))?
+                .parse::<Decimal>()
+                .map_err(|e| anyhow!("bid of {}: {what}: {e}", b.supplier))
+        };
+        let quality = score(&b.quality_score, "quality_score")?;
+        let qualitative = score(&b.sv_qualitative_score, "sv_qualitative_score")?;
+        store
+            .score_bid(
+                ctx.officer,
+                opened + Duration::days(1),
+                bid.id,
+                &Score {
+                    quality_score: quality,
+                    sv_qualitative_score: qualitative,
+                    comment: "Scored by the evaluation panel (demo).".into(),
+                },
+            )
+            .await?;
+        engine_bids.push(evaluation::Bid {
+            bidder: bid.id.to_string(),
+            price: Gbp::from_pence(bid.price_pence),
+            quality_score: quality,
+            sv_qualitative_score: qualitative,
+            commitments: bid
+                .commitments
+                .iter()
+                .map(|c| socval_core::valuation::Commitment {
+                    measure: c.measure.clone(),
+                    units: c.units,
+                    contract_year: u32::try_from(c.contract_year).ok(),
+                    year: None,
+                    line: 0,
+                })
+                .collect(),
+        });
+    }
+    let engine = evaluation::Procurement {
+        title: p.title.clone(),
+        value: Gbp::from_pence(value),
+        category: p.category.clone(),
+        framework: FRAMEWORK.into(),
+        year: VALUATION_YEAR
+            .parse::<FinancialYear>()
+            .map_err(|e| anyhow!("{e}"))?,
+        weights: policy.weights,
+        bids: engine_bids,
+        file: p.reference.clone(),
+    };
+    let e = evaluation::evaluate(&engine, ctx.framework, &policy, false)?;
+    let ranked: Vec<Ranked> = e
+        .bids
+        .iter()
+        .map(|s| {
+            Ok(Ranked {
+                bid_id: s.bidder.parse()?,
+                rank: i64::from(s.rank),
+                total_score: s.total_score,
+            })
+        })
+        .collect::<Result<_>>()?;
+    let evaluated_at = opened + Duration::days(3);
+    store
+        .complete_evaluation(ctx.officer, evaluated_at, proc.id, &ranked)
+        .await?;
+    if p.state == "evaluated" {
+        return Ok(());
+    }
+    if p.state != "awarded" {
+        bail!(
+            "state {:?} is not one of draft, open, closed, evaluated, awarded, cancelled",
+            p.state
+        );
+    }
+    let winner = ranked
+        .iter()
+        .find(|r| r.rank == 1)
+        .ok_or_else(|| anyhow!("no bid ranked first"))?;
+    let start_at = days(ctx.now, p.start_days.unwrap_or(p.deadline_days + 30));
+    let contract = store
+        .award(
+            ctx.officer,
+            evaluated_at + Duration::days(1),
+            proc.id,
+            &Award {
+                bid_id: winner.bid_id,
+                contract_reference: p.contract_reference.clone().unwrap_or_default(),
+                start: start_at.date(),
+            },
+        )
+        .await?;
+    seed_returns(ctx, contract.id, contract.supplier_id, start_at, &p.returns).await
+}
+
+async fn seed_contract(ctx: &mut Ctx<'_>, c: &ContractFile) -> Result<()> {
+    let policy = Policy::default();
+    let supplier = (ctx.suppliers)(&c.supplier)?;
+    let value = money(&c.value_gbp, "value_gbp")?;
+    let start_at = days(ctx.now, c.start_days);
+    let contract = ctx
+        .store
+        .create_contract(
+            ctx.officer,
+            start_at - Duration::days(14),
+            &NewContract {
+                org_id: ctx.org,
+                supplier_id: supplier,
+                reference: c.reference.clone(),
+                title: c.title.clone(),
+                category: c.category.clone(),
+                value_pence: value,
+                start: start_at.date(),
+                years: c.years,
+                framework_id: Some(ctx.framework_id),
+                valuation_year: VALUATION_YEAR.into(),
+                evidence: if Gbp::from_pence(value) > policy.delivery_plan_threshold_gbp {
+                    Evidence::DeliveryPlan
+                } else {
+                    Evidence::MilestoneTracker
+                },
+                commitments: c
+                    .commitments
+                    .iter()
+                    .map(|r| {
+                        Ok(ContractCommitment {
+                            measure: r.measure.clone(),
+                            contract_year: r.year,
+                            units: units(&r.units, &r.measure)?,
+                            quarters: None,
+                        })
+                    })
+                    .collect::<Result<_>>()?,
+            },
+        )
+        .await?;
+    seed_returns(ctx, contract.id, supplier, start_at, &c.returns).await
+}
+
+/// Submits each return a week after its quarter ends (by its supplier's
+/// user), with a small CSV of evidence, and reviews its lines as the file
+/// says (`pending` lines await verification).
+async fn seed_returns(
+    ctx: &mut Ctx<'_>,
+    contract_id: i64,
+    supplier: i64,
+    start: OffsetDateTime,
+    returns: &[ReturnFile],
+) -> Result<()> {
+    let evidence = socval_store::delivery::evidence::EvidenceDir::new(ctx.data_dir);
+    for r in returns {
+        let quarter_end = start + Duration::days(365 * (r.year - 1) + 91 * r.quarter);
+        let at = (quarter_end + Duration::days(7)).min(ctx.now - Duration::days(1));
+        let csv = format!(
+            "measure,units,period\n{}",
+            r.lines
+                .iter()
+                .map(|l| format!(
+                    "{},{},year {} quarter {}\n",
+                    l.measure, l.units, r.year, r.quarter
+                ))
+                .collect::<String>()
+        );
+        let stored = evidence
+            .put(csv.as_bytes())
+            .with_context(|| format!("cannot write evidence under {}", ctx.data_dir.display()))?;
+        let new = NewReturn {
+            contract_id,
+            supplier_id: supplier,
+            contract_year: r.year,
+            quarter: r.quarter,
+            narrative: r.narrative.clone(),
+            lines: r
+                .lines
+                .iter()
+                .map(|l| {
+                    Ok(NewLine {
+                        measure: l.measure.clone(),
+                        units: units(&l.units, &l.measure)?,
+                    })
+                })
+                .collect::<Result<_>>()?,
+            evidence: vec![NewEvidence {
+                sha256: stored.sha256.clone(),
+                size_bytes: stored.size_bytes,
+                media_type: "text/csv".into(),
+                filename: format!("timesheets-y{}-q{}.csv", r.year, r.quarter),
+            }],
+        };
+        let ret = ctx
+            .store
+            .submit_return(&ctx.supplier_actor(supplier), at, &new)
+            .await
+            .with_context(|| format!("return for year {} quarter {}", r.year, r.quarter))?;
+        for (line, file) in ret.lines.iter().zip(&r.lines) {
+            let status = match file.review.as_str() {
+                "pending" => continue,
+                "verified" => LineStatus::Verified,
+                "rejected" => LineStatus::Rejected,
+                other => bail!("review {other:?} is not verified, rejected or pending"),
+            };
+            ctx.store
+                .review_line(
+                    ctx.officer,
+                    (at + Duration::days(3)).min(ctx.now),
+                    line.id,
+                    &Review {
+                        status,
+                        comment: if file.comment.is_empty() {
+                            "Checked against the timesheets (demo).".into()
+                        } else {
+                            file.comment.clone()
+                        },
+                    },
+                )
+                .await?;
+        }
+    }
+    Ok(())
+}

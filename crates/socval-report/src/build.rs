@@ -10,7 +10,8 @@ use socval_core::valuation::{self, Commitment, Valuation, ValuationOptions};
 use socval_core::{FinancialYear, Framework, Gbp};
 
 use crate::commitments::{Category, Commitments};
-use crate::error::Result;
+use crate::contracts::{self, ContractsInput, Traced};
+use crate::error::{Error, Result};
 use crate::model::{
     Block, Cell, CellRef, Headline, Kind, Report, Row, SCHEMA, Section, Source, Table, col, row,
 };
@@ -32,8 +33,11 @@ pub struct Inputs<'a> {
     pub framework_source: String,
     /// Use the latest earlier proxy when the year has none.
     pub carry_forward: bool,
-    /// The commitments, if given.
+    /// The commitments, if given as a file.
     pub commitments: Option<&'a Commitments>,
+    /// The organisation's contracts and delivery returns, if read from the
+    /// portal's database (instead of `commitments`).
+    pub contracts: Option<&'a ContractsInput<'a>>,
     /// The spend analyses, or why there are none.
     pub spend: SpendInput,
     /// Small purchases, if given.
@@ -102,8 +106,46 @@ pub fn build(inputs: &Inputs<'_>) -> Result<Report> {
         Some(c) => Some(value(inputs, c)?),
         None => None,
     };
-    match (&valued, inputs.commitments) {
-        (Some(v), Some(c)) => {
+    let traced = inputs
+        .contracts
+        .map(|k| (k, contracts::trace(inputs.year, k)));
+    match (&valued, inputs.commitments, &traced) {
+        (Some(_), _, Some(_)) => {
+            return Err(Error::Input(
+                "give either a commitments file or the organisation's contracts, not both".into(),
+            ));
+        }
+        (_, _, Some((k, t))) => {
+            let src = sources.add(format!(
+                "Contracts of {} valued at {} proxies: {} contract(s) ({}), {} commitment row(s) and {} delivery return line(s); delivered to date as of {}. Each figure's records are listed in the portal (the number links to them).",
+                k.source,
+                inputs.year,
+                t.contracts.len(),
+                if t.contracts.is_empty() {
+                    "none".to_string()
+                } else {
+                    t.contracts
+                        .iter()
+                        .map(|c| format!("{} [id {}]", c.reference, c.id))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                },
+                t.records
+                    .iter()
+                    .filter(|r| r.kind == contracts::RecordKind::Commitment)
+                    .count(),
+                t.records
+                    .iter()
+                    .filter(|r| r.kind == contracts::RecordKind::ReturnLine)
+                    .count(),
+                k.as_of
+            ));
+            let (commit, table_2_10) =
+                contracts::section(inputs.year, k, t, &[src.clone(), fw_src.clone()]);
+            sections.push(headlines_section(&table_2_10, &[src]));
+            sections.push(commit);
+        }
+        (Some(v), Some(c), None) => {
             let src = sources.add(format!(
                 "{}: {} commitment line(s) (lines {}–{}), valued with framework {} at the proxies for {}{}.",
                 c.file,
@@ -131,14 +173,19 @@ pub fn build(inputs: &Inputs<'_>) -> Result<Report> {
                 id: "commitments".into(),
                 title: "Social value commitments".into(),
                 blocks: vec![Block::Notice {
-                    text: "No commitments were given (--commitments FILE). Commitments secured at award through the portal will be reported here once the portal workflow (issue 5) stores contracts.".into(),
+                    text: "No commitments were given: give a commitments file (--commitments FILE), or build the report from the organisation's contracts in the portal (--org ORG, or the report page of the portal).".into(),
                 }],
             });
         }
     }
     sections.push(spend_section(inputs, &mut sources));
     sections.push(quotes_section(inputs.quotes.as_ref(), &mut sources));
-    sections.push(methods_section(inputs, valued.as_ref(), &fw_src));
+    sections.push(methods_section(
+        inputs,
+        valued.as_ref(),
+        traced.as_ref().map(|x| &x.1),
+        &fw_src,
+    ));
     let title = format!("Social value annual report {}", inputs.year);
     Ok(Report {
         schema: SCHEMA.into(),
@@ -308,6 +355,7 @@ fn commitments_section(
         key: "total".into(),
         cells: tot,
         total: true,
+        records: None,
     });
     let unvalued: Vec<&str> = rows
         .iter()
@@ -391,6 +439,7 @@ fn commitments_section(
         key: "total".into(),
         cells: tt,
         total: true,
+        records: None,
     });
     let by_theme = Table {
         id: "by_theme".into(),
@@ -536,7 +585,7 @@ fn commitments_section(
     }
     if !has_delivered {
         blocks.push(Block::Notice {
-            text: "No delivered figures were given (a `delivered` column in the commitments file), so delivery to date is not reported. Verified delivery returns will come from the portal once the portal workflow (issue 5) stores them.".into(),
+            text: "No delivered figures were given (a `delivered` column in the commitments file), so delivery to date is not reported. Built from the organisation's contracts in the portal (--org ORG, or the report page of the portal), the report gives delivery to date from verified delivery returns.".into(),
         });
     }
     (
@@ -685,7 +734,7 @@ fn quotes_section(q: Option<&QuotesInput>, sources: &mut Sources) -> Section {
             id: "quotes".into(),
             title,
             blocks: vec![Block::Notice {
-                text: "No small purchases were given (--quotes FILE). Small purchases recorded in the portal will be reported here once the portal workflow (issue 5) stores them.".into(),
+                text: "No small purchases were given (--quotes FILE, or the organisation's small purchases in the portal).".into(),
             }],
         };
     };
@@ -837,7 +886,34 @@ fn quotes_section(q: Option<&QuotesInput>, sources: &mut Sources) -> Section {
     }
 }
 
-fn methods_section(inputs: &Inputs<'_>, valued: Option<&Valued>, fw_src: &str) -> Section {
+fn proxies_table(rows: Vec<Row>, fw_src: &str) -> Block {
+    Block::Table(Table {
+        id: "proxies".into(),
+        title: "Proxy values used".into(),
+        columns: vec![
+            col("code", "Code", Kind::Text),
+            col("measure", "Measure", Kind::Text),
+            col("kind", "Valuation", Kind::Text),
+            col("proxy_year", "Proxy year", Kind::Text),
+            col("proxy_gbp", "Proxy (£ per unit)", Kind::Number),
+            col("note", "Note", Kind::Text),
+        ],
+        rows,
+        notes: vec![
+            "Proxies are exact (up to 6 decimal places); a multiplier is £ of value per £1 spent."
+                .into(),
+        ],
+        sources: vec![fw_src.to_string()],
+        html_rows: None,
+    })
+}
+
+fn methods_section(
+    inputs: &Inputs<'_>,
+    valued: Option<&Valued>,
+    traced: Option<&Traced>,
+    fw_src: &str,
+) -> Section {
     let fw = inputs.framework;
     let mut items: Vec<(&str, String)> = vec![
         (
@@ -916,9 +992,47 @@ fn methods_section(inputs: &Inputs<'_>, valued: Option<&Valued>, fw_src: &str) -
         }
         SpendInput::Missing(reason) => items.push(("Spend data", reason.clone())),
     }
+    if let (Some(t), Some(k)) = (traced, inputs.contracts) {
+        let mut fws: Vec<&str> = t.contracts.iter().map(|c| c.framework.as_str()).collect();
+        fws.sort();
+        fws.dedup();
+        items.push((
+            "Proxy year",
+            format!("{} (the contracts' valuation year)", inputs.year),
+        ));
+        items.push((
+            "Frameworks of the contracts",
+            if fws.is_empty() {
+                "no contract of the year".into()
+            } else {
+                fws.join(", ")
+            },
+        ));
+        items.push((
+            "Commitments and delivery",
+            format!(
+                "the contracts and delivery returns of {}, as of {}",
+                k.source, k.as_of
+            ),
+        ));
+    } else {
+        items.push((
+            "Commitments and delivery",
+            match inputs.commitments {
+                Some(c) => format!(
+                    "the commitments file {} (give --org without --commitments to read the organisation's contracts and delivery returns from the portal's database)",
+                    c.file
+                ),
+                None => "none given".into(),
+            },
+        ));
+    }
     items.push((
-        "Portal data",
-        "pending: contracts, delivery returns and small purchases will be read from the portal once the portal workflow (issue 5) exists; this report reads the files given on the command line".into(),
+        "Small purchases",
+        match &inputs.quotes {
+            Some(q) => q.file.clone(),
+            None => "none given".into(),
+        },
     ));
     let methods = Table {
         id: "methods".into(),
@@ -944,6 +1058,38 @@ fn methods_section(inputs: &Inputs<'_>, valued: Option<&Valued>, fw_src: &str) -
         html_rows: None,
     };
     let mut blocks = vec![Block::Table(methods)];
+    if let Some(t) = traced {
+        let rows = t
+            .proxies
+            .iter()
+            .map(|(code, title, kind, year, proxy)| {
+                let note = inputs
+                    .contracts
+                    .and_then(|k| {
+                        k.contracts
+                            .iter()
+                            .filter_map(|c| c.framework)
+                            .find_map(|f| f.find(code))
+                    })
+                    .map(|f| f.measure.note.clone())
+                    .unwrap_or_default();
+                row(
+                    code,
+                    vec![
+                        Cell::text(code),
+                        Cell::text(title),
+                        Cell::text(kind.to_string()),
+                        Cell::text(year.map(|y| y.to_string()).unwrap_or_default()),
+                        proxy
+                            .map(|p| Cell::number(p.amount()))
+                            .unwrap_or(Cell::Empty),
+                        Cell::text(note),
+                    ],
+                )
+            })
+            .collect();
+        blocks.push(proxies_table(rows, fw_src));
+    }
     if let Some(v) = valued {
         let mut seen = Vec::new();
         let mut rows = Vec::new();
@@ -970,24 +1116,9 @@ fn methods_section(inputs: &Inputs<'_>, valued: Option<&Valued>, fw_src: &str) -
                 ],
             ));
         }
-        blocks.push(Block::Table(Table {
-            id: "proxies".into(),
-            title: "Proxy values used".into(),
-            columns: vec![
-                col("code", "Code", Kind::Text),
-                col("measure", "Measure", Kind::Text),
-                col("kind", "Valuation", Kind::Text),
-                col("proxy_year", "Proxy year", Kind::Text),
-                col("proxy_gbp", "Proxy (£ per unit)", Kind::Number),
-                col("note", "Note", Kind::Text),
-            ],
-            rows,
-            notes: vec!["Proxies are exact (up to 6 decimal places); a multiplier is £ of value per £1 spent.".into()],
-            sources: vec![fw_src.to_string()],
-            html_rows: None,
-        }));
+        blocks.push(proxies_table(rows, fw_src));
     }
-    if fw.meta.id == "rotherham-2019" {
+    if fw.meta.id == "rotherham-2019" && inputs.contracts.is_none() {
         for text in [
             "Reproducing the 2021 report: table 2.10's rows add up to £1,458,532; the report prints £1,458,537 because it rounded per contract. This report sums the rows exactly.",
             "Paragraph 2.11 of the 2021 report says \"53 weeks of training opportunities\"; its table 2.10 has 188 weeks of training (row R09) and 53 weeks of apprenticeships (row R10). The headline here is read from R09.",

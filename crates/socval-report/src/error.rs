@@ -36,6 +36,9 @@ pub enum Error {
         /// What would be accepted.
         expected: String,
     },
+    /// Inputs that do not go together.
+    #[error("{0}")]
+    Input(String),
     /// Writing an output file failed.
     #[error("writing {path}: {reason}")]
     Write {

@@ -138,12 +138,13 @@ svg.chart { width:100%; height:auto; display:block; }
 .pair table { font-size:.875rem; }
 .sources { font-size:.9375rem; }
 .sources li { margin-bottom:6px; overflow-wrap:anywhere; }
+.portal-nav ul { list-style:none; margin:15px 0 0; padding:0; display:flex; flex-wrap:wrap; gap:20px; font-size:1rem; }
 footer { margin-top:40px; font-size:.875rem; color:var(--secondary); }
 @media (max-width: 900px) { .pair { grid-template-columns:1fr; } h1 { font-size:2rem; } }
 @page { size:A4; margin:14mm 12mm 16mm; }
 @media print {
   body { font-size:10pt; }
-  .skip-link, .contents { display:none; }
+  .skip-link, .contents, .portal-nav { display:none; }
   .header { background:none; color:var(--text); border-bottom:4px solid var(--text); }
   .header div { padding:0 0 4px; font-size:12pt; }
   .width { max-width:none; padding:0; }
@@ -181,7 +182,26 @@ fn cites(ids: &[String]) -> String {
     format!(" <sup class=\"cite\">[{}]</sup>", links.join(", "))
 }
 
-fn table_html(t: &Table, o: &mut String) {
+/// How a page is rendered: stand-alone (a file) or in the portal.
+#[derive(Clone, Debug, Default)]
+pub struct HtmlOptions {
+    /// In the portal: the address of the records page. Each number of a
+    /// row that names its records links to `{records_base}?{records}`.
+    pub records_base: Option<String>,
+    /// Links shown above the title (`(href, text)`): back to the portal,
+    /// downloads.
+    pub nav: Vec<(String, String)>,
+    /// The footer text (default: where the exports are beside the file).
+    pub footer: Option<String>,
+}
+
+impl HtmlOptions {
+    fn link(&self, records: Option<&str>) -> Option<String> {
+        Some(format!("{}?{}", self.records_base.as_ref()?, records?))
+    }
+}
+
+fn table_html(t: &Table, o: &mut String, opts: &HtmlOptions) {
     let _ = write!(
         o,
         "<div class=\"table-wrap\"><table id=\"{}\"><caption>{}{}</caption><thead><tr>",
@@ -208,10 +228,18 @@ fn table_html(t: &Table, o: &mut String) {
             } else {
                 " class=\"num\""
             };
+            let text = escape(&display(c));
+            let text = match opts.link(r.records.as_deref()) {
+                Some(href) if col.kind != Kind::Text && *c != Cell::Empty => format!(
+                    "<a href=\"{}\" title=\"The records behind this figure\">{text}</a>",
+                    escape(&href)
+                ),
+                _ => text,
+            };
             if i == 0 {
-                let _ = write!(o, "<th scope=\"row\"{num}>{}</th>", escape(&display(c)));
+                let _ = write!(o, "<th scope=\"row\"{num}>{text}</th>");
             } else {
-                let _ = write!(o, "<td{num}>{}</td>", escape(&display(c)));
+                let _ = write!(o, "<td{num}>{text}</td>");
             }
         }
         o.push_str("</tr>");
@@ -232,17 +260,34 @@ fn table_html(t: &Table, o: &mut String) {
     o.push_str("</div>");
 }
 
-fn headline_html(h: &Headline, o: &mut String) {
+fn headline_html(h: &Headline, o: &mut String, r: &Report, opts: &HtmlOptions) {
     let value = if h.value == Cell::Empty {
         "—".to_string()
     } else {
         display(&h.value)
     };
+    // In the portal the value links to the records of the row it is read from.
+    let records = h.from.as_ref().and_then(|f| {
+        r.table(&f.table)?
+            .rows
+            .iter()
+            .find(|row| row.key == f.row)?
+            .records
+            .clone()
+    });
+    let value = match opts.link(records.as_deref()) {
+        Some(href) => format!(
+            "<a href=\"{}\" title=\"The records behind this figure\">{}</a>",
+            escape(&href),
+            escape(&value)
+        ),
+        None => escape(&value),
+    };
     let _ = write!(
         o,
         "<li id=\"{}\"><span class=\"value\">{}</span><span class=\"label\">{}</span>",
         anchor(&["headline", &h.id]),
-        escape(&value),
+        value,
         escape(&h.label)
     );
     if let Some(f) = &h.from {
@@ -265,6 +310,14 @@ fn headline_html(h: &Headline, o: &mut String) {
 ///
 /// Returns an error if a chart cannot be drawn.
 pub fn render(r: &Report) -> Result<String> {
+    render_with(r, &HtmlOptions::default())
+}
+
+/// Renders the report as one self-contained HTML page, in the portal when
+/// `opts` says so (numbers link to their records).
+///
+/// Returns an error if a chart cannot be drawn.
+pub fn render_with(r: &Report, opts: &HtmlOptions) -> Result<String> {
     let mut o = String::with_capacity(64 * 1024);
     let org = r.org.as_deref().unwrap_or("");
     let _ = write!(
@@ -278,6 +331,18 @@ pub fn render(r: &Report) -> Result<String> {
             format!(" — {}", escape(org))
         }
     );
+    if !opts.nav.is_empty() {
+        o.push_str("<nav class=\"portal-nav\" aria-label=\"Portal\"><ul>");
+        for (href, text) in &opts.nav {
+            let _ = write!(
+                o,
+                "<li><a href=\"{}\">{}</a></li>",
+                escape(href),
+                escape(text)
+            );
+        }
+        o.push_str("</ul></nav>\n");
+    }
     if !org.is_empty() {
         let _ = writeln!(o, "<p class=\"caption-l\">{}</p>", escape(org));
     }
@@ -328,11 +393,11 @@ pub fn render(r: &Report) -> Result<String> {
                 Block::Headlines { items } => {
                     o.push_str("<ul class=\"headlines\">");
                     for h in items {
-                        headline_html(h, &mut o);
+                        headline_html(h, &mut o, r, opts);
                     }
                     o.push_str("</ul>\n");
                 }
-                Block::Table(t) => table_html(t, &mut o),
+                Block::Table(t) => table_html(t, &mut o, opts),
                 Block::Chart(c) => {
                     o.push_str("<div class=\"pair\">");
                     let _ = write!(
@@ -347,7 +412,7 @@ pub fn render(r: &Report) -> Result<String> {
                     if let Some(Block::Table(t)) = s.blocks.get(i + 1)
                         && t.id == c.table
                     {
-                        table_html(t, &mut o);
+                        table_html(t, &mut o, opts);
                         i += 1;
                     }
                     o.push_str("</div>\n");
@@ -368,9 +433,13 @@ pub fn render(r: &Report) -> Result<String> {
         );
     }
     o.push_str("</ol></section>\n</main>\n");
+    let footer = opts.footer.as_deref().unwrap_or(
+        "Every figure is in the exports beside this page: report.xlsx (a sheet per table), csv/ (a file per table) and report.json (the whole report).",
+    );
     let _ = write!(
         o,
-        "<footer>Every figure is in the exports beside this page: report.xlsx (a sheet per table), csv/ (a file per table) and report.json (the whole report).</footer>\n</div>\n</body>\n</html>\n"
+        "<footer>{}</footer>\n</div>\n</body>\n</html>\n",
+        escape(footer)
     );
     Ok(o)
 }

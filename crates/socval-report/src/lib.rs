@@ -8,6 +8,10 @@
 //! Main items:
 //! - [`read_commitments`]: a commitments CSV (measure, units, optional
 //!   category, contract, delivered).
+//! - [`ContractsInput`]: an organisation's contracts and delivery return
+//!   lines as plain data (the portal reads them from its database); the
+//!   report's commitments and delivered-to-date figures are sums of their
+//!   [`Record`]s, and [`records`] lists the records behind any figure.
 //! - [`build`] with [`Inputs`]: the model. Headline figures are read back
 //!   from the rows of table 2.10, so they agree with it by construction.
 //! - [`analyse_store`] and [`load_register`]: the spend analyses over a data
@@ -29,6 +33,7 @@
 //!     framework_source: "embedded".into(),
 //!     carry_forward: false,
 //!     commitments: Some(&c),
+//!     contracts: None,
 //!     spend: SpendInput::Missing("no spend imported".into()),
 //!     quotes: None,
 //!     generated_by: "example".into(),
@@ -47,6 +52,7 @@
 mod build;
 mod chart;
 mod commitments;
+mod contracts;
 mod error;
 mod export;
 mod html;
@@ -57,9 +63,13 @@ mod spend;
 pub use build::{Inputs, QuotesInput, SpendInput, build};
 pub use chart::svg as chart_svg;
 pub use commitments::{Category, CommitmentLine, Commitments, read_commitments};
+pub use contracts::{
+    ContractInput, ContractsInput, Filter, LineState, Problem, Record, RecordKind, ReturnLineInput,
+    Sums, Traced, records, trace,
+};
 pub use error::{Error, Result};
 pub use export::{to_csv, to_json, to_xlsx, write_all};
-pub use html::{escape, render as render_html};
+pub use html::{HtmlOptions, escape, render as render_html, render_with as render_html_with};
 pub use model::{
     Block, Cell, CellRef, Chart, Column, Headline, Kind, Report, Row, SCHEMA, Section, Series,
     Source, Table,

@@ -152,6 +152,12 @@ pub struct Row {
     pub cells: Vec<Cell>,
     /// A total row (shown in bold).
     pub total: bool,
+    /// In a report built from contracts: the query string selecting the
+    /// records this row adds up (`measure=R09`, `contract=12`, `all=1`;
+    /// see [`crate::Filter`]). The portal links the row's numbers to that
+    /// list. Absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub records: Option<String>,
 }
 
 /// A cell. In JSON every cell is a string or `null`: numbers are exact
@@ -349,5 +355,6 @@ pub(crate) fn row(key: impl Into<String>, cells: Vec<Cell>) -> Row {
         key: key.into(),
         cells,
         total: false,
+        records: None,
     }
 }

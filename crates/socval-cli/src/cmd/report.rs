@@ -156,6 +156,7 @@ fn annual(global: &Global, a: AnnualArgs, out: &mut dyn Write) -> Result<u8> {
         framework_source,
         carry_forward: a.carry_forward,
         commitments: commitments.as_ref(),
+        contracts: None,
         spend,
         quotes,
         generated_by: format!("socval {}", env!("CARGO_PKG_VERSION")),

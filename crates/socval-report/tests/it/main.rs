@@ -2,6 +2,7 @@
 
 mod browser;
 mod chart;
+mod contracts;
 mod seed;
 mod spend;
 mod xlsx;
@@ -38,6 +39,7 @@ pub fn inputs<'a>(fw: &'a Framework, c: Option<&'a Commitments>, spend: SpendInp
         framework_source: "embedded rotherham-2019".into(),
         carry_forward: false,
         commitments: c,
+        contracts: None,
         spend,
         quotes: None,
         generated_by: "socval test".into(),

@@ -1,0 +1,820 @@
+//! Commitments and delivery read from contracts: the portal's contracts
+//! (commitments per measure per contract year) and their delivery return
+//! lines, as plain data. The caller (the portal, `socval report annual
+//! --org`) reads them from its database; this crate never does.
+//!
+//! Every figure of the commitments section is a sum of [`Record`]s: a
+//! commitment row of a contract, or a line of a delivery return. Each table
+//! row carries the [`Filter`] that selects its records, so a figure can be
+//! traced back to exactly the records it adds up ([`records`]), and the
+//! portal links each number to that list.
+//!
+//! The rules are those of `socval_core::contract` and
+//! `socval_core::portfolio` (the dashboard's): a contract is valued with the
+//! proxies of its valuation (award) year under each measure's counting rule;
+//! "delivered to date" is verified return lines for quarters that have ended
+//! by the as-of date. Rejected lines never count; lines awaiting
+//! verification are listed but not counted.
+
+use std::fmt;
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+use socval_core::contract::Contract;
+use socval_core::framework::{Found, ValuationKind};
+use socval_core::{FinancialYear, Framework, Gbp};
+use time::Date;
+
+use crate::commitments::Category;
+use crate::model::{Block, Cell, Kind, Row, Section, Table, col, row};
+
+/// One contract as the report reads it.
+#[derive(Clone, Debug)]
+pub struct ContractInput<'a> {
+    /// The caller's id for it (a database id): records link to it.
+    pub id: i64,
+    /// Its reference, e.g. `RMBC-2020-014`.
+    pub reference: String,
+    /// Its category as recorded (Places, People, Corporate).
+    pub category: String,
+    /// The contract (title, supplier, start, years, valuation year) and
+    /// its commitments.
+    pub contract: Contract,
+    /// The framework its commitments are valued with; `None` when none is
+    /// recorded (the contract is then listed as not valued, never dropped
+    /// silently).
+    pub framework: Option<&'a Framework>,
+    /// Every line of every delivery return of the contract.
+    pub returns: Vec<ReturnLineInput>,
+}
+
+/// The review state of a delivery return line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LineState {
+    /// Reported, not yet reviewed: listed, not counted.
+    Pending,
+    /// Verified by an officer: counted once its quarter has ended.
+    Verified,
+    /// Rejected by an officer: never counted.
+    Rejected,
+}
+
+impl LineState {
+    /// `pending`, `verified`, `rejected`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LineState::Pending => "pending",
+            LineState::Verified => "verified",
+            LineState::Rejected => "rejected",
+        }
+    }
+}
+
+/// One line of a delivery return.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReturnLineInput {
+    /// The return's id (records link to it).
+    pub return_id: i64,
+    /// The line's id.
+    pub line_id: i64,
+    /// Contract year, 1-based.
+    pub contract_year: u32,
+    /// Quarter of the contract year, 1–4.
+    pub quarter: u32,
+    /// Measure code (or exact title).
+    pub measure: String,
+    /// Units reported.
+    pub units: Decimal,
+    /// Its review state.
+    pub state: LineState,
+}
+
+/// The contracts of an organisation, read by the caller.
+#[derive(Clone, Debug)]
+pub struct ContractsInput<'a> {
+    /// Where they were read from, for the footnotes (`organisation
+    /// rotherham in sqlite://socval-data/socval.db`).
+    pub source: String,
+    /// Delivered to date means: by this date.
+    pub as_of: Date,
+    /// Every contract of the organisation; the report selects those whose
+    /// valuation year is the report's year.
+    pub contracts: Vec<ContractInput<'a>>,
+}
+
+/// What a record is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordKind {
+    /// A contract's commitment for one measure and contract year.
+    Commitment,
+    /// A line of a delivery return.
+    ReturnLine,
+}
+
+/// One record behind the figures: a commitment row or a return line.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Record {
+    /// Commitment or return line.
+    pub kind: RecordKind,
+    /// The contract's id.
+    pub contract_id: i64,
+    /// The contract's reference.
+    pub contract: String,
+    /// The contract's category.
+    pub category: String,
+    /// The return's id (return lines only).
+    pub return_id: Option<i64>,
+    /// The line's id (return lines only).
+    pub line_id: Option<i64>,
+    /// Measure code.
+    pub measure: String,
+    /// Measure title.
+    pub measure_title: String,
+    /// Theme code.
+    pub theme: String,
+    /// Contract year.
+    pub contract_year: u32,
+    /// Quarter (return lines only).
+    pub quarter: Option<u32>,
+    /// Units as recorded.
+    pub units: Decimal,
+    /// Units that count in the figures (0 when the record does not count).
+    pub counted_units: Decimal,
+    /// £ it adds (counted units × proxy); `None` for a measure counted but
+    /// not priced.
+    pub value_gbp: Option<Gbp>,
+    /// Review state (return lines only).
+    pub state: Option<LineState>,
+    /// Why the record does not count, or counts only in part.
+    pub note: Option<String>,
+}
+
+impl Record {
+    /// Whether it adds to the figures.
+    pub fn counts(&self) -> bool {
+        self.note.is_none()
+    }
+}
+
+/// Which records a figure adds up.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Filter {
+    /// Every record.
+    All,
+    /// One measure (by code).
+    Measure(String),
+    /// One theme (by code).
+    Theme(String),
+    /// One category (as recorded).
+    Category(String),
+    /// One contract (by id).
+    Contract(i64),
+}
+
+impl Filter {
+    /// Whether the record is one of those the filter selects.
+    pub fn matches(&self, r: &Record) -> bool {
+        match self {
+            Filter::All => true,
+            Filter::Measure(m) => r.measure.eq_ignore_ascii_case(m),
+            Filter::Theme(t) => r.theme.eq_ignore_ascii_case(t),
+            Filter::Category(c) => r.category == *c,
+            Filter::Contract(id) => r.contract_id == *id,
+        }
+    }
+
+    /// Reads the query-string form (`measure=R09`, `contract=12`, `all`),
+    /// with the value already decoded.
+    pub fn from_pair(key: &str, value: &str) -> Option<Filter> {
+        match key {
+            "all" => Some(Filter::All),
+            "measure" => Some(Filter::Measure(value.to_string())),
+            "theme" => Some(Filter::Theme(value.to_string())),
+            "category" => Some(Filter::Category(value.to_string())),
+            "contract" => value.parse().ok().map(Filter::Contract),
+            _ => None,
+        }
+    }
+
+    /// The query-string form, value percent-encoded (`measure=R09`,
+    /// `category=Places`, `all=1`).
+    pub fn query(&self) -> String {
+        match self {
+            Filter::All => "all=1".into(),
+            Filter::Measure(m) => format!("measure={}", encode(m)),
+            Filter::Theme(t) => format!("theme={}", encode(t)),
+            Filter::Category(c) => format!("category={}", encode(c)),
+            Filter::Contract(id) => format!("contract={id}"),
+        }
+    }
+}
+
+impl fmt::Display for Filter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Filter::All => f.write_str("every contract"),
+            Filter::Measure(m) => write!(f, "measure {m}"),
+            Filter::Theme(t) => write!(f, "theme {t}"),
+            Filter::Category(c) => write!(f, "category {c}"),
+            Filter::Contract(id) => write!(f, "contract {id}"),
+        }
+    }
+}
+
+/// Percent-encodes a query-string value (unreserved characters kept).
+pub(crate) fn encode(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            o.push(b as char);
+        } else {
+            o.push_str(&format!("%{b:02X}"));
+        }
+    }
+    o
+}
+
+/// A contract of the year that could not be valued, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// The contract's id.
+    pub contract_id: i64,
+    /// Its reference.
+    pub contract: String,
+    /// Why it is left out of the figures.
+    pub reason: String,
+}
+
+/// A contract of the year, as the report lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Listed {
+    pub(crate) id: i64,
+    pub(crate) reference: String,
+    pub(crate) title: String,
+    pub(crate) supplier: String,
+    pub(crate) category: String,
+    pub(crate) framework: String,
+}
+
+/// The records of the year's contracts.
+#[derive(Clone, Debug, Default)]
+pub struct Traced {
+    /// Every record, commitments of a contract first, then its return
+    /// lines, contracts in input order.
+    pub records: Vec<Record>,
+    /// Contracts of the year that could not be valued.
+    pub problems: Vec<Problem>,
+    pub(crate) contracts: Vec<Listed>,
+    /// Proxy rows used: (code, title, kind, year, £ per unit).
+    pub(crate) proxies: Vec<ProxyRow>,
+}
+
+/// The records of the contracts valued in `year` (their valuation year),
+/// as of `input.as_of`.
+pub fn trace(year: FinancialYear, input: &ContractsInput<'_>) -> Traced {
+    let mut out = Traced::default();
+    for k in input.contracts.iter().filter(|k| k.contract.year == year) {
+        match contract_records(k, input.as_of) {
+            Ok((records, proxies)) => {
+                out.records.extend(records);
+                for p in proxies {
+                    if !out.proxies.iter().any(|q| q.0 == p.0 && q.3 == p.3) {
+                        out.proxies.push(p);
+                    }
+                }
+                out.contracts.push(Listed {
+                    id: k.id,
+                    reference: k.reference.clone(),
+                    title: k.contract.title.clone(),
+                    supplier: k.contract.supplier.clone(),
+                    category: k.category.clone(),
+                    framework: k
+                        .framework
+                        .map(|f| format!("{} {}", f.meta.id, f.meta.edition))
+                        .unwrap_or_default(),
+                });
+            }
+            Err(reason) => out.problems.push(Problem {
+                contract_id: k.id,
+                contract: k.reference.clone(),
+                reason,
+            }),
+        }
+    }
+    out
+}
+
+/// The records `filter` selects among the contracts valued in `year`: the
+/// list a figure of the report adds up.
+pub fn records(year: FinancialYear, input: &ContractsInput<'_>, filter: &Filter) -> Vec<Record> {
+    trace(year, input)
+        .records
+        .into_iter()
+        .filter(|r| filter.matches(r))
+        .collect()
+}
+
+type ProxyRow = (
+    String,
+    String,
+    ValuationKind,
+    Option<FinancialYear>,
+    Option<Gbp>,
+);
+
+fn contract_records(
+    k: &ContractInput<'_>,
+    as_of: Date,
+) -> Result<(Vec<Record>, Vec<ProxyRow>), String> {
+    let c = &k.contract;
+    let fw = k
+        .framework
+        .ok_or_else(|| "no framework is recorded for the contract".to_string())?;
+    let elapsed = c.quarters_elapsed(as_of);
+    let mut out = Vec::new();
+    let mut proxies = Vec::new();
+    for cm in &c.commitments {
+        let (f, proxy) = priced(fw, c.year, &cm.measure, "a commitment", &mut proxies)?;
+        let counts = f.measure.counting.counts(Some(cm.contract_year));
+        let counted = if counts { cm.units } else { Decimal::ZERO };
+        out.push(Record {
+            kind: RecordKind::Commitment,
+            contract_id: k.id,
+            contract: k.reference.clone(),
+            category: k.category.clone(),
+            return_id: None,
+            line_id: None,
+            measure: f.measure.code.clone(),
+            measure_title: f.measure.title.clone(),
+            theme: f.theme.code.clone(),
+            contract_year: cm.contract_year,
+            quarter: None,
+            units: cm.units,
+            counted_units: counted,
+            value_gbp: proxy.map(|p| p * counted),
+            state: None,
+            note: (!counts).then(|| {
+                format!(
+                    "not counted: {} counts in the first contract year only",
+                    f.measure.code
+                )
+            }),
+        });
+    }
+    for l in &k.returns {
+        let (f, proxy) = priced(
+            fw,
+            c.year,
+            &l.measure,
+            &format!("return line {}", l.line_id),
+            &mut proxies,
+        )?;
+        if l.contract_year == 0 || l.contract_year > c.years || !(1..=4).contains(&l.quarter) {
+            return Err(format!(
+                "return line {} is for contract year {} quarter {}, outside the contract ({} years)",
+                l.line_id, l.contract_year, l.quarter, c.years
+            ));
+        }
+        let ended = (l.contract_year - 1) * 4 + (l.quarter - 1) < elapsed;
+        let counts_rule = f.measure.counting.counts(Some(l.contract_year));
+        let note = match (l.state, ended, counts_rule) {
+            (LineState::Rejected, _, _) => Some("not counted: rejected".to_string()),
+            (LineState::Pending, _, _) => Some("not counted: awaiting verification".to_string()),
+            (LineState::Verified, false, _) => {
+                Some(format!("not counted: its quarter had not ended by {as_of}"))
+            }
+            (LineState::Verified, true, false) => Some(format!(
+                "not counted: {} counts in the first contract year only",
+                f.measure.code
+            )),
+            (LineState::Verified, true, true) => None,
+        };
+        let counted = if note.is_none() {
+            l.units
+        } else {
+            Decimal::ZERO
+        };
+        out.push(Record {
+            kind: RecordKind::ReturnLine,
+            contract_id: k.id,
+            contract: k.reference.clone(),
+            category: k.category.clone(),
+            return_id: Some(l.return_id),
+            line_id: Some(l.line_id),
+            measure: f.measure.code.clone(),
+            measure_title: f.measure.title.clone(),
+            theme: f.theme.code.clone(),
+            contract_year: l.contract_year,
+            quarter: Some(l.quarter),
+            units: l.units,
+            counted_units: counted,
+            value_gbp: proxy.map(|p| p * counted),
+            state: Some(l.state),
+            note,
+        });
+    }
+    Ok((out, proxies))
+}
+
+/// The measure `name` in `fw` and its proxy for `year`, noting the proxy
+/// in `proxies` the first time.
+fn priced<'f>(
+    fw: &'f Framework,
+    year: FinancialYear,
+    name: &str,
+    what: &str,
+    proxies: &mut Vec<ProxyRow>,
+) -> Result<(Found<'f>, Option<Gbp>), String> {
+    let f = fw.find(name).ok_or_else(|| {
+        format!(
+            "{what} names measure {name:?}, which framework {} does not have",
+            fw.meta.id
+        )
+    })?;
+    let proxy = f
+        .measure
+        .proxy_for(year, false)
+        .map_err(|e| e.to_string())?
+        .map(|p| p.value_gbp);
+    if !proxies.iter().any(|p| p.0 == f.measure.code) {
+        proxies.push((
+            f.measure.code.clone(),
+            f.measure.title.clone(),
+            f.measure.kind,
+            proxy.map(|_| year),
+            proxy,
+        ));
+    }
+    Ok((f, proxy))
+}
+
+/// Sums of a set of records.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Sums {
+    /// Units committed (counted).
+    pub committed_units: Decimal,
+    /// £ committed; `None` when no record is priced.
+    pub committed_gbp: Option<Gbp>,
+    /// Units delivered to date (counted).
+    pub delivered_units: Decimal,
+    /// £ delivered to date; `None` when no record is priced.
+    pub delivered_gbp: Option<Gbp>,
+}
+
+impl Sums {
+    /// The sums of `records`.
+    pub fn of<'r>(records: impl IntoIterator<Item = &'r Record>) -> Sums {
+        let mut s = Sums::default();
+        for r in records {
+            let add = |acc: &mut Option<Gbp>, v: Option<Gbp>| {
+                if let Some(v) = v {
+                    *acc = Some(acc.unwrap_or(Gbp::ZERO) + v);
+                }
+            };
+            match r.kind {
+                RecordKind::Commitment => {
+                    s.committed_units += r.counted_units;
+                    add(&mut s.committed_gbp, r.value_gbp);
+                }
+                RecordKind::ReturnLine => {
+                    s.delivered_units += r.counted_units;
+                    add(&mut s.delivered_gbp, r.value_gbp);
+                }
+            }
+        }
+        s
+    }
+}
+
+fn linked(mut r: Row, f: &Filter) -> Row {
+    r.records = Some(f.query());
+    r
+}
+
+fn share(part: Gbp, whole: Gbp) -> Cell {
+    if whole.is_zero() {
+        Cell::Empty
+    } else {
+        Cell::percent(part.amount() * Decimal::ONE_HUNDRED / whole.amount())
+    }
+}
+
+/// Delivered £ of a row: £0 when the row is priced and nothing is delivered yet.
+fn delivered_cell(s: &Sums) -> Cell {
+    match (s.delivered_gbp, s.committed_gbp) {
+        (Some(d), _) => Cell::money(d),
+        (None, Some(_)) => Cell::money(Gbp::ZERO),
+        (None, None) => Cell::Empty,
+    }
+}
+
+/// Table 2.10 and the breakdowns by theme, category and contract, from the
+/// records of the year's contracts. Returns the section and table 2.10
+/// (for the headlines).
+pub(crate) fn section(
+    year: FinancialYear,
+    input: &ContractsInput<'_>,
+    t: &Traced,
+    src: &[String],
+) -> (Section, Table) {
+    let rs = &t.records;
+    let all = Sums::of(rs);
+    let total = all.committed_gbp.unwrap_or(Gbp::ZERO);
+    let delivered_total = all.delivered_gbp.unwrap_or(Gbp::ZERO);
+    let delivered_note = format!(
+        "Delivered to date: verified return lines for quarters ended by {}. Lines awaiting verification ({}), rejected ({}) or for later quarters are listed with the records but not counted.",
+        input.as_of,
+        rs.iter()
+            .filter(|r| r.state == Some(LineState::Pending))
+            .count(),
+        rs.iter()
+            .filter(|r| r.state == Some(LineState::Rejected))
+            .count()
+    );
+
+    // Table 2.10: per measure, in order of first appearance.
+    let mut measures: Vec<(&str, &str)> = Vec::new();
+    for r in rs {
+        if !measures.iter().any(|m| m.0 == r.measure) {
+            measures.push((&r.measure, &r.measure_title));
+        }
+    }
+    let unit_of = |code: &str| {
+        input
+            .contracts
+            .iter()
+            .filter_map(|k| k.framework)
+            .find_map(|f| f.find(code))
+            .map(|f| f.measure.unit.label().to_string())
+            .unwrap_or_default()
+    };
+    let mut rows: Vec<Row> = measures
+        .iter()
+        .map(|(code, title)| {
+            let f = Filter::Measure(code.to_string());
+            let s = Sums::of(rs.iter().filter(|r| f.matches(r)));
+            linked(
+                row(
+                    *code,
+                    vec![
+                        Cell::text(*code),
+                        Cell::text(*title),
+                        Cell::text(unit_of(code)),
+                        Cell::number(s.committed_units),
+                        Cell::money_opt(s.committed_gbp),
+                        Cell::number(s.delivered_units),
+                        delivered_cell(&s),
+                    ],
+                ),
+                &f,
+            )
+        })
+        .collect();
+    rows.push(Row {
+        key: "total".into(),
+        cells: vec![
+            Cell::text("Total"),
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Empty,
+            Cell::money(total),
+            Cell::Empty,
+            Cell::money(delivered_total),
+        ],
+        total: true,
+        records: Some(Filter::All.query()),
+    });
+    let mut notes = vec![
+        format!(
+            "Commitments of the contracts valued at {year} proxies (awarded in {year}), over each contract's whole term. Social value = units × the framework's proxy value per unit; totals are exact sums, shown rounded."
+        ),
+        delivered_note.clone(),
+    ];
+    let unpriced: Vec<&str> = measures
+        .iter()
+        .filter(|(code, _)| {
+            Sums::of(rs.iter().filter(|r| r.measure == *code))
+                .committed_gbp
+                .is_none()
+        })
+        .map(|m| m.0)
+        .collect();
+    if !unpriced.is_empty() {
+        notes.push(format!(
+            "Counted, not priced (no £ in the framework): {}.",
+            unpriced.join(", ")
+        ));
+    }
+    let table_2_10 = Table {
+        id: "table_2_10".into(),
+        title: format!("Table 2.10: social value commitments by measure, {year}"),
+        columns: vec![
+            col("code", "Code", Kind::Text),
+            col("measure", "Measure", Kind::Text),
+            col("unit", "Unit", Kind::Text),
+            col("units", "Units committed", Kind::Number),
+            col("value_gbp", "Social value committed (£)", Kind::Money),
+            col("delivered_units", "Units delivered to date", Kind::Number),
+            col(
+                "delivered_gbp",
+                "Social value delivered to date (£)",
+                Kind::Money,
+            ),
+        ],
+        rows,
+        notes,
+        sources: src.to_vec(),
+        html_rows: None,
+    };
+
+    // By theme.
+    let mut themes: Vec<(String, String)> = Vec::new();
+    for r in rs {
+        if !themes.iter().any(|t| t.0 == r.theme) {
+            let title = input
+                .contracts
+                .iter()
+                .filter_map(|k| k.framework)
+                .find_map(|f| f.find(&r.measure))
+                .map(|f| f.theme.title.clone())
+                .unwrap_or_default();
+            themes.push((r.theme.clone(), title));
+        }
+    }
+    let sum_row = |key: String, label: Vec<Cell>, f: Filter, with_share: bool| {
+        let s = Sums::of(rs.iter().filter(|r| f.matches(r)));
+        let committed = s.committed_gbp.unwrap_or(Gbp::ZERO);
+        let delivered = s.delivered_gbp.unwrap_or(Gbp::ZERO);
+        let mut cells = label;
+        cells.push(Cell::money(committed));
+        if with_share {
+            cells.push(share(committed, total));
+        }
+        cells.push(Cell::money(delivered));
+        cells.push(share(delivered, committed));
+        linked(row(key, cells), &f)
+    };
+    let mut theme_rows: Vec<Row> = themes
+        .iter()
+        .map(|(code, title)| {
+            sum_row(
+                code.clone(),
+                vec![Cell::text(code), Cell::text(title)],
+                Filter::Theme(code.clone()),
+                true,
+            )
+        })
+        .collect();
+    let mut tot = sum_row(
+        "total".into(),
+        vec![Cell::text("Total"), Cell::Empty],
+        Filter::All,
+        true,
+    );
+    tot.total = true;
+    theme_rows.push(tot);
+    let delivered_cols = || {
+        vec![
+            col("delivered_gbp", "Delivered to date (£)", Kind::Money),
+            col("delivered_pct", "Delivered (% of committed)", Kind::Percent),
+        ]
+    };
+    let mut theme_cols = vec![
+        col("theme", "Theme code", Kind::Text),
+        col("title", "Theme", Kind::Text),
+        col("value_gbp", "Social value committed (£)", Kind::Money),
+        col("share_pct", "Share of total (%)", Kind::Percent),
+    ];
+    theme_cols.extend(delivered_cols());
+    let by_theme = Table {
+        id: "by_theme".into(),
+        title: format!("Social value committed and delivered by theme, {year}"),
+        columns: theme_cols,
+        rows: theme_rows,
+        notes: vec![],
+        sources: src.to_vec(),
+        html_rows: None,
+    };
+
+    // By category: Places, People, Corporate always; any other recorded
+    // category after them.
+    let mut cats: Vec<String> = Category::ALL.iter().map(|c| c.name().to_string()).collect();
+    for k in &t.contracts {
+        if !cats.contains(&k.category) {
+            cats.push(k.category.clone());
+        }
+    }
+    let mut cat_rows = Vec::new();
+    for name in &cats {
+        let n = t.contracts.iter().filter(|k| &k.category == name).count() as u64;
+        let covers = Category::parse(name)
+            .filter(|c| c.name() == name)
+            .map(|c| c.covers())
+            .unwrap_or("a category recorded on contracts, not one of the policy's three");
+        cat_rows.push(sum_row(
+            name.to_ascii_lowercase().replace(' ', "_"),
+            vec![Cell::text(name), Cell::text(covers), Cell::count(n)],
+            Filter::Category(name.clone()),
+            true,
+        ));
+    }
+    let mut cat_cols = vec![
+        col("category", "Category", Kind::Text),
+        col("covers", "Contracts for", Kind::Text),
+        col("contracts", "Contracts", Kind::Number),
+        col("value_gbp", "Social value committed (£)", Kind::Money),
+        col("share_pct", "Share of total (%)", Kind::Percent),
+    ];
+    cat_cols.extend(delivered_cols());
+    let by_category = Table {
+        id: "by_category".into(),
+        title: format!("Social value committed and delivered by category of contract, {year}"),
+        columns: cat_cols,
+        rows: cat_rows,
+        notes: vec![],
+        sources: src.to_vec(),
+        html_rows: None,
+    };
+
+    // By contract.
+    let mut con_cols = vec![
+        col("contract", "Contract", Kind::Text),
+        col("title", "Title", Kind::Text),
+        col("supplier", "Supplier", Kind::Text),
+        col("category", "Category", Kind::Text),
+        col("value_gbp", "Social value committed (£)", Kind::Money),
+    ];
+    con_cols.extend(delivered_cols());
+    let con_rows: Vec<Row> = t
+        .contracts
+        .iter()
+        .map(|k| {
+            sum_row(
+                k.reference.clone(),
+                vec![
+                    Cell::text(&k.reference),
+                    Cell::text(&k.title),
+                    Cell::text(&k.supplier),
+                    Cell::text(&k.category),
+                ],
+                Filter::Contract(k.id),
+                false,
+            )
+        })
+        .collect();
+    let by_contract = Table {
+        id: "by_contract".into(),
+        title: format!("Social value by contract, {year}"),
+        columns: con_cols,
+        rows: con_rows,
+        notes: vec![delivered_note],
+        sources: src.to_vec(),
+        html_rows: None,
+    };
+
+    let mut blocks = vec![Block::Paragraph {
+        text: format!(
+            "{} contract(s) valued at {year} proxies hold commitments which, if delivered, provide {} of social value; {} has been delivered and verified to {}. Commitments secured through procurement, rather than delivery to date, are the most reliable figures while contracts are at differing stages.",
+            t.contracts.len(),
+            total.display_whole_pounds(),
+            delivered_total.display_whole_pounds(),
+            input.as_of
+        ),
+        sources: src.to_vec(),
+    }];
+    if t.contracts.is_empty() {
+        blocks.push(Block::Notice {
+            text: format!(
+                "No contract is valued at {year} proxies (awarded in {year}), so there are no commitments to report for the year."
+            ),
+        });
+    }
+    if !t.problems.is_empty() {
+        blocks.push(Block::Notice {
+            text: format!(
+                "Left out of every figure because they cannot be valued: {}.",
+                t.problems
+                    .iter()
+                    .map(|p| format!("{} ({})", p.contract, p.reason))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+        });
+    }
+    blocks.extend([
+        Block::Table(table_2_10.clone()),
+        Block::Table(by_theme),
+        Block::Table(by_category),
+        Block::Table(by_contract),
+    ]);
+    (
+        Section {
+            id: "commitments".into(),
+            title: "Social value commitments and delivery".into(),
+            blocks,
+        },
+        table_2_10,
+    )
+}

@@ -113,8 +113,8 @@ pub(crate) fn pounds(pence: i64) -> String {
     Gbp::from_pence(pence).display_pounds()
 }
 
-/// Reads a date and time as typed in a `datetime-local` field
-/// (`2026-02-01T12:00`), or RFC 3339 from the API; taken as UTC.
+/// Reads a date and time as typed (`2026-02-01 12:00`, or with a `T`),
+/// or RFC 3339 from the API; taken as UTC.
 pub(crate) fn parse_deadline(text: &str) -> Option<OffsetDateTime> {
     let text = text.trim();
     if let Ok(t) = OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339) {
@@ -222,7 +222,7 @@ impl ProcurementInput {
             deadline: {
                 let t = p.deadline;
                 format!(
-                    "{}T{:02}:{:02}",
+                    "{} {:02}:{:02}",
                     socval_store::procurement::date_text(t.date()),
                     t.hour(),
                     t.minute()
@@ -356,7 +356,7 @@ pub(crate) async fn parse_procurement(
         None => {
             errors.add(
                 "deadline",
-                "Enter the deadline as a date and time, for example 2026-03-31T12:00 (UTC)",
+                "Enter the deadline as a date and time, for example 2026-03-31 12:00 (UTC)",
             );
             OffsetDateTime::UNIX_EPOCH
         }

@@ -9,7 +9,8 @@ cd "$(dirname "$0")/../.."
 duration=${1:-20}
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)" >&2; exit 1; }
 cargo build --release -p socval-cli --quiet
-bin=target/release/socval
+bin=${CARGO_TARGET_DIR:-target}/release/socval
+echo "socval portal benchmark, $(date -u +%FT%TZ) on $(nproc) cores ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
 data=$(mktemp -d)
 trap 'kill "$server" 2>/dev/null || true; rm -rf "$data"' EXIT
 export SOCVAL_DATA_DIR=$data

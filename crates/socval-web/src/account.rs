@@ -355,9 +355,24 @@ async fn change_password(
     if form.current_password.is_empty() {
         errors.add("current_password", "Enter your current password");
     } else {
+        // Guesses here count towards the lockout like failed sign-ins, so a
+        // borrowed or stolen session cannot try passwords without limit.
         let creds = state.store.credentials(&session.user.email).await?;
-        if !password::verify_blocking(form.current_password.clone(), creds.password_hash).await? {
-            errors.add("current_password", "Your current password is not correct");
+        if creds.user.is_locked(now) {
+            errors.add("current_password", locked_message(creds.user.locked_until));
+        } else if !password::verify_blocking(form.current_password.clone(), creds.password_hash)
+            .await?
+        {
+            let user = state
+                .store
+                .record_login_failure(creds.user.id, now, &state.config.lockout)
+                .await?;
+            tracing::info!(user_id = user.id, "wrong current password");
+            if user.is_locked(now) {
+                errors.add("current_password", locked_message(user.locked_until));
+            } else {
+                errors.add("current_password", "Your current password is not correct");
+            }
         }
     }
     check_new_password(

@@ -261,3 +261,41 @@ async fn an_invitation_link_creates_the_account_once() {
         "the link works once"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn wrong_current_passwords_count_towards_the_lockout() {
+    let w = world().await;
+    let s = w.session(w.officer).await;
+    let change = async |current: &str| {
+        w.post_form(
+            "/account/password",
+            &s,
+            &[
+                ("current_password", current),
+                ("new_password", "a new long passphrase"),
+                ("confirm_password", "a new long passphrase"),
+            ],
+        )
+        .await
+    };
+    for _ in 0..4 {
+        let r = change("a guess at it").await;
+        r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("Your current password is not correct"));
+    }
+    let r = change("a fifth guess").await;
+    assert!(r.body.contains("This account is locked"), "{}", r.body);
+    // Locked: the right password changes nothing, and sign-in is refused.
+    let r = change(PASSWORD).await;
+    r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("This account is locked"));
+    assert!(
+        w.login("officer@a.example", PASSWORD)
+            .await
+            .body
+            .contains("locked")
+    );
+    w.clock.advance(time::Duration::minutes(16));
+    let r = change(PASSWORD).await;
+    assert_eq!(r.location(), "/account?changed=1", "{}", r.body);
+}

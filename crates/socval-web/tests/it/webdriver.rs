@@ -12,6 +12,11 @@ use serde_json::{Value, json};
 
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
+/// The Tab key, for [`Browser::keys`].
+pub const TAB: &str = "\u{E004}";
+/// The Enter key, for [`Browser::keys`].
+pub const ENTER: &str = "\u{E007}";
+
 /// A running chromedriver and one browser session; both end on drop.
 pub struct Browser {
     driver: Child,
@@ -191,6 +196,37 @@ impl Browser {
             .expect("decode png");
         std::fs::create_dir_all(path.parent().expect("parent")).expect("artefact dir");
         std::fs::write(path, png).expect("write screenshot");
+    }
+
+    /// Runs `script` (a function body; `arguments` holds `args`) in the
+    /// page and returns what it returns.
+    pub fn script(&self, script: &str, args: Value) -> Value {
+        self.cmd(
+            "POST",
+            "/execute/sync",
+            Some(json!({"script": script, "args": args})),
+        )
+    }
+
+    /// Presses keys as a keyboard user would, into whatever has focus
+    /// (WebDriver key codes: [`TAB`], [`ENTER`]; other text is typed).
+    pub fn keys(&self, text: &str) {
+        let actions: Vec<Value> = text
+            .chars()
+            .flat_map(|c| {
+                let c = c.to_string();
+                [
+                    json!({"type": "keyDown", "value": c}),
+                    json!({"type": "keyUp", "value": c}),
+                ]
+            })
+            .collect();
+        self.cmd(
+            "POST",
+            "/actions",
+            Some(json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]})),
+        );
+        self.cmd("DELETE", "/actions", None);
     }
 
     /// Resizes the window to show the whole page in screenshots.

@@ -285,6 +285,7 @@ impl Modify for Security {
 /// The OpenAPI document of `/api/v1`.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
+    doc.merge(crate::delivery::openapi());
     doc.merge(crate::procurement::api::ProcurementApi::openapi());
     doc.merge(crate::purchase::openapi());
     doc

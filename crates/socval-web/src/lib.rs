@@ -44,7 +44,10 @@ mod audit;
 mod auth;
 mod bid;
 mod clock;
+mod contract;
 mod csrf;
+mod dashboard;
+mod delivery;
 mod error;
 mod framework;
 mod health;
@@ -84,12 +87,17 @@ pub struct Config {
     pub invitation_valid_for: time::Duration,
     /// Shows the "This is a demo" banner.
     pub demo: bool,
+    /// Where files are kept (evidence under `evidence/`).
+    pub data_dir: std::path::PathBuf,
+    /// The largest evidence file accepted with a delivery return (bytes).
+    pub max_evidence_bytes: usize,
 }
 
 impl Config {
     /// The defaults: 30 minutes idle and 12 hours absolute sessions, 5
     /// failures lock for 15 minutes, 64 KiB forms, 5 MiB uploads,
-    /// invitations valid for 7 days.
+    /// invitations valid for 7 days, evidence files up to 2 MiB kept under
+    /// `socval-data`.
     pub fn new(public_url: Option<String>) -> Config {
         Config {
             public_url: public_url.map(|u| u.trim_end_matches('/').to_owned()),
@@ -99,6 +107,8 @@ impl Config {
             max_upload_bytes: 5 * 1024 * 1024,
             invitation_valid_for: time::Duration::days(7),
             demo: false,
+            data_dir: std::path::PathBuf::from("socval-data"),
+            max_evidence_bytes: 2 * 1024 * 1024,
         }
     }
 
@@ -124,6 +134,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// How the portal is run.
     pub config: Arc<Config>,
+    /// Portfolio figures per organisation, kept until its data changes.
+    pub(crate) portfolios: Arc<dashboard::Cache>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -142,6 +154,7 @@ impl AppState {
             store,
             clock: Arc::new(SystemClock),
             config: Arc::new(config),
+            portfolios: Arc::default(),
         }
     }
 
@@ -186,6 +199,9 @@ pub fn router(state: AppState) -> Router {
         .merge(token::router())
         .merge(supplier::router())
         .merge(framework::router())
+        .merge(contract::router())
+        .merge(delivery::router())
+        .merge(dashboard::router())
         .merge(purchase::router())
         .merge(procurement::router())
         .merge(bid::router())

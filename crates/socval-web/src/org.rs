@@ -57,6 +57,7 @@ struct OrgRow {
 struct HomePage {
     page: Page,
     orgs: Vec<OrgRow>,
+    reminders: Vec<crate::delivery::Reminder>,
 }
 
 async fn home(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
@@ -72,7 +73,15 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppEr
             role: m.membership.role,
         })
         .collect();
-    Ok(render(StatusCode::OK, &HomePage { page, orgs }))
+    let reminders = crate::delivery::reminders(&state, session.user.id).await?;
+    Ok(render(
+        StatusCode::OK,
+        &HomePage {
+            page,
+            orgs,
+            reminders,
+        },
+    ))
 }
 
 #[derive(Template)]

@@ -291,6 +291,64 @@ pub const ROUTES: &[RouteRule] = &[
         "/api/v1/orgs/{org}/procurements/{procurement}/award",
         Staff(Role::Officer),
     ),
+    // contracts and delivery: staff see the organisation's, a supplier its
+    // own company's (the handlers refuse other contracts with 404, and
+    // submitting a return to anyone but the contract's supplier with 403)
+    r("GET", "/orgs/{org}/contracts", Member),
+    r("GET", "/orgs/{org}/contracts/{contract}", Member),
+    r(
+        "GET",
+        "/orgs/{org}/contracts/{contract}/returns/new",
+        Member,
+    ),
+    r("POST", "/orgs/{org}/contracts/{contract}/returns", Member),
+    r(
+        "GET",
+        "/orgs/{org}/contracts/{contract}/returns/{return}",
+        Member,
+    ),
+    r(
+        "POST",
+        "/orgs/{org}/contracts/{contract}/returns/{return}/lines/{line}",
+        Staff(Role::Officer),
+    ),
+    r(
+        "GET",
+        "/orgs/{org}/contracts/{contract}/returns/{return}/evidence/{evidence}",
+        Member,
+    ),
+    r("GET", "/orgs/{org}/dashboard", Staff(Role::Viewer)),
+    r("GET", "/orgs/{org}/dashboard.csv", Staff(Role::Viewer)),
+    r("GET", "/orgs/{org}/at-risk", Staff(Role::Viewer)),
+    r("GET", "/api/v1/orgs/{org}/contracts", Member),
+    r("GET", "/api/v1/orgs/{org}/contracts/{contract}", Member),
+    r(
+        "GET",
+        "/api/v1/orgs/{org}/contracts/{contract}/returns",
+        Member,
+    ),
+    r(
+        "POST",
+        "/api/v1/orgs/{org}/contracts/{contract}/returns",
+        Member,
+    ),
+    r(
+        "GET",
+        "/api/v1/orgs/{org}/contracts/{contract}/returns/{return}",
+        Member,
+    ),
+    r(
+        "POST",
+        "/api/v1/orgs/{org}/contracts/{contract}/returns/{return}/lines/{line}",
+        Staff(Role::Officer),
+    ),
+    r(
+        "GET",
+        "/api/v1/orgs/{org}/contracts/{contract}/returns/{return}/evidence/{evidence}",
+        Member,
+    ),
+    r("GET", "/api/v1/orgs/{org}/dashboard", Staff(Role::Viewer)),
+    r("GET", "/api/v1/orgs/{org}/at-risk", Staff(Role::Viewer)),
 ];
 
 /// The rule for a matched route, if the table has one. `HEAD` follows
@@ -535,10 +593,15 @@ async fn check_csrf(
         .await
         .map_err(|_| AppError::TooLarge { limit })?;
     let presented = if multipart {
-        let copy = Request::builder()
+        let mut copy = Request::builder()
             .header(header::CONTENT_TYPE, &content_type)
             .body(Body::from(bytes.clone()))
             .map_err(|e| AppError::Internal(e.to_string()))?;
+        // The request's extensions carry the upload limit set by the
+        // router's DefaultBodyLimit; without them the multipart reader
+        // stops at axum's 2 MB default and a larger upload would read as a
+        // missing token.
+        *copy.extensions_mut() = parts.extensions.clone();
         let mut form = Multipart::from_request(copy, &())
             .await
             .map_err(|_| AppError::Csrf)?;

@@ -2,6 +2,7 @@
 
 mod account;
 mod browser;
+mod delivery;
 mod framework;
 mod matrix;
 mod pages;

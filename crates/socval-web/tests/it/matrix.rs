@@ -25,7 +25,7 @@ enum Rule {
     Member,
     /// The organisation's staff, or the supplier company's own users.
     SupplierOwn,
-    /// The organisation's supplier users and tokens only (bids).
+    /// Only the supplier company's own users and tokens (staff: 403).
     SupplierOnly,
 }
 
@@ -90,6 +90,72 @@ const MATRIX: &[(&str, &str, Rule)] = &[
     ("GET", "/api/v1/orgs/{org}/purchase-audits", VIEWER),
     ("POST", "/api/v1/orgs/{org}/purchase-audits", OFFICER),
     ("GET", "/api/v1/orgs/{org}/purchase-audits/{audit}", VIEWER),
+    // contracts and delivery: {contract} is a contract of the supplier
+    // user's company, of another company of `a`, or of `b`; {return},
+    // {line} and {evidence} belong to that contract.
+    ("GET", "/orgs/{org}/contracts", Member),
+    ("GET", "/orgs/{org}/contracts/{contract}", SupplierOwn),
+    (
+        "GET",
+        "/orgs/{org}/contracts/{contract}/returns/new",
+        SupplierOnly,
+    ),
+    (
+        "POST",
+        "/orgs/{org}/contracts/{contract}/returns",
+        SupplierOnly,
+    ),
+    (
+        "GET",
+        "/orgs/{org}/contracts/{contract}/returns/{return}",
+        SupplierOwn,
+    ),
+    (
+        "POST",
+        "/orgs/{org}/contracts/{contract}/returns/{return}/lines/{line}",
+        OFFICER,
+    ),
+    (
+        "GET",
+        "/orgs/{org}/contracts/{contract}/returns/{return}/evidence/{evidence}",
+        SupplierOwn,
+    ),
+    ("GET", "/orgs/{org}/dashboard", VIEWER),
+    ("GET", "/orgs/{org}/dashboard.csv", VIEWER),
+    ("GET", "/orgs/{org}/at-risk", VIEWER),
+    ("GET", "/api/v1/orgs/{org}/contracts", Member),
+    (
+        "GET",
+        "/api/v1/orgs/{org}/contracts/{contract}",
+        SupplierOwn,
+    ),
+    (
+        "GET",
+        "/api/v1/orgs/{org}/contracts/{contract}/returns",
+        SupplierOwn,
+    ),
+    (
+        "POST",
+        "/api/v1/orgs/{org}/contracts/{contract}/returns",
+        SupplierOnly,
+    ),
+    (
+        "GET",
+        "/api/v1/orgs/{org}/contracts/{contract}/returns/{return}",
+        SupplierOwn,
+    ),
+    (
+        "POST",
+        "/api/v1/orgs/{org}/contracts/{contract}/returns/{return}/lines/{line}",
+        OFFICER,
+    ),
+    (
+        "GET",
+        "/api/v1/orgs/{org}/contracts/{contract}/returns/{return}/evidence/{evidence}",
+        SupplierOwn,
+    ),
+    ("GET", "/api/v1/orgs/{org}/dashboard", VIEWER),
+    ("GET", "/api/v1/orgs/{org}/at-risk", VIEWER),
     // procurements and bids
     ("GET", "/orgs/{org}/procurements", Member),
     ("POST", "/orgs/{org}/procurements", OFFICER),
@@ -287,10 +353,10 @@ fn expected(rule: Rule, who: Who, api: bool, v: Variant) -> Outcome {
     }
     match rule {
         Staff(min) if rank.is_none_or(|r| r < min) => return Outcome::Forbidden,
-        SupplierOnly if !supplier => return Outcome::Forbidden,
-        SupplierOwn if v.supplier == 2 || (supplier && v.supplier != 0) => {
+        SupplierOwn | SupplierOnly if v.supplier == 2 || (supplier && v.supplier != 0) => {
             return Outcome::NotFound;
         }
+        SupplierOnly if !supplier => return Outcome::Forbidden,
         _ => {}
     }
     if !v.own_object {
@@ -307,7 +373,15 @@ fn variants(path: &str) -> Vec<Variant> {
         &[true]
     };
     for &own_org in orgs {
-        if path.contains("{supplier}") {
+        if path.contains("{contract}") {
+            for supplier in 0..3 {
+                out.push(Variant {
+                    own_org,
+                    supplier,
+                    own_object: supplier != 2,
+                });
+            }
+        } else if path.contains("{supplier}") {
             for supplier in 0..3 {
                 out.push(Variant {
                     own_org,
@@ -375,6 +449,12 @@ async fn concrete_path(w: &World, path: &str, v: Variant) -> String {
         "{bid}",
         &(if v.own_object { own_bid } else { other_bid }).to_string(),
     );
+    let delivery = [w.contract_1, w.contract_2, w.contract_b][v.supplier as usize];
+    p = p
+        .replace("{contract}", &delivery.contract.to_string())
+        .replace("{return}", &delivery.ret.to_string())
+        .replace("{line}", &delivery.line.to_string())
+        .replace("{evidence}", &delivery.evidence.to_string());
     let (own_purchase, other_purchase) = if v.own_org {
         (w.purchase_a, w.purchase_b)
     } else {

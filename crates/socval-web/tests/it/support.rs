@@ -71,13 +71,121 @@ pub struct World {
     pub purchase_b: i64,
     pub purchase_audit_a: i64,
     pub purchase_audit_b: i64,
+    /// Contracts (with one delivery return each, with a line and an
+    /// evidence file): of `supplier_1` and `supplier_2` in `a`, and of
+    /// `supplier_b` in `b`.
+    pub contract_1: Delivery,
+    pub contract_2: Delivery,
+    pub contract_b: Delivery,
+}
+
+/// A contract with a return, its first line and its evidence file.
+#[derive(Clone, Copy, Debug)]
+pub struct Delivery {
+    pub contract: i64,
+    pub ret: i64,
+    pub line: i64,
+    pub evidence: i64,
+}
+
+/// A fixture PDF (its content is what matters to the evidence check).
+pub const EVIDENCE_PDF: &[u8] = b"%PDF-1.4\n% timesheets for Y1 Q1\n";
+
+/// A two-year contract from 2025-04-01 committing 4,000 Real Living Wage
+/// hours (OD02) and £2,000 of donations (OD06) in year 1, with a return
+/// for Y1 Q1 (OD02 900 hours, OD06 500, both pending) and its evidence.
+pub async fn delivery_fixture(
+    store: &dyn Store,
+    data_dir: &std::path::Path,
+    org_id: i64,
+    supplier_id: i64,
+    framework_id: i64,
+    reference: &str,
+    now: OffsetDateTime,
+) -> Delivery {
+    use socval_store::delivery::evidence::EvidenceDir;
+    use socval_store::delivery::{NewEvidence, NewLine, NewReturn};
+    use socval_store::procurement::{ContractCommitment, Evidence, NewContract};
+    let cli = Actor::system("test");
+    let d = |s: &str| s.parse::<socval_core::Decimal>().unwrap();
+    let k = store
+        .create_contract(
+            &cli,
+            now,
+            &NewContract {
+                org_id,
+                supplier_id,
+                reference: reference.into(),
+                title: format!("Depot rebuild {reference}"),
+                category: "Places".into(),
+                value_pence: 250_000_000,
+                start: time::macros::date!(2025 - 04 - 01),
+                years: 2,
+                framework_id: Some(framework_id),
+                valuation_year: "2025/26".into(),
+                evidence: Evidence::DeliveryPlan,
+                commitments: vec![
+                    ContractCommitment {
+                        measure: "OD02".into(),
+                        contract_year: 1,
+                        units: d("4000"),
+                        quarters: None,
+                    },
+                    ContractCommitment {
+                        measure: "OD06".into(),
+                        contract_year: 1,
+                        units: d("2000"),
+                        quarters: None,
+                    },
+                ],
+            },
+        )
+        .await
+        .unwrap();
+    let stored = EvidenceDir::new(data_dir).put(EVIDENCE_PDF).unwrap();
+    let r = store
+        .submit_return(
+            &cli,
+            now,
+            &NewReturn {
+                contract_id: k.id,
+                supplier_id,
+                contract_year: 1,
+                quarter: 1,
+                narrative: "Fixture return".into(),
+                lines: vec![
+                    NewLine {
+                        measure: "OD02".into(),
+                        units: d("900"),
+                    },
+                    NewLine {
+                        measure: "OD06".into(),
+                        units: d("500"),
+                    },
+                ],
+                evidence: vec![NewEvidence {
+                    sha256: stored.sha256,
+                    size_bytes: stored.size_bytes,
+                    media_type: "application/pdf".into(),
+                    filename: "timesheets.pdf".into(),
+                }],
+            },
+        )
+        .await
+        .unwrap();
+    Delivery {
+        contract: k.id,
+        ret: r.id,
+        line: r.lines[0].id,
+        evidence: r.evidence[0].id,
+    }
 }
 
 pub async fn world() -> World {
     world_with(Config::new(None)).await
 }
 
-pub async fn world_with(config: Config) -> World {
+pub async fn world_with(mut config: Config) -> World {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("socval.db").display());
     let store = socval_store::open(&url).await.expect("open store");
@@ -212,6 +320,37 @@ pub async fn world_with(config: Config) -> World {
     let (tb, _) = token(org_b, Role::Admin, None).await;
     let (purchase_a, purchase_audit_a) = small_purchase_and_audit(&*store, org_a, now).await;
     let (purchase_b, purchase_audit_b) = small_purchase_and_audit(&*store, org_b, now).await;
+    config.data_dir = dir.path().to_path_buf();
+    let contract_1 = delivery_fixture(
+        &*store,
+        dir.path(),
+        org_a,
+        supplier_1,
+        framework_a,
+        "DEP-1",
+        now,
+    )
+    .await;
+    let contract_2 = delivery_fixture(
+        &*store,
+        dir.path(),
+        org_a,
+        supplier_2,
+        framework_a,
+        "DEP-2",
+        now,
+    )
+    .await;
+    let contract_b = delivery_fixture(
+        &*store,
+        dir.path(),
+        org_b,
+        supplier_b,
+        framework_b,
+        "DEP-B",
+        now,
+    )
+    .await;
     let (procurement_a, bid_a) =
         crate::procurement::seed_procurement(&store, org_a, framework_a, supplier_1).await;
     let (procurement_b, bid_b) =
@@ -249,6 +388,9 @@ pub async fn world_with(config: Config) -> World {
         purchase_b,
         purchase_audit_a,
         purchase_audit_b,
+        contract_1,
+        contract_2,
+        contract_b,
     }
 }
 

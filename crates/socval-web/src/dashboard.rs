@@ -1,0 +1,667 @@
+//! The dashboard (social value committed and delivered by theme, by
+//! category, by contract and by year; the live table 2.10), the portfolio
+//! page of contracts at risk, their CSV exports and their API.
+//!
+//! The figures come from `socval_core::portfolio` over every contract and
+//! return line of the organisation. Building them reads the whole
+//! portfolio, so the result is kept per organisation in a [`Cache`] until
+//! the organisation's data changes: every change writes an audit row in
+//! its transaction, so the organisation's latest audit row id
+//! ([`socval_store::DeliveryStore::change_mark`]) says whether the figures
+//! are current. A request checks that one indexed number; a change (a
+//! return, a verification, a new contract) makes the next request rebuild.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::{Deserialize, Serialize};
+use socval_core::contract::Rag;
+use socval_core::portfolio::{self, ContractLine, Entry, Line, Portfolio};
+use socval_core::{Framework, Gbp, RagThresholds};
+use socval_store::delivery::LineStatus;
+use time::Date;
+use utoipa::ToSchema;
+
+use crate::AppState;
+use crate::auth::Ctx;
+use crate::error::{ApiError, AppError};
+use crate::html::{Page, render};
+use crate::org::org_page;
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/orgs/{org}/dashboard", get(page))
+        .route("/orgs/{org}/dashboard.csv", get(csv_export))
+        .route("/orgs/{org}/at-risk", get(at_risk_page))
+        .route("/api/v1/orgs/{org}/dashboard", get(api_dashboard))
+        .route("/api/v1/orgs/{org}/at-risk", get(api_at_risk))
+}
+
+/// Built figures of one organisation, and what they were built from.
+#[derive(Debug)]
+pub(crate) struct Built {
+    mark: i64,
+    as_of: Date,
+    /// The figures.
+    pub portfolio: Portfolio,
+}
+
+/// Portfolios by organisation id, and parsed frameworks by id.
+#[derive(Debug, Default)]
+pub(crate) struct Cache {
+    built: Mutex<HashMap<i64, Arc<Built>>>,
+    frameworks: Mutex<HashMap<i64, Arc<Framework>>>,
+    /// One build at a time: fifty requests arriving at once after a change
+    /// wait for one build instead of doing fifty.
+    building: tokio::sync::Mutex<()>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A parsed framework (frameworks never change once imported).
+pub(crate) async fn framework(state: &AppState, id: i64) -> Result<Arc<Framework>, AppError> {
+    if let Some(f) = lock(&state.portfolios.frameworks).get(&id) {
+        return Ok(f.clone());
+    }
+    let rec = state.store.framework(id).await?;
+    let fw = Arc::new(crate::framework::parsed(&rec).await?);
+    lock(&state.portfolios.frameworks).insert(id, fw.clone());
+    Ok(fw)
+}
+
+/// The organisation's portfolio as of today, from the cache if nothing
+/// changed since it was built.
+pub(crate) async fn portfolio(state: &AppState, org_id: i64) -> Result<Arc<Built>, AppError> {
+    let today = state.now().date();
+    let current = |mark: i64| {
+        lock(&state.portfolios.built)
+            .get(&org_id)
+            .filter(|b| b.mark == mark && b.as_of == today)
+            .cloned()
+    };
+    let mark = state.store.change_mark(org_id).await?;
+    if let Some(b) = current(mark) {
+        return Ok(b);
+    }
+    let _one = state.portfolios.building.lock().await;
+    let mark = state.store.change_mark(org_id).await?;
+    if let Some(b) = current(mark) {
+        return Ok(b);
+    }
+    let data = state.store.portfolio_data(org_id).await?;
+    let suppliers: HashMap<i64, String> = state
+        .store
+        .suppliers(org_id)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.name))
+        .collect();
+    let mut frameworks: HashMap<i64, Arc<Framework>> = HashMap::new();
+    for id in data.contracts.iter().filter_map(|k| k.framework_id) {
+        if let std::collections::hash_map::Entry::Vacant(e) = frameworks.entry(id) {
+            e.insert(framework(state, id).await?);
+        }
+    }
+    let built = tokio::task::spawn_blocking(move || {
+        let mut returns: HashMap<i64, Vec<socval_core::contract::DeliveryReturn>> = HashMap::new();
+        for l in &data.lines {
+            if l.status == LineStatus::Rejected {
+                continue;
+            }
+            returns
+                .entry(l.contract_id)
+                .or_default()
+                .push(crate::contract::core_return(l));
+        }
+        let mut problems = Vec::new();
+        let mut cores = Vec::with_capacity(data.contracts.len());
+        for k in &data.contracts {
+            let supplier = suppliers.get(&k.supplier_id).cloned().unwrap_or_default();
+            match (
+                k.framework_id.and_then(|id| frameworks.get(&id)),
+                crate::contract::core_contract(k, &supplier),
+            ) {
+                (Some(fw), Ok(c)) => cores.push((k, c, fw.clone())),
+                (None, _) => problems.push((
+                    k.id,
+                    format!("contract {} has no framework recorded", k.reference),
+                )),
+                (_, Err(e)) => problems.push((k.id, e)),
+            }
+        }
+        let empty = Vec::new();
+        let entries: Vec<Entry<'_>> = cores
+            .iter()
+            .map(|(k, c, fw)| Entry {
+                id: k.id,
+                reference: k.reference.clone(),
+                category: k.category.clone(),
+                contract: c,
+                framework: fw,
+                returns: returns.get(&k.id).unwrap_or(&empty),
+            })
+            .collect();
+        let mut p = portfolio::build(&entries, today, RagThresholds::default());
+        p.problems.extend(problems);
+        p
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    let built = Arc::new(Built {
+        mark,
+        as_of: today,
+        portfolio: built,
+    });
+    lock(&state.portfolios.built).insert(org_id, built.clone());
+    Ok(built)
+}
+
+/// `£1,234` for pages (exact sums, shown to the pound).
+pub(crate) fn pounds(g: Gbp) -> String {
+    g.display_whole_pounds()
+}
+
+/// A progress percentage to one decimal place, or "not due yet".
+pub(crate) fn percent(p: Option<socval_core::Decimal>) -> String {
+    p.map(|p| format!("{}%", p.round_dp(1)))
+        .unwrap_or_else(|| "nothing due yet".into())
+}
+
+/// `red`, `amber`, `green`, or `none`.
+pub(crate) fn rag_text(r: Option<Rag>) -> &'static str {
+    match r {
+        Some(Rag::Red) => "red",
+        Some(Rag::Amber) => "amber",
+        Some(Rag::Green) => "green",
+        None => "none",
+    }
+}
+
+struct LineRow {
+    label: String,
+    committed: String,
+    delivered: String,
+}
+
+fn rows(ls: &[Line]) -> Vec<LineRow> {
+    ls.iter()
+        .map(|l| LineRow {
+            label: if l.label == l.key {
+                l.label.clone()
+            } else {
+                format!("{} ({})", l.label, l.key)
+            },
+            committed: pounds(l.committed_gbp),
+            delivered: pounds(l.delivered_gbp),
+        })
+        .collect()
+}
+
+pub(crate) struct ContractRow {
+    pub id: i64,
+    pub reference: String,
+    pub title: String,
+    pub supplier: String,
+    pub category: String,
+    pub committed: String,
+    pub expected: String,
+    pub delivered: String,
+    pub forecast: String,
+    pub progress: String,
+    pub rag: &'static str,
+}
+
+pub(crate) fn contract_row(c: &ContractLine) -> ContractRow {
+    ContractRow {
+        id: c.id,
+        reference: c.reference.clone(),
+        title: c.title.clone(),
+        supplier: c.supplier.clone(),
+        category: c.category.clone(),
+        committed: pounds(c.committed_gbp),
+        expected: pounds(c.expected_gbp),
+        delivered: pounds(c.delivered_gbp),
+        forecast: pounds(c.forecast_gbp),
+        progress: percent(c.progress_percent),
+        rag: rag_text(c.rag),
+    }
+}
+
+struct Section {
+    title: &'static str,
+    id: &'static str,
+    column: &'static str,
+    rows: Vec<LineRow>,
+}
+
+struct MeasureRow {
+    code: String,
+    title: String,
+    unit: String,
+    committed_units: String,
+    committed: String,
+    delivered_units: String,
+    delivered: String,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    page: Page,
+    slug: String,
+    as_of: String,
+    committed: String,
+    delivered: String,
+    contracts_total: usize,
+    at_risk: usize,
+    sections: Vec<Section>,
+    measures: Vec<MeasureRow>,
+    contracts: Vec<ContractRow>,
+    more_contracts: usize,
+    problems: Vec<String>,
+}
+
+/// Contracts shown on the dashboard page (the CSV has them all).
+const CONTRACTS_SHOWN: usize = 50;
+
+async fn page(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    let org = ctx.org()?.org.clone();
+    let built = portfolio(&state, org.id).await?;
+    let p = &built.portfolio;
+    let mut by_value: Vec<&ContractLine> = p.contracts.iter().collect();
+    by_value.sort_by(|a, b| b.committed_gbp.cmp(&a.committed_gbp).then(a.id.cmp(&b.id)));
+    let body = DashboardPage {
+        page: org_page(&state, &ctx, "Social value dashboard")?,
+        slug: org.slug,
+        as_of: p.as_of.to_string(),
+        committed: pounds(p.committed_gbp),
+        delivered: pounds(p.delivered_gbp),
+        contracts_total: p.contracts.len(),
+        at_risk: p.contracts.iter().filter(|c| c.at_risk()).count(),
+        sections: vec![
+            Section {
+                title: "By theme",
+                id: "themes",
+                column: "Theme",
+                rows: rows(&p.themes),
+            },
+            Section {
+                title: "By category",
+                id: "categories",
+                column: "Category",
+                rows: rows(&p.categories),
+            },
+            Section {
+                title: "By financial year",
+                id: "years",
+                column: "Financial year",
+                rows: rows(&p.years),
+            },
+        ],
+        measures: p
+            .measures
+            .iter()
+            .map(|m| MeasureRow {
+                code: m.code.clone(),
+                title: m.title.clone(),
+                unit: m.unit.label().to_string(),
+                committed_units: m.committed_units.normalize().to_string(),
+                committed: m.committed_gbp.map(pounds).unwrap_or_default(),
+                delivered_units: m.delivered_units.normalize().to_string(),
+                delivered: m.delivered_gbp.map(pounds).unwrap_or_default(),
+            })
+            .collect(),
+        more_contracts: by_value.len().saturating_sub(CONTRACTS_SHOWN),
+        contracts: by_value
+            .into_iter()
+            .take(CONTRACTS_SHOWN)
+            .map(contract_row)
+            .collect(),
+        problems: p.problems.iter().map(|(_, m)| m.clone()).collect(),
+    };
+    Ok(render(StatusCode::OK, &body))
+}
+
+#[derive(Template)]
+#[template(path = "dashboard_at_risk.html")]
+struct AtRiskPage {
+    page: Page,
+    slug: String,
+    as_of: String,
+    contracts: Vec<ContractRow>,
+}
+
+async fn at_risk_page(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    let org = ctx.org()?.org.clone();
+    let built = portfolio(&state, org.id).await?;
+    let body = AtRiskPage {
+        page: org_page(&state, &ctx, "Contracts at risk")?,
+        slug: org.slug,
+        as_of: built.portfolio.as_of.to_string(),
+        contracts: built
+            .portfolio
+            .at_risk()
+            .into_iter()
+            .map(contract_row)
+            .collect(),
+    };
+    Ok(render(StatusCode::OK, &body))
+}
+
+#[derive(Deserialize)]
+struct CsvQuery {
+    #[serde(default)]
+    table: String,
+}
+
+/// The tables the CSV export offers.
+pub(crate) const CSV_TABLES: &[&str] = &[
+    "table_2_10",
+    "themes",
+    "categories",
+    "years",
+    "contracts",
+    "at_risk",
+];
+
+/// Money for CSV: pounds and pence, no `£` or separators (spreadsheets
+/// read it as a number).
+fn csv_money(g: Gbp) -> String {
+    g.round_pence().amount().to_string()
+}
+
+fn csv_of(p: &Portfolio, table: &str) -> Result<Vec<u8>, AppError> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let err = |e: csv::Error| AppError::Internal(e.to_string());
+    let lines = |w: &mut csv::Writer<Vec<u8>>, key: &str, ls: &[Line]| -> Result<(), AppError> {
+        w.write_record([key, "label", "committed_gbp", "delivered_gbp"])
+            .map_err(err)?;
+        for l in ls {
+            w.write_record([
+                l.key.as_str(),
+                &l.label,
+                &csv_money(l.committed_gbp),
+                &csv_money(l.delivered_gbp),
+            ])
+            .map_err(err)?;
+        }
+        Ok(())
+    };
+    let contracts = |w: &mut csv::Writer<Vec<u8>>, cs: &[&ContractLine]| -> Result<(), AppError> {
+        w.write_record([
+            "id",
+            "reference",
+            "title",
+            "supplier",
+            "category",
+            "committed_gbp",
+            "expected_gbp",
+            "delivered_gbp",
+            "forecast_gbp",
+            "progress_percent",
+            "rag",
+        ])
+        .map_err(err)?;
+        for c in cs {
+            w.write_record([
+                c.id.to_string(),
+                c.reference.clone(),
+                c.title.clone(),
+                c.supplier.clone(),
+                c.category.clone(),
+                csv_money(c.committed_gbp),
+                csv_money(c.expected_gbp),
+                csv_money(c.delivered_gbp),
+                csv_money(c.forecast_gbp),
+                c.progress_percent
+                    .map(|p| p.round_dp(2).to_string())
+                    .unwrap_or_default(),
+                rag_text(c.rag).to_string(),
+            ])
+            .map_err(err)?;
+        }
+        Ok(())
+    };
+    match table {
+        "" | "table_2_10" => {
+            w.write_record([
+                "code",
+                "measure",
+                "unit",
+                "committed_units",
+                "committed_gbp",
+                "delivered_units",
+                "delivered_gbp",
+            ])
+            .map_err(err)?;
+            for m in &p.measures {
+                w.write_record([
+                    m.code.clone(),
+                    m.title.clone(),
+                    m.unit.label().to_string(),
+                    m.committed_units.normalize().to_string(),
+                    m.committed_gbp.map(csv_money).unwrap_or_default(),
+                    m.delivered_units.normalize().to_string(),
+                    m.delivered_gbp.map(csv_money).unwrap_or_default(),
+                ])
+                .map_err(err)?;
+            }
+        }
+        "themes" => lines(&mut w, "theme", &p.themes)?,
+        "categories" => lines(&mut w, "category", &p.categories)?,
+        "years" => lines(&mut w, "financial_year", &p.years)?,
+        "contracts" => contracts(&mut w, &p.contracts.iter().collect::<Vec<_>>())?,
+        "at_risk" => contracts(&mut w, &p.at_risk())?,
+        other => {
+            return Err(AppError::BadRequest(format!(
+                "table {other:?} is not one of: {}",
+                CSV_TABLES.join(", ")
+            )));
+        }
+    }
+    w.into_inner()
+        .map_err(|e| AppError::Internal(e.to_string()))
+}
+
+async fn csv_export(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<CsvQuery>,
+) -> Result<Response, AppError> {
+    let org = ctx.org()?.org.clone();
+    let built = portfolio(&state, org.id).await?;
+    let table = if q.table.is_empty() {
+        "table_2_10"
+    } else {
+        q.table.as_str()
+    };
+    let body = csv_of(&built.portfolio, table)?;
+    let name = format!("{}-{}-{}.csv", org.slug, table, built.portfolio.as_of);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// £ committed and delivered for one theme, category or year.
+#[derive(Serialize, ToSchema)]
+pub struct ApiFigureLine {
+    /// Theme code, category or financial year.
+    pub key: String,
+    /// Readable name.
+    pub label: String,
+    /// £ committed, exact (a decimal string).
+    pub committed_gbp: String,
+    /// £ delivered (verified) to date, exact.
+    pub delivered_gbp: String,
+}
+
+/// One row of the live table 2.10.
+#[derive(Serialize, ToSchema)]
+pub struct ApiMeasureLine {
+    /// Measure code.
+    pub code: String,
+    /// Title.
+    pub title: String,
+    /// Unit.
+    pub unit: String,
+    /// Units committed (counted).
+    pub committed_units: String,
+    /// £ committed; absent for a measure counted but not priced.
+    pub committed_gbp: Option<String>,
+    /// Units delivered (verified) to date.
+    pub delivered_units: String,
+    /// £ delivered.
+    pub delivered_gbp: Option<String>,
+}
+
+/// A contract's standing.
+#[derive(Serialize, ToSchema)]
+pub struct ApiContractLine {
+    /// Contract id.
+    pub id: i64,
+    /// Reference.
+    pub reference: String,
+    /// Title.
+    pub title: String,
+    /// Supplier company.
+    pub supplier: String,
+    /// Category.
+    pub category: String,
+    /// £ committed.
+    pub committed_gbp: String,
+    /// £ expected to date.
+    pub expected_gbp: String,
+    /// £ delivered to date.
+    pub delivered_gbp: String,
+    /// £ forecast at completion.
+    pub forecast_gbp: String,
+    /// Delivered ÷ expected × 100; absent before anything is due.
+    pub progress_percent: Option<String>,
+    /// `red`, `amber`, `green` or `none`.
+    pub rag: String,
+}
+
+impl From<&ContractLine> for ApiContractLine {
+    fn from(c: &ContractLine) -> Self {
+        ApiContractLine {
+            id: c.id,
+            reference: c.reference.clone(),
+            title: c.title.clone(),
+            supplier: c.supplier.clone(),
+            category: c.category.clone(),
+            committed_gbp: c.committed_gbp.to_string(),
+            expected_gbp: c.expected_gbp.to_string(),
+            delivered_gbp: c.delivered_gbp.to_string(),
+            forecast_gbp: c.forecast_gbp.to_string(),
+            progress_percent: c.progress_percent.map(|p| p.round_dp(4).to_string()),
+            rag: rag_text(c.rag).to_owned(),
+        }
+    }
+}
+
+/// The dashboard's figures.
+#[derive(Serialize, ToSchema)]
+pub struct ApiDashboard {
+    /// The as-of date (today).
+    pub as_of: String,
+    /// £ committed over all contracts.
+    pub committed_gbp: String,
+    /// £ delivered to date over all contracts.
+    pub delivered_gbp: String,
+    /// By theme.
+    pub themes: Vec<ApiFigureLine>,
+    /// By category (Places, People, Corporate).
+    pub categories: Vec<ApiFigureLine>,
+    /// By financial year.
+    pub years: Vec<ApiFigureLine>,
+    /// Table 2.10: by measure.
+    pub measures: Vec<ApiMeasureLine>,
+    /// By contract.
+    pub contracts: Vec<ApiContractLine>,
+    /// Contracts left out of the figures, with the reason.
+    pub problems: Vec<String>,
+}
+
+fn api_lines(ls: &[Line]) -> Vec<ApiFigureLine> {
+    ls.iter()
+        .map(|l| ApiFigureLine {
+            key: l.key.clone(),
+            label: l.label.clone(),
+            committed_gbp: l.committed_gbp.to_string(),
+            delivered_gbp: l.delivered_gbp.to_string(),
+        })
+        .collect()
+}
+
+/// The dashboard's figures (viewer, officer, admin).
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/dashboard",
+    params(("org" = String, Path, description = "Organisation slug")),
+    responses((status = 200, body = ApiDashboard), (status = 401, body = crate::api::ErrorBody),
+              (status = 403, body = crate::api::ErrorBody), (status = 404, body = crate::api::ErrorBody)))]
+pub(crate) async fn api_dashboard(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<axum::Json<ApiDashboard>, ApiError> {
+    let built = portfolio(&state, ctx.org()?.org.id).await?;
+    let p = &built.portfolio;
+    Ok(axum::Json(ApiDashboard {
+        as_of: p.as_of.to_string(),
+        committed_gbp: p.committed_gbp.to_string(),
+        delivered_gbp: p.delivered_gbp.to_string(),
+        themes: api_lines(&p.themes),
+        categories: api_lines(&p.categories),
+        years: api_lines(&p.years),
+        measures: p
+            .measures
+            .iter()
+            .map(|m| ApiMeasureLine {
+                code: m.code.clone(),
+                title: m.title.clone(),
+                unit: m.unit.label().to_string(),
+                committed_units: m.committed_units.normalize().to_string(),
+                committed_gbp: m.committed_gbp.map(|g| g.to_string()),
+                delivered_units: m.delivered_units.normalize().to_string(),
+                delivered_gbp: m.delivered_gbp.map(|g| g.to_string()),
+            })
+            .collect(),
+        contracts: p.contracts.iter().map(ApiContractLine::from).collect(),
+        problems: p.problems.iter().map(|(_, m)| m.clone()).collect(),
+    }))
+}
+
+/// Contracts at risk (red, then amber; furthest behind first) (viewer,
+/// officer, admin).
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/at-risk",
+    params(("org" = String, Path, description = "Organisation slug")),
+    responses((status = 200, body = [ApiContractLine]), (status = 401, body = crate::api::ErrorBody),
+              (status = 403, body = crate::api::ErrorBody), (status = 404, body = crate::api::ErrorBody)))]
+pub(crate) async fn api_at_risk(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<axum::Json<Vec<ApiContractLine>>, ApiError> {
+    let built = portfolio(&state, ctx.org()?.org.id).await?;
+    Ok(axum::Json(
+        built
+            .portfolio
+            .at_risk()
+            .into_iter()
+            .map(ApiContractLine::from)
+            .collect(),
+    ))
+}

@@ -1218,15 +1218,64 @@ fn browser_officer_procures_suppliers_bid_sealed_until_the_deadline_then_award()
     wait_text(&b, "#state", "awarded");
     assert!(b.find("#awarded").text().contains("Awarded"));
     shot("11-awarded");
-    drop(b);
     let contracts = rt.block_on(w.store.contracts(w.org_a)).unwrap();
-    assert_eq!(
-        contracts
-            .iter()
-            .filter(|k| k.procurement_id.is_some())
-            .count(),
-        1
-    );
+    let awarded: Vec<_> = contracts
+        .iter()
+        .filter(|k| k.procurement_id == Some(pid))
+        .collect();
+    assert_eq!(awarded.len(), 1);
+    let contract = awarded[0];
+    assert_eq!(contract.supplier_id, w.supplier_1);
+
+    // Delivery, once the portal has return pages: after the first quarter
+    // the supplier submits a return with evidence, the officer verifies
+    // it, and the contract page shows the delivered units.
+    let has_returns = socval_web::ROUTES
+        .iter()
+        .any(|r| r.path == "/orgs/{org}/contracts/{contract}/returns/new");
+    if has_returns {
+        w.clock.set(datetime!(2026-07-02 09:00 UTC));
+        let evidence = dir.path().join("timesheets.pdf");
+        std::fs::write(&evidence, PDF).unwrap();
+        let contract_path = format!("/orgs/a/contracts/{}", contract.id);
+        sign_in(
+            "supplier@acme.example",
+            &format!("{contract_path}/returns/new"),
+        );
+        b.find("#units-OD02").type_text("3100");
+        b.find("#narrative")
+            .type_text("Grounds team of six paid the Real Living Wage, April to June.");
+        b.find("#evidence")
+            .type_text(&evidence.display().to_string());
+        shot("12-return-form");
+        b.find("form[enctype] button").click();
+        wait_text(&b, "body", "timesheets.pdf");
+        assert!(b.url().contains("/returns/"), "{}", b.url());
+        shot("13-return-submitted");
+        let url = b.url();
+        let return_path = url
+            .trim_start_matches(&base)
+            .split(['?', '#'])
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        sign_out();
+        sign_in("officer@a.example", &return_path);
+        b.find("input[id^='verify-']").click();
+        b.find("form.inset input[name='comment']")
+            .type_text("Timesheets checked against payroll");
+        b.find("button[id^='review-']").click();
+        wait_text(&b, "body", "Timesheets checked against payroll");
+        shot("14-return-verified");
+        b.goto(&format!("{base}{contract_path}"));
+        let delivered = wait(&b, "#delivered-OD02");
+        assert!(
+            delivered.contains("3,100") || delivered.contains("3100"),
+            "delivered units on the contract page: {delivered:?}"
+        );
+        shot("15-contract-delivered");
+    }
+    drop(b);
     for n in [
         "01-procurement-form-error",
         "07-officer-sealed",

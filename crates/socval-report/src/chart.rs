@@ -35,8 +35,10 @@ pub fn svg(chart: &Chart) -> Result<String> {
     // and below.
     let g = (2 * k + 2) as i32;
     let bar_px = 18u32;
-    let height =
-        (60 + n as u32 * (k as u32 * bar_px + bar_px / 2) + if k > 1 { 10 } else { 0 }).max(160);
+    // A legend row per series above the plot when there is more than one
+    // series, so it never covers a bar.
+    let legend_px = if k > 1 { 10 + 22 * k as u32 } else { 0 };
+    let height = (60 + n as u32 * (k as u32 * bar_px + bar_px / 2) + legend_px).max(160);
     let width = 720u32;
     let longest = chart
         .categories
@@ -67,8 +69,25 @@ pub fn svg(chart: &Chart) -> Result<String> {
     {
         let root = SVGBackend::with_string(&mut out, (width, height)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| err(&e))?;
-        let mut c = ChartBuilder::on(&root)
+        let (legend, plot) = root.split_vertically(legend_px);
+        for (s, series) in chart.series.iter().enumerate().filter(|_| k > 1) {
+            let colour = COLOURS[s % COLOURS.len()];
+            let y = 8 + 22 * s as i32;
+            let x = label_px as i32 + 10;
+            legend
+                .draw(&Rectangle::new([(x, y), (x + 14, y + 14)], colour.filled()))
+                .map_err(|e| err(&e))?;
+            legend
+                .draw(&Text::new(
+                    series.name.clone(),
+                    (x + 22, y),
+                    ("Arial", 16).into_font().color(&TEXT),
+                ))
+                .map_err(|e| err(&e))?;
+        }
+        let mut c = ChartBuilder::on(&plot)
             .margin(10)
+            .margin_right(45)
             .x_label_area_size(30)
             .y_label_area_size(label_px)
             .build_cartesian_2d(lo..hi, 0..(g * n.max(1) as i32))
@@ -112,21 +131,7 @@ pub fn svg(chart: &Chart) -> Result<String> {
                 let x = v.to_f64().unwrap_or(0.0);
                 Rectangle::new([(0.0, y0), (x, y0 + 2)], colour.filled())
             });
-            let drawn = c.draw_series(bars).map_err(|e| err(&e))?;
-            if k > 1 {
-                drawn.label(series.name.clone()).legend(move |(x, y)| {
-                    Rectangle::new([(x, y - 6), (x + 12, y + 6)], colour.filled())
-                });
-            }
-        }
-        if k > 1 {
-            c.configure_series_labels()
-                .position(SeriesLabelPosition::LowerRight)
-                .background_style(WHITE.mix(0.9))
-                .border_style(RGBColor(0xb1, 0xb4, 0xb6))
-                .label_font(("Arial", 16).into_font().color(&TEXT))
-                .draw()
-                .map_err(|e| err(&e))?;
+            c.draw_series(bars).map_err(|e| err(&e))?;
         }
         root.present().map_err(|e| err(&e))?;
     }

@@ -153,6 +153,9 @@ footer { margin-top:40px; font-size:.875rem; color:var(--secondary); }
   main > section:first-of-type h2 { break-before:auto; margin-top:18pt; }
   .headlines .note, .headlines .from { color:var(--secondary); }
   h3, caption, figcaption { break-after:avoid; }
+  caption, figcaption { font-size:11pt; }
+  .note { font-size:8.5pt; }
+  p { max-width:none; }
   .headlines { grid-template-columns:repeat(3, 1fr); gap:8pt; }
   .headlines li { background:none; color:var(--text); border:2px solid var(--brand); padding:8pt; }
   .headlines a, .headlines a:visited { color:var(--text); }
@@ -160,7 +163,7 @@ footer { margin-top:40px; font-size:.875rem; color:var(--secondary); }
   .headlines .label { font-size:10pt; }
   .pair { grid-template-columns:1fr; gap:8pt; break-inside:avoid; }
   figure { break-inside:avoid; }
-  svg.chart { max-height:120mm; width:auto; max-width:100%; }
+  svg.chart { max-height:235mm; width:auto; max-width:100%; }
   table { font-size:8.5pt; }
   .pair table { font-size:8.5pt; }
   thead { display:table-header-group; }
@@ -243,6 +246,13 @@ fn table_html(t: &Table, o: &mut String, opts: &HtmlOptions) {
             }
         }
         o.push_str("</tr>");
+    }
+    if t.rows.is_empty() {
+        let _ = write!(
+            o,
+            "<tr><td colspan=\"{}\">No rows.</td></tr>",
+            t.columns.len().max(1)
+        );
     }
     o.push_str("</tbody></table>");
     if t.rows.len() > shown {

@@ -136,7 +136,12 @@ pub(crate) fn short_money(g: Gbp) -> String {
     } else {
         ""
     };
-    if abs >= Decimal::from(1_000_000) {
+    if abs >= Decimal::from(1_000_000_000) {
+        format!(
+            "{sign}£{}bn",
+            (abs / Decimal::from(1_000_000_000)).round_dp(2).normalize()
+        )
+    } else if abs >= Decimal::from(1_000_000) {
         format!(
             "{sign}£{}m",
             (abs / Decimal::from(1_000_000)).round_dp(1).normalize()
@@ -351,6 +356,32 @@ fn wards(
     out
 }
 
+/// A chart and its data table; a chart with nothing to draw (no group, or
+/// every value £0) is replaced by a notice saying so, and the table stays.
+fn push_chart(blocks: &mut Vec<Block>, chart: Chart, table: Table) {
+    let empty = chart.categories.is_empty()
+        || chart
+            .series
+            .iter()
+            .all(|s| s.values.iter().all(|v| v.is_zero()));
+    if empty {
+        blocks.push(Block::Notice {
+            text: format!(
+                "{} is not drawn: {} (see the spend data quality table for why spend could not be placed).",
+                chart.title.split(':').next().unwrap_or("The chart"),
+                if chart.categories.is_empty() {
+                    "there is nothing to show in any year"
+                } else {
+                    "every value is £0 in every year"
+                }
+            ),
+        });
+    } else {
+        blocks.push(Block::Chart(chart));
+    }
+    blocks.push(Block::Table(table));
+}
+
 /// The spend section.
 pub(crate) fn spend_section(inputs: &Inputs<'_>, sources: &mut Sources) -> Section {
     let title = "Procurement and market intelligence".to_string();
@@ -413,8 +444,8 @@ pub(crate) fn spend_section(inputs: &Inputs<'_>, sources: &mut Sources) -> Secti
         "In {} the organisation spent {} with {} suppliers ({} payments).",
         t.year,
         short_money(t.total_gbp),
-        t.suppliers,
-        t.payments
+        crate::html::number(Decimal::from(t.suppliers)),
+        crate::html::number(Decimal::from(t.payments))
     );
     if let Some(p) = p {
         let d = t.total_gbp - p.total_gbp;
@@ -441,6 +472,11 @@ pub(crate) fn spend_section(inputs: &Inputs<'_>, sources: &mut Sources) -> Secti
         text,
         sources: src.clone(),
     });
+    if prov.suppliers == 0 {
+        blocks.push(Block::Notice {
+            text: "No supplier register has been imported (socval spend suppliers import FILE), so no supplier has a postcode: every supplier's location is unknown and graphs 1–4 cannot place spend locally, in the region or in deprived areas. Published payment files do not carry suppliers' postcodes.".into(),
+        });
+    }
     if t.payments == 0 {
         blocks.push(Block::Notice {
             text: format!(
@@ -532,8 +568,7 @@ pub(crate) fn spend_section(inputs: &Inputs<'_>, sources: &mut Sources) -> Secti
         &src,
         vec![format!("Local: {}.", prov.local_definition)],
     );
-    blocks.push(Block::Chart(c1));
-    blocks.push(Block::Table(t1));
+    push_chart(&mut blocks, c1, t1);
     let (t2, c2) = grouped(
         "graph2_top_by_location",
         "graph2",
@@ -548,8 +583,7 @@ pub(crate) fn spend_section(inputs: &Inputs<'_>, sources: &mut Sources) -> Secti
         &src,
         vec![],
     );
-    blocks.push(Block::Chart(c2));
-    blocks.push(Block::Table(t2));
+    push_chart(&mut blocks, c2, t2);
 
     // Graph 3: most deprived areas (top N, as the council's graph), and all suppliers.
     let dep = |d: &DeprivedLocal,
@@ -583,8 +617,7 @@ pub(crate) fn spend_section(inputs: &Inputs<'_>, sources: &mut Sources) -> Secti
         &src,
         vec![dep_note.clone()],
     );
-    blocks.push(Block::Chart(c3));
-    blocks.push(Block::Table(t3));
+    push_chart(&mut blocks, c3, t3);
     let (t3a, _) = grouped(
         "deprived_all",
         "",
@@ -618,8 +651,7 @@ pub(crate) fn spend_section(inputs: &Inputs<'_>, sources: &mut Sources) -> Secti
             "Wards are those of the supplier's postcode in the imported postcode directory.".into(),
         ],
     );
-    blocks.push(Block::Chart(c4));
-    blocks.push(Block::Table(t4));
+    push_chart(&mut blocks, c4, t4);
     let (t4a, _) = grouped(
         "wards_all",
         "",

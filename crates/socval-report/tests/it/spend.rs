@@ -199,7 +199,31 @@ fn spend_section_reports_graphs_1_to_4_and_year_on_year() {
             c.description
         );
     }
-    assert_eq!(r.charts().count(), 4);
+    // Graph 3 (local spend in deprived areas, top 2) is £0 in both years: it
+    // is not drawn as an empty chart; a notice says so and its table stays.
+    let ids: Vec<&str> = r.charts().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, ["graph1", "graph2", "graph4"]);
+    assert!(r.table("graph3_top_deprived").is_some());
+    let notices: Vec<&str> = r
+        .section("spend")
+        .unwrap()
+        .blocks
+        .iter()
+        .filter_map(|b| match b {
+            socval_report::Block::Notice { text } => Some(text.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        notices
+            .iter()
+            .any(|n| n.starts_with("Graph 3 is not drawn: every value is £0")),
+        "{notices:?}"
+    );
+    assert!(
+        !notices.iter().any(|n| n.contains("No supplier register")),
+        "a register was imported"
+    );
     // The methods section records the unmatched spend and the local definition.
     let m = r.table("methods").unwrap();
     assert!(
@@ -214,6 +238,51 @@ fn spend_section_reports_graphs_1_to_4_and_year_on_year() {
     for c in r.charts() {
         crate::chart::well_formed(&socval_report::chart_svg(c).unwrap());
     }
+}
+
+#[test]
+fn without_a_supplier_register_the_report_says_locations_are_unknown() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut a = spend_analysis(tmp.path());
+    // The same payments, analysed with an empty register.
+    let store = SpendStore::new(&tmp.path().join("data"));
+    std::fs::remove_file(store.suppliers_path()).unwrap();
+    let register = load_register(&store).unwrap();
+    let (this, previous, _) = analyse_store(
+        &store,
+        &register,
+        &Table(HashMap::new()),
+        FinancialYear::starting(2019),
+        Some(FinancialYear::starting(2018)),
+        &AnalysisOptions {
+            top_n: 2,
+            ..Default::default()
+        },
+    )
+    .unwrap()
+    .unwrap();
+    a.this = this;
+    a.previous = previous;
+    a.provenance.suppliers = 0;
+    let fw = rotherham();
+    let mut inp = inputs(&fw, None, SpendInput::Analysed(Box::new(a)));
+    inp.compare = Some(FinancialYear::starting(2018));
+    let r = build(&inp).unwrap();
+    let html = socval_report::render_html(&r).unwrap();
+    assert!(
+        html.contains("No supplier register has been imported"),
+        "the reader is told why every location is unknown"
+    );
+    // Nothing is local: graphs 3 and 4 are not drawn, their tables say
+    // "No rows." where there are none.
+    let ids: Vec<&str> = r.charts().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, ["graph1", "graph2"]);
+    assert!(html.contains("Graph 4 is not drawn"));
+    assert!(html.contains("No rows."));
+    assert_eq!(
+        money(&r, "graph1_all_by_location", "unknown", "gbp"),
+        "8025.75"
+    );
 }
 
 #[test]

@@ -43,6 +43,7 @@ pub fn run(global: &Global, args: Args, out: &mut dyn Write) -> Result<u8> {
             listen: args.listen,
             public_url: args.public_url.clone(),
             demo_banner: args.demo_banner,
+            data_dir: global.data_dir.clone(),
         };
         serve(store, opts, out, |local, public_url, out| {
             writeln!(
@@ -72,6 +73,8 @@ pub(crate) struct Serve {
     pub public_url: Option<String>,
     /// Show the "This is a demo" banner.
     pub demo_banner: bool,
+    /// The data directory (evidence files are kept under `evidence/`).
+    pub data_dir: std::path::PathBuf,
 }
 
 /// Serves the portal on `store` until Ctrl-C or SIGTERM, finishing the
@@ -94,6 +97,7 @@ pub(crate) async fn serve(
         .unwrap_or_else(|| format!("http://{local}"));
     let mut config = socval_web::Config::new(Some(public_url.clone()));
     config.demo = opts.demo_banner;
+    config.data_dir = opts.data_dir.clone();
     let state = socval_web::AppState::new(store.clone(), config);
     announce(local, &public_url, out)?;
     out.flush()?;

@@ -69,7 +69,9 @@ pub use contracts::{
 };
 pub use error::{Error, Result};
 pub use export::{to_csv, to_json, to_xlsx, write_all};
-pub use html::{HtmlOptions, escape, render as render_html, render_with as render_html_with};
+pub use html::{
+    CSS as HTML_CSS, HtmlOptions, escape, render as render_html, render_with as render_html_with,
+};
 pub use model::{
     Block, Cell, CellRef, Chart, Column, Headline, Kind, Report, Row, SCHEMA, Section, Series,
     Source, Table,

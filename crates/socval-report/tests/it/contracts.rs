@@ -380,6 +380,7 @@ fn in_the_portal_each_number_links_to_its_records() {
         records_base: Some("/orgs/test/reports/annual/2019-20/records".into()),
         nav: vec![("/orgs/test".into(), "Back to the portal".into())],
         footer: None,
+        stylesheet: Some("/reports/report.css".into()),
     };
     let html = socval_report::render_html_with(&r, &opts).unwrap();
     let total = Gbp::new(money(&r, "table_2_10", "total", "value_gbp")).display_whole_pounds();
@@ -400,6 +401,9 @@ fn in_the_portal_each_number_links_to_its_records() {
         &html[start..start + 300]
     );
     assert!(html.contains("Back to the portal"));
+    // No inline style, so a strict Content-Security-Policy allows the page.
+    assert!(html.contains("<link rel=\"stylesheet\" href=\"/reports/report.css\">"));
+    assert!(!html.contains("<style") && !html.contains("style=\""));
     // The stand-alone file has no such links.
     let file = socval_report::render_html(&r).unwrap();
     assert!(!file.contains("records?"));

@@ -50,6 +50,17 @@ pub(crate) struct Built {
     as_of: Date,
     /// The figures.
     pub portfolio: Portfolio,
+    /// Contracts at risk, furthest behind first (indexes into
+    /// `portfolio.contracts`).
+    at_risk: Vec<usize>,
+    /// Contracts by social value committed, largest first (indexes).
+    by_value: Vec<usize>,
+}
+
+impl Built {
+    fn at_risk(&self) -> impl Iterator<Item = &ContractLine> {
+        self.at_risk.iter().map(|&i| &self.portfolio.contracts[i])
+    }
 }
 
 /// Portfolios by organisation id, and parsed frameworks by id.
@@ -155,10 +166,24 @@ pub(crate) async fn portfolio(state: &AppState, org_id: i64) -> Result<Arc<Built
     })
     .await
     .map_err(|e| AppError::Internal(e.to_string()))?;
+    let index: HashMap<i64, usize> = built
+        .contracts
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.id, i))
+        .collect();
+    let at_risk = built.at_risk().iter().map(|c| index[&c.id]).collect();
+    let mut by_value: Vec<usize> = (0..built.contracts.len()).collect();
+    by_value.sort_by(|&a, &b| {
+        let (a, b) = (&built.contracts[a], &built.contracts[b]);
+        b.committed_gbp.cmp(&a.committed_gbp).then(a.id.cmp(&b.id))
+    });
     let built = Arc::new(Built {
         mark,
         as_of: today,
         portfolio: built,
+        at_risk,
+        by_value,
     });
     lock(&state.portfolios.built).insert(org_id, built.clone());
     Ok(built)
@@ -276,8 +301,6 @@ async fn page(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppEr
     let org = ctx.org()?.org.clone();
     let built = portfolio(&state, org.id).await?;
     let p = &built.portfolio;
-    let mut by_value: Vec<&ContractLine> = p.contracts.iter().collect();
-    by_value.sort_by(|a, b| b.committed_gbp.cmp(&a.committed_gbp).then(a.id.cmp(&b.id)));
     let body = DashboardPage {
         page: org_page(&state, &ctx, "Social value dashboard")?,
         slug: org.slug,
@@ -285,7 +308,7 @@ async fn page(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppEr
         committed: pounds(p.committed_gbp),
         delivered: pounds(p.delivered_gbp),
         contracts_total: p.contracts.len(),
-        at_risk: p.contracts.iter().filter(|c| c.at_risk()).count(),
+        at_risk: built.at_risk.len(),
         sections: vec![
             Section {
                 title: "By theme",
@@ -319,11 +342,12 @@ async fn page(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppEr
                 delivered: m.delivered_gbp.map(pounds).unwrap_or_default(),
             })
             .collect(),
-        more_contracts: by_value.len().saturating_sub(CONTRACTS_SHOWN),
-        contracts: by_value
-            .into_iter()
+        more_contracts: built.by_value.len().saturating_sub(CONTRACTS_SHOWN),
+        contracts: built
+            .by_value
+            .iter()
             .take(CONTRACTS_SHOWN)
-            .map(contract_row)
+            .map(|&i| contract_row(&p.contracts[i]))
             .collect(),
         problems: p.problems.iter().map(|(_, m)| m.clone()).collect(),
     };
@@ -337,7 +361,12 @@ struct AtRiskPage {
     slug: String,
     as_of: String,
     contracts: Vec<ContractRow>,
+    total: usize,
 }
+
+/// Contracts at risk shown on the page and by default in the API (the CSV
+/// has them all).
+const AT_RISK_SHOWN: usize = 100;
 
 async fn at_risk_page(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     let org = ctx.org()?.org.clone();
@@ -347,11 +376,11 @@ async fn at_risk_page(State(state): State<AppState>, ctx: Ctx) -> Result<Respons
         slug: org.slug,
         as_of: built.portfolio.as_of.to_string(),
         contracts: built
-            .portfolio
             .at_risk()
-            .into_iter()
+            .take(AT_RISK_SHOWN)
             .map(contract_row)
             .collect(),
+        total: built.at_risk.len(),
     };
     Ok(render(StatusCode::OK, &body))
 }
@@ -378,8 +407,9 @@ fn csv_money(g: Gbp) -> String {
     g.round_pence().amount().to_string()
 }
 
-fn csv_of(p: &Portfolio, table: &str) -> Result<Vec<u8>, AppError> {
+fn csv_of(built: &Built, table: &str) -> Result<Vec<u8>, AppError> {
     let mut w = csv::Writer::from_writer(Vec::new());
+    let p = &built.portfolio;
     let err = |e: csv::Error| AppError::Internal(e.to_string());
     let lines = |w: &mut csv::Writer<Vec<u8>>, key: &str, ls: &[Line]| -> Result<(), AppError> {
         w.write_record([key, "label", "committed_gbp", "delivered_gbp"])
@@ -459,7 +489,7 @@ fn csv_of(p: &Portfolio, table: &str) -> Result<Vec<u8>, AppError> {
         "categories" => lines(&mut w, "category", &p.categories)?,
         "years" => lines(&mut w, "financial_year", &p.years)?,
         "contracts" => contracts(&mut w, &p.contracts.iter().collect::<Vec<_>>())?,
-        "at_risk" => contracts(&mut w, &p.at_risk())?,
+        "at_risk" => contracts(&mut w, &built.at_risk().collect::<Vec<_>>())?,
         other => {
             return Err(AppError::BadRequest(format!(
                 "table {other:?} is not one of: {}",
@@ -483,7 +513,7 @@ async fn csv_export(
     } else {
         q.table.as_str()
     };
-    let body = csv_of(&built.portfolio, table)?;
+    let body = csv_of(&built, table)?;
     let name = format!("{}-{}-{}.csv", org.slug, table, built.portfolio.as_of);
     Ok((
         [
@@ -645,22 +675,33 @@ pub(crate) async fn api_dashboard(
     }))
 }
 
+/// Query of the at-risk endpoint.
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct AtRiskParams {
+    /// At most this many contracts, 1 to 10,000 (default 100).
+    pub limit: Option<usize>,
+}
+
 /// Contracts at risk (red, then amber; furthest behind first) (viewer,
 /// officer, admin).
 #[utoipa::path(get, path = "/api/v1/orgs/{org}/at-risk",
-    params(("org" = String, Path, description = "Organisation slug")),
+    params(("org" = String, Path, description = "Organisation slug"), AtRiskParams),
     responses((status = 200, body = [ApiContractLine]), (status = 401, body = crate::api::ErrorBody),
               (status = 403, body = crate::api::ErrorBody), (status = 404, body = crate::api::ErrorBody)))]
 pub(crate) async fn api_at_risk(
     State(state): State<AppState>,
     ctx: Ctx,
+    Query(q): Query<AtRiskParams>,
 ) -> Result<axum::Json<Vec<ApiContractLine>>, ApiError> {
+    let limit = q.limit.unwrap_or(AT_RISK_SHOWN);
+    if !(1..=10_000).contains(&limit) {
+        return Err(AppError::BadRequest("limit must be from 1 to 10000".into()).into());
+    }
     let built = portfolio(&state, ctx.org()?.org.id).await?;
     Ok(axum::Json(
         built
-            .portfolio
             .at_risk()
-            .into_iter()
+            .take(limit)
             .map(ApiContractLine::from)
             .collect(),
     ))

@@ -4,6 +4,7 @@
 # signed-in pages. Prints wrk's latency distribution (p50..p99) per page.
 #
 # Usage: bench/web/run.sh [DURATION_SECONDS]   (needs wrk: apt-get install wrk)
+# SOCVAL_BENCH_PORT picks the port (default 18080).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 duration=${1:-20}
@@ -20,10 +21,14 @@ seeded=$("$bin" admin seed-bench --orgs 50 --users 5000 --audit-rows 1000000)
 email=$(sed -n 's/.*log in as \([^ ]*\) with.*/\1/p' <<<"$seeded")
 echo "seeded 50 orgs, 5,000 users, 1,000,000 audit rows in $(( $(date +%s) - start )) s ($(du -h "$data/socval.db" | cut -f1) database)"
 
-port=18080
+port=${SOCVAL_BENCH_PORT:-18080}
+if curl -s -o /dev/null "http://127.0.0.1:$port/"; then
+  echo "port $port is in use: set SOCVAL_BENCH_PORT to a free one" >&2; exit 1
+fi
 RUST_LOG=warn "$bin" serve --listen 127.0.0.1:$port >/dev/null 2>"$data/serve.log" &
 server=$!
 for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
+curl -fs "http://127.0.0.1:$port/healthz" >/dev/null || { echo "the server did not start:" >&2; cat "$data/serve.log" >&2; exit 1; }
 
 # Sign in once through the login form (the only deliberately slow step) as
 # the first organisation's admin (bench-001).

@@ -40,13 +40,13 @@ def timed(cmd, **kw):
 
 
 def main():
+    global BIN
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=10_000_000)
     ap.add_argument("--work", default="/tmp/socval-geo-bench")
     ap.add_argument("--no-build", action="store_true", help="use the existing binary")
     ap.add_argument("--bin", default=BIN, help="the socval binary (default target/release/socval)")
     args = ap.parse_args()
-    global BIN
     BIN = args.bin
     if not args.no_build:
         subprocess.run(["cargo", "build", "--release", "-p", "socval-cli"], check=True)

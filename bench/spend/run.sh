@@ -2,13 +2,17 @@
 # Spend benchmark: socval vs DuckDB on the same generated files, same run.
 # Run from the repository root:  bench/spend/run.sh [PAYMENTS] [SUPPLIERS]
 # Needs: python3 with duckdb (pip install duckdb), /usr/bin/time.
+# SOCVAL_BIN=path/to/socval uses that binary instead of building target/release/socval.
 set -euo pipefail
 PAYMENTS=${1:-10000000}
 SUPPLIERS=${2:-50000}
 WORK=${BENCH_DIR:-target/bench-spend}
 PCS=../shared/data/geo/postcodes-s-dn.csv
-cargo build --release -p socval-cli >/dev/null
-BIN=target/release/socval
+if [ -z "${SOCVAL_BIN:-}" ]; then
+  cargo build --release -p socval-cli >/dev/null
+fi
+BIN=${SOCVAL_BIN:-target/release/socval}
+echo "== $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $($BIN --version 2>/dev/null || echo socval)"
 rm -rf "$WORK"; mkdir -p "$WORK"
 DATA="$WORK/data"
 

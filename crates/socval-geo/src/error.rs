@@ -64,12 +64,16 @@ pub enum Error {
         accepted: Vec<String>,
     },
     /// The kind of a file could not be recognised from its first line.
-    #[error("{}: cannot tell what kind of file this is from its first line {first_line:?}; use --kind", path.display())]
+    #[error("{}: cannot tell what kind of file this is from its first line {first_line:?}: no postcode column (found columns: {columns}; accepted postcode columns: {accepted}), and not an IMD, LSOA lookup, names or Code-Point Open file; use --kind", path.display())]
     UnknownKind {
         /// The file.
         path: PathBuf,
         /// Its first line (truncated).
         first_line: String,
+        /// The columns found in it, as read.
+        columns: String,
+        /// The postcode column names accepted.
+        accepted: String,
     },
     /// A stored index or data file is damaged or from another version.
     #[error("{}: not a usable socval geo file: {reason}", path.display())]

@@ -146,6 +146,8 @@ pub fn detect_kind(path: &Path, input: &mut dyn BufRead) -> Result<FileKind> {
     Err(Error::UnknownKind {
         path: path.to_owned(),
         first_line: line.chars().take(120).collect(),
+        columns: cols.join(", "),
+        accepted: POSTCODE_COLUMNS.join(", "),
     })
 }
 

@@ -9,7 +9,7 @@ use clap::Subcommand;
 use crate::Global;
 
 mod classify;
-mod definition;
+pub(crate) mod definition;
 mod import;
 mod lookup;
 

@@ -213,6 +213,29 @@ fn bad_input_is_explained() {
     ));
     assert!(out.contains("E08000018"));
 
+    // A file with no recognisable postcode column: the columns found and
+    // the names accepted.
+    let cols = dir.path().join("cols.csv");
+    std::fs::write(&cols, "Post_Code,District\nS60 2TH,E08000018\n").unwrap();
+    let o = socval(dir.path(), &["geo", "import", cols.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("no postcode column (found columns: post_code, district; accepted postcode columns: pcds, pcd, pcd7, pcd8, postcode, pcd2)"),
+        "{err}"
+    );
+    let o = socval(
+        dir.path(),
+        &["geo", "import", "--kind", "ons", cols.to_str().unwrap()],
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(
+            "no postcode column; found columns: post_code, district; accepted names: pcds"
+        ),
+        "{err}"
+    );
+
     // A malformed names file.
     let names = dir.path().join("names.csv");
     std::fs::write(&names, "code,name\nE05000001,Somewhere\nE05000002,\n").unwrap();

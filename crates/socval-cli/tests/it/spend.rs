@@ -257,9 +257,28 @@ fn sheffield_month_register_geography_analysis_and_exports() {
     assert!(r["data_quality"]["redacted"]["payments"].as_u64().unwrap() > 0);
     assert_eq!(r["compare"]["year"], "2018/19");
     // Year-on-year: the change of the total is this year's minus last year's.
-    let dec = |v: &serde_json::Value| v.as_str().unwrap().parse::<f64>().unwrap();
+    let dec = |v: &serde_json::Value| v.as_str().unwrap().parse::<socval_core::Decimal>().unwrap();
     let want = dec(&r["total_gbp"]) - dec(&r["compare"]["total_gbp"]);
-    assert!((dec(&r["change"]["total_gbp"]) - want).abs() < 0.001);
+    assert_eq!(dec(&r["change"]["total_gbp"]), want);
+
+    // A local definition that means nothing is refused, not guessed.
+    let o = socval(
+        &data,
+        &[
+            "spend",
+            "analyse",
+            "--year",
+            "2019/20",
+            "--region",
+            "yorkshire",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("--region \"yorkshire\": not a preset (scr-ca, scr-lep)"),
+        "{err}"
+    );
 
     // Exports.
     for (fmt, name) in [

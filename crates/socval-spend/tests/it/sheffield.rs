@@ -8,9 +8,9 @@ use std::path::PathBuf;
 
 use socval_core::{FinancialYear, Gbp};
 use socval_spend::{
-    ANALYSIS_COLUMNS, AnalysisOptions, BlankAmount, DeprivedBand, Error, ImportOptions,
-    LocationClass, SpendStore, SpendTotals, Supplier, SupplierLocation, SupplierRegister,
-    YearReport, is_redacted, normalise_name,
+    ANALYSIS_COLUMNS, AnalysisOptions, BlankAmount, DeprivedBand, Error, GeoResolver,
+    ImportOptions, LocationClass, LocationResolver, SpendStore, SpendTotals, Supplier,
+    SupplierLocation, SupplierRegister, YearReport, is_redacted, normalise_name,
 };
 
 use crate::{TableResolver, shared_data};
@@ -189,6 +189,179 @@ fn sheffield_imports_exactly_and_analyses_match_a_plain_model() {
         let report = totals.report(fy, &locations, &aopts).unwrap();
         check_against_model(&report, &ind, &register, &resolver, &aopts);
     }
+
+    real_geography(tmp.path(), &store, &ind);
+}
+
+const NON_GEOGRAPHIC: [&str; 9] = [
+    "BS98", "BS99", "BT58", "E98", "EC50", "N1P", "NE98", "NE99", "SE1P",
+];
+
+/// The same analyses with the real geography: a register whose postcodes
+/// come from the S/DN file and from the whole-UK NSPL, resolved by
+/// `socval-geo` (postcode index and IMD 2019 imported into the data
+/// directory), checked against a model that reads the same CSV files
+/// itself: class from the LAD code, ward as published, band from the IMD
+/// rank of the postcode's LSOA (rank × 100 ≤ LSOAs × p).
+fn real_geography(data_dir: &std::path::Path, store: &SpendStore, ind: &Independent) {
+    let sdn = shared_data().join("geo/postcodes-s-dn.csv");
+    let uk = shared_data().join("geo/nspl-2024-08-uk-lad-ward-lsoa21.csv.gz");
+    let imd_file = shared_data().join("imd/File_1_-_IMD2019_Index_of_Multiple_Deprivation.csv");
+
+    // (postcode, lad, ward, lsoa21) from each file.
+    let mut local_pcs: Vec<[String; 4]> = Vec::new();
+    for l in std::fs::read_to_string(&sdn).unwrap().lines().skip(1) {
+        let c = split(l);
+        local_pcs.push([c[1].clone(), c[3].clone(), c[4].clone(), c[5].clone()]);
+    }
+    // Every 997th UK postcode outside the S and DN areas (national suppliers).
+    let mut uk_pcs: Vec<[String; 4]> = Vec::new();
+    let mut sample = String::from("pcds,laua,ward,lsoa21\n");
+    let rd = socval_geo::open_input(&uk).unwrap();
+    for (i, l) in std::io::BufRead::lines(rd).enumerate().skip(1) {
+        let l = l.unwrap();
+        if i % 997 != 0 {
+            continue;
+        }
+        let c = split(&l);
+        let area: String = c[0]
+            .chars()
+            .take_while(|ch| ch.is_ascii_alphabetic())
+            .collect();
+        if area == "S" || area == "DN" {
+            continue;
+        }
+        sample.push_str(&l);
+        sample.push('\n');
+        uk_pcs.push([c[0].clone(), c[1].clone(), c[2].clone(), c[3].clone()]);
+    }
+    assert!(uk_pcs.len() > 2000, "{}", uk_pcs.len());
+    let sample_path = data_dir.join("uk-sample.csv");
+    std::fs::write(&sample_path, sample).unwrap();
+    socval_geo::import(
+        data_dir,
+        &[sdn.clone(), sample_path, imd_file.clone()],
+        &socval_geo::ImportOptions::default(),
+        &mut |_, r| r,
+    )
+    .unwrap();
+    let geo = socval_geo::GeoData::open(data_dir).unwrap();
+    let def = geo.default_definition();
+    let real = GeoResolver::new(&geo, &def);
+
+    // The IMD read by hand: LSOA → rank.
+    let mut ranks: HashMap<String, i64> = HashMap::new();
+    let imd_text = std::fs::read_to_string(&imd_file).unwrap();
+    for l in imd_text.trim_start_matches('\u{feff}').lines().skip(1) {
+        let c = split(l);
+        ranks.insert(c[0].clone(), c[4].replace(',', "").parse().unwrap());
+    }
+    let n = ranks.len() as i64;
+    assert_eq!(n, 32_844);
+
+    let mut names: Vec<&str> = ind
+        .rows
+        .iter()
+        .filter(|r| !is_redacted(&r.name))
+        .map(|r| r.name.as_str())
+        .collect();
+    names.sort();
+    names.dedup_by(|a, b| normalise_name(a) == normalise_name(b));
+    let mut suppliers = Vec::new();
+    let mut table = HashMap::new();
+    let (mut from_uk, mut with_band) = (0, 0);
+    for (i, name) in names.iter().enumerate() {
+        if i % 20 == 7 {
+            continue;
+        }
+        let pc = match i % 25 {
+            3 => None,
+            r if r % 3 == 0 => Some(&uk_pcs[(i * 7919) % uk_pcs.len()]),
+            _ => Some(&local_pcs[(i * 7919) % local_pcs.len()]),
+        };
+        if let Some([pc, lad, ward, lsoa]) = pc {
+            // Non-geographic districts (docs/geo.md) do not locate a supplier,
+            // even where the NSPL gives them an area.
+            let outward = pc.split(' ').next().unwrap_or_default();
+            if NON_GEOGRAPHIC.contains(&outward) {
+                table.insert(pc.clone(), SupplierLocation::unknown("non-geographic"));
+                suppliers.push(Supplier {
+                    id: Some(format!("SUP{i}")),
+                    name: name.to_string(),
+                    postcode: Some(pc.clone()),
+                    ..Default::default()
+                });
+                continue;
+            }
+            let class = match lad.as_str() {
+                "" => LocationClass::Unknown,
+                "E08000018" => LocationClass::Local,
+                "E08000016" | "E08000017" | "E08000019" => LocationClass::Region,
+                _ => LocationClass::Outside,
+            };
+            let band = ranks.get(lsoa).and_then(|&r| {
+                [
+                    (1, DeprivedBand::P1),
+                    (10, DeprivedBand::P10),
+                    (20, DeprivedBand::P20),
+                ]
+                .into_iter()
+                .find(|(p, _)| r * 100 <= n * p)
+                .map(|(_, b)| b)
+            });
+            from_uk +=
+                usize::from(uk_pcs.iter().any(|u| &u[0] == pc) && class == LocationClass::Outside);
+            with_band += usize::from(band.is_some() && class == LocationClass::Local);
+            table.insert(
+                pc.clone(),
+                SupplierLocation {
+                    postcode: Some(pc.clone()),
+                    lad: Some(lad.clone()).filter(|s| !s.is_empty()),
+                    ward: Some(ward.clone()).filter(|s| !s.is_empty()),
+                    ward_name: None,
+                    lsoa: Some(lsoa.clone()).filter(|s| !s.is_empty()),
+                    band,
+                    deprivation_known: ranks.contains_key(lsoa),
+                    distance_km: None,
+                    terminated: false,
+                    unknown_reason: None,
+                    class,
+                },
+            );
+        }
+        suppliers.push(Supplier {
+            id: Some(format!("SUP{i}")),
+            name: name.to_string(),
+            postcode: pc.map(|p| p[0].clone()),
+            ..Default::default()
+        });
+    }
+    assert!(from_uk > 100 && with_band > 10, "{from_uk} {with_band}");
+    let register = SupplierRegister::new(suppliers, Vec::new()).unwrap();
+    let model = TableResolver(table);
+    // The real resolver agrees with the hand-made table postcode by postcode.
+    for s in register.suppliers() {
+        if let Some(pc) = &s.postcode {
+            let (got, want) = (real.resolve(pc), model.resolve(pc));
+            assert_eq!(
+                (got.class, &got.ward, got.band),
+                (want.class, &want.ward, want.band),
+                "{pc}"
+            );
+        }
+    }
+    let years = [FinancialYear::starting(2018), FinancialYear::starting(2019)];
+    let mut totals = SpendTotals::new(&register, &years);
+    store
+        .scan(&ANALYSIS_COLUMNS[..3], |b| totals.add_batch(b))
+        .unwrap();
+    let locations = totals.locations(&real);
+    let aopts = AnalysisOptions::default();
+    for fy in years {
+        let report = totals.report(fy, &locations, &aopts).unwrap();
+        check_against_model(&report, ind, &register, &model, &aopts);
+        assert!(report.by_class.outside.gbp > Gbp::ZERO && report.by_class.region.gbp > Gbp::ZERO);
+    }
 }
 
 fn register_and_resolver(ind: &Independent) -> (SupplierRegister, TableResolver) {
@@ -268,7 +441,6 @@ fn check_against_model(
     res: &TableResolver,
     opts: &AnalysisOptions,
 ) {
-    use socval_spend::LocationResolver;
     let fy = r.year.start_year();
     let mut by_payee: HashMap<String, i64> = HashMap::new();
     let mut total = 0i64;

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use serde_json::json;
 use socval_core::FinancialYear;
-use socval_geo::{Distance, GeoData, LocalDefinition, ROTHERHAM, ROTHERHAM_TOWN_HALL, Region};
+use socval_geo::GeoData;
 use socval_spend::{
     ANALYSIS_COLUMNS, AnalysisOptions, ExportFormat, GeoResolver, LocationResolver, SpendStore,
     SpendTotals, SupplierLocation, SupplierRegister, YearReport,
@@ -16,56 +16,10 @@ use crate::Global;
 use crate::exit;
 use crate::output::{Format, Report};
 
-/// What counts as local (the same options as `socval geo classify`).
-#[derive(clap::Args, Debug, Clone)]
-pub struct LocalArgs {
-    /// Own authority LAD codes (successor codes match too).
-    #[arg(long, value_delimiter = ',', default_value = ROTHERHAM, value_name = "LAD")]
-    local: Vec<String>,
-    /// The wider region: a preset (scr-ca, scr-lep), LAD codes, or `none`.
-    #[arg(long, default_value = "scr-ca", value_name = "PRESET|LADS")]
-    region: String,
-    /// Also local: within this distance of --from (e.g. 20km, 10mi).
-    #[arg(long, value_name = "DISTANCE")]
-    radius: Option<Distance>,
-    /// Where distances are measured from: a postcode or `lat,long`.
-    #[arg(long, default_value = ROTHERHAM_TOWN_HALL, value_name = "POSTCODE|LAT,LONG")]
-    from: String,
-}
-
-impl LocalArgs {
-    fn build(&self, geo: &GeoData) -> Result<LocalDefinition> {
-        let lads: Vec<&str> = self
-            .local
-            .iter()
-            .map(|s| s.trim())
-            .filter(|s| !s.is_empty())
-            .collect();
-        if lads.is_empty() {
-            bail!("--local needs at least one LAD code");
-        }
-        let mut def = LocalDefinition::new(lads.join("+"), lads);
-        match self.region.trim() {
-            "none" | "" => {}
-            r => {
-                let region = Region::preset(r).unwrap_or_else(|| {
-                    Region::new("region", r.split(',').map(|c| c.trim().to_string()))
-                });
-                def = def.with_region(region);
-            }
-        }
-        match (self.radius, geo.point(&self.from)) {
-            (Some(r), Ok(o)) => def = def.with_radius(r, o),
-            (Some(_), Err(e)) => {
-                return Err(e).context("--radius needs a --from point with coordinates");
-            }
-            (None, Ok(o)) => def = def.with_origin(o),
-            (None, Err(_)) if self.from == ROTHERHAM_TOWN_HALL => {}
-            (None, Err(e)) => return Err(e).context("--from"),
-        }
-        Ok(def)
-    }
-}
+/// What counts as local: the options of `socval geo classify` (own
+/// authority, region preset or LAD list, radius, origin), validated the
+/// same way.
+type LocalArgs = crate::cmd::geo::definition::DefinitionArgs;
 
 struct NoDirectory;
 

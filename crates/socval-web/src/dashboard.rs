@@ -9,7 +9,9 @@
 //! its transaction, so the organisation's latest audit row id
 //! ([`socval_store::DeliveryStore::change_mark`]) says whether the figures
 //! are current. A request checks that one indexed number; a change (a
-//! return, a verification, a new contract) makes the next request rebuild.
+//! return, a verification, a new contract) makes the next request rebuild,
+//! and requests arriving during that rebuild get the previous figures
+//! instead of waiting.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -102,7 +104,19 @@ pub(crate) async fn portfolio(state: &AppState, org_id: i64) -> Result<Arc<Built
     if let Some(b) = current(mark) {
         return Ok(b);
     }
-    let _one = state.portfolios.building.lock().await;
+    // One build at a time. While another request rebuilds after a change,
+    // answer with the figures built before it rather than queue behind the
+    // rebuild; the request that started the rebuild waits for it.
+    let _one = match state.portfolios.building.try_lock() {
+        Ok(guard) => guard,
+        Err(_) => {
+            let previous = lock(&state.portfolios.built).get(&org_id).cloned();
+            match previous {
+                Some(b) => return Ok(b),
+                None => state.portfolios.building.lock().await,
+            }
+        }
+    };
     let mark = state.store.change_mark(org_id).await?;
     if let Some(b) = current(mark) {
         return Ok(b);

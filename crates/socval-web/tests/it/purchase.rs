@@ -597,3 +597,165 @@ async fn the_api_records_lists_and_audits_purchases() {
     }
     assert!(doc["components"]["schemas"]["ApiPurchase"].is_object());
 }
+
+/// In headless Chromium: an officer records a purchase (a mistake first),
+/// sees the verdict, draws an audit and draws it again with the same seed.
+/// Screenshots go to `target/artefacts/purchases/` (not under `web/`,
+/// which the other browser test clears when it starts).
+#[test]
+#[ignore = "needs chromium: run by .ci/run"]
+fn browser_records_a_small_purchase_and_draws_a_reproducible_audit() {
+    use crate::webdriver::Browser;
+    let chromium = std::env::var("SOCVAL_CHROMIUM").expect(
+        "SOCVAL_CHROMIUM must name the Chromium binary (.ci/run sets it: SOCVAL_CHROMIUM=$(command -v chromium))",
+    );
+    let chromedriver = std::env::var("SOCVAL_CHROMEDRIVER").unwrap_or_else(|_| {
+        let beside = std::path::Path::new(&chromium).with_file_name("chromedriver");
+        if beside.exists() {
+            beside.display().to_string()
+        } else {
+            "chromedriver".to_owned()
+        }
+    });
+    let out =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/artefacts/purchases");
+    let _ = std::fs::remove_dir_all(&out);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let w = rt.block_on(world());
+    rt.block_on(population(&w));
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let app = w.app.clone();
+    rt.spawn(async move { axum::serve(listener, app).await });
+    let b = Browser::start(&chromium, &chromedriver);
+    let shot = |name: &str| {
+        b.fit_page();
+        b.screenshot(&out.join(format!("{name}.png")));
+    };
+    // A click returns before the next page has loaded: wait for its URL.
+    let wait_url = |want: &str| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !b.url().contains(want) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no page {want}: at {}",
+                b.url()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        // Load it again (a GET: nothing changes) so that it has finished
+        // loading before the test reads it.
+        let url = b.url();
+        b.goto(&url);
+    };
+
+    b.goto(&format!("{base}/orgs/a/purchases/new"));
+    b.find("#email").type_text("officer@a.example");
+    b.find("#password").type_text(crate::support::PASSWORD);
+    b.find("button.button").click();
+    wait_url("/orgs/a/purchases/new");
+    assert!(!b.url().contains("login"), "{}", b.url());
+    b.find("#reference").type_text("PO-7001");
+    b.find("#description")
+        .type_text("Repairs to the community centre roof");
+    b.find("#value").type_text("30,000");
+    b.find("#supplier_1").type_text("Felpersham Roofing");
+    b.find("#postcode_1").type_text("zz1 4ab");
+    b.find("#amount_1").type_text("29,500");
+    b.find("#location_1").type_text("Local");
+    b.find("#supplier_2").type_text("Westshire Roofing");
+    b.find("#amount_2").type_text("31000");
+    b.find("form[action$=purchases] button.button").click();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !b.title().starts_with("Error: ") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no error page: {}",
+            b.title()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let text = b.text();
+    assert!(
+        text.contains("Value must be under £25,000.00")
+            && text.contains("Quote 2: select where the supplier is"),
+        "{text}"
+    );
+    assert_eq!(
+        b.find("#reference").attribute("value"),
+        "PO-7001",
+        "what was typed is kept"
+    );
+    shot("01-purchase-errors");
+
+    // Fix both: the page keeps everything else.
+    b.find("#value").type_text("\u{e009}a\u{e000}24500");
+    b.find("#location_2").type_text("Outside");
+    b.find("form[action$=purchases] button.button").click();
+    wait_url("saved=1");
+    let text = b.text();
+    assert!(
+        text.contains("Purchase PO-7001 saved.")
+            && text.contains("Compliant")
+            && text.contains("ZZ1 4AB"),
+        "{text}"
+    );
+    shot("02-purchase-saved");
+
+    b.goto(&format!("{base}/orgs/a/purchases"));
+    assert!(b.text().contains("PO-7001"));
+    shot("03-purchases");
+
+    b.goto(&format!("{base}/orgs/a/purchase-audits"));
+    let seed = b.find("#seed").attribute("value");
+    assert_eq!(seed.len(), 6, "a six-digit seed is suggested: {seed}");
+    b.find("#size").type_text("\u{e009}a\u{e000}5");
+    b.find("form[action$=purchase-audits] button.button")
+        .click();
+    wait_url("/orgs/a/purchase-audits/");
+    let first_url = b.url();
+    let first = b.text();
+    assert!(first.contains(&seed), "{first}");
+    shot("04-audit");
+    let sample = |text: &str| -> String {
+        text.split("The sample, in the order drawn")
+            .nth(1)
+            .and_then(|t| t.split("The sample shows").next())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    b.find("form[action$=purchase-audits] button.button")
+        .click();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while b.url() == first_url {
+        assert!(std::time::Instant::now() < deadline, "no second audit");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    wait_url("/orgs/a/purchase-audits/");
+    let again = b.text();
+    assert!(again.contains(&seed), "{again}");
+    assert_eq!(
+        sample(&again),
+        sample(&first),
+        "the same seed draws the same sample"
+    );
+    shot("05-audit-again");
+    drop(b);
+    let audits = rt.block_on(w.store.purchase_audits(w.org_a)).unwrap();
+    assert_eq!(
+        audits.len(),
+        3,
+        "two drawn in the browser and the fixture's"
+    );
+    assert_eq!(audits[0].items, audits[1].items);
+    for n in [
+        "01-purchase-errors",
+        "02-purchase-saved",
+        "04-audit",
+        "05-audit-again",
+    ] {
+        assert!(out.join(format!("{n}.png")).exists());
+    }
+}

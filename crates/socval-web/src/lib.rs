@@ -56,6 +56,7 @@ mod member;
 mod org;
 mod procurement;
 mod purchase;
+mod report;
 mod route;
 mod supplier;
 mod token;
@@ -66,6 +67,7 @@ pub use auth::{Ctx, OrgAccess, Principal};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{ApiError, AppError};
 pub use purchase::checks as purchase_checks;
+pub use report::ReportData;
 pub use route::{Access, ROUTES, RouteRule};
 
 /// How the portal is run.
@@ -203,6 +205,7 @@ pub fn router(state: AppState) -> Router {
         .merge(delivery::router())
         .merge(dashboard::router())
         .merge(purchase::router())
+        .merge(report::router())
         .merge(procurement::router())
         .merge(bid::router())
         .merge(api::router())

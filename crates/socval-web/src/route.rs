@@ -319,6 +319,25 @@ pub const ROUTES: &[RouteRule] = &[
     ),
     r("GET", "/orgs/{org}/dashboard", Staff(Role::Viewer)),
     r("GET", "/orgs/{org}/dashboard.csv", Staff(Role::Viewer)),
+    // annual report
+    r("GET", "/reports/report.css", Public),
+    r("GET", "/orgs/{org}/reports", Staff(Role::Viewer)),
+    r("GET", "/orgs/{org}/reports/{year}", Staff(Role::Viewer)),
+    r(
+        "GET",
+        "/orgs/{org}/reports/{year}/records",
+        Staff(Role::Viewer),
+    ),
+    r(
+        "GET",
+        "/orgs/{org}/reports/{year}/report.json",
+        Staff(Role::Viewer),
+    ),
+    r(
+        "GET",
+        "/orgs/{org}/reports/{year}/report.xlsx",
+        Staff(Role::Viewer),
+    ),
     r("GET", "/orgs/{org}/at-risk", Staff(Role::Viewer)),
     r("GET", "/api/v1/orgs/{org}/contracts", Member),
     r("GET", "/api/v1/orgs/{org}/contracts/{contract}", Member),

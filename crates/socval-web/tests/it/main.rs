@@ -8,5 +8,6 @@ mod matrix;
 mod pages;
 mod procurement;
 mod purchase;
+mod report;
 mod support;
 mod webdriver;

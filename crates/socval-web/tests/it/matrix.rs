@@ -122,6 +122,13 @@ const MATRIX: &[(&str, &str, Rule)] = &[
     ),
     ("GET", "/orgs/{org}/dashboard", VIEWER),
     ("GET", "/orgs/{org}/dashboard.csv", VIEWER),
+    // annual report
+    ("GET", "/reports/report.css", Anyone),
+    ("GET", "/orgs/{org}/reports", VIEWER),
+    ("GET", "/orgs/{org}/reports/{year}", VIEWER),
+    ("GET", "/orgs/{org}/reports/{year}/records", VIEWER),
+    ("GET", "/orgs/{org}/reports/{year}/report.json", VIEWER),
+    ("GET", "/orgs/{org}/reports/{year}/report.xlsx", VIEWER),
     ("GET", "/orgs/{org}/at-risk", VIEWER),
     ("GET", "/api/v1/orgs/{org}/contracts", Member),
     (
@@ -455,6 +462,7 @@ async fn concrete_path(w: &World, path: &str, v: Variant) -> String {
         .replace("{return}", &delivery.ret.to_string())
         .replace("{line}", &delivery.line.to_string())
         .replace("{evidence}", &delivery.evidence.to_string());
+    p = p.replace("{year}", "2025-26");
     let (own_purchase, other_purchase) = if v.own_org {
         (w.purchase_a, w.purchase_b)
     } else {

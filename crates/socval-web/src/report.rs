@@ -1,0 +1,583 @@
+//! The annual social value report in the portal (issue 6): the same report
+//! as `socval report annual`, built from the organisation's contracts (the
+//! commitments awarded in the year, valued at the year's proxies), their
+//! verified delivery returns to date, and the small purchases of the year.
+//! Every number links to the list of records it adds up (commitment rows
+//! and return lines, each linking to its contract or return).
+//!
+//! The figures are computed by `socval_report` from plain data; this module
+//! only reads the store ([`ReportData::load`], also used by the CLI's
+//! `socval report annual --org`).
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use socval_core::quotes;
+use socval_core::{FinancialYear, Framework, Gbp};
+use socval_report::{
+    ContractInput, ContractsInput, Filter, HtmlOptions, LineState, QuotesInput, Record, RecordKind,
+    Report, ReturnLineInput, SpendInput, Sums,
+};
+use socval_store::delivery::{DeliveryReturn, LineStatus};
+use socval_store::procurement::Contract;
+use socval_store::purchase::Purchase;
+use socval_store::{Organisation, Store};
+use time::Date;
+
+use crate::AppState;
+use crate::auth::Ctx;
+use crate::error::AppError;
+use crate::html::{Page, render};
+use crate::org::org_page;
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/reports/report.css", get(css))
+        .route("/orgs/{org}/reports", get(index))
+        .route("/orgs/{org}/reports/{year}", get(page))
+        .route("/orgs/{org}/reports/{year}/records", get(records_page))
+        .route("/orgs/{org}/reports/{year}/report.json", get(json))
+        .route("/orgs/{org}/reports/{year}/report.xlsx", get(xlsx))
+}
+
+/// Small purchases: the audit sample drawn for the report (as
+/// `socval report annual`'s default `--audit-size`).
+pub const AUDIT_SIZE: usize = 25;
+
+/// An organisation's data for its annual report of one year, read from
+/// the store: its contracts valued in the year with their delivery
+/// returns, their frameworks, and its small purchases dated in the year.
+#[derive(Debug)]
+pub struct ReportData {
+    org: Organisation,
+    year: FinancialYear,
+    source: String,
+    frameworks: HashMap<i64, Framework>,
+    contracts: Vec<(Contract, String, Vec<DeliveryReturn>)>,
+    purchases: Vec<Purchase>,
+}
+
+impl ReportData {
+    /// Reads what the report of `org` for `year` needs. `source` names the
+    /// database for the footnotes (`sqlite://…`), without secrets.
+    ///
+    /// Returns an error if the store fails or a stored framework no longer
+    /// parses.
+    pub async fn load(
+        store: &dyn Store,
+        org: &Organisation,
+        year: FinancialYear,
+        source: &str,
+    ) -> Result<ReportData, AppError> {
+        let suppliers: HashMap<i64, String> = store
+            .suppliers(org.id)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s.name))
+            .collect();
+        let mut contracts = Vec::new();
+        let mut frameworks = HashMap::new();
+        for k in store.contracts(org.id).await? {
+            // Only the year's contracts: their returns are read one
+            // contract at a time.
+            if k.valuation_year.parse::<FinancialYear>().ok() != Some(year) {
+                continue;
+            }
+            if let Some(id) = k.framework_id
+                && !frameworks.contains_key(&id)
+            {
+                let rec = store.framework(id).await?;
+                frameworks.insert(id, crate::framework::parsed(&rec).await?);
+            }
+            let returns = store.contract_returns(k.id).await?;
+            let supplier = suppliers.get(&k.supplier_id).cloned().unwrap_or_default();
+            contracts.push((k, supplier, returns));
+        }
+        let purchases = store
+            .purchases(org.id)
+            .await?
+            .into_iter()
+            .filter(|p| year.contains(p.purchase_date))
+            .collect();
+        Ok(ReportData {
+            org: org.clone(),
+            year,
+            source: format!("organisation {} ({}) in {source}", org.slug, org.name),
+            frameworks,
+            contracts,
+            purchases,
+        })
+    }
+
+    /// The contracts as the report reads them, delivered to date `as_of`.
+    pub fn contracts(&self, as_of: Date) -> ContractsInput<'_> {
+        let contracts = self
+            .contracts
+            .iter()
+            .map(|(k, supplier, returns)| {
+                let core = crate::contract::core_contract(k, supplier).unwrap_or_else(|_| {
+                    // Not a financial year: no contract is loaded unless its
+                    // valuation year parses, so this does not happen.
+                    socval_core::contract::Contract {
+                        title: k.title.clone(),
+                        supplier: supplier.clone(),
+                        start: k.start,
+                        years: 0,
+                        framework: String::new(),
+                        year: self.year,
+                        commitments: vec![],
+                    }
+                });
+                ContractInput {
+                    id: k.id,
+                    reference: k.reference.clone(),
+                    category: k.category.clone(),
+                    contract: core,
+                    framework: k.framework_id.and_then(|id| self.frameworks.get(&id)),
+                    returns: returns
+                        .iter()
+                        .flat_map(|r| {
+                            r.lines.iter().map(|l| ReturnLineInput {
+                                return_id: r.id,
+                                line_id: l.id,
+                                contract_year: u32::try_from(r.contract_year).unwrap_or(0),
+                                quarter: u32::try_from(r.quarter).unwrap_or(0),
+                                measure: l.measure.clone(),
+                                units: l.units,
+                                state: match l.status {
+                                    LineStatus::Pending => LineState::Pending,
+                                    LineStatus::Verified => LineState::Verified,
+                                    LineStatus::Rejected => LineState::Rejected,
+                                },
+                            })
+                        })
+                        .collect(),
+                }
+            })
+            .collect();
+        ContractsInput {
+            source: self.source.clone(),
+            as_of,
+            contracts,
+        }
+    }
+
+    /// The small purchases of the year checked against the organisation's
+    /// quotes rule, with the reproducible audit sample (seed: the year's
+    /// first calendar year, size [`AUDIT_SIZE`]).
+    pub fn quotes(&self) -> QuotesInput {
+        let policy = crate::purchase::policy_for(&self.org);
+        let checks = crate::purchase::checks(&self.purchases, &policy);
+        let seed = u64::try_from(self.year.start_year()).unwrap_or(0);
+        let audit = quotes::audit(
+            &checks,
+            seed,
+            AUDIT_SIZE,
+            policy.assurance,
+            "small purchases",
+        )
+        .map_err(|e| match e {
+            socval_core::Error::Invalid { message, .. } => message,
+            e => e.to_string(),
+        });
+        QuotesInput {
+            file: format!("small purchases of {} dated in {}", self.source, self.year),
+            quotes: self.purchases.iter().map(|p| p.quotes.len()).sum(),
+            checks,
+            audit,
+            threshold: policy.quotes_threshold_gbp,
+        }
+    }
+
+    /// The report, delivered to date `as_of`.
+    ///
+    /// Returns an error (internal: the stored data) if the report cannot be
+    /// built.
+    pub fn report(
+        &self,
+        as_of: Date,
+        generated_by: String,
+        spend: SpendInput,
+    ) -> Result<Report, AppError> {
+        let contracts = self.contracts(as_of);
+        // The framework named in the methods: that of the year's first
+        // contract (the methods list every contract's), or the open default.
+        let open;
+        let (framework, framework_source) = match self
+            .contracts
+            .iter()
+            .find_map(|(k, _, _)| k.framework_id.and_then(|id| self.frameworks.get(&id)))
+        {
+            Some(f) => (
+                f,
+                format!("the portal's framework {} {}", f.meta.id, f.meta.edition),
+            ),
+            None => {
+                open = socval_core::framework::embedded("open-default")
+                    .map_err(|e| AppError::Internal(e.to_string()))?;
+                (
+                    &open,
+                    "embedded open-default (no contract of the year)".to_string(),
+                )
+            }
+        };
+        socval_report::build(&socval_report::Inputs {
+            org: Some(self.org.name.clone()),
+            year: self.year,
+            compare: None,
+            framework,
+            framework_source,
+            carry_forward: false,
+            commitments: None,
+            contracts: Some(&contracts),
+            spend,
+            quotes: Some(self.quotes()),
+            generated_by,
+        })
+        .map_err(|e| AppError::Internal(format!("building the report: {e}")))
+    }
+
+    /// The records `filter` selects: what a figure of the report adds up.
+    pub fn records(&self, as_of: Date, filter: &Filter) -> Vec<Record> {
+        socval_report::records(self.year, &self.contracts(as_of), filter)
+    }
+}
+
+/// The year in a URL: `2019-20` (or `2019/20` encoded).
+fn year_of(text: &str) -> Result<FinancialYear, AppError> {
+    text.parse().map_err(|_| AppError::NotFound)
+}
+
+fn url_year(y: FinancialYear) -> String {
+    y.to_string().replace('/', "-")
+}
+
+fn generated_by() -> String {
+    format!("socval {} (portal)", env!("CARGO_PKG_VERSION"))
+}
+
+const PORTAL_SPEND: &str = "The portal's report covers the organisation's contracts, delivery and small purchases. The spend analysis (total spend, the top 300, graphs 1–4, year on year) reads the payments imported into the data directory: produce it with `socval report annual --org ORG --year YEAR` on the server.";
+
+async fn load(state: &AppState, ctx: &Ctx, year: FinancialYear) -> Result<ReportData, AppError> {
+    let org = ctx.org()?.org.clone();
+    ReportData::load(&*state.store, &org, year, "the portal's database").await
+}
+
+async fn build(state: &AppState, ctx: &Ctx, year: FinancialYear) -> Result<Report, AppError> {
+    let data = load(state, ctx, year).await?;
+    let as_of = state.now().date();
+    tokio::task::spawn_blocking(move || {
+        data.report(
+            as_of,
+            generated_by(),
+            SpendInput::Missing(PORTAL_SPEND.into()),
+        )
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?
+}
+
+async fn css() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        socval_report::HTML_CSS,
+    )
+        .into_response()
+}
+
+struct YearLink {
+    year: String,
+    url: String,
+    contracts: usize,
+}
+
+#[derive(Template)]
+#[template(path = "report_index.html")]
+struct IndexPage {
+    page: Page,
+    years: Vec<YearLink>,
+}
+
+async fn index(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    let org = ctx.org()?.org.clone();
+    let mut years: Vec<(FinancialYear, usize)> = Vec::new();
+    for k in state.store.contracts(org.id).await? {
+        if let Ok(y) = k.valuation_year.parse::<FinancialYear>() {
+            match years.iter_mut().find(|(x, _)| *x == y) {
+                Some((_, n)) => *n += 1,
+                None => years.push((y, 1)),
+            }
+        }
+    }
+    let this = FinancialYear::containing(state.now().date());
+    if !years.iter().any(|(y, _)| *y == this) {
+        years.push((this, 0));
+    }
+    years.sort_by_key(|y| std::cmp::Reverse(y.0));
+    let body = IndexPage {
+        page: org_page(&state, &ctx, "Annual social value report")?,
+        years: years
+            .into_iter()
+            .map(|(y, n)| YearLink {
+                year: y.to_string(),
+                url: format!("/orgs/{}/reports/{}", org.slug, url_year(y)),
+                contracts: n,
+            })
+            .collect(),
+    };
+    Ok(render(StatusCode::OK, &body))
+}
+
+async fn page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((_, year)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let year = year_of(&year)?;
+    let org = ctx.org()?.org.clone();
+    let report = build(&state, &ctx, year).await?;
+    let base = format!("/orgs/{}/reports/{}", org.slug, url_year(year));
+    let opts = HtmlOptions {
+        records_base: Some(format!("{base}/records")),
+        nav: vec![
+            (
+                format!("/orgs/{}", org.slug),
+                format!("Back to {}", org.name),
+            ),
+            (format!("/orgs/{}/reports", org.slug), "Other years".into()),
+            (
+                format!("{base}/report.xlsx"),
+                "Download XLSX (a sheet per table)".into(),
+            ),
+            (format!("{base}/report.json"), "Download JSON".into()),
+        ],
+        footer: Some(format!(
+            "Built from the portal's records on {}. Each number links to the records it adds up.",
+            state.now().date()
+        )),
+        stylesheet: Some("/reports/report.css".into()),
+    };
+    let html = socval_report::render_html_with(&report, &opts)
+        .map_err(|e| AppError::Internal(format!("rendering the report: {e}")))?;
+    Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
+}
+
+async fn json(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((_, year)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let year = year_of(&year)?;
+    let report = build(&state, &ctx, year).await?;
+    Ok((
+        [(header::CONTENT_TYPE, "application/json")],
+        socval_report::to_json(&report),
+    )
+        .into_response())
+}
+
+async fn xlsx(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((_, year)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let year = year_of(&year)?;
+    let slug = ctx.org()?.org.slug.clone();
+    let report = build(&state, &ctx, year).await?;
+    let bytes = socval_report::to_xlsx(&report)
+        .map_err(|e| AppError::Internal(format!("writing the workbook: {e}")))?;
+    let name = format!("{slug}-social-value-{}.xlsx", url_year(year));
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+struct RecordRow {
+    kind: &'static str,
+    contract_url: String,
+    contract: String,
+    return_url: Option<String>,
+    measure: String,
+    measure_title: String,
+    period: String,
+    units: String,
+    counted: String,
+    value: String,
+    state: String,
+    note: String,
+}
+
+#[derive(Template)]
+#[template(path = "report_records.html")]
+struct RecordsPage {
+    page: Page,
+    year: String,
+    what: String,
+    report_url: String,
+    as_of: String,
+    committed_units: String,
+    committed: String,
+    delivered_units: String,
+    delivered: String,
+    rows: Vec<RecordRow>,
+}
+
+/// Decodes a percent-encoded query value (`+` is a space).
+fn decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let hex = |c: u8| char::from(c).to_digit(16);
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'%' if i + 2 < b.len() => match (hex(b[i + 1]), hex(b[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push((h * 16 + l) as u8);
+                    i += 3;
+                    continue;
+                }
+                _ => out.push(b'%'),
+            },
+            b'+' => out.push(b' '),
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The filter of a records query: one of `all`, `measure`, `theme`,
+/// `category`, `contract`; no query means every record.
+fn filter_of(query: Option<&str>) -> Result<Filter, AppError> {
+    let bad = || {
+        AppError::BadRequest(
+            "say which records: ?all=1, ?measure=CODE, ?theme=CODE, ?category=NAME or ?contract=ID"
+                .into(),
+        )
+    };
+    let mut pairs = query.unwrap_or("").split('&').filter(|p| !p.is_empty());
+    let Some(pair) = pairs.next() else {
+        return Ok(Filter::All);
+    };
+    if pairs.next().is_some() {
+        return Err(bad());
+    }
+    let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+    Filter::from_pair(&decode(k), &decode(v)).ok_or_else(bad)
+}
+
+fn pounds_opt(g: Option<Gbp>) -> String {
+    g.map(|g| g.display_pounds())
+        .unwrap_or_else(|| "not priced".into())
+}
+
+async fn records_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((_, year)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, AppError> {
+    let year = year_of(&year)?;
+    let filter = filter_of(query.as_deref())?;
+    let slug = ctx.org()?.org.slug.clone();
+    let data = load(&state, &ctx, year).await?;
+    let as_of = state.now().date();
+    let records = data.records(as_of, &filter);
+    let sums = Sums::of(&records);
+    let number = |d: socval_core::Decimal| d.normalize().to_string();
+    let body = RecordsPage {
+        page: org_page(&state, &ctx, format!("Records behind the report, {year}"))?,
+        year: year.to_string(),
+        what: filter.to_string(),
+        report_url: format!("/orgs/{slug}/reports/{}", url_year(year)),
+        as_of: as_of.to_string(),
+        committed_units: number(sums.committed_units),
+        committed: pounds_opt(sums.committed_gbp),
+        delivered_units: number(sums.delivered_units),
+        delivered: pounds_opt(sums.delivered_gbp),
+        rows: records
+            .iter()
+            .map(|r| RecordRow {
+                kind: match r.kind {
+                    RecordKind::Commitment => "Commitment",
+                    RecordKind::ReturnLine => "Return line",
+                },
+                contract_url: format!("/orgs/{slug}/contracts/{}", r.contract_id),
+                contract: r.contract.clone(),
+                return_url: r
+                    .return_id
+                    .map(|id| format!("/orgs/{slug}/contracts/{}/returns/{id}", r.contract_id)),
+                measure: r.measure.clone(),
+                measure_title: r.measure_title.clone(),
+                period: match r.quarter {
+                    Some(q) => format!("year {} quarter {q}", r.contract_year),
+                    None => format!("year {}", r.contract_year),
+                },
+                units: number(r.units),
+                counted: number(r.counted_units),
+                value: r.value_gbp.map(|g| g.display_pounds()).unwrap_or_default(),
+                state: r.state.map(|s| s.as_str().to_string()).unwrap_or_default(),
+                note: r.note.clone().unwrap_or_default(),
+            })
+            .collect(),
+    };
+    Ok(render(StatusCode::OK, &body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn record_queries_read_one_filter() {
+        assert_eq!(filter_of(Some("all=1")).unwrap(), Filter::All);
+        assert_eq!(
+            filter_of(Some("measure=R09")).unwrap(),
+            Filter::Measure("R09".into())
+        );
+        assert_eq!(
+            filter_of(Some("category=Rotherham%20Places")).unwrap(),
+            Filter::Category("Rotherham Places".into())
+        );
+        assert_eq!(
+            filter_of(Some("contract=12")).unwrap(),
+            Filter::Contract(12)
+        );
+        assert_eq!(filter_of(None).unwrap(), Filter::All);
+        assert_eq!(filter_of(Some("")).unwrap(), Filter::All);
+        for bad in [
+            Some("contract=x"),
+            Some("colour=red"),
+            Some("all=1&measure=R09"),
+        ] {
+            assert!(filter_of(bad).is_err(), "{bad:?}");
+        }
+        // What the report writes, the page reads back.
+        for f in [
+            Filter::All,
+            Filter::Theme("JOBS".into()),
+            Filter::Category("A & B/C".into()),
+        ] {
+            assert_eq!(filter_of(Some(&f.query())).unwrap(), f);
+        }
+    }
+}

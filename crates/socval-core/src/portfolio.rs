@@ -239,6 +239,8 @@ pub fn build(entries: &[Entry<'_>], as_of: Date, rag: RagThresholds) -> Portfoli
                 ml.committed_units += counted;
                 if proxy.is_some() {
                     ml.committed_gbp = Some(ml.committed_gbp.unwrap_or(Gbp::ZERO) + worth);
+                    // A priced measure with nothing delivered yet has £0 delivered.
+                    ml.delivered_gbp.get_or_insert(Gbp::ZERO);
                 }
             }
         }
@@ -430,6 +432,14 @@ mod tests {
         // the unverified 9 are not delivered.
         assert_eq!(p.contracts[0].rag, Some(Rag::Amber));
         assert_eq!(p.contracts[0].unverified_units, d("9"));
+        // A priced measure with nothing delivered has £0 delivered, not
+        // "not priced".
+        let nothing = [Entry {
+            returns: &[],
+            ..entries[1].clone()
+        }];
+        let q = build(&nothing, as_of, RagThresholds::default());
+        assert_eq!(q.measures[0].delivered_gbp, Some(Gbp::ZERO));
         let r09 = p.measures.iter().find(|m| m.code == "R09").unwrap();
         assert_eq!(
             (r09.committed_units, r09.delivered_units),

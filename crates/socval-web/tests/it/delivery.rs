@@ -580,3 +580,29 @@ async fn home_pages_remind_of_returns_due_and_at_risk_lists_contracts_behind() {
         csv.body
     );
 }
+
+#[tokio::test]
+async fn delivery_pages_keep_their_structure() {
+    use crate::support::redact;
+    let w = world().await;
+    let supplier = w.session(w.supplier).await;
+    let officer = w.session(w.officer).await;
+    let d = w.contract_1;
+    let contract = format!("/orgs/a/contracts/{}", d.contract);
+    for (name, path, who) in [
+        ("contracts", "/orgs/a/contracts".to_owned(), &officer),
+        ("contract", contract.clone(), &officer),
+        ("return_form", format!("{contract}/returns/new"), &supplier),
+        (
+            "return_review",
+            format!("{contract}/returns/{}", d.ret),
+            &officer,
+        ),
+        ("dashboard", "/orgs/a/dashboard".to_owned(), &officer),
+        ("at_risk", "/orgs/a/at-risk".to_owned(), &officer),
+    ] {
+        let page = w.get(&path, Some(who)).await;
+        page.assert_status(StatusCode::OK);
+        insta::assert_snapshot!(format!("delivery_{name}"), redact(&page.body));
+    }
+}

@@ -194,7 +194,9 @@ impl ReportData {
         }
     }
 
-    /// The report, delivered to date `as_of`.
+    /// The report, delivered to date `as_of`, with the spend section
+    /// `spend` (compared with `compare`), and small purchases from `quotes`
+    /// or else the organisation's recorded ones.
     ///
     /// Returns an error (internal: the stored data) if the report cannot be
     /// built.
@@ -203,6 +205,8 @@ impl ReportData {
         as_of: Date,
         generated_by: String,
         spend: SpendInput,
+        compare: Option<FinancialYear>,
+        quotes: Option<QuotesInput>,
     ) -> Result<Report, AppError> {
         let contracts = self.contracts(as_of);
         // The framework named in the methods: that of the year's first
@@ -229,14 +233,14 @@ impl ReportData {
         socval_report::build(&socval_report::Inputs {
             org: Some(self.org.name.clone()),
             year: self.year,
-            compare: None,
+            compare,
             framework,
             framework_source,
             carry_forward: false,
             commitments: None,
             contracts: Some(&contracts),
             spend,
-            quotes: Some(self.quotes()),
+            quotes: Some(quotes.unwrap_or_else(|| self.quotes())),
             generated_by,
         })
         .map_err(|e| AppError::Internal(format!("building the report: {e}")))
@@ -276,6 +280,8 @@ async fn build(state: &AppState, ctx: &Ctx, year: FinancialYear) -> Result<Repor
             as_of,
             generated_by(),
             SpendInput::Missing(PORTAL_SPEND.into()),
+            None,
+            None,
         )
     })
     .await

@@ -33,6 +33,7 @@ enum Command {
   socval report annual --year 2019/20 --commitments ../shared/data/seed/table-2-10-commitments.csv --out report/
   socval report annual --org rotherham --year 2019/20 --compare 2018/19 \\
     --commitments commitments.csv --framework rotherham-2019 --quotes data/examples/quotes.csv --out report/
+  socval report annual --org borsetshire --year 2025/26 --out report/     # from the portal's database
 
 Writes DIR/report.html (one self-contained page, prints on A4), DIR/report.xlsx (a sheet per
 table), DIR/report.json (the whole report) and DIR/csv/<table>.csv.
@@ -44,9 +45,11 @@ Inputs:
                  the supplier register and located with the imported postcode directory and IMD.
                  Without imports the spend section says so.
   --quotes       CSV of small-purchase quotes (as for socval quotes check).
-  --org          recorded on the report. Reading commitments, delivery and small purchases from the
-                 portal's database comes with the portal workflow (issue 5); until then the report
-                 reads the files given here.
+  --org          without --commitments: the organisation's contracts valued in the year (awarded
+                 at the year's proxies) and their delivery returns, read from the portal's database
+                 (--database-url, default the SQLite file in the data directory), with delivered to
+                 date as of --as-of (default today), and its small purchases of the year unless
+                 --quotes is given. With --commitments, --org is only recorded on the report.
 
 Exit codes: 0 written, 1 error (bad input: file, line, column and value are named), 2 usage.")]
     Annual(AnnualArgs),
@@ -63,9 +66,13 @@ struct AnnualArgs {
     /// The directory to write the report into (created if needed).
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
-    /// The organisation the report is for (recorded on the report).
+    /// The organisation (its slug in the portal). Without --commitments, its contracts, delivery
+    /// returns and small purchases are read from the portal's database.
     #[arg(long)]
     org: Option<String>,
+    /// Delivered to date means by this date (YYYY-MM-DD; default today). With --org only.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    as_of: Option<time::Date>,
     /// CSV of social value commitments.
     #[arg(long, value_name = "FILE")]
     commitments: Option<PathBuf>,
@@ -103,6 +110,11 @@ pub fn run(global: &Global, args: Args, out: &mut dyn Write) -> Result<u8> {
     match args.command {
         Command::Annual(a) => annual(global, a, out),
     }
+}
+
+fn parse_date(s: &str) -> std::result::Result<time::Date, String> {
+    socval_core::contract::parse_date(s)
+        .ok_or_else(|| format!("{s:?} is not a date like 2026-03-31"))
 }
 
 fn display(p: &Path) -> String {
@@ -148,6 +160,38 @@ fn annual(global: &Global, a: AnnualArgs, out: &mut dyn Write) -> Result<u8> {
         }
     };
     let spend = spend(global, &a)?;
+    if a.as_of.is_some() && (a.org.is_none() || a.commitments.is_some()) {
+        bail!(
+            "--as-of applies to a report read from the portal's database: give --org without --commitments"
+        );
+    }
+    if let (Some(slug), None) = (&a.org, &a.commitments) {
+        let as_of = a
+            .as_of
+            .unwrap_or_else(|| time::OffsetDateTime::now_utc().date());
+        let generated_by = format!("socval {}", env!("CARGO_PKG_VERSION"));
+        let source = match &global.database_url {
+            Some(url) => redact_url(url),
+            None => format!(
+                "the SQLite database {}",
+                display(&global.data_dir.join("socval.db"))
+            ),
+        };
+        let report = super::serve::runtime()?.block_on(async {
+            let store = super::admin::open_store(global).await?;
+            let result = async {
+                let org = store.organisation_by_slug(slug).await.with_context(|| {
+                    format!("no organisation with slug {slug:?} in the portal's database")
+                })?;
+                let data = socval_web::ReportData::load(&*store, &org, a.year, &source).await?;
+                anyhow::Ok(data.report(as_of, generated_by, spend, a.compare, quotes)?)
+            }
+            .await;
+            store.close().await;
+            result
+        })?;
+        return finish(&report, &a.out, out);
+    }
     let inputs = Inputs {
         org: a.org.clone(),
         year: a.year,
@@ -162,13 +206,29 @@ fn annual(global: &Global, a: AnnualArgs, out: &mut dyn Write) -> Result<u8> {
         generated_by: format!("socval {}", env!("CARGO_PKG_VERSION")),
     };
     let report = socval_report::build(&inputs)?;
-    let written = socval_report::write_all(&report, &a.out)?;
+    if let SpendInput::Missing(why) = &inputs.spend {
+        writeln!(out, "Spend: {why}")?;
+    }
+    finish(&report, &a.out, out)
+}
+
+/// A database URL without its password, for the report's footnotes.
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}://…@{}", &url[..s], &url[at + 1..]),
+        _ => url.to_string(),
+    }
+}
+
+/// Writes the report's files and says what was written.
+fn finish(report: &socval_report::Report, dir: &Path, out: &mut dyn Write) -> Result<u8> {
+    let written = socval_report::write_all(report, dir)?;
     let tables = report.tables().count();
     writeln!(
         out,
         "Wrote {} files to {}: report.html, report.xlsx, report.json and {tables} CSV tables in csv/.",
         written.len(),
-        display(&a.out)
+        display(dir)
     )?;
     if let Some(t) = report.table("table_2_10")
         && let Some(total) = t.cell("total", "value_gbp")
@@ -178,9 +238,13 @@ fn annual(global: &Global, a: AnnualArgs, out: &mut dyn Write) -> Result<u8> {
             "Social value committed: {}.",
             socval_core::Gbp::new(total.decimal().unwrap_or_default()).display_pounds()
         )?;
-    }
-    if let SpendInput::Missing(why) = &inputs.spend {
-        writeln!(out, "Spend: {why}")?;
+        if let Some(d) = t.cell("total", "delivered_gbp") {
+            writeln!(
+                out,
+                "Social value delivered to date: {}.",
+                socval_core::Gbp::new(d.decimal().unwrap_or_default()).display_pounds()
+            )?;
+        }
     }
     Ok(exit::OK)
 }

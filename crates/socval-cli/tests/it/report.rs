@@ -95,8 +95,8 @@ fn annual_report_on_the_seed_writes_every_file_and_says_spend_is_missing() {
         "the spend section says so"
     );
     assert!(
-        html.contains("issue 5"),
-        "the pending portal data source is stated"
+        html.contains("give --org without --commitments"),
+        "the methods say how to read the portal's contracts instead"
     );
 }
 
@@ -270,7 +270,8 @@ fn help_has_an_example() {
     let dir = tempfile::tempdir().unwrap();
     let out = expect(dir.path(), &["report", "annual", "--help"], 0);
     assert!(
-        out.contains("socval report annual --year 2019/20") && out.contains("issue 5"),
+        out.contains("socval report annual --year 2019/20")
+            && out.contains("read from the portal's database"),
         "{out}"
     );
     let (_, err, code) = super::parts(&super::run_in(
@@ -278,4 +279,209 @@ fn help_has_an_example() {
         &["report", "annual", "--out", "x"],
     ));
     assert_eq!(code, 2, "{err}");
+}
+
+/// Seeds the data directory's SQLite database with organisation `a`, its
+/// framework and a contract valued in 2025/26 with one return (OD02 900
+/// hours verified, OD06 500 pending); returns the contract's id.
+fn seed_portal(dir: &std::path::Path) -> i64 {
+    use socval_store::delivery::{LineStatus, NewLine, NewReturn, Review};
+    use socval_store::procurement::{ContractCommitment, Evidence, NewContract};
+    use socval_store::{
+        Actor, FrameworkFormat, NewFramework, NewOrganisation, NewSupplier, OrgKind, SqliteStore,
+        Store,
+    };
+    use socval_store::{DeliveryStore, ProcurementStore};
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let store = SqliteStore::open_path(&dir.join("socval.db"))
+            .await
+            .unwrap();
+        let cli = Actor::system("test");
+        let now = time::macros::datetime!(2026-01-15 10:00 UTC);
+        let d = |s: &str| s.parse::<socval_core::Decimal>().unwrap();
+        let org = store
+            .create_organisation(
+                &cli,
+                now,
+                &NewOrganisation::new("a", "Alpha Borough Council", OrgKind::Council),
+            )
+            .await
+            .unwrap();
+        let supplier = store
+            .create_supplier(
+                &cli,
+                now,
+                &NewSupplier {
+                    org_id: org.id,
+                    name: "Acme Builders Ltd".into(),
+                    company_number: None,
+                    postcode: None,
+                },
+            )
+            .await
+            .unwrap();
+        let fw = store
+            .create_framework(
+                &cli,
+                now,
+                &NewFramework {
+                    org_id: org.id,
+                    name: "open-default".into(),
+                    edition: "2025".into(),
+                    format: FrameworkFormat::Toml,
+                    source: std::fs::read_to_string(repo("data/frameworks/open-default.toml"))
+                        .unwrap(),
+                },
+            )
+            .await
+            .unwrap();
+        let commitment = |m: &str, u: &str| ContractCommitment {
+            measure: m.into(),
+            contract_year: 1,
+            units: d(u),
+            quarters: None,
+        };
+        let k = store
+            .create_contract(
+                &cli,
+                now,
+                &NewContract {
+                    org_id: org.id,
+                    supplier_id: supplier.id,
+                    reference: "A-2025-001".into(),
+                    title: "Depot rebuild".into(),
+                    category: "Places".into(),
+                    value_pence: 250_000_000,
+                    start: time::macros::date!(2025 - 04 - 01),
+                    years: 2,
+                    framework_id: Some(fw.id),
+                    valuation_year: "2025/26".into(),
+                    evidence: Evidence::DeliveryPlan,
+                    commitments: vec![commitment("OD02", "4000"), commitment("OD06", "2000")],
+                },
+            )
+            .await
+            .unwrap();
+        let r = store
+            .submit_return(
+                &cli,
+                now,
+                &NewReturn {
+                    contract_id: k.id,
+                    supplier_id: supplier.id,
+                    contract_year: 1,
+                    quarter: 1,
+                    narrative: "Q1".into(),
+                    lines: vec![
+                        NewLine {
+                            measure: "OD02".into(),
+                            units: d("900"),
+                        },
+                        NewLine {
+                            measure: "OD06".into(),
+                            units: d("500"),
+                        },
+                    ],
+                    evidence: vec![],
+                },
+            )
+            .await
+            .unwrap();
+        store
+            .review_line(
+                &cli,
+                now,
+                r.lines[0].id,
+                &Review {
+                    status: LineStatus::Verified,
+                    comment: String::new(),
+                },
+            )
+            .await
+            .unwrap();
+        store.close().await;
+        k.id
+    })
+}
+
+#[test]
+fn org_reads_the_contracts_and_returns_from_the_portals_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let id = seed_portal(d);
+    let out = expect(
+        d,
+        &[
+            "report",
+            "annual",
+            "--org",
+            "a",
+            "--year",
+            "2025/26",
+            "--as-of",
+            "2026-01-15",
+            "--out",
+            "out",
+        ],
+        0,
+    );
+    assert!(out.contains("Social value delivered to date: £"), "{out}");
+    let r = read_json(&d.join("out/report.json"));
+    let t = table(&r, "table_2_10");
+    assert_eq!(cell(t, "OD02", "units"), "4000");
+    // The verified line of an ended quarter counts; the pending one does not.
+    assert_eq!(cell(t, "OD02", "delivered_units"), "900");
+    assert_eq!(cell(t, "OD06", "delivered_units"), "0");
+    let row = t["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["key"] == "OD02")
+        .unwrap();
+    assert_eq!(row["records"], "measure=OD02", "each row names its records");
+    assert_eq!(
+        cell(table(&r, "by_contract"), "A-2025-001", "contract"),
+        "A-2025-001"
+    );
+    assert!(
+        r["sources"].as_array().unwrap().iter().any(|s| s["text"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("A-2025-001 [id {id}]"))),
+        "the footnote names the contract and its id"
+    );
+    // Before the first quarter ended, nothing was delivered.
+    expect(
+        d,
+        &[
+            "report",
+            "annual",
+            "--org",
+            "a",
+            "--year",
+            "2025/26",
+            "--as-of",
+            "2025-06-29",
+            "--out",
+            "early",
+        ],
+        0,
+    );
+    let early = read_json(&d.join("early/report.json"));
+    assert_eq!(
+        cell(table(&early, "table_2_10"), "OD02", "delivered_units"),
+        "0"
+    );
+    // An unknown organisation is named.
+    let err = expect_error(
+        d,
+        &[
+            "report", "annual", "--org", "zz", "--year", "2025/26", "--out", "x",
+        ],
+    );
+    assert!(err.contains("no organisation with slug \"zz\""), "{err}");
 }

@@ -5,7 +5,7 @@
 //! Parsing takes `impl Read` (CSV) or bytes (XLSX) and hands finished chunks
 //! to a callback; opening files and writing Parquet happen in [`crate::store`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -604,6 +604,9 @@ pub(crate) struct RowParser {
     chunk: ChunkBuilder,
     last_date: (String, i32, FinancialYear),
     fy_names: BTreeMap<FinancialYear, String>,
+    /// `is_redacted` of each distinct supplier name seen (names repeat: a
+    /// ledger has far fewer suppliers than payments).
+    redacted_names: HashMap<String, bool>,
 }
 
 impl RowParser {
@@ -622,6 +625,7 @@ impl RowParser {
             chunk: ChunkBuilder::new(),
             last_date: (String::new(), 0, FinancialYear::starting(0)),
             fy_names: BTreeMap::new(),
+            redacted_names: HashMap::new(),
         }
     }
 
@@ -684,7 +688,14 @@ impl RowParser {
         if supplier.is_empty() {
             return Err(self.bad(line, supplier_col, supplier, "the supplier name is empty"));
         }
-        let redacted = is_redacted(supplier);
+        let redacted = match self.redacted_names.get(supplier) {
+            Some(&r) => r,
+            None => {
+                let r = is_redacted(supplier);
+                self.redacted_names.insert(supplier.to_string(), r);
+                r
+            }
+        };
         let s = &mut self.summary;
         s.rows += 1;
         s.redacted_rows += u64::from(redacted);

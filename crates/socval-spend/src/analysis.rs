@@ -545,7 +545,10 @@ pub fn percent(part: i64, whole: i64) -> Option<Decimal> {
         return None;
     }
     let v = Decimal::from(part) * Decimal::ONE_HUNDRED / Decimal::from(whole);
-    Some(v.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointNearestEven))
+    let mut v = v.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointNearestEven);
+    // Always two places, as documented: "0.00", "50.00", not "0", "50".
+    v.rescale(2);
+    Some(v)
 }
 
 #[derive(Default, Clone, Copy)]
@@ -911,5 +914,29 @@ fn zero_like(v: &serde_json::Value) -> serde_json::Value {
         V::String(s) if s.parse::<Decimal>().is_ok() => V::String("0".into()),
         V::Object(o) => V::Object(o.iter().map(|(k, v)| (k.clone(), zero_like(v))).collect()),
         other => other.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percent;
+
+    #[test]
+    fn percentages_have_two_places() {
+        let cases = [
+            (0, 7, Some("0.00")),
+            (1, 2, Some("50.00")),
+            (7, 7, Some("100.00")),
+            (1, 3, Some("33.33")),
+            (1, 8, Some("12.50")),
+            (1, 0, None),
+        ];
+        for (part, whole, want) in cases {
+            assert_eq!(
+                percent(part, whole).map(|p| p.to_string()).as_deref(),
+                want,
+                "{part}/{whole}"
+            );
+        }
     }
 }

@@ -306,3 +306,71 @@ fn help_has_examples() {
         assert!(out.contains("socval geo"), "{sub:?}: {out}");
     }
 }
+
+/// More rows than one batch (65,536), classified on several threads: every
+/// row comes out once, in input order, with the same class as a lookup of
+/// the same postcode, in CSV and in JSON.
+#[test]
+fn classify_many_rows_keeps_order() {
+    let dir = imported();
+    let text = std::fs::read_to_string(data("geo/postcodes-s-dn.csv")).unwrap();
+    let pcs: Vec<&str> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap())
+        .collect();
+    let n = 150_001;
+    let mut input = String::from("row,postcode\n");
+    for i in 0..n {
+        let pc = if i % 1000 == 999 {
+            "nonsense"
+        } else {
+            pcs[(i * 7919) % pcs.len()]
+        };
+        input.push_str(&format!("{i},{pc}\n"));
+    }
+    let path = dir.path().join("many.csv");
+    std::fs::write(&path, input).unwrap();
+    let p = path.to_str().unwrap();
+    let csv_out = ok(&socval(dir.path(), &["geo", "classify", p, "-q"]));
+    let mut lines = csv_out.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("row,postcode,postcode_normalised,class")
+    );
+    let mut count = 0;
+    for (i, l) in lines.enumerate() {
+        let cells: Vec<&str> = l.split(',').collect();
+        assert_eq!(cells[0], i.to_string(), "row order");
+        if i % 1000 == 999 {
+            assert_eq!((cells[3], cells[4]), ("unknown", "invalid"), "{l}");
+        }
+        count += 1;
+    }
+    assert_eq!(count, n);
+
+    let json_out = ok(&socval(
+        dir.path(),
+        &["geo", "classify", p, "-q", "--format", "json"],
+    ));
+    let v: serde_json::Value = serde_json::from_str(&json_out).unwrap();
+    let rows = v.as_array().unwrap();
+    assert_eq!(rows.len(), n);
+    for (i, r) in rows.iter().enumerate() {
+        assert_eq!(r["row"], i.to_string());
+    }
+    // The same answer as a lookup, for a few rows from different batches.
+    for i in [0usize, 65_535, 65_536, 131_072, 150_000] {
+        let pc = pcs[(i * 7919) % pcs.len()];
+        let look: serde_json::Value = serde_json::from_str(&ok(&socval(
+            dir.path(),
+            &["geo", "lookup", pc, "--format", "json"],
+        )))
+        .unwrap();
+        assert_eq!(rows[i]["class"], look[0]["class"], "{pc}");
+        assert_eq!(rows[i]["ward"], look[0]["ward"], "{pc}");
+        assert_eq!(rows[i]["imd_rank"], look[0]["imd_rank"], "{pc}");
+    }
+}

@@ -166,6 +166,35 @@ impl Browser {
         Element { browser: self, id }
     }
 
+    /// Waits (up to 10 s) until the page's URL contains `want` — a click on
+    /// a submit button returns before the browser has followed the
+    /// response — and returns the URL; panics with the URL it was left at.
+    pub fn wait_url(&self, want: &str) -> String {
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let url = self.url();
+            if url.contains(want) {
+                return url;
+            }
+            assert!(
+                std::time::Instant::now() < until,
+                "waited 10 s for a URL containing {want:?}; still at {url}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+
+    /// Runs a script returning a boolean; `None` if the browser could not
+    /// run it (for example while a page is being replaced).
+    fn try_script(&self, script: &str) -> Option<bool> {
+        let full = format!("/session/{}/execute/sync", self.session);
+        let body = json!({ "script": script, "args": [] });
+        match http(self.port, "POST", &full, Some(&body)) {
+            Ok((200, v)) => v["value"].as_bool(),
+            _ => None,
+        }
+    }
+
     /// The page's current URL.
     pub fn url(&self) -> String {
         self.cmd("GET", "/url", None)
@@ -182,9 +211,26 @@ impl Browser {
             .to_owned()
     }
 
-    /// The visible text of the page body.
+    /// The visible text of the page body, once the page has loaded. Read
+    /// by a script rather than through an element handle, which goes stale
+    /// if the page navigates between finding and reading it.
     pub fn text(&self) -> String {
-        self.find("body").text()
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let v = self.script(
+                "return document.readyState === 'complete' && document.body ? document.body.innerText : null",
+                json!([]),
+            );
+            if let Some(text) = v.as_str() {
+                return text.to_owned();
+            }
+            assert!(
+                std::time::Instant::now() < until,
+                "the page at {} did not finish loading in 10 s",
+                self.url()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
     }
 
     /// Saves a PNG screenshot of the viewport to `path`.
@@ -257,13 +303,49 @@ impl Element<'_> {
         self
     }
 
-    /// Clicks the element.
+    /// Clicks the element. If the click follows a link or submits a form,
+    /// waits (up to 10 s) until the next page has loaded: WebDriver's click
+    /// returns before the browser has the response, and reading the page
+    /// then would read the old one.
     pub fn click(&self) {
+        let el = json!({ ELEMENT_KEY: self.id });
+        let navigates = self
+            .browser
+            .script(
+                "const e = arguments[0];
+                 const a = e.closest('a[href]');
+                 if (a) { const h = a.getAttribute('href');
+                          return !h.startsWith('#') && !a.hasAttribute('download'); }
+                 const b = e.closest('button, input[type=submit]');
+                 if (!b || !b.form) return false;
+                 return (b.getAttribute('type') || 'submit').toLowerCase() === 'submit';",
+                json!([el]),
+            )
+            .as_bool()
+            == Some(true);
+        if navigates {
+            self.browser
+                .script("window.__socvalBeforeClick = true;", json!([]));
+        }
         self.browser.cmd(
             "POST",
             &format!("/element/{}/click", self.id),
             Some(json!({})),
         );
+        if navigates {
+            let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+            while std::time::Instant::now() < until {
+                let loaded = self.browser.try_script(
+                    "return !window.__socvalBeforeClick && document.readyState === 'complete';",
+                );
+                if loaded == Some(true) {
+                    return;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(25));
+            }
+            // No new page (a download, or the browser's own form checks
+            // stopped it): carry on; the test's assertions say what is wrong.
+        }
     }
 
     /// The element's current `value` property.

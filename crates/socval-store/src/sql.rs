@@ -26,6 +26,13 @@ pub(crate) fn json<T: Serialize>(value: &T) -> Option<String> {
     Some(serde_json::to_string(value).unwrap_or_else(|_| "{}".to_string()))
 }
 
+/// An `Invalid` error: input that breaks a rule, said in `detail`.
+pub(crate) fn invalid<T>(detail: impl Into<String>) -> crate::Result<T> {
+    Err(crate::Error::Invalid {
+        detail: detail.into(),
+    })
+}
+
 /// A store error with a clearer message for a uniqueness conflict.
 pub(crate) fn conflict(e: sqlx::Error, what: impl FnOnce() -> String) -> crate::Error {
     match crate::Error::from(e) {

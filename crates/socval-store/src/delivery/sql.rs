@@ -26,10 +26,8 @@ macro_rules! delivery_impl {
     ($store:ident, $db:ty, $begin:literal) => {
         mod delivery_impl {
             use std::collections::BTreeMap;
-            use std::str::FromStr as _;
 
             use async_trait::async_trait;
-            use socval_core::Decimal;
             use sqlx::Row as _;
             use time::OffsetDateTime;
 
@@ -38,17 +36,8 @@ macro_rules! delivery_impl {
             use crate::error::{Error, Result};
             use crate::model::*;
             use crate::procurement::{Contract, ContractCommitment};
-            use crate::sql::{conflict, json, ts};
-
-            fn invalid<T>(detail: impl Into<String>) -> Result<T> {
-                Err(Error::Invalid { detail: detail.into() })
-            }
-
-            fn decimal(text: &str) -> Result<Decimal> {
-                Decimal::from_str(text).map_err(|e| Error::Invalid {
-                    detail: format!("stored number {text:?} does not parse: {e}"),
-                })
-            }
+            use crate::procurement::decimal;
+            use crate::sql::{conflict, invalid, json, ts};
 
             fn return_from_row(r: &DbRow) -> Result<DeliveryReturn> {
                 Ok(DeliveryReturn {

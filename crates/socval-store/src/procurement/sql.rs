@@ -45,11 +45,7 @@ macro_rules! procurement_impl {
             use crate::model::*;
             use crate::procurement::*;
             use crate::procurement::{bytes_hash, check_commitments, content_hash, decimal};
-            use crate::sql::{conflict, json, ts};
-
-            fn invalid<T>(detail: impl Into<String>) -> Result<T> {
-                Err(Error::Invalid { detail: detail.into() })
-            }
+            use crate::sql::{conflict, invalid, json, ts};
 
             fn procurement_from_row(r: &DbRow) -> Result<Procurement> {
                 Ok(Procurement {

@@ -634,28 +634,12 @@ fn browser_records_a_small_purchase_and_draws_a_reproducible_audit() {
         b.fit_page();
         b.screenshot(&out.join(format!("{name}.png")));
     };
-    // A click returns before the next page has loaded: wait for its URL.
-    let wait_url = |want: &str| {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        while !b.url().contains(want) {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "no page {want}: at {}",
-                b.url()
-            );
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        // Load it again (a GET: nothing changes) so that it has finished
-        // loading before the test reads it.
-        let url = b.url();
-        b.goto(&url);
-    };
 
     b.goto(&format!("{base}/orgs/a/purchases/new"));
     b.find("#email").type_text("officer@a.example");
     b.find("#password").type_text(crate::support::PASSWORD);
     b.find("button.button").click();
-    wait_url("/orgs/a/purchases/new");
+    b.wait_url("/orgs/a/purchases/new");
     assert!(!b.url().contains("login"), "{}", b.url());
     b.find("#reference").type_text("PO-7001");
     b.find("#description")
@@ -694,7 +678,7 @@ fn browser_records_a_small_purchase_and_draws_a_reproducible_audit() {
     b.find("#value").type_text("\u{e009}a\u{e000}24500");
     b.find("#location_2").type_text("Outside");
     b.find("form[action$=purchases] button.button").click();
-    wait_url("saved=1");
+    b.wait_url("saved=1");
     let text = b.text();
     assert!(
         text.contains("Purchase PO-7001 saved.")
@@ -714,7 +698,7 @@ fn browser_records_a_small_purchase_and_draws_a_reproducible_audit() {
     b.find("#size").type_text("\u{e009}a\u{e000}5");
     b.find("form[action$=purchase-audits] button.button")
         .click();
-    wait_url("/orgs/a/purchase-audits/");
+    b.wait_url("/orgs/a/purchase-audits/");
     let first_url = b.url();
     let first = b.text();
     assert!(first.contains(&seed), "{first}");
@@ -733,7 +717,7 @@ fn browser_records_a_small_purchase_and_draws_a_reproducible_audit() {
         assert!(std::time::Instant::now() < deadline, "no second audit");
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
-    wait_url("/orgs/a/purchase-audits/");
+    b.wait_url("/orgs/a/purchase-audits/");
     let again = b.text();
     assert!(again.contains(&seed), "{again}");
     assert_eq!(

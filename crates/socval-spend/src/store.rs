@@ -128,6 +128,38 @@ impl SpendStore {
         }
     }
 
+    /// The spend area of one organisation of the portal:
+    /// `<data-dir>/spend/orgs/<slug>`, with the same layout as [`SpendStore::new`]'s.
+    ///
+    /// The slug is lower-cased (the portal's slugs are case-insensitive) and
+    /// any byte other than `a-z`, `0-9`, `-` and `_` is written as `%XX`, so a
+    /// slug can never name a path outside that folder (`..`, `/`) and two
+    /// different slugs never share an area.
+    ///
+    /// ```
+    /// # use std::path::Path;
+    /// let s = socval_spend::SpendStore::for_org(Path::new("data"), "Rotherham");
+    /// assert_eq!(s.root(), Path::new("data/spend/orgs/rotherham"));
+    /// let s = socval_spend::SpendStore::for_org(Path::new("data"), "../x y");
+    /// assert_eq!(s.root(), Path::new("data/spend/orgs/%2E%2E%2Fx%20y"));
+    /// ```
+    pub fn for_org(data_dir: &Path, slug: &str) -> Self {
+        let mut dir = String::new();
+        for b in slug.trim().to_lowercase().bytes() {
+            if b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_' {
+                dir.push(b as char);
+            } else {
+                dir.push_str(&format!("%{b:02X}"));
+            }
+        }
+        if dir.is_empty() {
+            dir.push('%');
+        }
+        SpendStore {
+            root: data_dir.join("spend").join("orgs").join(dir),
+        }
+    }
+
     /// `<data-dir>/spend`.
     pub fn root(&self) -> &Path {
         &self.root

@@ -686,6 +686,10 @@ fn build_report(
                 .unwrap_or(bands.len()),
         };
         dist[i].add(pence[p as usize], 0);
+        // As in the class breakdown: the redacted payee's £ counts, but it
+        // is not a supplier (counting it made "unknown" one more than the
+        // year's suppliers).
+        dist[i].suppliers -= u64::from(t.payees[p as usize].redacted);
     }
     let mut lower = 0;
     let mut by_distance = Vec::new();

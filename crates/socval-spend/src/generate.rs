@@ -2,9 +2,13 @@
 //! benchmarks and the demo: a payments CSV in the Sheffield layout and a
 //! supplier register. Same options and seed, same bytes.
 //!
-//! Realism: payment counts per supplier follow a Zipf-like law (1/rank)
-//! and larger suppliers are paid larger amounts, so a few suppliers take
-//! most of the spend; about 2% of payments are credit notes, about 8% are
+//! Realism, after the shape of Sheffield's published payments (median
+//! about £600, nine in ten under £3,000, one in a hundred over £25,000, a
+//! tail to £2m): each amount is drawn from bands of that distribution (see
+//! [`AMOUNT_BANDS`]); payment counts per supplier follow a Zipf-like law
+//! (1/rank), boosted up to 3.5 times for the largest suppliers, so a few
+//! hundred suppliers take most of the spend (the report's top 300 took
+//! 89%); about 2% of payments are credit notes, about 8% are
 //! redacted (a few with the published typo `REDACTED PERSONAL DATS`),
 //! about 10% spell the supplier's name differently from the register
 //! (case, `Ltd`/`Limited`, `&`/`and`, spacing, a trailing dot).
@@ -159,6 +163,37 @@ const SERVICES: [&str; 6] = [
     "ADULT CARE",
 ];
 
+/// Amount bands `(from, to)` in pence and their weights out of 10,000,
+/// after the quantiles of Sheffield's 2018–2020 payments (median £618, 90th
+/// percentile £3,027, 99th £27,870, 99.9th £500,000). An amount is uniform
+/// within its band; integers only, so the bytes are the same everywhere.
+const AMOUNT_BANDS: [(i64, i64, u32); 8] = [
+    (100, 10_000, 800),            // £1 – £100
+    (10_000, 50_000, 3_500),       // £100 – £500
+    (50_000, 100_000, 2_000),      // £500 – £1,000
+    (100_000, 300_000, 2_500),     // £1,000 – £3,000
+    (300_000, 1_000_000, 900),     // £3,000 – £10,000
+    (1_000_000, 5_000_000, 230),   // £10,000 – £50,000
+    (5_000_000, 25_000_000, 55),   // £50,000 – £250,000
+    (25_000_000, 200_000_000, 15), // £250,000 – £2,000,000
+];
+
+/// The largest suppliers get up to `(RANK_C + RANK_K) / RANK_C` times the
+/// payments of a plain 1/rank law, fading out by a rank of about a thousand.
+const RANK_C: u64 = 60;
+const RANK_K: u64 = 150;
+
+fn amount_pence(rng: &mut ChaCha8Rng) -> i64 {
+    let mut x = rng.random_range(0..10_000u32);
+    for (from, to, w) in AMOUNT_BANDS {
+        if x < w {
+            return rng.random_range(from..to);
+        }
+        x -= w;
+    }
+    unreachable!("the band weights add up to 10,000")
+}
+
 fn supplier_name(i: u32, rng: &mut ChaCha8Rng) -> String {
     let (a, b, c) = (FIRST.len() as u32, SECOND.len() as u32, THIRD.len() as u32);
     let mut n = format!(
@@ -271,11 +306,12 @@ pub fn generate(
     }
     SupplierRegister::write_suppliers(&suppliers, register)?;
 
-    // Zipf-like: the supplier of rank r gets payments in proportion to 1/r.
+    // Zipf-like: the supplier of rank r (from 0) gets payments in proportion
+    // to 1/(r+1), boosted for the largest suppliers.
     let mut cumulative = Vec::with_capacity(m as usize);
     let mut acc: u64 = 0;
     for r in 0..u64::from(m) {
-        acc += 1_000_000_000 / (r + 1);
+        acc += 1_000_000_000 / (r + 1) * (r + RANK_C + RANK_K) / (r + RANK_C);
         cumulative.push(acc);
     }
     let first = opts.first_year.first_day();
@@ -298,9 +334,7 @@ pub fn generate(
         let x = rng.random_range(0..acc);
         let i = cumulative.partition_point(|&c| c <= x);
         let sup = &suppliers[i];
-        // Larger suppliers are paid larger amounts: up to £250 + £2m/rank.
-        let max = 25_000 + 200_000_000 / (i as i64 + 1);
-        let mut pence = rng.random_range(25_000..=max.max(25_001));
+        let mut pence = amount_pence(&mut rng);
         if rng.random_range(0..100u32) < 2 {
             pence = -(pence / 4).max(1);
             s.credit_notes += 1;
@@ -402,6 +436,66 @@ mod tests {
         let names: std::collections::HashSet<String> =
             reg.iter().map(|s| normalise_name(&s.name)).collect();
         assert_eq!(names.len(), 50, "names are distinct after normalisation");
+    }
+
+    /// The shape a council ledger has (Sheffield's published payments): most
+    /// payments hundreds to a few thousand pounds, a heavy tail, and a few
+    /// suppliers taking most of the spend.
+    #[test]
+    fn amounts_and_concentration_look_like_a_council_ledger() {
+        let opts = GenerateOptions {
+            payments: 40_000,
+            suppliers: 5_000,
+            seed: 11,
+            ..Default::default()
+        };
+        let mut p = Vec::new();
+        let s = generate(&opts, &[], &mut p, Vec::new()).unwrap();
+        let mut rdr = csv::Reader::from_reader(&p[..]);
+        let mut amounts = Vec::new();
+        let mut per: std::collections::HashMap<String, i64> = Default::default();
+        for r in rdr.records() {
+            let r = r.unwrap();
+            let pence = crate::ledger::parse_pence(&r[1]).unwrap();
+            amounts.push(pence);
+            if !crate::name::is_redacted(&r[3]) {
+                *per.entry(normalise_name(&r[3])).or_default() += pence;
+            }
+        }
+        assert_eq!(amounts.iter().sum::<i64>(), s.total_pence);
+        let n = amounts.len();
+        let mean = s.total_pence / n as i64;
+        amounts.sort_unstable();
+        let (median, p90, p99, max) = (
+            amounts[n / 2],
+            amounts[n * 9 / 10],
+            amounts[n * 99 / 100],
+            amounts[n - 1],
+        );
+        // Sheffield: median £618, 90th percentile £3,027, 99th £27,870,
+        // mean £3,741 (the old generator's mean was about £141,000).
+        assert!((30_000..150_000).contains(&median), "median {median}p");
+        assert!((150_000..800_000).contains(&p90), "90th percentile {p90}p");
+        assert!(
+            (1_000_000..8_000_000).contains(&p99),
+            "99th percentile {p99}p"
+        );
+        assert!((150_000..1_500_000).contains(&mean), "mean {mean}p");
+        assert!(max > 25_000_000, "a heavy tail: the largest is {max}p");
+        let hundreds_to_tens_of_thousands = amounts
+            .iter()
+            .filter(|&&a| (10_000..5_000_000).contains(&a))
+            .count();
+        assert!(hundreds_to_tens_of_thousands * 100 > n * 85);
+        let mut ranked: Vec<i64> = per.into_values().collect();
+        ranked.sort_unstable_by(|a, b| b.cmp(a));
+        let total: i64 = ranked.iter().sum();
+        let top: i64 = ranked.iter().take(ranked.len() / 20).sum();
+        assert!(
+            top * 100 > total * 60,
+            "the top 5% of suppliers take {}% of the spend",
+            top * 100 / total
+        );
     }
 
     #[test]

@@ -428,6 +428,19 @@ pub struct SessionUser {
     pub user: User,
 }
 
+/// What the portal needs to authorize one request made with a session
+/// cookie, read in one query: the session, its user, and the organisation
+/// named in the URL with the user's membership there.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionAccess {
+    /// The session and its user.
+    pub session: SessionUser,
+    /// The organisation asked for and the user's role there; `None` when no
+    /// organisation was asked for, there is none with that slug, or the
+    /// user does not belong to it (the portal answers all three alike).
+    pub membership: Option<OrgMembership>,
+}
+
 /// When to lock an account after failed logins.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LockoutPolicy {

@@ -66,11 +66,6 @@ macro_rules! invitation_cols {
         "id, org_id, email, role, supplier_id, created_at, expires_at, accepted_at"
     };
 }
-macro_rules! session_cols {
-    () => {
-        "id_hash, user_id, csrf_secret, created_at, last_seen_at, idle_seconds, idle_expires_at, expires_at"
-    };
-}
 macro_rules! token_cols {
     () => {
         "id, org_id, name, prefix, role, supplier_id, created_by, created_at, expires_at, last_used_at, revoked_at"
@@ -1125,25 +1120,83 @@ macro_rules! store_impl {
             }
 
             async fn session(&self, session_id: &str, now: OffsetDateTime) -> Result<SessionUser> {
+                Ok(self.session_access(session_id, None, now).await?.session)
+            }
+
+            async fn session_access(
+                &self,
+                session_id: &str,
+                org_slug: Option<&str>,
+                now: OffsetDateTime,
+            ) -> Result<SessionAccess> {
                 let now = ts(now);
                 let id_hash = secret::hash(session_id);
-                let row = sqlx::query(concat!("SELECT ", session_cols!(), " FROM sessions WHERE id_hash = $1"))
-                    .bind(&id_hash)
-                    .fetch_optional(&self.pool)
-                    .await?
-                    .ok_or(Error::NotFound { entity: "session" })?;
+                // One round trip for session, user, organisation and
+                // membership: the guard runs this before every request.
+                let row = sqlx::query(
+                    "SELECT s.id_hash, s.user_id, s.csrf_secret, s.created_at, s.last_seen_at, s.idle_seconds,
+                            s.idle_expires_at, s.expires_at,
+                            u.id AS u_id, u.email AS u_email, u.name AS u_name, u.disabled AS u_disabled,
+                            u.failed_logins AS u_failed_logins, u.locked_until AS u_locked_until,
+                            u.created_at AS u_created_at,
+                            o.id AS o_id, o.slug AS o_slug, o.name AS o_name, o.kind AS o_kind,
+                            o.procurement_threshold_pence AS o_procurement_threshold_pence,
+                            o.small_purchase_threshold_pence AS o_small_purchase_threshold_pence,
+                            o.created_at AS o_created_at,
+                            m.role AS m_role, m.supplier_id AS m_supplier_id, m.created_at AS m_created_at
+                     FROM sessions s
+                     JOIN users u ON u.id = s.user_id
+                     LEFT JOIN organisations o ON lower(o.slug) = $2
+                     LEFT JOIN memberships m ON m.user_id = s.user_id AND m.org_id = o.id
+                     WHERE s.id_hash = $1",
+                )
+                .bind(&id_hash)
+                .bind(org_slug.map(|s| s.trim().to_lowercase()))
+                .fetch_optional(&self.pool)
+                .await?
+                .ok_or(Error::NotFound { entity: "session" })?;
                 let (mut session, idle_seconds) = session_from_row(&row)?;
                 if now >= session.idle_expires_at || now >= session.expires_at {
                     sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(&id_hash).execute(&self.pool).await?;
                     return Err(Error::NotFound { entity: "session" });
                 }
-                let user = {
-                    let mut c = self.pool.acquire().await?;
-                    get_user(&mut c, session.user_id).await?
+                let user = User {
+                    id: row.try_get("u_id")?,
+                    email: row.try_get("u_email")?,
+                    name: row.try_get("u_name")?,
+                    disabled: row.try_get("u_disabled")?,
+                    failed_logins: row.try_get("u_failed_logins")?,
+                    locked_until: row.try_get("u_locked_until")?,
+                    created_at: row.try_get("u_created_at")?,
                 };
                 if user.disabled {
                     return Err(Error::NotFound { entity: "session" });
                 }
+                let membership = match row.try_get::<Option<String>, _>("m_role")? {
+                    Some(role) => {
+                        let org_id: i64 = row.try_get("o_id")?;
+                        Some(OrgMembership {
+                            organisation: Organisation {
+                                id: org_id,
+                                slug: row.try_get("o_slug")?,
+                                name: row.try_get("o_name")?,
+                                kind: row.try_get::<String, _>("o_kind")?.parse()?,
+                                procurement_threshold_pence: row.try_get("o_procurement_threshold_pence")?,
+                                small_purchase_threshold_pence: row.try_get("o_small_purchase_threshold_pence")?,
+                                created_at: row.try_get("o_created_at")?,
+                            },
+                            membership: Membership {
+                                user_id: user.id,
+                                org_id,
+                                role: role.parse()?,
+                                supplier_id: row.try_get("m_supplier_id")?,
+                                created_at: row.try_get("m_created_at")?,
+                            },
+                        })
+                    }
+                    None => None,
+                };
+                // Reads stay reads: "last seen" moves at most once a minute.
                 if now - session.last_seen_at >= TOUCH_EVERY {
                     session.last_seen_at = now;
                     session.idle_expires_at = ts(now + time::Duration::seconds(idle_seconds)).min(session.expires_at);
@@ -1154,7 +1207,7 @@ macro_rules! store_impl {
                         .execute(&self.pool)
                         .await?;
                 }
-                Ok(SessionUser { session, user })
+                Ok(SessionAccess { session: SessionUser { session, user }, membership })
             }
 
             async fn delete_session(&self, session_id: &str) -> Result<()> {

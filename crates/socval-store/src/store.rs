@@ -218,9 +218,25 @@ pub trait Store:
         policy: &SessionPolicy,
     ) -> Result<(Session, String)>;
     /// The session for a cookie's session id, if it is valid at `now` and
-    /// its user is not disabled; extends its idle expiry. `NotFound`
-    /// otherwise (an expired session is deleted).
+    /// its user is not disabled; extends its idle expiry (written at most
+    /// once a minute). `NotFound` otherwise (an expired session is deleted).
     async fn session(&self, session_id: &str, now: OffsetDateTime) -> Result<SessionUser>;
+    /// [`Store::session`] and, in the same query, the organisation with
+    /// slug `org_slug` (case-insensitive) and the user's membership there:
+    /// everything the portal checks before a request, in one round trip.
+    /// `NotFound` as for [`Store::session`]; a missing organisation or
+    /// membership is `membership: None`, not an error.
+    ///
+    /// "Last seen" (and with it the idle expiry) is written at most once a
+    /// minute, so most requests only read: a session ends once it has gone
+    /// unused for its idle time counted from the last recorded use, which is
+    /// at most a minute before the last request.
+    async fn session_access(
+        &self,
+        session_id: &str,
+        org_slug: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<SessionAccess>;
     /// Ends one session (logout). Not an error if it does not exist.
     async fn delete_session(&self, session_id: &str) -> Result<()>;
     /// Ends all of a user's sessions ("log out everywhere"), except the

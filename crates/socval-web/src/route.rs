@@ -19,7 +19,7 @@ use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
-use socval_store::Role;
+use socval_store::{OrgMembership, Role};
 
 use crate::AppState;
 use crate::auth::{Ctx, OrgAccess, Principal, pre_cookie_name, rank, session_cookie_name};
@@ -448,11 +448,14 @@ pub(crate) async fn guard(State(state): State<AppState>, req: Request, next: Nex
     }
 }
 
+/// Who is asking, and for a session, its membership of the organisation
+/// `org_slug` (read in the same query as the session).
 async fn authenticate(
     state: &AppState,
     api: bool,
     headers: &HeaderMap,
-) -> Result<Option<Principal>, AppError> {
+    org_slug: Option<&str>,
+) -> Result<(Option<Principal>, Option<OrgMembership>), AppError> {
     let now = state.now();
     if api && let Some(auth) = headers.get(header::AUTHORIZATION) {
         // A bearer token: cookies are ignored, and so is CSRF (a browser
@@ -464,19 +467,25 @@ async fn authenticate(
             .map(str::trim)
             .ok_or(AppError::Unauthenticated)?;
         return match state.store.api_token(secret, now).await {
-            Ok(t) => Ok(Some(Principal::Token(t))),
+            Ok(t) => Ok((Some(Principal::Token(t)), None)),
             Err(socval_store::Error::NotFound { .. }) => Err(AppError::Unauthenticated),
             Err(e) => Err(e.into()),
         };
     }
     let jar = CookieJar::from_headers(headers);
     let Some(cookie) = jar.get(session_cookie_name(state.config.secure_cookies())) else {
-        return Ok(None);
+        return Ok((None, None));
     };
     let id = cookie.value().to_owned();
-    match state.store.session(&id, now).await {
-        Ok(session) => Ok(Some(Principal::Session { session, id })),
-        Err(socval_store::Error::NotFound { .. }) => Ok(None),
+    match state.store.session_access(&id, org_slug, now).await {
+        Ok(access) => Ok((
+            Some(Principal::Session {
+                session: access.session,
+                id,
+            }),
+            access.membership,
+        )),
+        Err(socval_store::Error::NotFound { .. }) => Ok((None, None)),
         Err(e) => Err(e.into()),
     }
 }
@@ -487,31 +496,44 @@ async fn authorize(
     api: bool,
     mut req: Request,
 ) -> Result<Request, AppError> {
-    let principal = authenticate(state, api, req.headers()).await?;
+    let org_route = matches!(rule.access, Staff(_) | Member | SupplierOwn | Supplier);
+    let params: Vec<(String, String)> = if org_route {
+        let raw: RawPathParams = req
+            .extract_parts::<RawPathParams>()
+            .await
+            .map_err(|e| AppError::BadRequest(e.to_string()))?;
+        raw.iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let slug = if org_route {
+        Some(param(&params, "org")?)
+    } else {
+        None
+    };
+    let (principal, membership) = authenticate(state, api, req.headers(), slug.as_deref()).await?;
     let mut ctx = Ctx {
         principal,
         org: None,
     };
     if rule.access != Access::Public {
         let principal = ctx.principal.as_ref().ok_or(AppError::Unauthenticated)?;
-        if matches!(rule.access, Staff(_) | Member | SupplierOwn | Supplier) {
-            let params: RawPathParams = req
-                .extract_parts::<RawPathParams>()
-                .await
-                .map_err(|e| AppError::BadRequest(e.to_string()))?;
-            let params: Vec<(String, String)> = params
-                .iter()
-                .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                .collect();
-            let slug = param(&params, "org")?;
-            let org = state.store.organisation_by_slug(&slug).await?;
-            let (role, supplier_id) = match principal {
-                Principal::Session { session, .. } => {
-                    let m = state.store.membership(session.user.id, org.id).await?;
-                    (m.role, m.supplier_id)
+        if let Some(slug) = slug {
+            let (org, role, supplier_id) = match principal {
+                // Not a member, or no such organisation: both 404.
+                Principal::Session { .. } => {
+                    let m = membership.ok_or(AppError::NotFound)?;
+                    (m.organisation, m.membership.role, m.membership.supplier_id)
                 }
-                Principal::Token(t) if t.org_id == org.id => (t.role, t.supplier_id),
-                Principal::Token(_) => return Err(AppError::NotFound),
+                Principal::Token(t) => {
+                    let org = state.store.organisation_by_slug(&slug).await?;
+                    if t.org_id != org.id {
+                        return Err(AppError::NotFound);
+                    }
+                    (org, t.role, t.supplier_id)
+                }
             };
             match rule.access {
                 Staff(min) => {

@@ -45,6 +45,8 @@ contract_tests!(
     audit_log_refuses_update_and_delete,
     failed_transaction_changes_nothing,
     sessions_end_when_idle_or_too_old,
+    session_access_reads_session_user_and_membership_at_once,
+    last_seen_is_written_at_most_once_a_minute,
     log_out_everywhere,
     lockout_after_repeated_failures,
     api_tokens_are_found_by_hash_only,
@@ -565,6 +567,113 @@ async fn sessions_end_when_idle_or_too_old(store: &dyn Store, _raw: &Raw) {
         .await
         .unwrap();
     assert!(is_not_found(&store.session(&live, m(103)).await));
+}
+
+async fn session_access_reads_session_user_and_membership_at_once(store: &dyn Store, _raw: &Raw) {
+    let u = user(store, "member@x.org").await;
+    let mine = org(store, "mine").await;
+    let other = org(store, "other").await;
+    let supplier = store
+        .create_supplier(
+            &cli(),
+            T0,
+            &NewSupplier {
+                org_id: mine.id,
+                name: "Acme".into(),
+                company_number: None,
+                postcode: None,
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .add_membership(
+            &cli(),
+            T0,
+            &NewMembership {
+                user_id: u.id,
+                org_id: mine.id,
+                role: Role::Supplier,
+                supplier_id: Some(supplier.id),
+            },
+        )
+        .await
+        .unwrap();
+    let policy = SessionPolicy::default();
+    let (session, id) = store.create_session(u.id, T0, &policy).await.unwrap();
+
+    // The organisation in the URL (any case) and the user's role there.
+    let a = store.session_access(&id, Some("MINE"), T0).await.unwrap();
+    assert_eq!(a.session.user, u);
+    assert_eq!(a.session.session, session);
+    let m = a.membership.expect("a member of mine");
+    assert_eq!(m.organisation, mine);
+    assert_eq!(m.membership, store.membership(u.id, mine.id).await.unwrap());
+    assert_eq!(m.membership.role, Role::Supplier);
+    assert_eq!(m.membership.supplier_id, Some(supplier.id));
+    // Another organisation, one that does not exist, or none asked for:
+    // the session is still found, without a membership.
+    for slug in [Some("other"), Some("nowhere"), None] {
+        let a = store.session_access(&id, slug, T0).await.unwrap();
+        assert_eq!(a.session.user, u, "{slug:?}");
+        assert_eq!(a.membership, None, "{slug:?}");
+    }
+    assert!(store.membership(u.id, other.id).await.is_err());
+    // The same session as Store::session sees it.
+    assert_eq!(store.session(&id, T0).await.unwrap(), a.session);
+    // Unknown, expired and disabled: NotFound, as for Store::session.
+    assert!(is_not_found(
+        &store.session_access("nope", Some("mine"), T0).await
+    ));
+    let late = T0 + policy.idle;
+    assert!(is_not_found(
+        &store.session_access(&id, Some("mine"), late).await
+    ));
+    assert!(
+        is_not_found(&store.session(&id, T0).await),
+        "expired sessions are deleted"
+    );
+    let (_, live) = store.create_session(u.id, T0, &policy).await.unwrap();
+    store
+        .set_user_disabled(&cli(), T0, u.id, true)
+        .await
+        .unwrap();
+    assert!(is_not_found(
+        &store.session_access(&live, Some("mine"), T0).await
+    ));
+}
+
+async fn last_seen_is_written_at_most_once_a_minute(store: &dyn Store, _raw: &Raw) {
+    let u = user(store, "busy@x.org").await;
+    let policy = SessionPolicy {
+        idle: Duration::minutes(30),
+        absolute: Duration::hours(12),
+    };
+    let (_, id) = store.create_session(u.id, T0, &policy).await.unwrap();
+    let s = |secs: i64| T0 + Duration::seconds(secs);
+    let seen = async |at: i64| {
+        let a = store.session_access(&id, None, s(at)).await.unwrap();
+        (
+            a.session.session.last_seen_at,
+            a.session.session.idle_expires_at,
+        )
+    };
+    // Within the first minute nothing is written: a later read still finds
+    // the sign-in time.
+    assert_eq!(seen(30).await, (T0, s(30 * 60)));
+    assert_eq!(seen(59).await, (T0, s(30 * 60)));
+    // A minute on, the use is recorded and the idle expiry moves with it.
+    assert_eq!(seen(61).await, (s(61), s(61 + 30 * 60)));
+    assert_eq!(seen(100).await, (s(61), s(61 + 30 * 60)), "written once");
+    // Idle time counts from the last recorded use: 30 minutes after it the
+    // session has ended, though the last request was 39 s later.
+    assert!(store.session(&id, s(61 + 30 * 60 - 1)).await.is_ok());
+    let (_, id2) = store.create_session(u.id, T0, &policy).await.unwrap();
+    store.session(&id2, s(59)).await.unwrap();
+    assert!(
+        is_not_found(&store.session(&id2, s(30 * 60)).await),
+        "idle for 30 minutes since the recorded use"
+    );
 }
 
 async fn log_out_everywhere(store: &dyn Store, _raw: &Raw) {

@@ -12,6 +12,9 @@ pub enum Error {
     /// The spend store or an analysis failed.
     #[error(transparent)]
     Spend(#[from] socval_spend::Error),
+    /// The postcode directory or deprivation figures could not be read.
+    #[error(transparent)]
+    Geo(#[from] socval_geo::Error),
     /// A CSV input could not be read.
     #[error("{file}: {reason}")]
     Csv {

@@ -16,6 +16,9 @@
 //!   from the rows of table 2.10, so they agree with it by construction.
 //! - [`analyse_store`] and [`load_register`]: the spend analyses over a data
 //!   directory's imports (the same computation as `socval spend analyse`).
+//! - [`spend_from_store`] with [`SpendSettings`]: the spend section's
+//!   input from a data directory's spend area (the instance's, or an
+//!   organisation's), for the CLI and the portal alike.
 //! - [`read_quotes`]: small purchases checked and audited.
 //! - [`render_html`], [`to_xlsx`], [`to_csv`], [`to_json`], [`write_all`].
 //!
@@ -58,6 +61,7 @@ mod export;
 mod html;
 mod model;
 mod quotes;
+mod source;
 mod spend;
 
 pub use build::{Inputs, QuotesInput, SpendInput, build};
@@ -77,4 +81,7 @@ pub use model::{
     Source, Table,
 };
 pub use quotes::read_quotes;
+pub use source::{
+    SpendSettings, describe_definition, local_definition, open_geo, spend_from_store, with_resolver,
+};
 pub use spend::{Analysed, SpendAnalysis, SpendProvenance, analyse_store, load_register};

@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use clap::Subcommand;
 use socval_core::FinancialYear;
-use socval_geo::{GeoData, LocalDefinition, ROTHERHAM, ROTHERHAM_TOWN_HALL, Region};
-use socval_report::{Inputs, SpendAnalysis, SpendInput, SpendProvenance};
-use socval_spend::{AnalysisOptions, GeoResolver, LocationResolver, SpendStore, SupplierLocation};
+use socval_geo::ROTHERHAM;
+use socval_report::{Inputs, SpendInput, SpendSettings};
+use socval_spend::SpendStore;
 
 use super::framework::{load, load_policy};
 use crate::Global;
@@ -42,8 +42,9 @@ Inputs:
   --commitments  CSV: measure (code or title), units; optional category (Places, People,
                  Corporate), contract, delivered (units delivered to date).
   spend          the payments imported into the data directory (socval spend import), joined to
-                 the supplier register and located with the imported postcode directory and IMD.
-                 Without imports the spend section says so.
+                 the supplier register and located with the imported postcode directory and IMD;
+                 with --org, the organisation's own spend area instead when it has imports
+                 (socval spend import --org ORG). Without imports the spend section says so.
   --quotes       CSV of small-purchase quotes (as for socval quotes check).
   --org          without --commitments: the organisation's contracts valued in the year (awarded
                  at the year's proxies) and their delivery returns, read from the portal's database
@@ -249,123 +250,43 @@ fn finish(report: &socval_report::Report, dir: &Path, out: &mut dyn Write) -> Re
     Ok(exit::OK)
 }
 
-struct NoDirectory;
-
-impl LocationResolver for NoDirectory {
-    fn resolve(&self, _: &str) -> SupplierLocation {
-        SupplierLocation::unknown("no postcode directory imported")
-    }
-}
-
-fn definition(a: &AnnualArgs, geo: Option<&GeoData>) -> Result<LocalDefinition> {
-    let lads: Vec<&str> = a
-        .local
-        .iter()
-        .map(|s| s.trim())
-        .filter(|s| !s.is_empty())
-        .collect();
-    if lads.is_empty() {
-        bail!("--local needs at least one LAD code");
-    }
-    let name = match (lads.as_slice(), geo) {
-        (&[one], Some(g)) => g
-            .names
-            .get(one)
-            .map(str::to_string)
-            .unwrap_or_else(|| one.to_string()),
-        _ => lads.join("+"),
-    };
-    let mut def = LocalDefinition::new(name, lads);
-    match a.region.trim() {
-        "none" | "" => {}
-        r => {
-            def = def.with_region(Region::preset(r).unwrap_or_else(|| {
-                Region::new("region", r.split(',').map(|c| c.trim().to_string()))
-            }))
-        }
-    }
-    if let Some(o) = geo.and_then(|g| g.point(ROTHERHAM_TOWN_HALL).ok())
-        && a.local == [ROTHERHAM]
-    {
-        def = def.with_origin(o);
-    }
-    Ok(def)
-}
-
-fn describe(def: &LocalDefinition) -> String {
-    let mut s = format!("{} (LAD {})", def.name, def.lads.join(", "));
-    match &def.region {
-        Some(r) => s.push_str(&format!("; region {} (LADs {})", r.name, r.lads.join(", "))),
-        None => s.push_str("; no wider region"),
-    }
-    s
-}
-
-/// The spend analyses from the data directory, or why there are none.
+/// The spend analyses, or why there are none: with --org, from the
+/// organisation's spend area when it has imports (`socval spend import --org`),
+/// else from the data directory's own.
 fn spend(global: &Global, a: &AnnualArgs) -> Result<SpendInput> {
-    let store = SpendStore::new(&global.data_dir);
-    if store.imports()?.is_empty() {
-        return Ok(SpendInput::Missing(format!(
-            "No payments have been imported into the data directory {}, so there is no spend analysis. Import the organisation's payment files with `socval spend import FILE...` (and its supplier register with `socval spend suppliers import FILE`) and run the report again.",
-            display(&global.data_dir)
-        )));
-    }
-    let register = socval_report::load_register(&store)?;
-    let opts = AnalysisOptions {
-        top_n: a.top,
-        ..AnalysisOptions::default()
+    let settings = SpendSettings {
+        year: a.year,
+        compare: a.compare,
+        top: a.top,
+        local: a.local.clone(),
+        region: a.region.clone(),
     };
-    let geo = match GeoData::open(&global.data_dir) {
-        Ok(g) => Some(g),
-        Err(socval_geo::Error::NoIndex { .. }) => None,
-        Err(e) => return Err(e.into()),
-    };
-    let def = definition(a, geo.as_ref())?;
-    let analysed = match &geo {
-        Some(g) => socval_report::analyse_store(
-            &store,
-            &register,
-            &GeoResolver::new(g, &def),
-            a.year,
-            a.compare,
-            &opts,
-        )?,
-        None => {
-            socval_report::analyse_store(&store, &register, &NoDirectory, a.year, a.compare, &opts)?
+    if let Some(slug) = &a.org {
+        let own = SpendStore::for_org(&global.data_dir, slug);
+        if !own.imports()?.is_empty() {
+            return Ok(socval_report::spend_from_store(
+                &global.data_dir,
+                &own,
+                &settings,
+                String::new,
+            )?);
         }
-    };
-    let Some((this, previous, imports)) = analysed else {
-        return Ok(SpendInput::Missing(
-            "No payments have been imported.".into(),
-        ));
-    };
-    let provenance = SpendProvenance {
-        store: display(store.root()),
-        imports,
-        suppliers: register.suppliers().len(),
-        overrides: register.overrides().len(),
-        local_definition: describe(&def),
-        imd: geo
-            .as_ref()
-            .and_then(|g| g.deprivation.as_ref())
-            .map(|d| format!("{} ({} LSOAs)", d.source, d.vintage)),
-        postcode_directory: geo.as_ref().map(|g| {
-            let info = g.index.info();
-            format!(
-                "{} ({} postcodes)",
-                info.sources
-                    .iter()
-                    .map(|s| format!("{} [{}]", s.file, s.kind))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                info.postcodes
-            )
-        }),
-        top_n: a.top,
-    };
-    Ok(SpendInput::Analysed(Box::new(SpendAnalysis {
-        this,
-        previous,
-        provenance,
-    })))
+    }
+    let store = SpendStore::new(&global.data_dir);
+    Ok(socval_report::spend_from_store(
+        &global.data_dir,
+        &store,
+        &settings,
+        || match &a.org {
+            Some(slug) => format!(
+                "No payments have been imported into the data directory {}, nor into the spend area of {slug} ({}), so there is no spend analysis. Import the organisation's payment files with `socval spend import --org {slug} FILE...` (and its supplier register with `socval spend suppliers import --org {slug} FILE`) and run the report again.",
+                display(&global.data_dir),
+                display(SpendStore::for_org(&global.data_dir, slug).root())
+            ),
+            None => format!(
+                "No payments have been imported into the data directory {}, so there is no spend analysis. Import the organisation's payment files with `socval spend import FILE...` (and its supplier register with `socval spend suppliers import FILE`) and run the report again.",
+                display(&global.data_dir)
+            ),
+        },
+    )?)
 }

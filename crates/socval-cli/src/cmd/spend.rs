@@ -3,8 +3,10 @@
 
 use std::io::Write;
 
-use anyhow::Result;
+use anyhow::{Context, Result, bail};
 use clap::Subcommand;
+
+use socval_spend::SpendStore;
 
 use crate::Global;
 
@@ -18,9 +20,15 @@ mod import;
     socval spend suppliers import suppliers.csv\n  \
     socval spend overrides import branches.csv\n  \
     socval spend analyse --year 2019/20 --compare 2018/19 --format json\n  \
+    socval spend import --org rotherham payments-2019-20.csv     # the organisation's own spend\n  \
     socval spend export --format parquet --output payments.parquet\n  \
     socval spend generate --payments 100000 --suppliers 2000 --seed 1 --out ledger/")]
 pub struct Args {
+    /// The organisation (its slug in the portal) whose spend area to use:
+    /// <data-dir>/spend/orgs/<slug>. Without it, the data directory's own
+    /// spend area (<data-dir>/spend), as before organisations had their own.
+    #[arg(long, global = true, value_name = "ORG")]
+    org: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -52,13 +60,39 @@ enum Command {
 
 /// Runs a `socval spend` subcommand.
 pub fn run(global: &Global, args: Args, out: &mut dyn Write) -> Result<u8> {
-    match args.command {
-        Command::Import(a) => import::import(global, a, out),
-        Command::List(a) => import::list(global, a, out),
-        Command::Suppliers { command } => import::register(global, command, out),
-        Command::Overrides { command } => import::overrides(global, command, out),
-        Command::Analyse(a) => analyse::analyse(global, a, out),
-        Command::Export(a) => analyse::export(global, a, out),
-        Command::Generate(a) => import::generate(global, a, out),
+    if let Command::Generate(a) = args.command {
+        if args.org.is_some() {
+            bail!(
+                "--org does not apply to `socval spend generate` (it writes files, not a spend area)"
+            );
+        }
+        return import::generate(global, a, out);
     }
+    let store = match &args.org {
+        None => SpendStore::new(&global.data_dir),
+        Some(slug) => SpendStore::for_org(&global.data_dir, &portal_slug(global, slug)?),
+    };
+    match args.command {
+        Command::Import(a) => import::import(&store, a, out),
+        Command::List(a) => import::list(&store, a, out),
+        Command::Suppliers { command } => import::register(&store, command, out),
+        Command::Overrides { command } => import::overrides(&store, command, out),
+        Command::Analyse(a) => analyse::analyse(global, &store, a, out),
+        Command::Export(a) => analyse::export(global, &store, a, out),
+        Command::Generate(_) => unreachable!("handled above"),
+    }
+}
+
+/// The organisation's slug as the portal's database has it, so that a typo
+/// does not create a spend area nobody reads.
+fn portal_slug(global: &Global, slug: &str) -> Result<String> {
+    super::serve::runtime()?.block_on(async {
+        let store = super::admin::open_store(global).await?;
+        let org = store.organisation_by_slug(slug).await;
+        store.close().await;
+        let org = org.with_context(|| {
+            format!("--org {slug}: no organisation with that slug in the portal's database (create it with `socval admin create-org`)")
+        })?;
+        Ok(org.slug)
+    })
 }

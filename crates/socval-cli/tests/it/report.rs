@@ -485,3 +485,144 @@ fn org_reads_the_contracts_and_returns_from_the_portals_database() {
     );
     assert!(err.contains("no organisation with slug \"zz\""), "{err}");
 }
+
+#[test]
+fn each_organisation_has_its_own_spend_area_and_its_report_reads_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let postcodes = shared_data("geo/postcodes-s-dn.csv");
+    for slug in ["alpha", "beta"] {
+        expect(
+            d,
+            &[
+                "admin",
+                "create-org",
+                "--slug",
+                slug,
+                "--name",
+                slug,
+                "--kind",
+                "council",
+            ],
+            0,
+        );
+    }
+    let gen_args = [
+        "spend",
+        "generate",
+        "--payments",
+        "2000",
+        "--suppliers",
+        "80",
+        "--seed",
+        "3",
+        "--postcodes",
+        s(&postcodes),
+        "--out",
+        "gen",
+    ];
+    expect(d, &gen_args, 0);
+    // A slug the portal does not know is refused, and nothing is imported.
+    let err = expect_error(
+        d,
+        &["spend", "import", "--org", "alphx", "gen/payments.csv"],
+    );
+    assert!(err.contains("--org alphx: no organisation"), "{err}");
+    assert!(!d.join("spend/orgs/alphx").exists());
+    // Slugs are case-insensitive, as in the portal.
+    expect(
+        d,
+        &["spend", "import", "--org", "ALPHA", "gen/payments.csv"],
+        0,
+    );
+    expect(
+        d,
+        &[
+            "spend",
+            "--org",
+            "alpha",
+            "suppliers",
+            "import",
+            "gen/suppliers.csv",
+        ],
+        0,
+    );
+    assert!(d.join("spend/orgs/alpha/suppliers.csv").exists());
+    // The instance's own area (no --org) and beta's stay empty.
+    let listed = |org: Option<&str>| {
+        let mut args = vec!["spend", "list", "--format", "json"];
+        if let Some(o) = org {
+            args.extend(["--org", o]);
+        }
+        json(&expect(d, &args, 0))
+    };
+    let alpha = listed(Some("alpha"));
+    assert_eq!(
+        alpha["imports"].as_array().map(Vec::len),
+        Some(1),
+        "{alpha}"
+    );
+    for other in [None, Some("beta")] {
+        let l = listed(other);
+        assert_eq!(
+            l["imports"].as_array().map(Vec::len),
+            Some(0),
+            "{other:?}: {l}"
+        );
+    }
+    let seed = shared_data("seed/table-2-10-commitments.csv");
+    let report = |org: &str, out: &str| {
+        expect(
+            d,
+            &[
+                "report",
+                "annual",
+                "--org",
+                org,
+                "--year",
+                "2019/20",
+                "--top",
+                "20",
+                "--commitments",
+                s(&seed),
+                "--out",
+                out,
+            ],
+            0,
+        );
+        read_json(&d.join(out).join("report.json"))
+    };
+    let r = report("alpha", "out-alpha");
+    let a = json(&expect(
+        d,
+        &[
+            "spend", "analyse", "--org", "alpha", "--year", "2019/20", "--top", "20", "--format",
+            "json",
+        ],
+        0,
+    ));
+    let total: socval_core::Decimal = cell(table(&r, "spend_summary"), "total", "gbp")
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let analysed: socval_core::Decimal = a["total_gbp"]
+        .as_str()
+        .map(|s| s.parse().unwrap())
+        .unwrap_or_else(|| a["total_gbp"].to_string().parse().unwrap());
+    assert!(total > socval_core::Decimal::ZERO);
+    assert_eq!(total, analysed, "the report's total is alpha's spend");
+    let html = std::fs::read_to_string(d.join("out-alpha/report.html")).unwrap();
+    assert!(
+        html.contains("spend/orgs/alpha"),
+        "the sources name alpha's area"
+    );
+    // Beta has no payments of its own and the instance has none: the
+    // section says where to import them.
+    report("beta", "out-beta");
+    let html = std::fs::read_to_string(d.join("out-beta/report.html")).unwrap();
+    assert!(
+        html.contains("nor into the spend area of beta") && html.contains("--org beta"),
+        "beta's report does not show alpha's spend"
+    );
+}

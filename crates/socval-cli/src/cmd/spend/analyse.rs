@@ -97,8 +97,13 @@ pub struct AnalyseArgs {
 }
 
 /// `socval spend analyse`.
-pub fn analyse(global: &Global, a: AnalyseArgs, out: &mut dyn Write) -> Result<u8> {
-    let store = SpendStore::new(&global.data_dir);
+pub fn analyse(
+    global: &Global,
+    spend: &SpendStore,
+    a: AnalyseArgs,
+    out: &mut dyn Write,
+) -> Result<u8> {
+    let store = spend.clone();
     let imports = store.imports()?;
     if imports.is_empty() {
         bail!("no payments imported: run `socval spend import FILE...` first");
@@ -355,8 +360,13 @@ pub struct ExportArgs {
 }
 
 /// `socval spend export`.
-pub fn export(global: &Global, a: ExportArgs, out: &mut dyn Write) -> Result<u8> {
-    let store = SpendStore::new(&global.data_dir);
+pub fn export(
+    global: &Global,
+    spend: &SpendStore,
+    a: ExportArgs,
+    out: &mut dyn Write,
+) -> Result<u8> {
+    let store = spend.clone();
     let register = load_register(&store)?;
     let format = match a.format.as_str() {
         "parquet" => ExportFormat::Parquet,

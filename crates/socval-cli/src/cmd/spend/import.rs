@@ -92,7 +92,7 @@ fn info_report(infos: &[socval_spend::ImportInfo]) -> Report<serde_json::Value> 
 }
 
 /// `socval spend import`.
-pub fn import(global: &Global, a: ImportArgs, out: &mut dyn Write) -> Result<u8> {
+pub fn import(spend: &SpendStore, a: ImportArgs, out: &mut dyn Write) -> Result<u8> {
     let mut opts = ImportOptions {
         blank_amount: a
             .blank_amount
@@ -104,7 +104,7 @@ pub fn import(global: &Global, a: ImportArgs, out: &mut dyn Write) -> Result<u8>
     for m in &a.map {
         opts.map.push(ImportOptions::parse_map(m)?);
     }
-    let store = SpendStore::new(&global.data_dir);
+    let store = spend.clone();
     let infos = store
         .import(&a.files, &opts, a.replace)
         .context("nothing was imported")?;
@@ -119,8 +119,8 @@ pub fn import(global: &Global, a: ImportArgs, out: &mut dyn Write) -> Result<u8>
 }
 
 /// `socval spend list`.
-pub fn list(global: &Global, a: ListArgs, out: &mut dyn Write) -> Result<u8> {
-    let store = SpendStore::new(&global.data_dir);
+pub fn list(spend: &SpendStore, a: ListArgs, out: &mut dyn Write) -> Result<u8> {
+    let store = spend.clone();
     info_report(&store.imports()?).write(a.format, out)?;
     Ok(exit::OK)
 }
@@ -161,14 +161,14 @@ fn write_atomic(path: &Path, write: impl FnOnce(&mut File) -> Result<()>) -> Res
 }
 
 /// `socval spend suppliers import`.
-pub fn register(global: &Global, c: RegisterCommand, out: &mut dyn Write) -> Result<u8> {
+pub fn register(spend: &SpendStore, c: RegisterCommand, out: &mut dyn Write) -> Result<u8> {
     let RegisterCommand::Import { file } = c;
     let f = File::open(&file).with_context(|| format!("opening {}", file.display()))?;
     let suppliers = SupplierRegister::read_suppliers(&file.display().to_string(), f)
         .context("the register was not imported")?;
     // Duplicate ids are refused when indexing too.
     SupplierRegister::new(suppliers.clone(), Vec::new())?;
-    let store = SpendStore::new(&global.data_dir);
+    let store = spend.clone();
     write_atomic(&store.suppliers_path(), |f| {
         Ok(SupplierRegister::write_suppliers(&suppliers, f)?)
     })?;
@@ -184,12 +184,12 @@ pub fn register(global: &Global, c: RegisterCommand, out: &mut dyn Write) -> Res
 }
 
 /// `socval spend overrides import`.
-pub fn overrides(global: &Global, c: OverridesCommand, out: &mut dyn Write) -> Result<u8> {
+pub fn overrides(spend: &SpendStore, c: OverridesCommand, out: &mut dyn Write) -> Result<u8> {
     let OverridesCommand::Import { file } = c;
     let f = File::open(&file).with_context(|| format!("opening {}", file.display()))?;
     let o = SupplierRegister::read_overrides(&file.display().to_string(), f)
         .context("the overrides were not imported")?;
-    let store = SpendStore::new(&global.data_dir);
+    let store = spend.clone();
     write_atomic(&store.overrides_path(), |f| {
         Ok(SupplierRegister::write_overrides(&o, f)?)
     })?;

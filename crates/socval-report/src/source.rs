@@ -1,0 +1,194 @@
+//! The spend section's input read from a data directory: the payments of a
+//! spend area (the instance's, or one organisation's), the supplier
+//! register, and the postcode directory and deprivation figures imported
+//! with `socval geo`. One function for the CLI (`socval report annual`)
+//! and the portal's report page, so both compute the same figures.
+
+use std::path::Path;
+
+use socval_core::FinancialYear;
+use socval_geo::{GeoData, LocalDefinition, ROTHERHAM, ROTHERHAM_TOWN_HALL, Region};
+use socval_spend::{AnalysisOptions, GeoResolver, LocationResolver, SpendStore, SupplierLocation};
+
+use crate::build::SpendInput;
+use crate::error::{Error, Result};
+use crate::spend::{SpendAnalysis, SpendProvenance, analyse_store, load_register};
+
+/// What the spend section is computed for: the year, the comparison year,
+/// the top N and what "local" means.
+#[derive(Clone, Debug)]
+pub struct SpendSettings {
+    /// The year reported.
+    pub year: FinancialYear,
+    /// The year to compare with.
+    pub compare: Option<FinancialYear>,
+    /// How many top suppliers to single out.
+    pub top: usize,
+    /// Own authority LAD codes (successor codes match too).
+    pub local: Vec<String>,
+    /// The wider region: a preset (`scr-ca`, `scr-lep`), LAD codes separated
+    /// by commas, or `none`.
+    pub region: String,
+}
+
+impl SpendSettings {
+    /// The CLI's defaults: top 300, local Rotherham, region the Sheffield
+    /// City Region combined authority.
+    pub fn new(year: FinancialYear, compare: Option<FinancialYear>) -> SpendSettings {
+        SpendSettings {
+            year,
+            compare,
+            top: 300,
+            local: vec![ROTHERHAM.to_string()],
+            region: "scr-ca".into(),
+        }
+    }
+}
+
+struct NoDirectory;
+
+impl LocationResolver for NoDirectory {
+    fn resolve(&self, _: &str) -> SupplierLocation {
+        SupplierLocation::unknown("no postcode directory imported")
+    }
+}
+
+/// The local definition of `s`, named from the postcode directory's LAD
+/// names when there is one.
+///
+/// Returns an error if no LAD code is given.
+pub fn local_definition(s: &SpendSettings, geo: Option<&GeoData>) -> Result<LocalDefinition> {
+    let lads: Vec<&str> = s
+        .local
+        .iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .collect();
+    if lads.is_empty() {
+        return Err(Error::Input("--local needs at least one LAD code".into()));
+    }
+    let name = match (lads.as_slice(), geo) {
+        (&[one], Some(g)) => g
+            .names
+            .get(one)
+            .map(str::to_string)
+            .unwrap_or_else(|| one.to_string()),
+        _ => lads.join("+"),
+    };
+    let mut def = LocalDefinition::new(name, lads);
+    match s.region.trim() {
+        "none" | "" => {}
+        r => {
+            def = def.with_region(Region::preset(r).unwrap_or_else(|| {
+                Region::new("region", r.split(',').map(|c| c.trim().to_string()))
+            }))
+        }
+    }
+    if let Some(o) = geo.and_then(|g| g.point(ROTHERHAM_TOWN_HALL).ok())
+        && s.local == [ROTHERHAM]
+    {
+        def = def.with_origin(o);
+    }
+    Ok(def)
+}
+
+/// `Rotherham (LAD E08000018); region scr-ca (LADs ...)`.
+pub fn describe_definition(def: &LocalDefinition) -> String {
+    let mut s = format!("{} (LAD {})", def.name, def.lads.join(", "));
+    match &def.region {
+        Some(r) => s.push_str(&format!("; region {} (LADs {})", r.name, r.lads.join(", "))),
+        None => s.push_str("; no wider region"),
+    }
+    s
+}
+
+/// Opens the postcode directory of `data_dir`, or `None` if none was
+/// imported.
+///
+/// Returns an error if it exists and cannot be read.
+pub fn open_geo(data_dir: &Path) -> Result<Option<GeoData>> {
+    match GeoData::open(data_dir) {
+        Ok(g) => Ok(Some(g)),
+        Err(socval_geo::Error::NoIndex { .. }) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Runs `f` with the resolver of `data_dir` (the postcode directory with
+/// the local definition of `s`, or one that knows no postcode), and gives
+/// it the definition and the directory too.
+///
+/// Returns an error if the directory cannot be read, the definition is
+/// empty, or `f` fails.
+pub fn with_resolver<T>(
+    data_dir: &Path,
+    s: &SpendSettings,
+    f: impl FnOnce(&dyn LocationResolver, &LocalDefinition, Option<&GeoData>) -> Result<T>,
+) -> Result<T> {
+    let geo = open_geo(data_dir)?;
+    let def = local_definition(s, geo.as_ref())?;
+    match &geo {
+        Some(g) => f(&GeoResolver::new(g, &def), &def, Some(g)),
+        None => f(&NoDirectory, &def, None),
+    }
+}
+
+/// The spend section's input: the analyses of `store`'s imports for the
+/// year (and the comparison year) with the register and overrides of that
+/// store, located with the postcode directory of `data_dir`.
+///
+/// `missing` is the notice shown when `store` has no imports (say where to
+/// import them).
+///
+/// Returns an error if a stored file cannot be read or the settings are
+/// wrong (no LAD code).
+pub fn spend_from_store(
+    data_dir: &Path,
+    store: &SpendStore,
+    s: &SpendSettings,
+    missing: impl FnOnce() -> String,
+) -> Result<SpendInput> {
+    if store.imports()?.is_empty() {
+        return Ok(SpendInput::Missing(missing()));
+    }
+    let register = load_register(store)?;
+    let opts = AnalysisOptions {
+        top_n: s.top,
+        ..AnalysisOptions::default()
+    };
+    with_resolver(data_dir, s, |resolver, def, geo| {
+        let Some((this, previous, imports)) =
+            analyse_store(store, &register, resolver, s.year, s.compare, &opts)?
+        else {
+            return Ok(SpendInput::Missing(missing()));
+        };
+        let provenance = SpendProvenance {
+            store: store.root().display().to_string(),
+            imports,
+            suppliers: register.suppliers().len(),
+            overrides: register.overrides().len(),
+            local_definition: describe_definition(def),
+            imd: geo
+                .and_then(|g| g.deprivation.as_ref())
+                .map(|d| format!("{} ({} LSOAs)", d.source, d.vintage)),
+            postcode_directory: geo.map(|g| {
+                let info = g.index.info();
+                format!(
+                    "{} ({} postcodes)",
+                    info.sources
+                        .iter()
+                        .map(|s| format!("{} [{}]", s.file, s.kind))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    info.postcodes
+                )
+            }),
+            top_n: s.top,
+        };
+        Ok(SpendInput::Analysed(Box::new(SpendAnalysis {
+            this,
+            previous,
+            provenance,
+        })))
+    })
+}

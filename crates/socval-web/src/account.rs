@@ -4,7 +4,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -13,8 +13,9 @@ use serde::Deserialize;
 use socval_store::{AcceptInvitation, Actor, Invitation, Role, login, normalise_email, password};
 
 use crate::auth::{Ctx, pre_cookie, pre_cookie_name, removal, session_cookie, session_cookie_name};
-use crate::error::AppError;
+use crate::error::{AppError, wait_words};
 use crate::html::{FormErrors, Page, render};
+use crate::throttle::ClientAddr;
 use crate::{AppState, csrf};
 
 pub(crate) fn router() -> Router<AppState> {
@@ -148,20 +149,35 @@ const BAD_LOGIN: &str = "Enter a correct email address and password";
 async fn login(
     State(state): State<AppState>,
     ctx: Ctx,
+    ClientAddr(client): ClientAddr,
     jar: CookieJar,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, AppError> {
     let now = state.now();
     let mut errors = FormErrors::default();
     let email = form.email.trim().to_owned();
-    if email.is_empty() {
-        errors.add("email", "Enter your email address");
-    }
-    if form.password.is_empty() {
-        errors.add("password", "Enter your password");
+    let policy = &state.config.throttle;
+    // Too many failures from this address: refused before the password is
+    // even looked at, whichever account it names.
+    let refused = state.throttle.check(client, now).err();
+    if let Some(wait) = refused {
+        errors.add(
+            "email",
+            format!(
+                "There have been too many failed attempts to sign in from your network. Try again in {}",
+                wait_words(wait)
+            ),
+        );
+    } else {
+        if email.is_empty() {
+            errors.add("email", "Enter your email address");
+        }
+        if form.password.is_empty() {
+            errors.add("password", "Enter your password");
+        }
     }
     let mut user = None;
-    if errors.is_empty() {
+    if refused.is_none() && errors.is_empty() {
         match login::authenticate(
             &*state.store,
             &normalise_email(&email),
@@ -179,7 +195,8 @@ async fn login(
             Err(e) => return Err(e.into()),
         }
         if user.is_none() {
-            tracing::info!("failed sign-in");
+            state.throttle.fail(policy, client, now);
+            tracing::info!(%client, "failed sign-in");
         }
     }
     let Some(user) = user else {
@@ -193,7 +210,16 @@ async fn login(
             next: safe_next(&form.next).to_owned(),
             notice: "",
         };
-        return Ok((jar, render(StatusCode::UNPROCESSABLE_ENTITY, &body)).into_response());
+        let Some(wait) = refused else {
+            return Ok((jar, render(StatusCode::UNPROCESSABLE_ENTITY, &body)).into_response());
+        };
+        let retry_after = [(header::RETRY_AFTER, wait.to_string())];
+        return Ok((
+            retry_after,
+            jar,
+            render(StatusCode::TOO_MANY_REQUESTS, &body),
+        )
+            .into_response());
     };
     // A fresh session id at every sign-in (no session fixation).
     if let Ok((_, old)) = ctx.session() {

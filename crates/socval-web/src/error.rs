@@ -40,6 +40,13 @@ pub enum AppError {
     /// The request itself is malformed (bad query string, bad JSON).
     #[error("{0}")]
     BadRequest(String),
+    /// Too many failed attempts from the client's address: refused for
+    /// `retry_after` more seconds (sent as `Retry-After`).
+    #[error("there have been too many failed attempts from your network: try again in {}", wait_words(*retry_after))]
+    TooManyRequests {
+        /// Seconds until attempts are accepted again.
+        retry_after: u64,
+    },
     /// A uniqueness rule: "already exists".
     #[error("{0}")]
     Conflict(String),
@@ -57,6 +64,7 @@ impl AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -71,6 +79,14 @@ impl AppError {
         self.to_string()
     }
 
+    /// Adds `Retry-After` to a 429 answer.
+    fn add_headers(&self, res: &mut Response) {
+        if let AppError::TooManyRequests { retry_after } = self {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+        }
+    }
+
     fn title(&self) -> &'static str {
         match self {
             AppError::Unauthenticated => "Sign in to continue",
@@ -79,9 +95,19 @@ impl AppError {
             AppError::Csrf => "The form has expired",
             AppError::TooLarge { .. } => "The upload is too large",
             AppError::BadRequest(_) => "There is a problem with the request",
+            AppError::TooManyRequests { .. } => "Too many attempts",
             AppError::Conflict(_) => "That already exists",
             AppError::Internal(_) => "Sorry, there is a problem with the service",
         }
+    }
+}
+
+/// A wait in words: "15 minutes", "1 minute", "40 seconds".
+pub(crate) fn wait_words(seconds: u64) -> String {
+    match seconds {
+        0..60 => format!("{seconds} seconds"),
+        60 => "1 minute".to_owned(),
+        _ => format!("{} minutes", seconds.div_ceil(60)),
     }
 }
 
@@ -109,7 +135,9 @@ impl IntoResponse for AppError {
         let status = self.status_code();
         let message = self.public_message();
         let page = Page::anonymous(self.title());
-        render(status, &ErrorPage { page, message })
+        let mut res = render(status, &ErrorPage { page, message });
+        self.add_headers(&mut res);
+        res
     }
 }
 
@@ -128,6 +156,7 @@ impl IntoResponse for ApiError {
         let status = self.0.status_code();
         let body = json!({ "error": self.0.public_message() });
         let mut res = (status, axum::Json(body)).into_response();
+        self.0.add_headers(&mut res);
         if status == StatusCode::UNAUTHORIZED {
             res.headers_mut().insert(
                 header::WWW_AUTHENTICATE,

@@ -59,6 +59,7 @@ mod purchase;
 mod report;
 mod route;
 mod supplier;
+mod throttle;
 mod token;
 
 pub use api::openapi;
@@ -69,6 +70,7 @@ pub use error::{ApiError, AppError};
 pub use purchase::checks as purchase_checks;
 pub use report::ReportData;
 pub use route::{Access, ROUTES, RouteRule};
+pub use throttle::ThrottlePolicy;
 
 /// How the portal is run.
 #[derive(Clone, Debug)]
@@ -93,13 +95,20 @@ pub struct Config {
     pub data_dir: std::path::PathBuf,
     /// The largest evidence file accepted with a delivery return (bytes).
     pub max_evidence_bytes: usize,
+    /// When failed sign-ins and API token failures from one client address
+    /// are refused for a while.
+    pub throttle: ThrottlePolicy,
+    /// Reverse proxies whose `X-Forwarded-For` names the client; empty
+    /// (the default): the socket peer is the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Config {
     /// The defaults: 30 minutes idle and 12 hours absolute sessions, 5
     /// failures lock for 15 minutes, 64 KiB forms, 5 MiB uploads,
     /// invitations valid for 7 days, evidence files up to 2 MiB kept under
-    /// `socval-data`.
+    /// `socval-data`, 20 failures from one address in 10 minutes refuse it
+    /// for 15, no trusted proxies.
     pub fn new(public_url: Option<String>) -> Config {
         Config {
             public_url: public_url.map(|u| u.trim_end_matches('/').to_owned()),
@@ -111,6 +120,8 @@ impl Config {
             demo: false,
             data_dir: std::path::PathBuf::from("socval-data"),
             max_evidence_bytes: 2 * 1024 * 1024,
+            throttle: ThrottlePolicy::default(),
+            trusted_proxies: Vec::new(),
         }
     }
 
@@ -138,6 +149,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Portfolio figures per organisation, kept until its data changes.
     pub(crate) portfolios: Arc<dashboard::Cache>,
+    /// Failure counts per client address.
+    pub(crate) throttle: Arc<throttle::Throttle>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -157,6 +170,7 @@ impl AppState {
             clock: Arc::new(SystemClock),
             config: Arc::new(config),
             portfolios: Arc::default(),
+            throttle: Arc::default(),
         }
     }
 

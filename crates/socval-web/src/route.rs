@@ -14,7 +14,11 @@
 
 use axum::RequestExt;
 use axum::body::{Body, to_bytes};
-use axum::extract::{FromRequest, MatchedPath, Multipart, RawPathParams, Request, State};
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{
+    ConnectInfo, FromRequest, MatchedPath, Multipart, RawPathParams, Request, State,
+};
 use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -25,6 +29,7 @@ use crate::AppState;
 use crate::auth::{Ctx, OrgAccess, Principal, pre_cookie_name, rank, session_cookie_name};
 use crate::csrf;
 use crate::error::{ApiError, AppError};
+use crate::throttle::client_addr;
 
 /// Who may use a route.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -455,20 +460,34 @@ async fn authenticate(
     api: bool,
     headers: &HeaderMap,
     org_slug: Option<&str>,
+    client: IpAddr,
 ) -> Result<(Option<Principal>, Option<OrgMembership>), AppError> {
     let now = state.now();
     if api && let Some(auth) = headers.get(header::AUTHORIZATION) {
         // A bearer token: cookies are ignored, and so is CSRF (a browser
-        // cannot add this header to a cross-site request).
+        // cannot add this header to a cross-site request). An address that
+        // keeps presenting bad tokens is refused for a while.
+        let policy = &state.config.throttle;
+        state
+            .throttle
+            .check(client, now)
+            .map_err(|retry_after| AppError::TooManyRequests { retry_after })?;
         let secret = auth
             .to_str()
             .ok()
             .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .ok_or(AppError::Unauthenticated)?;
-        return match state.store.api_token(secret, now).await {
+            .map(str::trim);
+        let found = match secret {
+            Some(secret) => state.store.api_token(secret, now).await,
+            None => Err(socval_store::Error::NotFound { entity: "token" }),
+        };
+        return match found {
             Ok(t) => Ok((Some(Principal::Token(t)), None)),
-            Err(socval_store::Error::NotFound { .. }) => Err(AppError::Unauthenticated),
+            Err(socval_store::Error::NotFound { .. }) => {
+                state.throttle.fail(policy, client, now);
+                tracing::info!(%client, "API token refused");
+                Err(AppError::Unauthenticated)
+            }
             Err(e) => Err(e.into()),
         };
     }
@@ -513,7 +532,13 @@ async fn authorize(
     } else {
         None
     };
-    let (principal, membership) = authenticate(state, api, req.headers(), slug.as_deref()).await?;
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    let client = client_addr(peer, req.headers(), &state.config.trusted_proxies);
+    let (principal, membership) =
+        authenticate(state, api, req.headers(), slug.as_deref(), client).await?;
     let mut ctx = Ctx {
         principal,
         org: None,

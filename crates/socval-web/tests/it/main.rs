@@ -10,4 +10,5 @@ mod procurement;
 mod purchase;
 mod report;
 mod support;
+mod throttle;
 mod webdriver;

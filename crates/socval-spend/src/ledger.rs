@@ -5,17 +5,17 @@
 //! Parsing takes `impl Read` (CSV) or bytes (XLSX) and hands finished chunks
 //! to a callback; opening files and writing Parquet happen in [`crate::store`].
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::str::FromStr;
 use std::sync::Arc;
 
-use arrow_array::builder::{BooleanBuilder, StringDictionaryBuilder};
-use arrow_array::types::Int32Type;
+use arrow_array::builder::BooleanBuilder;
 use arrow_array::{ArrayRef, Date32Array, Int32Array, Int64Array, RecordBatch};
 use socval_core::{FinancialYear, Gbp};
 use time::{Date, Month};
 
+use crate::dict::DictBuilder;
 use crate::error::{Error, Result, column_letter};
 use crate::name::is_redacted;
 use crate::schema::payments_schema;
@@ -531,26 +531,30 @@ fn fast_pence(b: &[u8]) -> Option<i64> {
 /// Accumulates rows into Arrow arrays.
 pub(crate) struct ChunkBuilder {
     date: Vec<i32>,
-    fy: StringDictionaryBuilder<Int32Type>,
+    fy: DictBuilder,
     pence: Vec<i64>,
-    supplier: StringDictionaryBuilder<Int32Type>,
+    supplier: DictBuilder,
+    /// `is_redacted` of each distinct supplier name of the chunk, by key
+    /// (names repeat: a ledger has far fewer suppliers than payments).
+    supplier_redacted: Vec<bool>,
     redacted: BooleanBuilder,
-    supplier_id: StringDictionaryBuilder<Int32Type>,
-    company: StringDictionaryBuilder<Int32Type>,
-    charity: StringDictionaryBuilder<Int32Type>,
-    vat: StringDictionaryBuilder<Int32Type>,
-    service: StringDictionaryBuilder<Int32Type>,
+    supplier_id: DictBuilder,
+    company: DictBuilder,
+    charity: DictBuilder,
+    vat: DictBuilder,
+    service: DictBuilder,
     line: Vec<i32>,
 }
 
 impl ChunkBuilder {
     pub(crate) fn new() -> Self {
-        let dict = StringDictionaryBuilder::<Int32Type>::new;
+        let dict = || DictBuilder::new(CHUNK_ROWS);
         ChunkBuilder {
             date: Vec::with_capacity(CHUNK_ROWS),
             fy: dict(),
             pence: Vec::with_capacity(CHUNK_ROWS),
             supplier: dict(),
+            supplier_redacted: Vec::new(),
             redacted: BooleanBuilder::with_capacity(CHUNK_ROWS),
             supplier_id: dict(),
             company: dict(),
@@ -559,6 +563,17 @@ impl ChunkBuilder {
             service: dict(),
             line: Vec::with_capacity(CHUNK_ROWS),
         }
+    }
+
+    /// Appends a supplier name and returns whether it is a redaction.
+    fn supplier(&mut self, name: &str) -> bool {
+        let (k, new) = self.supplier.append(name);
+        if new {
+            self.supplier_redacted.push(is_redacted(name));
+        }
+        let r = self.supplier_redacted[k];
+        self.redacted.append_value(r);
+        r
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -579,6 +594,7 @@ impl ChunkBuilder {
             Arc::new(self.service.finish()),
             Arc::new(Int32Array::from(std::mem::take(&mut self.line))),
         ];
+        self.supplier_redacted.clear();
         self.date.reserve(CHUNK_ROWS);
         self.pence.reserve(CHUNK_ROWS);
         self.line.reserve(CHUNK_ROWS);
@@ -586,10 +602,10 @@ impl ChunkBuilder {
     }
 }
 
-fn opt(b: &mut StringDictionaryBuilder<Int32Type>, v: Option<&str>) {
+fn opt(b: &mut DictBuilder, v: Option<&str>) {
     match v.map(str::trim).filter(|s| !s.is_empty()) {
         Some(s) => {
-            b.append_value(s);
+            b.append(s);
         }
         None => b.append_null(),
     }
@@ -604,9 +620,6 @@ pub(crate) struct RowParser {
     chunk: ChunkBuilder,
     last_date: (String, i32, FinancialYear),
     fy_names: BTreeMap<FinancialYear, String>,
-    /// `is_redacted` of each distinct supplier name seen (names repeat: a
-    /// ledger has far fewer suppliers than payments).
-    redacted_names: HashMap<String, bool>,
 }
 
 impl RowParser {
@@ -625,7 +638,6 @@ impl RowParser {
             chunk: ChunkBuilder::new(),
             last_date: (String::new(), 0, FinancialYear::starting(0)),
             fy_names: BTreeMap::new(),
-            redacted_names: HashMap::new(),
         }
     }
 
@@ -688,14 +700,7 @@ impl RowParser {
         if supplier.is_empty() {
             return Err(self.bad(line, supplier_col, supplier, "the supplier name is empty"));
         }
-        let redacted = match self.redacted_names.get(supplier) {
-            Some(&r) => r,
-            None => {
-                let r = is_redacted(supplier);
-                self.redacted_names.insert(supplier.to_string(), r);
-                r
-            }
-        };
+        let redacted = self.chunk.supplier(supplier);
         let s = &mut self.summary;
         s.rows += 1;
         s.redacted_rows += u64::from(redacted);
@@ -717,10 +722,8 @@ impl RowParser {
         let c = &mut self.chunk;
         c.date.push(days);
         let fy_name = self.fy_names.entry(fy).or_insert_with(|| fy.to_string());
-        c.fy.append_value(fy_name.as_str());
+        c.fy.append(fy_name.as_str());
         c.pence.push(pence);
-        c.supplier.append_value(supplier);
-        c.redacted.append_value(redacted);
         let get = |f: Field| self.cols.get(f).map(&cell);
         opt(&mut c.supplier_id, get(Field::SupplierId));
         opt(&mut c.company, get(Field::CompanyNumber));
@@ -732,6 +735,26 @@ impl RowParser {
             Ok(Some(c.finish()))
         } else {
             Ok(None)
+        }
+    }
+
+    /// Adds one CSV record (see [`RowParser::push`]).
+    pub(crate) fn push_record(
+        &mut self,
+        line: u64,
+        r: &csv::ByteRecord,
+    ) -> Result<Option<RecordBatch>> {
+        // Valid UTF-8 (nearly every line) is read in place; anything else is
+        // decoded as Latin-1 into owned strings.
+        if std::str::from_utf8(r.as_slice()).is_ok() {
+            self.push(line, |i| {
+                r.get(i)
+                    .map(|b| std::str::from_utf8(b).unwrap_or(""))
+                    .unwrap_or("")
+            })
+        } else {
+            let owned: Vec<String> = r.iter().map(|b| field_text(b).into_owned()).collect();
+            self.push(line, |i| owned.get(i).map(String::as_str).unwrap_or(""))
         }
     }
 
@@ -762,7 +785,7 @@ pub fn parse_csv(
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(reader);
+        .from_reader(LineEnds::new(reader));
     let csv_err = |e: csv::Error| {
         let line = e.position().map(|p| p.line()).unwrap_or(0);
         Error::Csv {
@@ -785,26 +808,10 @@ pub fn parse_csv(
         .collect();
     let cols = Columns::resolve(source, &headers, opts)?;
     let mut p = RowParser::new(source, cols, opts);
-    loop {
-        let mut r = csv::ByteRecord::new();
-        if !rdr.read_byte_record(&mut r).map_err(csv_err)? {
-            break;
-        }
-        let line = r.position().map(|p| p.line()).unwrap_or(0);
-        // Valid UTF-8 (nearly every line) is read in place; anything else is
-        // decoded as Latin-1 into owned strings.
-        let ascii_or_utf8 = std::str::from_utf8(r.as_slice()).is_ok();
-        let out = if ascii_or_utf8 {
-            p.push(line, |i| {
-                r.get(i)
-                    .map(|b| std::str::from_utf8(b).unwrap_or(""))
-                    .unwrap_or("")
-            })?
-        } else {
-            let owned: Vec<String> = r.iter().map(|b| field_text(b).into_owned()).collect();
-            p.push(line, |i| owned.get(i).map(String::as_str).unwrap_or(""))?
-        };
-        if let Some(batch) = out {
+    let mut r = csv::ByteRecord::new();
+    while rdr.read_byte_record(&mut r).map_err(csv_err)? {
+        let line = rdr.get_mut().record_line(r.position());
+        if let Some(batch) = p.push_record(line, &r)? {
             sink(batch)?;
         }
     }
@@ -812,6 +819,109 @@ pub fn parse_csv(
         sink(batch)?;
     }
     Ok(p.summary)
+}
+
+/// The number of line feeds before the first byte that is not a line end
+/// (`\r` or `\n`). The csv crate gives a record the line where it began
+/// reading it, which is before the LF of a CRLF line end and before any
+/// blank lines; those lines are added to it.
+pub(crate) fn leading_line_feeds(bytes: &[u8]) -> u64 {
+    bytes
+        .iter()
+        .take_while(|&&b| b == b'\n' || b == b'\r')
+        .filter(|&&b| b == b'\n')
+        .count() as u64
+}
+
+/// Reads through to the csv reader, remembering where line feeds and lines
+/// with content begin, to give each record the line it starts on (see
+/// [`leading_line_feeds`]) without holding the file.
+struct LineEnds<R> {
+    inner: R,
+    offset: u64,
+    after_line_end: bool,
+    line_feeds: std::collections::VecDeque<u64>,
+    starts: std::collections::VecDeque<u64>,
+}
+
+impl<R: Read> LineEnds<R> {
+    fn new(inner: R) -> Self {
+        LineEnds {
+            inner,
+            offset: 0,
+            after_line_end: true,
+            line_feeds: Default::default(),
+            starts: Default::default(),
+        }
+    }
+
+    /// The line a record starts on, from the position the csv crate gave it.
+    fn record_line(&mut self, pos: Option<&csv::Position>) -> u64 {
+        let Some(pos) = pos else { return 0 };
+        let from = pos.byte();
+        while self.starts.front().is_some_and(|&s| s < from) {
+            self.starts.pop_front();
+        }
+        while self.line_feeds.front().is_some_and(|&n| n < from) {
+            self.line_feeds.pop_front();
+        }
+        let start = self.starts.front().copied().unwrap_or(from);
+        pos.line() + self.line_feeds.iter().take_while(|&&n| n < start).count() as u64
+    }
+}
+
+impl<R: Read> Read for LineEnds<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for (i, &b) in buf[..n].iter().enumerate() {
+            let end = b == b'\n' || b == b'\r';
+            if b == b'\n' {
+                self.line_feeds.push_back(self.offset + i as u64);
+            } else if !end && self.after_line_end {
+                self.starts.push_back(self.offset + i as u64);
+            }
+            self.after_line_end = end;
+        }
+        self.offset += n as u64;
+        Ok(n)
+    }
+}
+
+/// Reads the header record at the start of `bytes` (a prefix of a CSV
+/// file). Returns the headers, the byte offset just past the header record
+/// and the number of lines it spans, or `None` if `bytes` holds no complete
+/// header record (no line end after it yet).
+pub(crate) fn csv_header(source: &str, bytes: &[u8]) -> Result<Option<(Vec<String>, usize, u64)>> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes);
+    let mut rec = csv::ByteRecord::new();
+    let found = rdr.read_byte_record(&mut rec).map_err(|e| Error::Csv {
+        source_name: source.to_string(),
+        line: e.position().map(|p| p.line()).unwrap_or(0),
+        reason: e.to_string(),
+    })?;
+    let end = rdr.position().byte() as usize;
+    if !found || end == 0 || !matches!(bytes.get(end - 1), Some(b'\n' | b'\r')) {
+        return Ok(None);
+    }
+    // A header ending in a lone CR: the LF after it belongs to it too.
+    let end = if bytes[end - 1] == b'\r' {
+        match bytes.get(end) {
+            Some(b'\n') => end + 1,
+            Some(_) => end,
+            None => return Ok(None),
+        }
+    } else {
+        end
+    };
+    let headers = rec
+        .iter()
+        .map(|h| field_text(h).trim().to_string())
+        .collect();
+    let lines = bytes[..end].iter().filter(|&&b| b == b'\n').count() as u64;
+    Ok(Some((headers, end, lines)))
 }
 
 /// Parses the first sheet (or `opts.sheet`) of an XLSX/XLS/ODS workbook.
@@ -1086,6 +1196,30 @@ mod tests {
             msg.contains("line 2, column A (Date): \"31/02/2019\": there is no such day"),
             "{msg}"
         );
+    }
+
+    #[test]
+    fn errors_name_the_line_in_crlf_files_and_after_blank_lines() {
+        for (text, line) in [
+            (
+                "Date,Amount,Supplier\r\n2019-01-01,1,A\r\n2019-01-01,x,C\r\n",
+                3,
+            ),
+            (
+                "Date,Amount,Supplier\n2019-01-01,1,A\n\n\n2019-01-01,x,C\n",
+                5,
+            ),
+            (
+                "Date,Amount,Supplier\r\n\r\n2019-01-01,1,\"A\r\nB\"\r\n\r\n2019-01-01,x,C",
+                6,
+            ),
+        ] {
+            let msg = parse(text, BlankAmount::Error).unwrap_err().to_string();
+            assert!(
+                msg.starts_with(&format!("t.csv, line {line}, column B")),
+                "{msg}"
+            );
+        }
     }
 
     #[test]

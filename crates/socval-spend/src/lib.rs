@@ -17,6 +17,7 @@
 #![deny(missing_docs)]
 
 mod analysis;
+mod dict;
 mod error;
 mod export;
 mod generate;
@@ -24,6 +25,7 @@ mod geo;
 mod ledger;
 mod location;
 mod name;
+mod pipeline;
 mod register;
 mod schema;
 mod store;

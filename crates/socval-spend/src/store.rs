@@ -31,6 +31,7 @@ use socval_core::{FinancialYear, Gbp};
 
 use crate::error::{Error, Result};
 use crate::ledger::{ImportOptions, ParseSummary, parse_csv, parse_spreadsheet};
+use crate::pipeline::{BLOCK, Parsed, parse_csv_parallel};
 use crate::schema::{PAYMENTS_SCHEMA, payments_schema};
 
 /// One stored import, as described by its Parquet metadata.
@@ -317,6 +318,22 @@ pub fn scan_file(
 }
 
 fn write_import(path: &Path, tmp: &Path, opts: &ImportOptions) -> Result<ImportInfo> {
+    // A CSV file is parsed on every core; one that cannot safely be cut at
+    // record boundaries (a quoted field with a line end) is parsed again
+    // serially.
+    match write_import_with(path, tmp, opts, true)? {
+        Some(info) => Ok(info),
+        None => write_import_with(path, tmp, opts, false)?
+            .ok_or_else(|| Error::parquet(tmp, "the serial parse gave up")),
+    }
+}
+
+fn write_import_with(
+    path: &Path,
+    tmp: &Path,
+    opts: &ImportOptions,
+    parallel: bool,
+) -> Result<Option<ImportInfo>> {
     let source = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -330,7 +347,7 @@ fn write_import(path: &Path, tmp: &Path, opts: &ImportOptions) -> Result<ImportI
         .and_then(|e| e.to_str())
         .unwrap_or("")
         .to_ascii_lowercase();
-    // Parsing and Parquet encoding (compression) run on two threads.
+    // Parsing and Parquet encoding (compression) run on their own threads.
     let (tx, rx) = std::sync::mpsc::sync_channel::<RecordBatch>(4);
     let (parsed, writer) = std::thread::scope(|scope| {
         let encoder = scope.spawn(move || -> Result<ArrowWriter<File>> {
@@ -344,14 +361,24 @@ fn write_import(path: &Path, tmp: &Path, opts: &ImportOptions) -> Result<ImportI
             tx.send(b)
                 .map_err(|_| Error::parquet(tmp, "the Parquet writer stopped"))
         };
-        let parsed: Result<(ParseSummary, String)> =
+        let parsed: Result<Option<(ParseSummary, String)>> =
             if matches!(ext.as_str(), "xlsx" | "xlsm" | "xls" | "xlsb" | "ods") {
                 fs::read(path)
                     .map_err(|e| Error::io(path, e))
                     .and_then(|bytes| {
                         let sha = hex::encode(Sha256::digest(&bytes));
-                        Ok((parse_spreadsheet(&display, bytes, opts, &mut sink)?, sha))
+                        Ok(Some((
+                            parse_spreadsheet(&display, bytes, opts, &mut sink)?,
+                            sha,
+                        )))
                     })
+            } else if parallel {
+                let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+                parse_csv_parallel(&display, path, opts, threads, BLOCK, &mut sink).map(|p| match p
+                {
+                    Parsed::Done(s, sha) => Some((s, sha)),
+                    Parsed::Serial => None,
+                })
             } else {
                 File::open(path)
                     .map_err(|e| Error::io(path, e))
@@ -365,7 +392,7 @@ fn write_import(path: &Path, tmp: &Path, opts: &ImportOptions) -> Result<ImportI
                         // the hash covers the whole file.
                         std::io::copy(&mut hr, &mut std::io::sink())
                             .map_err(|e| Error::io(path, e))?;
-                        Ok((s, hex::encode(hr.hash.finalize())))
+                        Ok(Some((s, hex::encode(hr.hash.finalize()))))
                     })
             };
         drop(tx);
@@ -375,7 +402,9 @@ fn write_import(path: &Path, tmp: &Path, opts: &ImportOptions) -> Result<ImportI
         (parsed, writer)
     });
     // A parse error explains more than the writer's reaction to it.
-    let (summary, sha256) = parsed?;
+    let Some((summary, sha256)) = parsed? else {
+        return Ok(None);
+    };
     let mut writer = writer?;
     let info = summary_info(source, sha256, &summary);
     for kv in info_kv(&info) {
@@ -383,10 +412,10 @@ fn write_import(path: &Path, tmp: &Path, opts: &ImportOptions) -> Result<ImportI
     }
     let file = writer.into_inner().map_err(|e| Error::parquet(tmp, e))?;
     file.sync_all().map_err(|e| Error::io(tmp, e))?;
-    Ok(ImportInfo {
+    Ok(Some(ImportInfo {
         path: tmp.to_path_buf(),
         ..info
-    })
+    }))
 }
 
 fn summary_info(source: String, sha256: String, s: &ParseSummary) -> ImportInfo {

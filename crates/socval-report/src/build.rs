@@ -356,6 +356,7 @@ fn commitments_section(
         cells: tot,
         total: true,
         records: None,
+        cell_records: Default::default(),
     });
     let unvalued: Vec<&str> = rows
         .iter()
@@ -440,6 +441,7 @@ fn commitments_section(
         cells: tt,
         total: true,
         records: None,
+        cell_records: Default::default(),
     });
     let by_theme = Table {
         id: "by_theme".into(),

@@ -585,6 +585,7 @@ pub(crate) fn section(
         ],
         total: true,
         records: Some(Filter::All.query()),
+        cell_records: Default::default(),
     });
     let mut notes = vec![
         format!(

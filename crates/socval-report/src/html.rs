@@ -238,7 +238,12 @@ fn table_html(t: &Table, o: &mut String, opts: &HtmlOptions) {
                 " class=\"num\""
             };
             let text = escape(&display(c));
-            let text = match opts.link(r.records.as_deref()) {
+            let records = r
+                .cell_records
+                .get(&col.key)
+                .map(String::as_str)
+                .or(r.records.as_deref());
+            let text = match opts.link(records) {
                 Some(href) if col.kind != Kind::Text && *c != Cell::Empty => format!(
                     "<a href=\"{}\" title=\"The records behind this figure\">{text}</a>",
                     escape(&href)

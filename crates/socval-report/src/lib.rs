@@ -19,6 +19,9 @@
 //! - [`spend_from_store`] with [`SpendSettings`]: the spend section's
 //!   input from a data directory's spend area (the instance's, or an
 //!   organisation's), for the CLI and the portal alike.
+//! - [`link_records`], [`RecordQuery`], [`spend_payments_csv`]: in the
+//!   portal, spend figures link to the payments they add up and small
+//!   purchase figures to the purchases they count.
 //! - [`read_quotes`]: small purchases checked and audited.
 //! - [`render_html`], [`to_xlsx`], [`to_csv`], [`to_json`], [`write_all`].
 //!
@@ -59,6 +62,7 @@ mod contracts;
 mod error;
 mod export;
 mod html;
+mod links;
 mod model;
 mod quotes;
 mod source;
@@ -75,6 +79,10 @@ pub use error::{Error, Result};
 pub use export::{to_csv, to_json, to_xlsx, write_all};
 pub use html::{
     CSS as HTML_CSS, HtmlOptions, escape, render as render_html, render_with as render_html_with,
+};
+pub use links::{
+    PurchaseFilter, RecordQuery, SpendQuery, SpendWhat, link_records, payments_csv,
+    spend_payments_csv,
 };
 pub use model::{
     Block, Cell, CellRef, Chart, Column, Headline, Kind, Report, Row, SCHEMA, Section, Series,

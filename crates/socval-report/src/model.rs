@@ -158,6 +158,12 @@ pub struct Row {
     /// list. Absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub records: Option<String>,
+    /// Per column (by key): the query selecting what that one cell adds up,
+    /// where it differs from the row's (a year's spend, the purchases that
+    /// are compliant). Set by [`crate::link_records`] for the portal; it
+    /// takes precedence over `records` for that cell.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub cell_records: std::collections::BTreeMap<String, String>,
 }
 
 /// A cell. In JSON every cell is a string or `null`: numbers are exact
@@ -356,5 +362,6 @@ pub(crate) fn row(key: impl Into<String>, cells: Vec<Cell>) -> Row {
         cells,
         total: false,
         records: None,
+        cell_records: Default::default(),
     }
 }

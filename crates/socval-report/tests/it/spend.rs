@@ -58,6 +58,18 @@ G3,Gamma Ltd,S1 3CC
 D4,Delta Plc,LS1 4DD
 ";
 
+fn resolver() -> Table {
+    Table(HashMap::from([
+        (
+            "S60 1AA",
+            (LocationClass::Local, Some("W1"), Some(DeprivedBand::P10)),
+        ),
+        ("S60 2BB", (LocationClass::Local, Some("W2"), None)),
+        ("S1 3CC", (LocationClass::Region, None, None)),
+        ("LS1 4DD", (LocationClass::Outside, None, None)),
+    ]))
+}
+
 /// Imports the ledger and register into a fresh store and analyses
 /// 2019/20 against 2018/19 with top 2.
 pub fn spend_analysis(dir: &std::path::Path) -> SpendAnalysis {
@@ -70,15 +82,7 @@ pub fn spend_analysis(dir: &std::path::Path) -> SpendAnalysis {
     std::fs::create_dir_all(store.suppliers_path().parent().unwrap()).unwrap();
     std::fs::write(store.suppliers_path(), REGISTER).unwrap();
     let register = load_register(&store).unwrap();
-    let resolver = Table(HashMap::from([
-        (
-            "S60 1AA",
-            (LocationClass::Local, Some("W1"), Some(DeprivedBand::P10)),
-        ),
-        ("S60 2BB", (LocationClass::Local, Some("W2"), None)),
-        ("S1 3CC", (LocationClass::Region, None, None)),
-        ("LS1 4DD", (LocationClass::Outside, None, None)),
-    ]));
+    let resolver = resolver();
     let (y, c) = (FinancialYear::starting(2019), FinancialYear::starting(2018));
     let opts = AnalysisOptions {
         top_n: 2,
@@ -300,4 +304,78 @@ fn an_empty_store_is_said_plainly() {
     )
     .unwrap();
     assert!(none.is_none());
+}
+
+#[test]
+fn in_the_portal_each_spend_figure_links_to_the_payments_it_adds_up() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut r = spend_report(tmp.path());
+    socval_report::link_records(&mut r);
+    let store = SpendStore::new(&tmp.path().join("data"));
+    let mut checked = Vec::new();
+    for t in r.tables() {
+        for row in &t.rows {
+            for (col, q) in &row.cell_records {
+                if !(col == "gbp" || col == "prev_gbp" || col == "payments") {
+                    continue;
+                }
+                let pairs: Vec<(String, String)> = q
+                    .split('&')
+                    .map(|p| {
+                        let (k, v) = p.split_once('=').unwrap();
+                        (k.to_string(), v.replace("%25", "%"))
+                    })
+                    .collect();
+                let Some(socval_report::RecordQuery::Spend(sq)) =
+                    socval_report::RecordQuery::from_pairs(&pairs)
+                else {
+                    panic!("{} {} {col}: {q} is not a spend query", t.id, row.key)
+                };
+                let (csv, n, sum) =
+                    socval_report::payments_csv(&store, &resolver(), 2, &sq).unwrap();
+                let figure = t.cell(&row.key, col).unwrap().plain();
+                if col == "payments" {
+                    assert_eq!(n.to_string(), figure, "{} {} {col}: {q}", t.id, row.key);
+                } else {
+                    assert_eq!(sum.to_string(), figure, "{} {} {col}: {q}", t.id, row.key);
+                }
+                // The CSV holds the header and one line per payment counted.
+                let text = String::from_utf8(csv).unwrap();
+                assert_eq!(text.lines().count() as u64, n + 1, "{q}");
+                checked.push(format!("{}/{}/{col}", t.id, row.key));
+            }
+        }
+    }
+    for must in [
+        "spend_summary/total/gbp",
+        "spend_summary/top_n/gbp",
+        "spend_summary/total/prev_gbp",
+        "graph1_all_by_location/local/gbp",
+        "graph1_all_by_location/unknown/gbp",
+        "graph2_top_by_location/outside/gbp",
+        "deprived_all/p10/gbp",
+        "graph3_top_deprived/p10/gbp",
+        "wards_all/W1/gbp",
+        "graph4_top_by_ward/W2/gbp",
+        "top_suppliers/1/gbp",
+        "spend_data_quality/unmatched/gbp",
+        "spend_data_quality/unmatched/payments",
+        "spend_data_quality/redacted/gbp",
+        "spend_data_quality/credit_notes/gbp",
+    ] {
+        assert!(
+            checked.iter().any(|c| c == must),
+            "{must} not linked: {checked:?}"
+        );
+    }
+    // Changes and SME/VCSE shares have no payments of their own to list.
+    let summary = r.table("spend_summary").unwrap();
+    assert!(
+        summary
+            .rows
+            .iter()
+            .all(|row| !row.cell_records.contains_key("change_gbp"))
+    );
+    let sme = summary.rows.iter().find(|row| row.key == "sme").unwrap();
+    assert!(sme.cell_records.is_empty());
 }

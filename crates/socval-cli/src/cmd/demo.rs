@@ -107,6 +107,7 @@ fn portal(listen: SocketAddr, out: &mut dyn Write) -> Result<u8> {
             public_url: None,
             demo_banner: true,
             data_dir: dir.path().to_path_buf(),
+            trusted_proxies: Vec::new(),
         };
         serve(store, opts, out, |_, url, out| {
             banner(&seeded, url, dir.path(), out)

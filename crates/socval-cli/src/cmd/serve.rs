@@ -14,7 +14,7 @@ use crate::exit;
 /// Serve the portal: pages for people, `/api/v1` for systems.
 #[derive(clap::Args, Debug)]
 #[command(
-    after_help = "Examples:\n  socval serve\n  socval serve --listen 0.0.0.0:8080 --public-url https://socval.example.gov.uk\n\nCreate the first organisation and admin with `socval admin`, then sign in.\nAn https public URL makes cookies Secure; put a TLS-terminating proxy in front."
+    after_help = "Examples:\n  socval serve\n  socval serve --listen 0.0.0.0:8080 --public-url https://socval.example.gov.uk\n  socval serve --listen 127.0.0.1:8080 --trusted-proxy 127.0.0.1   # behind nginx on this machine\n\nCreate the first organisation and admin with `socval admin`, then sign in.\nAn https public URL makes cookies Secure; put a TLS-terminating proxy in front."
 )]
 pub struct Args {
     /// The address and port to listen on.
@@ -27,6 +27,17 @@ pub struct Args {
     /// Show the "This is a demo" banner on every page.
     #[arg(long, hide = true)]
     pub demo_banner: bool,
+    /// The address of a reverse proxy in front of the portal whose
+    /// X-Forwarded-For header names the client (repeat, or separate with
+    /// commas). Only then is the header believed; without it the address
+    /// that connects is the client, for throttling failed sign-ins.
+    #[arg(
+        long = "trusted-proxy",
+        env = "SOCVAL_TRUSTED_PROXIES",
+        value_name = "IP",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// Starts the portal and serves until interrupted.
@@ -44,6 +55,7 @@ pub fn run(global: &Global, args: Args, out: &mut dyn Write) -> Result<u8> {
             public_url: args.public_url.clone(),
             demo_banner: args.demo_banner,
             data_dir: global.data_dir.clone(),
+            trusted_proxies: args.trusted_proxies.clone(),
         };
         serve(store, opts, out, |local, public_url, out| {
             writeln!(
@@ -75,6 +87,8 @@ pub(crate) struct Serve {
     pub demo_banner: bool,
     /// The data directory (evidence files are kept under `evidence/`).
     pub data_dir: std::path::PathBuf,
+    /// Reverse proxies whose X-Forwarded-For is believed.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// Serves the portal on `store` until Ctrl-C or SIGTERM, finishing the
@@ -98,11 +112,14 @@ pub(crate) async fn serve(
     let mut config = socval_web::Config::new(Some(public_url.clone()));
     config.demo = opts.demo_banner;
     config.data_dir = opts.data_dir.clone();
+    config.trusted_proxies = opts.trusted_proxies.clone();
     let state = socval_web::AppState::new(store.clone(), config);
     announce(local, &public_url, out)?;
     out.flush()?;
     tracing::info!(%local, "serving");
-    axum::serve(listener, socval_web::router(state))
+    // The peer's address reaches the router, for throttling by client.
+    let app = socval_web::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown())
         .await
         .context("the server failed")?;

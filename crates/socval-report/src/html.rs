@@ -102,6 +102,7 @@ body { margin:0; color:var(--text); background:#fff; font-family:"Helvetica Neue
 a { color:var(--link); text-underline-offset:.15em; }
 a:focus { outline:3px solid transparent; color:var(--text); background:var(--focus); box-shadow:0 -2px var(--focus), 0 4px var(--text); text-decoration:none; }
 .skip-link { position:absolute; left:-9999px; }
+.visually-hidden { position:absolute !important; width:1px !important; height:1px !important; margin:0 !important; padding:0 !important; overflow:hidden !important; clip:rect(0 0 0 0) !important; white-space:nowrap !important; border:0 !important; }
 .skip-link:focus { position:static; display:block; padding:10px 15px; }
 .header { background:var(--text); color:#fff; border-bottom:10px solid var(--brand); }
 .header div { max-width:1200px; margin:0 auto; padding:10px 15px 8px; font-weight:700; font-size:1.5rem; }
@@ -146,7 +147,7 @@ footer { margin-top:40px; font-size:.875rem; color:var(--secondary); }
 @page { size:A4; margin:14mm 12mm 16mm; }
 @media print {
   body { font-size:10pt; }
-  .skip-link, .contents, .portal-nav { display:none; }
+  .skip-link, .contents, .portal-nav, .table-csv { display:none; }
   .header { background:none; color:var(--text); border-bottom:4px solid var(--text); }
   .header div { padding:0 0 4px; font-size:12pt; }
   .width { max-width:none; padding:0; }
@@ -202,6 +203,10 @@ pub struct HtmlOptions {
     /// instead of inlining it: for a portal whose Content-Security-Policy
     /// allows no inline styles.
     pub stylesheet: Option<String>,
+    /// In the portal: where each table's CSV is served. Each table is
+    /// followed by a link to `{table_csv_base}{table id}` (e.g.
+    /// `/orgs/x/reports/2019-20/records?table=` + `table_2_10`).
+    pub table_csv_base: Option<String>,
 }
 
 impl HtmlOptions {
@@ -277,6 +282,15 @@ fn table_html(t: &Table, o: &mut String, opts: &HtmlOptions) {
     }
     for n in &t.notes {
         let _ = write!(o, "<p class=\"note\">{}</p>", escape(n));
+    }
+    if let Some(base) = &opts.table_csv_base {
+        let _ = write!(
+            o,
+            "<p class=\"note table-csv\"><a href=\"{}{}\" download>Download this table as CSV<span class=\"visually-hidden\">: {}</span></a></p>",
+            escape(base),
+            escape(&t.id),
+            escape(&t.title)
+        );
     }
     o.push_str("</div>");
 }

@@ -652,16 +652,59 @@ struct ListPage {
     compliant: usize,
     threshold: String,
     can_edit: bool,
+    /// What the list is narrowed to (from the annual report's links), if
+    /// anything: "small purchases that ... in 2019/20".
+    filtered: Option<String>,
 }
 
-async fn list(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+/// `?year=2019-20&show=compliant`: the purchases a figure of the annual
+/// report counts (`show`: all, in-scope, compliant, not-compliant).
+#[derive(Deserialize)]
+struct ListQuery {
+    #[serde(default)]
+    year: Option<String>,
+    #[serde(default)]
+    show: Option<String>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    axum::extract::Query(q): axum::extract::Query<ListQuery>,
+) -> Result<Response, AppError> {
     let org = ctx.org()?.org.clone();
     let page = org_page(&state, &ctx, "Small purchases")?;
-    let rows = checked(state.store.purchases(org.id).await?, &policy_for(&org))?;
+    let mut rows = checked(state.store.purchases(org.id).await?, &policy_for(&org))?;
+    let year = match q.year.as_deref() {
+        None | Some("") => None,
+        Some(y) => Some(y.parse::<socval_core::FinancialYear>().map_err(|_| {
+            AppError::BadRequest(format!("year {y:?} is not a financial year like 2019-20"))
+        })?),
+    };
+    let show = match q.show.as_deref() {
+        None | Some("") => None,
+        Some(s) => Some(socval_report::PurchaseFilter::from_name(s).ok_or_else(|| {
+            AppError::BadRequest(format!(
+                "show {s:?}: say all, in-scope, compliant or not-compliant"
+            ))
+        })?),
+    };
+    let filtered = (year.is_some() || show.is_some()).then(|| {
+        let what = show.as_ref().unwrap_or(&socval_report::PurchaseFilter::All);
+        match year {
+            Some(y) => format!("{what} dated in {y}"),
+            None => what.to_string(),
+        }
+    });
+    rows.retain(|r| {
+        year.is_none_or(|y| y.contains(r.purchase.purchase_date))
+            && show.as_ref().is_none_or(|f| f.matches(&r.check))
+    });
     Ok(render(
         StatusCode::OK,
         &ListPage {
             page,
+            filtered,
             compliant: rows.iter().filter(|r| r.check.compliant).count(),
             rows,
             threshold: Gbp::from_pence(org.small_purchase_threshold_pence).display_pounds(),

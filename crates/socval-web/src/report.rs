@@ -3,7 +3,15 @@
 //! commitments awarded in the year, valued at the year's proxies), their
 //! verified delivery returns to date, and the small purchases of the year.
 //! Every number links to the list of records it adds up (commitment rows
-//! and return lines, each linking to its contract or return).
+//! and return lines, each linking to its contract or return); spend figures
+//! to a CSV of the payments they add up, small-purchase figures to the
+//! purchases they count. Each table can be downloaded as CSV.
+//!
+//! The spend section reads the organisation's own spend area of the data
+//! directory (`<data-dir>/spend/orgs/<slug>`, filled by
+//! `socval spend import --org SLUG`), never the instance's shared one, with
+//! `socval_report::spend_from_store`, the function `socval report annual`
+//! uses.
 //!
 //! The figures are computed by `socval_report` from plain data; this module
 //! only reads the store ([`ReportData::load`], also used by the CLI's
@@ -15,14 +23,15 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use socval_core::quotes;
 use socval_core::{FinancialYear, Framework, Gbp};
 use socval_report::{
-    ContractInput, ContractsInput, Filter, HtmlOptions, LineState, QuotesInput, Record, RecordKind,
-    Report, ReturnLineInput, SpendInput, Sums,
+    ContractInput, ContractsInput, Filter, HtmlOptions, LineState, PurchaseFilter, QuotesInput,
+    Record, RecordKind, RecordQuery, Report, ReturnLineInput, SpendInput, SpendSettings, Sums,
 };
+use socval_spend::SpendStore;
 use socval_store::delivery::{DeliveryReturn, LineStatus};
 use socval_store::procurement::Contract;
 use socval_store::purchase::Purchase;
@@ -265,7 +274,44 @@ fn generated_by() -> String {
     format!("socval {} (portal)", env!("CARGO_PKG_VERSION"))
 }
 
-const PORTAL_SPEND: &str = "The portal's report covers the organisation's contracts, delivery and small purchases. The spend analysis (total spend, the top 300, graphs 1–4, year on year) reads the payments imported into the data directory: produce it with `socval report annual --org ORG --year YEAR` on the server.";
+/// The organisation's own spend area of the data directory.
+pub fn spend_store(data_dir: &std::path::Path, org: &Organisation) -> SpendStore {
+    SpendStore::for_org(data_dir, &org.slug)
+}
+
+/// The spend section's settings in the portal: those of
+/// `socval report annual` by default (top 300; local Rotherham, region the
+/// Sheffield City Region), compared with the previous year when the
+/// organisation's imports have payments in it.
+fn spend_settings(store: &SpendStore, year: FinancialYear) -> Result<SpendSettings, AppError> {
+    let imports = store
+        .imports()
+        .map_err(|e| AppError::Internal(format!("reading the spend area: {e}")))?;
+    let previous = year.previous();
+    let has_previous = imports
+        .iter()
+        .any(|i| i.years.contains_key(&previous.to_string()));
+    Ok(SpendSettings::new(year, has_previous.then_some(previous)))
+}
+
+/// The spend section of `org`'s report of `year`: the analyses of its own
+/// spend area, or a notice saying how to import its payments.
+pub fn org_spend(
+    data_dir: &std::path::Path,
+    org: &Organisation,
+    year: FinancialYear,
+) -> Result<(SpendInput, Option<FinancialYear>), AppError> {
+    let store = spend_store(data_dir, org);
+    let settings = spend_settings(&store, year)?;
+    let spend = socval_report::spend_from_store(data_dir, &store, &settings, || {
+        format!(
+            "No payments have been imported for {} yet, so there is no spend analysis (total spend, the top 300, graphs 1–4, year on year). Each organisation has its own spend: an administrator imports its payment files and supplier register on the server with `socval spend import --org {} FILE...` and `socval spend suppliers import --org {} FILE`.",
+            org.name, org.slug, org.slug
+        )
+    })
+    .map_err(|e| AppError::Internal(format!("the spend analysis: {e}")))?;
+    Ok((spend, settings.compare))
+}
 
 async fn load(state: &AppState, ctx: &Ctx, year: FinancialYear) -> Result<ReportData, AppError> {
     let org = ctx.org()?.org.clone();
@@ -275,14 +321,10 @@ async fn load(state: &AppState, ctx: &Ctx, year: FinancialYear) -> Result<Report
 async fn build(state: &AppState, ctx: &Ctx, year: FinancialYear) -> Result<Report, AppError> {
     let data = load(state, ctx, year).await?;
     let as_of = state.now().date();
+    let data_dir = state.config.data_dir.clone();
     tokio::task::spawn_blocking(move || {
-        data.report(
-            as_of,
-            generated_by(),
-            SpendInput::Missing(PORTAL_SPEND.into()),
-            None,
-            None,
-        )
+        let (spend, compare) = org_spend(&data_dir, &data.org, year)?;
+        data.report(as_of, generated_by(), spend, compare, None)
     })
     .await
     .map_err(|e| AppError::Internal(e.to_string()))?
@@ -349,10 +391,12 @@ async fn page(
 ) -> Result<Response, AppError> {
     let year = year_of(&year)?;
     let org = ctx.org()?.org.clone();
-    let report = build(&state, &ctx, year).await?;
+    let mut report = build(&state, &ctx, year).await?;
+    socval_report::link_records(&mut report);
     let base = format!("/orgs/{}/reports/{}", org.slug, url_year(year));
     let opts = HtmlOptions {
         records_base: Some(format!("{base}/records")),
+        table_csv_base: Some(format!("{base}/records?table=")),
         nav: vec![
             (
                 format!("/orgs/{}", org.slug),
@@ -366,7 +410,8 @@ async fn page(
             (format!("{base}/report.json"), "Download JSON".into()),
         ],
         footer: Some(format!(
-            "Built from the portal's records on {}. Each number links to the records it adds up.",
+            "Built from the portal's records and {}'s own spend area on {}. Each number links to the records it adds up: contract figures to their commitment rows and return lines, small-purchase figures to the purchases, spend figures to a CSV of the payments (with each supplier's location). Changes between years, SME and VCSE shares and unknown locations by reason are not linked: their table's notes and the sources say where they come from.",
+            org.name,
             state.now().date()
         )),
         stylesheet: Some("/reports/report.css".into()),
@@ -471,24 +516,69 @@ fn decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// The filter of a records query: one of `all`, `measure`, `theme`,
-/// `category`, `contract`; no query means every record.
-fn filter_of(query: Option<&str>) -> Result<Filter, AppError> {
-    let bad = || {
-        AppError::BadRequest(
-            "say which records: ?all=1, ?measure=CODE, ?theme=CODE, ?category=NAME or ?contract=ID"
-                .into(),
-        )
-    };
-    let mut pairs = query.unwrap_or("").split('&').filter(|p| !p.is_empty());
-    let Some(pair) = pairs.next() else {
-        return Ok(Filter::All);
-    };
-    if pairs.next().is_some() {
-        return Err(bad());
+/// What a records query asks for.
+#[derive(Debug, PartialEq)]
+enum Wanted {
+    /// One table of the report as CSV (`?table=ID`).
+    Table(String),
+    /// The records, payments or purchases behind a figure.
+    Records(RecordQuery),
+}
+
+fn pairs_of(query: Option<&str>) -> Vec<(String, String)> {
+    query
+        .unwrap_or("")
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (decode(k), decode(v))
+        })
+        .collect()
+}
+
+/// The query of the records page: a table (`?table=ID`), a contracts
+/// filter (`all`, `measure`, `theme`, `category`, `contract`; none means
+/// every record), payments (`spend=...`) or purchases (`purchases=...`,
+/// `purchase=REF`), as `socval_report::RecordQuery` writes them.
+fn wanted(query: Option<&str>) -> Result<Wanted, AppError> {
+    let pairs = pairs_of(query);
+    if let [(k, v)] = pairs.as_slice()
+        && k == "table"
+    {
+        return Ok(Wanted::Table(v.clone()));
     }
-    let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-    Filter::from_pair(&decode(k), &decode(v)).ok_or_else(bad)
+    RecordQuery::from_pairs(&pairs)
+        .map(Wanted::Records)
+        .ok_or_else(|| {
+            AppError::BadRequest(
+                "say which records: ?all=1, ?measure=CODE, ?theme=CODE, ?category=NAME, ?contract=ID, ?table=ID, or a spend or purchases query as the report's links write them"
+                    .into(),
+            )
+        })
+}
+
+/// The contracts filter of a records query (for the tests).
+#[cfg(test)]
+fn filter_of(query: Option<&str>) -> Result<Filter, AppError> {
+    match wanted(query)? {
+        Wanted::Records(RecordQuery::Contracts(f)) => Ok(f),
+        _ => Err(AppError::BadRequest("not a contracts filter".into())),
+    }
+}
+
+fn csv_download(name: String, bytes: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
 }
 
 fn pounds_opt(g: Option<Gbp>) -> String {
@@ -503,8 +593,78 @@ async fn records_page(
     RawQuery(query): RawQuery,
 ) -> Result<Response, AppError> {
     let year = year_of(&year)?;
-    let filter = filter_of(query.as_deref())?;
-    let slug = ctx.org()?.org.slug.clone();
+    let org = ctx.org()?.org.clone();
+    let slug = org.slug.clone();
+    let filter = match wanted(query.as_deref())? {
+        Wanted::Records(RecordQuery::Contracts(f)) => f,
+        Wanted::Table(id) => {
+            let report = build(&state, &ctx, year).await?;
+            let t = report.table(&id).ok_or(AppError::NotFound)?;
+            let bytes = socval_report::to_csv(t);
+            let name = format!("{slug}-social-value-{}-{id}.csv", url_year(year));
+            return Ok(csv_download(name, bytes));
+        }
+        Wanted::Records(RecordQuery::Purchases(y, f)) => {
+            let to = match &f {
+                PurchaseFilter::Reference(r) => {
+                    let p = state
+                        .store
+                        .purchases(org.id)
+                        .await?
+                        .into_iter()
+                        .find(|p| p.reference == *r && y.contains(p.purchase_date))
+                        .ok_or(AppError::NotFound)?;
+                    format!("/orgs/{slug}/purchases/{}", p.id)
+                }
+                f => format!(
+                    "/orgs/{slug}/purchases?year={}&show={}",
+                    url_year(y),
+                    f.name().unwrap_or("all")
+                ),
+            };
+            return Ok(Redirect::to(&to).into_response());
+        }
+        Wanted::Records(RecordQuery::Spend(q)) => {
+            let data_dir = state.config.data_dir.clone();
+            let name = format!(
+                "{slug}-payments-{}.csv",
+                RecordQuery::Spend(q.clone())
+                    .query()
+                    .split('&')
+                    .filter_map(|p| p.split_once('=').map(|(_, v)| v))
+                    .map(|v| {
+                        v.chars()
+                            .map(|c| {
+                                if c.is_ascii_alphanumeric() || c == '-' {
+                                    c
+                                } else {
+                                    '_'
+                                }
+                            })
+                            .collect::<String>()
+                    })
+                    .collect::<Vec<_>>()
+                    .join("-")
+            );
+            let bytes = tokio::task::spawn_blocking(move || {
+                let store = spend_store(&data_dir, &org);
+                if store
+                    .imports()
+                    .map_err(|e| AppError::Internal(e.to_string()))?
+                    .is_empty()
+                {
+                    return Err(AppError::NotFound);
+                }
+                let settings = spend_settings(&store, q.year)?;
+                socval_report::spend_payments_csv(&data_dir, &store, &settings, &q)
+                    .map(|(bytes, _, _)| bytes)
+                    .map_err(|e| AppError::Internal(format!("listing the payments: {e}")))
+            })
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))??;
+            return Ok(csv_download(name, bytes));
+        }
+    };
     let data = load(&state, &ctx, year).await?;
     let as_of = state.now().date();
     let records = data.records(as_of, &filter);

@@ -381,6 +381,7 @@ fn in_the_portal_each_number_links_to_its_records() {
         nav: vec![("/orgs/test".into(), "Back to the portal".into())],
         footer: None,
         stylesheet: Some("/reports/report.css".into()),
+        table_csv_base: None,
     };
     let html = socval_report::render_html_with(&r, &opts).unwrap();
     let total = Gbp::new(money(&r, "table_2_10", "total", "value_gbp")).display_whole_pounds();

@@ -185,3 +185,246 @@ async fn bad_years_and_record_queries_are_refused_plainly() {
             .contains("No contract is valued at 2019/20 proxies")
     );
 }
+
+const LEDGER: &str = "Payment Date,Amount,Beneficiary Name
+2025-05-02,1200.00,Alpha Ltd
+2025-06-10,800.25,ALPHA LIMITED
+2025-07-01,5000.00,Beta Ltd
+2025-08-01,-150.00,Beta Ltd
+2025-09-01,310.10,Unlisted Traders
+2024-06-01,4000.00,Beta Ltd
+";
+
+const REGISTER: &str = "supplier_id,name,postcode
+A1,Alpha Ltd,S60 1AA
+B2,Beta Ltd,LS1 4DD
+";
+
+/// Imports the ledger and register into organisation `slug`'s spend area.
+fn import_spend(data_dir: &std::path::Path, slug: &str) {
+    let store = socval_spend::SpendStore::for_org(data_dir, slug);
+    let ledger = data_dir.join(format!("ledger-{slug}.csv"));
+    std::fs::write(&ledger, LEDGER).unwrap();
+    store
+        .import(&[ledger], &socval_spend::ImportOptions::default(), false)
+        .unwrap();
+    std::fs::write(store.suppliers_path(), REGISTER).unwrap();
+}
+
+/// Sums a CSV's `amount_pence` column, in pounds.
+fn csv_total(csv: &str) -> (usize, socval_core::Gbp) {
+    let mut r = csv::Reader::from_reader(csv.as_bytes());
+    let at = r
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "amount_pence")
+        .expect("amount_pence column");
+    let rows: Vec<i64> = r
+        .records()
+        .map(|x| x.unwrap()[at].parse().unwrap())
+        .collect();
+    (
+        rows.len(),
+        socval_core::Gbp::from_pence(rows.iter().sum::<i64>()),
+    )
+}
+
+#[tokio::test]
+async fn the_spend_section_reads_the_organisations_own_payments_and_links_them() {
+    let w = world().await;
+    let data_dir = w._dir.path().to_path_buf();
+    let viewer = w.session(w.viewer).await;
+    // Before any import the section says how to import a's own payments.
+    let page = w.get("/orgs/a/reports/2025-26", Some(&viewer)).await;
+    page.assert_status(StatusCode::OK);
+    assert!(
+        page.body
+            .contains("No payments have been imported for Alpha Borough Council yet"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("socval spend import --org a"));
+
+    import_spend(&data_dir, "a");
+    // The instance's shared spend area is never shown in the portal.
+    let shared = socval_spend::SpendStore::new(&data_dir);
+    let ledger = data_dir.join("shared.csv");
+    std::fs::write(
+        &ledger,
+        "Payment Date,Amount,Beneficiary Name\n2025-05-02,999999.00,Shared Ltd\n",
+    )
+    .unwrap();
+    shared
+        .import(&[ledger], &socval_spend::ImportOptions::default(), false)
+        .unwrap();
+
+    let page = w.get("/orgs/a/reports/2025-26", Some(&viewer)).await;
+    page.assert_status(StatusCode::OK);
+    let html = &page.body;
+    assert!(!html.contains("No payments have been imported"), "{html}");
+    assert!(!html.contains("Shared Ltd"));
+    let r = w
+        .get("/orgs/a/reports/2025-26/report.json", Some(&viewer))
+        .await
+        .json();
+    // 1200 + 800.25 + 5000 − 150 + 310.10, and the year before.
+    assert_eq!(cell(&r, "spend_summary", "total", "gbp"), "7160.35");
+    assert_eq!(cell(&r, "spend_summary", "total", "prev_gbp"), "4000.00");
+    assert_eq!(cell(&r, "top_suppliers", "1", "supplier"), "Beta Ltd");
+
+    // Each spend figure links to the payments it adds up, as CSV.
+    for (href, table, row, col) in [
+        ("spend=all&year=2025-26", "spend_summary", "total", "gbp"),
+        (
+            "spend=all&year=2024-25",
+            "spend_summary",
+            "total",
+            "prev_gbp",
+        ),
+        (
+            "spend=supplier_id&year=2025-26&value=B2",
+            "top_suppliers",
+            "1",
+            "gbp",
+        ),
+        (
+            "spend=unmatched&year=2025-26",
+            "spend_data_quality",
+            "unmatched",
+            "gbp",
+        ),
+        (
+            "spend=credit_notes&year=2025-26",
+            "spend_data_quality",
+            "credit_notes",
+            "gbp",
+        ),
+    ] {
+        let url = format!("/orgs/a/reports/2025-26/records?{href}");
+        assert!(
+            html.contains(&format!("href=\"{}\"", url.replace('&', "&amp;"))),
+            "{url} is linked"
+        );
+        let csv = w.get(&url, Some(&viewer)).await;
+        csv.assert_status(StatusCode::OK);
+        assert!(
+            csv.headers["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/csv")
+        );
+        let (_, total) = csv_total(&csv.body);
+        let figure: socval_core::Decimal =
+            cell(&r, table, row, col).as_str().unwrap().parse().unwrap();
+        assert_eq!(total.amount(), figure, "{url}");
+    }
+    let unmatched = w
+        .get(
+            "/orgs/a/reports/2025-26/records?spend=unmatched&year=2025-26",
+            Some(&viewer),
+        )
+        .await;
+    assert!(unmatched.body.contains("Unlisted Traders"));
+    assert!(!unmatched.body.contains("Alpha"));
+
+    // Organisation b has imported nothing: its report shows none of a's
+    // spend, and a's payment lists are not reachable from b.
+    let admin_b = w.session(w._admin_b).await;
+    let b = w.get("/orgs/b/reports/2025-26", Some(&admin_b)).await;
+    b.assert_status(StatusCode::OK);
+    assert!(b.body.contains("No payments have been imported for"));
+    assert!(!b.body.contains("7,160"));
+    w.get(
+        "/orgs/b/reports/2025-26/records?spend=all&year=2025-26",
+        Some(&admin_b),
+    )
+    .await
+    .assert_status(StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn small_purchase_figures_link_to_the_purchases_they_count() {
+    let w = world().await;
+    let viewer = w.session(w.viewer).await;
+    let page = w.get("/orgs/a/reports/2025-26", Some(&viewer)).await;
+    let html = &page.body;
+    for show in ["all", "in-scope", "compliant", "not-compliant"] {
+        let link = format!("/orgs/a/reports/2025-26/records?purchases={show}&amp;year=2025-26");
+        assert!(html.contains(&format!("href=\"{link}\"")), "{show}");
+        let go = w.get(&link.replace("&amp;", "&"), Some(&viewer)).await;
+        go.assert_status(StatusCode::SEE_OTHER);
+        assert_eq!(
+            go.location(),
+            format!("/orgs/a/purchases?year=2025-26&show={show}")
+        );
+        let list = w.get(go.location(), Some(&viewer)).await;
+        list.assert_status(StatusCode::OK);
+        assert!(list.body.contains("id=\"purchase-filter\""));
+        // The fixture's one purchase is compliant and under the threshold.
+        assert_eq!(
+            list.body.contains("SP-FIXTURE"),
+            show != "not-compliant",
+            "{show}: {}",
+            list.body
+        );
+    }
+    // Another year's list is empty; the plain list is unchanged.
+    let other = w
+        .get("/orgs/a/purchases?year=2019-20&show=all", Some(&viewer))
+        .await;
+    assert!(!other.body.contains("SP-FIXTURE"));
+    assert!(other.body.contains("No small purchases match."));
+    let all = w.get("/orgs/a/purchases", Some(&viewer)).await;
+    assert!(all.body.contains("SP-FIXTURE") && !all.body.contains("purchase-filter"));
+    w.get("/orgs/a/purchases?show=some", Some(&viewer))
+        .await
+        .assert_status(StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn each_table_downloads_as_csv_from_a_link_beside_it() {
+    let w = world().await;
+    let viewer = w.session(w.viewer).await;
+    let page = w.get("/orgs/a/reports/2025-26", Some(&viewer)).await;
+    let r = w
+        .get("/orgs/a/reports/2025-26/report.json", Some(&viewer))
+        .await
+        .json();
+    let ids: Vec<String> = r["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["blocks"].as_array().unwrap())
+        .filter(|b| b["type"] == "table")
+        .map(|b| b["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(ids.contains(&"table_2_10".to_string()), "{ids:?}");
+    for id in &ids {
+        let url = format!("/orgs/a/reports/2025-26/records?table={id}");
+        assert!(
+            page.body.contains(&format!("href=\"{url}\" download")),
+            "{id}"
+        );
+    }
+    let csv = w
+        .get(
+            "/orgs/a/reports/2025-26/records?table=table_2_10",
+            Some(&viewer),
+        )
+        .await;
+    csv.assert_status(StatusCode::OK);
+    assert!(
+        csv.headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("a-social-value-2025-26-table_2_10.csv")
+    );
+    let mut rd = csv::Reader::from_reader(csv.body.as_bytes());
+    let rows: Vec<csv::StringRecord> = rd.records().map(Result::unwrap).collect();
+    let od02 = rows.iter().find(|r| &r[0] == "OD02").expect("OD02 row");
+    assert!(od02.iter().any(|c| c == "8000"), "{od02:?}");
+    w.get("/orgs/a/reports/2025-26/records?table=nope", Some(&viewer))
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+}

@@ -201,7 +201,7 @@ B2,Beta Ltd,LS1 4DD
 ";
 
 /// Imports the ledger and register into organisation `slug`'s spend area.
-fn import_spend(data_dir: &std::path::Path, slug: &str) {
+pub(crate) fn import_spend(data_dir: &std::path::Path, slug: &str) {
     let store = socval_spend::SpendStore::for_org(data_dir, slug);
     let ledger = data_dir.join(format!("ledger-{slug}.csv"));
     std::fs::write(&ledger, LEDGER).unwrap();

@@ -244,6 +244,21 @@ impl Browser {
         std::fs::write(path, png).expect("write screenshot");
     }
 
+    /// Prints the page as the browser would (its print style sheet, on
+    /// A4 without headers and footers) and returns the PDF's bytes
+    /// (WebDriver "Print Page").
+    pub fn print_pdf(&self) -> Vec<u8> {
+        use base64::Engine as _;
+        let v = self.cmd(
+            "POST",
+            "/print",
+            Some(json!({"page": {"width": 21.0, "height": 29.7}, "background": true})),
+        );
+        base64::engine::general_purpose::STANDARD
+            .decode(v.as_str().expect("base64 pdf"))
+            .expect("decode pdf")
+    }
+
     /// Runs `script` (a function body; `arguments` holds `args`) in the
     /// page and returns what it returns.
     pub fn script(&self, script: &str, args: Value) -> Value {

@@ -1,14 +1,20 @@
-//! An organisation's users: who has which role, pending invitations, and
-//! inviting someone with a role (the link is shown once, to pass on).
+//! An organisation's users: who has which role, pending invitations,
+//! inviting someone with a role (the link is shown once, to pass on), and
+//! for each member: changing their role, removing them, and disabling or
+//! enabling their account (admins only; never themselves, never the last
+//! admin, never an account shared with an organisation they do not
+//! administer).
 
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
-use socval_store::{Invitation, Member, NewInvitation, Role, Supplier, normalise_email};
+use socval_store::{
+    Invitation, Member, NewInvitation, NewMembership, Organisation, Role, Supplier, normalise_email,
+};
 
 use crate::AppState;
 use crate::auth::Ctx;
@@ -20,6 +26,11 @@ pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/orgs/{org}/members", get(members))
         .route("/orgs/{org}/invitations", post(invite))
+        .route("/orgs/{org}/members/{member}", get(member))
+        .route("/orgs/{org}/members/{member}/role", post(change_role))
+        .route("/orgs/{org}/members/{member}/remove", post(remove))
+        .route("/orgs/{org}/members/{member}/disable", post(disable))
+        .route("/orgs/{org}/members/{member}/enable", post(enable))
 }
 
 #[derive(Template)]
@@ -34,6 +45,7 @@ struct MembersPage {
     errors: FormErrors,
     form: InviteForm,
     link: String,
+    notice: String,
 }
 
 impl MembersPage {
@@ -60,6 +72,7 @@ async fn page(
     errors: FormErrors,
     form: InviteForm,
     link: String,
+    notice: String,
 ) -> Result<MembersPage, AppError> {
     let org = &ctx.org()?.org;
     let mut page = org_page(state, ctx, "Users")?;
@@ -82,16 +95,41 @@ async fn page(
         errors,
         form,
         link,
+        notice,
     })
 }
 
-async fn members(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+#[derive(Deserialize, Default)]
+struct MembersQuery {
+    /// The id of a user just removed from the organisation.
+    #[serde(default)]
+    removed: String,
+}
+
+async fn members(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<MembersQuery>,
+) -> Result<Response, AppError> {
+    let notice = match q.removed.parse::<i64>() {
+        Ok(id) => match state.store.user(id).await {
+            Ok(u) => format!(
+                "{} ({}) has been removed from {}.",
+                u.name,
+                u.email,
+                ctx.org()?.org.name
+            ),
+            Err(_) => String::new(),
+        },
+        Err(_) => String::new(),
+    };
     let body = page(
         &state,
         &ctx,
         FormErrors::default(),
         InviteForm::default(),
         String::new(),
+        notice,
     )
     .await?;
     Ok(render(StatusCode::OK, &body))
@@ -150,7 +188,7 @@ async fn invite(
         Some(_) => {}
     }
     let (Some(role), true) = (role, errors.is_empty()) else {
-        let body = page(&state, &ctx, errors, form, String::new()).await?;
+        let body = page(&state, &ctx, errors, form, String::new(), String::new()).await?;
         return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &body));
     };
     let new = NewInvitation {
@@ -171,9 +209,366 @@ async fn invite(
         FormErrors::default(),
         InviteForm::default(),
         link,
+        String::new(),
     )
     .await?;
     Ok(render(StatusCode::OK, &body))
+}
+
+// ---- one member: role, removal, account ----
+
+#[derive(Template)]
+#[template(path = "member.html")]
+struct MemberPage {
+    page: Page,
+    slug: String,
+    org_name: String,
+    member: Member,
+    supplier_name: String,
+    suppliers: Vec<Supplier>,
+    roles: &'static [Role],
+    errors: FormErrors,
+    form: RoleForm,
+    notice: String,
+    /// The page is about the admin looking at it.
+    is_self: bool,
+    /// Why this admin may not disable or enable the account; empty if
+    /// they may.
+    can_disable: String,
+}
+
+#[derive(Deserialize, Default, Clone)]
+struct RoleForm {
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    supplier: String,
+}
+
+#[derive(Deserialize, Default)]
+struct MemberQuery {
+    #[serde(default)]
+    done: String,
+}
+
+/// What one of the member routes works on: the organisation, the admin
+/// acting, the member named in the URL and all the organisation's members.
+struct Target {
+    org: Organisation,
+    me: i64,
+    member: Member,
+    members: Vec<Member>,
+}
+
+/// The member `{member}` of the URL's organisation; 404 for anyone else
+/// (a member of another organisation only, or no such user).
+async fn target(state: &AppState, ctx: &Ctx, member: &str) -> Result<Target, AppError> {
+    let org = ctx.org()?.org.clone();
+    let (session, _) = ctx.session()?;
+    let id: i64 = member.parse().map_err(|_| AppError::NotFound)?;
+    let members = state.store.members(org.id).await?;
+    let member = members
+        .iter()
+        .find(|m| m.user.id == id)
+        .cloned()
+        .ok_or(AppError::NotFound)?;
+    Ok(Target {
+        org,
+        me: session.user.id,
+        member,
+        members,
+    })
+}
+
+/// Whether `member` is the only admin of the organisation whose
+/// `members` these are who can still sign in.
+fn only_admin(members: &[Member], member: &Member) -> bool {
+    let active_admin = |m: &Member| m.membership.role == Role::Admin && !m.user.disabled;
+    active_admin(member)
+        && !members
+            .iter()
+            .any(|m| m.user.id != member.user.id && active_admin(m))
+}
+
+/// Why the acting admin may not disable or enable `t.member`'s account, in
+/// words for the page; empty if they may. An account is shared by every
+/// organisation its user belongs to, so an admin may change it only if
+/// they are an admin of every one of them; never their own, and never
+/// the last admin of an organisation who can still sign in.
+async fn account_refusal(state: &AppState, t: &Target) -> Result<String, AppError> {
+    let user = &t.member.user;
+    if user.id == t.me {
+        return Ok("You cannot disable your own account.".to_owned());
+    }
+    let verb = if user.disabled { "enable" } else { "disable" };
+    let theirs = state.store.memberships(user.id).await?;
+    let mine = state.store.memberships(t.me).await?;
+    let admin_of = |org_id: i64| {
+        mine.iter()
+            .any(|m| m.organisation.id == org_id && m.membership.role == Role::Admin)
+    };
+    if theirs.iter().any(|m| !admin_of(m.organisation.id)) {
+        return Ok(format!(
+            "{} also belongs to an organisation you are not an admin of, so you cannot {verb} \
+             their account: it is theirs too. You can remove {} from {}.",
+            user.name, user.name, t.org.name
+        ));
+    }
+    if !user.disabled {
+        for m in theirs.iter().filter(|m| m.membership.role == Role::Admin) {
+            let members = state.store.members(m.organisation.id).await?;
+            if let Some(me) = members.iter().find(|x| x.user.id == user.id)
+                && only_admin(&members, me)
+            {
+                return Ok(format!(
+                    "{} is the only admin of {}: make someone else an admin there first.",
+                    user.name, m.organisation.name
+                ));
+            }
+        }
+    }
+    Ok(String::new())
+}
+
+async fn member_page(
+    state: &AppState,
+    ctx: &Ctx,
+    t: &Target,
+    errors: FormErrors,
+    form: Option<RoleForm>,
+    notice: String,
+) -> Result<MemberPage, AppError> {
+    let mut page = org_page(state, ctx, t.member.user.name.clone())?;
+    page.has_errors = !errors.is_empty();
+    let suppliers = state.store.suppliers(t.org.id).await?;
+    let supplier_name = t
+        .member
+        .membership
+        .supplier_id
+        .and_then(|id| suppliers.iter().find(|s| s.id == id))
+        .map(|s| s.name.clone())
+        .unwrap_or_default();
+    let form = form.unwrap_or_else(|| RoleForm {
+        role: t.member.membership.role.as_str().to_owned(),
+        supplier: t
+            .member
+            .membership
+            .supplier_id
+            .map(|id| id.to_string())
+            .unwrap_or_default(),
+    });
+    Ok(MemberPage {
+        page,
+        slug: t.org.slug.clone(),
+        org_name: t.org.name.clone(),
+        member: t.member.clone(),
+        supplier_name,
+        suppliers,
+        roles: Role::ALL,
+        errors,
+        form,
+        notice,
+        is_self: t.member.user.id == t.me,
+        can_disable: account_refusal(state, t).await?,
+    })
+}
+
+async fn member(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((_, member)): Path<(String, String)>,
+    Query(q): Query<MemberQuery>,
+) -> Result<Response, AppError> {
+    let t = target(&state, &ctx, &member).await?;
+    let name = &t.member.user.name;
+    let notice = match q.done.as_str() {
+        "role" => format!(
+            "{name} is now {} in {}.",
+            t.member.membership.role, t.org.name
+        ),
+        "disabled" => {
+            format!("The account of {name} is disabled and they have been signed out.")
+        }
+        "enabled" => format!("The account of {name} is enabled: they can sign in again."),
+        _ => String::new(),
+    };
+    let body = member_page(&state, &ctx, &t, FormErrors::default(), None, notice).await?;
+    Ok(render(StatusCode::OK, &body))
+}
+
+async fn refuse(
+    state: &AppState,
+    ctx: &Ctx,
+    t: &Target,
+    errors: FormErrors,
+    form: Option<RoleForm>,
+) -> Result<Response, AppError> {
+    let body = member_page(state, ctx, t, errors, form, String::new()).await?;
+    Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &body))
+}
+
+fn member_url(t: &Target, done: &str) -> String {
+    format!(
+        "/orgs/{}/members/{}?done={done}",
+        t.org.slug, t.member.user.id
+    )
+}
+
+async fn change_role(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((_, member)): Path<(String, String)>,
+    Form(form): Form<RoleForm>,
+) -> Result<Response, AppError> {
+    let t = target(&state, &ctx, &member).await?;
+    let mut errors = FormErrors::default();
+    let role: Option<Role> = form.role.parse().ok();
+    let mut supplier_id = None;
+    if t.member.user.id == t.me {
+        errors.add(
+            "role",
+            format!(
+                "You cannot change your own role: ask another admin of {}",
+                t.org.name
+            ),
+        );
+    } else {
+        match role {
+            None => errors.add("role", "Select a role"),
+            Some(Role::Supplier) => {
+                let suppliers = state.store.suppliers(t.org.id).await?;
+                match form
+                    .supplier
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|id| suppliers.iter().any(|s| s.id == *id))
+                {
+                    Some(id) => supplier_id = Some(id),
+                    None => errors.add(
+                        "supplier",
+                        "Select the supplier company this person works for",
+                    ),
+                }
+            }
+            Some(_) if !form.supplier.is_empty() => errors.add(
+                "supplier",
+                "Only supplier users belong to a supplier company: select None",
+            ),
+            Some(_) => {}
+        }
+        if role.is_some_and(|r| r != Role::Admin) && only_admin(&t.members, &t.member) {
+            errors.add(
+                "role",
+                format!(
+                    "{} is the only admin of {}: make someone else an admin first",
+                    t.member.user.name, t.org.name
+                ),
+            );
+        }
+    }
+    let (Some(role), true) = (role, errors.is_empty()) else {
+        return refuse(&state, &ctx, &t, errors, Some(form)).await;
+    };
+    let unchanged =
+        role == t.member.membership.role && supplier_id == t.member.membership.supplier_id;
+    if !unchanged {
+        let new = NewMembership {
+            user_id: t.member.user.id,
+            org_id: t.org.id,
+            role,
+            supplier_id,
+        };
+        state
+            .store
+            .update_membership(&ctx.actor()?, state.now(), &new)
+            .await?;
+        tracing::info!(user_id = t.member.user.id, org = %t.org.slug, %role, "role changed");
+    }
+    Ok(Redirect::to(&member_url(&t, "role")).into_response())
+}
+
+async fn remove(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((_, member)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let t = target(&state, &ctx, &member).await?;
+    let mut errors = FormErrors::default();
+    if t.member.user.id == t.me {
+        errors.add(
+            "remove",
+            format!(
+                "You cannot remove yourself: ask another admin of {}",
+                t.org.name
+            ),
+        );
+    } else if only_admin(&t.members, &t.member) {
+        errors.add(
+            "remove",
+            format!(
+                "{} is the only admin of {}: make someone else an admin first",
+                t.member.user.name, t.org.name
+            ),
+        );
+    }
+    if !errors.is_empty() {
+        return refuse(&state, &ctx, &t, errors, None).await;
+    }
+    state
+        .store
+        .remove_membership(&ctx.actor()?, state.now(), t.member.user.id, t.org.id)
+        .await?;
+    tracing::info!(user_id = t.member.user.id, org = %t.org.slug, "member removed");
+    Ok(Redirect::to(&format!(
+        "/orgs/{}/members?removed={}",
+        t.org.slug, t.member.user.id
+    ))
+    .into_response())
+}
+
+async fn set_disabled(
+    state: AppState,
+    ctx: Ctx,
+    member: String,
+    disabled: bool,
+) -> Result<Response, AppError> {
+    let t = target(&state, &ctx, &member).await?;
+    let refusal = account_refusal(&state, &t).await?;
+    if !refusal.is_empty() {
+        let mut errors = FormErrors::default();
+        errors.add("status", refusal);
+        return refuse(&state, &ctx, &t, errors, None).await;
+    }
+    if t.member.user.disabled != disabled {
+        // Disabling also ends every session of the account.
+        state
+            .store
+            .set_user_disabled(&ctx.actor()?, state.now(), t.member.user.id, disabled)
+            .await?;
+        tracing::info!(
+            user_id = t.member.user.id,
+            disabled,
+            "account status changed"
+        );
+    }
+    let done = if disabled { "disabled" } else { "enabled" };
+    Ok(Redirect::to(&member_url(&t, done)).into_response())
+}
+
+async fn disable(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((_, member)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    set_disabled(state, ctx, member, true).await
+}
+
+async fn enable(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((_, member)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    set_disabled(state, ctx, member, false).await
 }
 
 /// Something, an @, a dotted domain; the link proves the rest.

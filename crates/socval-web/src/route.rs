@@ -92,6 +92,27 @@ pub const ROUTES: &[RouteRule] = &[
     r("GET", "/orgs/{org}", Member),
     r("GET", "/orgs/{org}/members", Staff(Role::Admin)),
     r("POST", "/orgs/{org}/invitations", Staff(Role::Admin)),
+    r("GET", "/orgs/{org}/members/{member}", Staff(Role::Admin)),
+    r(
+        "POST",
+        "/orgs/{org}/members/{member}/role",
+        Staff(Role::Admin),
+    ),
+    r(
+        "POST",
+        "/orgs/{org}/members/{member}/remove",
+        Staff(Role::Admin),
+    ),
+    r(
+        "POST",
+        "/orgs/{org}/members/{member}/disable",
+        Staff(Role::Admin),
+    ),
+    r(
+        "POST",
+        "/orgs/{org}/members/{member}/enable",
+        Staff(Role::Admin),
+    ),
     r("GET", "/orgs/{org}/audit", Staff(Role::Admin)),
     r("GET", "/orgs/{org}/audit.csv", Staff(Role::Admin)),
     r("GET", "/orgs/{org}/tokens", Staff(Role::Admin)),

@@ -51,6 +51,14 @@ const MATRIX: &[(&str, &str, Rule)] = &[
     ("GET", "/orgs/{org}", Member),
     ("GET", "/orgs/{org}/members", ADMIN),
     ("POST", "/orgs/{org}/invitations", ADMIN),
+    // {member}: the signed-in admin themselves (the handlers refuse to
+    // change one's own role or account, so the matrix changes nothing) or
+    // a member of the other organisation only.
+    ("GET", "/orgs/{org}/members/{member}", ADMIN),
+    ("POST", "/orgs/{org}/members/{member}/role", ADMIN),
+    ("POST", "/orgs/{org}/members/{member}/remove", ADMIN),
+    ("POST", "/orgs/{org}/members/{member}/disable", ADMIN),
+    ("POST", "/orgs/{org}/members/{member}/enable", ADMIN),
     ("GET", "/orgs/{org}/audit", ADMIN),
     ("GET", "/orgs/{org}/audit.csv", ADMIN),
     ("GET", "/orgs/{org}/tokens", ADMIN),
@@ -401,6 +409,7 @@ fn variants(path: &str) -> Vec<Variant> {
             || path.contains("{token}/revoke")
             || path.contains("{purchase}")
             || path.contains("{audit}")
+            || path.contains("{member}")
         {
             for own_object in [true, false] {
                 out.push(Variant {
@@ -463,6 +472,20 @@ async fn concrete_path(w: &World, path: &str, v: Variant) -> String {
         .replace("{line}", &delivery.line.to_string())
         .replace("{evidence}", &delivery.evidence.to_string());
     p = p.replace("{year}", "2025-26");
+    let (own_member, other_member) = if v.own_org {
+        (w.admin, w._admin_b)
+    } else {
+        (w._admin_b, w.admin)
+    };
+    p = p.replace(
+        "{member}",
+        &(if v.own_object {
+            own_member
+        } else {
+            other_member
+        })
+        .to_string(),
+    );
     let (own_purchase, other_purchase) = if v.own_org {
         (w.purchase_a, w.purchase_b)
     } else {

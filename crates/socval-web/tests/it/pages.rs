@@ -424,6 +424,7 @@ async fn concrete(w: &crate::support::World, pattern: &str) -> (String, bool) {
                 token
             }
             ("token", _) => w.token_a.to_string(),
+            ("member", _) => w.viewer.to_string(),
             ("file", _) => "x".to_owned(),
             _ => {
                 known = false;

@@ -6,7 +6,6 @@ mod delivery;
 mod framework;
 mod matrix;
 mod member;
-mod member;
 mod pages;
 mod procurement;
 mod purchase;

@@ -369,6 +369,55 @@ async fn small_purchase_figures_link_to_the_purchases_they_count() {
             list.body
         );
     }
+    // A purchase that fails the rule: its row in the report links to it.
+    let quote = socval_store::PurchaseQuote {
+        supplier: "Far Away Ltd".into(),
+        postcode: String::new(),
+        amount_pence: 90_000,
+        location: socval_store::QuoteLocation::Outside,
+    };
+    let p = w
+        .store
+        .create_purchase(
+            &Actor::system("test"),
+            w.clock_now(),
+            &socval_store::NewPurchase {
+                org_id: w.org_a,
+                reference: "SP-ONE QUOTE".into(),
+                description: "One quote only".into(),
+                value_pence: 90_000,
+                purchase_date: w.clock_now().date(),
+                justification: String::new(),
+                quotes: vec![quote],
+            },
+        )
+        .await
+        .unwrap();
+    let page = w.get("/orgs/a/reports/2025-26", Some(&viewer)).await;
+    let link = "/orgs/a/reports/2025-26/records?purchase=SP-ONE%20QUOTE&amp;year=2025-26";
+    assert!(
+        page.body.contains(&format!("href=\"{link}\"")),
+        "{}",
+        page.body
+    );
+    let go = w.get(&link.replace("&amp;", "&"), Some(&viewer)).await;
+    go.assert_status(StatusCode::SEE_OTHER);
+    assert_eq!(go.location(), format!("/orgs/a/purchases/{}", p.id));
+    let not = w
+        .get(
+            "/orgs/a/purchases?year=2025-26&show=not-compliant",
+            Some(&viewer),
+        )
+        .await;
+    assert!(not.body.contains("SP-ONE QUOTE") && !not.body.contains("SP-FIXTURE"));
+    // A reference a has no purchase under in the year is not found.
+    w.get(
+        "/orgs/a/reports/2025-26/records?purchase=NOPE&year=2025-26",
+        Some(&viewer),
+    )
+    .await
+    .assert_status(StatusCode::NOT_FOUND);
+
     // Another year's list is empty; the plain list is unchanged.
     let other = w
         .get("/orgs/a/purchases?year=2019-20&show=all", Some(&viewer))

@@ -603,37 +603,110 @@ fn commitments_section(
 /// What a headline reads from table 2.10.
 struct Spec {
     id: &'static str,
+    /// The measure codes of the frameworks shipped with socval whose row
+    /// gives the figure, preferred when present.
     codes: &'static [&'static str],
+    /// Otherwise the one row whose measure (unit key and lower-case title,
+    /// from the framework) is this figure's: any framework, e.g. a licensed
+    /// National TOMs edition imported as a file.
+    is: fn(unit: &str, title: &str) -> bool,
     column: &'static str,
     label: &'static str,
+}
+
+fn unit_is(unit: &str, names: &[&str]) -> bool {
+    let u = unit.trim().to_ascii_lowercase();
+    names.iter().any(|n| u == *n)
 }
 
 const SPECS: [Spec; 4] = [
     Spec {
         id: "training_weeks",
         codes: &["R09"],
+        // Weeks of training, not of apprenticeships (the seed's 2.11 mixed
+        // the two up).
+        is: |unit, title| {
+            unit_is(unit, &["weeks", "week", "no. weeks"])
+                && title.contains("training")
+                && !title.contains("apprentice")
+        },
         column: "units",
         label: "weeks of training opportunities to be offered on contracts",
     },
     Spec {
         id: "young_people_gbp",
         codes: &["R11"],
+        is: |unit, title| unit_is(unit, &["hours", "hour"]) && title.contains("young people"),
         column: "value_gbp",
         label: "to be delivered in dedicated hours to support young people into work",
     },
     Spec {
         id: "co2e_tonnes",
         codes: &["R18", "OD08"],
+        is: |unit, _| unit_is(unit, &["tonnes_co2e", "tco2e", "t co2e", "tonnes co2e"]),
         column: "units",
         label: "tonnes CO2e to be saved on contracts",
     },
     Spec {
         id: "local_value_gbp",
         codes: &["R16"],
+        is: |unit, title| {
+            unit_is(unit, &["gbp", "£"])
+                && title.contains("local")
+                && title.contains("supply chain")
+        },
         column: "value_gbp",
         label: "of local economic value to be created through the local supply chain on contracts",
     },
 ];
+
+/// The measures of table 2.10's rows: (row key, unit key, lower-case title).
+fn measures_of(t: &Table) -> Vec<(String, String, String)> {
+    let at = |key: &str| t.columns.iter().position(|c| c.key == key);
+    let (Some(u), Some(m)) = (at("unit"), at("measure")) else {
+        return Vec::new();
+    };
+    let text = |c: Option<&Cell>| match c {
+        Some(Cell::Text(s)) => s.clone(),
+        _ => String::new(),
+    };
+    t.rows
+        .iter()
+        .filter(|r| !r.total)
+        .map(|r| {
+            (
+                r.key.clone(),
+                text(r.cells.get(u)),
+                text(r.cells.get(m)).to_lowercase(),
+            )
+        })
+        .collect()
+}
+
+/// The row giving a figure: one of the preferred codes, else the only row
+/// whose measure matches `is`; `Err` names the rows when several match.
+fn row_for<'a>(
+    measures: &'a [(String, String, String)],
+    codes: &[&str],
+    is: impl Fn(&str, &str) -> bool,
+) -> Result<Option<&'a str>, Vec<&'a str>> {
+    if let Some(c) = codes
+        .iter()
+        .find_map(|c| measures.iter().find(|m| m.0 == *c))
+    {
+        return Ok(Some(&c.0));
+    }
+    let found: Vec<&str> = measures
+        .iter()
+        .filter(|m| is(&m.1, &m.2))
+        .map(|m| m.0.as_str())
+        .collect();
+    match found.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some(one)),
+        _ => Err(found),
+    }
+}
 
 /// The headline figures of paragraph 2.11, each read from a row of table 2.10.
 fn headlines_section(t: &Table, src: &[String]) -> Section {
@@ -662,8 +735,24 @@ fn headlines_section(t: &Table, src: &[String]) -> Section {
     // Living wage: the share of local FTE paid at least the Real Living Wage,
     // when the two rows count the same people (the paid group is a part of
     // the hired group); otherwise the count itself, and why.
-    let lw = ["R02"].iter().find_map(|c| at(c, "units"));
-    let fte = ["R01"].iter().find_map(|c| at(c, "units"));
+    let measures = measures_of(t);
+    let fte_unit = |u: &str| unit_is(u, &["fte"]);
+    let lw = row_for(&measures, &["R02"], |u, title| {
+        fte_unit(u) && title.contains("living wage")
+    })
+    .ok()
+    .flatten()
+    .and_then(|r| at(r, "units"));
+    let fte = row_for(&measures, &["R01"], |u, title| {
+        fte_unit(u)
+            && title.contains("local")
+            && !title.contains("living wage")
+            && !title.contains("disadvantaged")
+            && !title.contains("unemployed")
+    })
+    .ok()
+    .flatten()
+    .and_then(|r| at(r, "units"));
     if let Some((lw_cell, lw_ref)) = lw {
         let lw_units = lw_cell.decimal().unwrap_or_default();
         let fte_units = fte.as_ref().and_then(|(c, _)| c.decimal());
@@ -696,8 +785,16 @@ fn headlines_section(t: &Table, src: &[String]) -> Section {
         }
     }
     let mut missing = Vec::new();
+    let mut several = Vec::new();
     for s in &SPECS {
-        match s.codes.iter().find_map(|c| at(c, s.column)) {
+        let row = match row_for(&measures, s.codes, s.is) {
+            Ok(r) => r,
+            Err(rows) => {
+                several.push(format!("{} (rows {})", s.label, rows.join(", ")));
+                continue;
+            }
+        };
+        match row.and_then(|r| at(r, s.column)) {
             Some((value, from)) if value != Cell::Empty => items.push(Headline {
                 id: s.id.into(),
                 value,
@@ -715,6 +812,14 @@ fn headlines_section(t: &Table, src: &[String]) -> Section {
             text: format!(
                 "Not reported, because no commitment row gives it with this framework: {}.",
                 missing.join("; ")
+            ),
+        });
+    }
+    if !several.is_empty() {
+        blocks.push(Block::Notice {
+            text: format!(
+                "Not reported, because several rows of table 2.10 could give it and adding them up could count different things: {}.",
+                several.join("; ")
             ),
         });
     }

@@ -4,9 +4,10 @@
 use std::fmt::Write as _;
 
 use socval_core::Decimal;
-use socval_report::{Block, Cell, Report};
+use socval_core::Framework;
+use socval_report::{Block, Cell, Report, SpendInput, build};
 
-use crate::{rotherham, seed_report, shared};
+use crate::{inputs, rotherham, seed_report, shared};
 
 /// The seed CSV as printed: measure title → (units, £ or None).
 fn printed() -> Vec<(String, Decimal, Option<Decimal>)> {
@@ -292,4 +293,142 @@ fn html_outline_on_the_seed() {
         "no external assets"
     );
     assert!(html.contains("@media print") && html.contains("size:A4"));
+}
+
+/// A framework with other codes (as a licensed National TOMs edition would
+/// have: the values here are made up, not TOMs values).
+const OTHER_CODES: &str = r#"
+[framework]
+id = "toms-like"
+title = "A framework with other measure codes (made-up values)"
+edition = "test"
+
+[[theme]]
+code = "T"
+title = "Everything"
+
+[[theme.outcome]]
+code = "T.1"
+title = "Everything"
+
+[[theme.outcome.measure]]
+code = "NT10"
+title = "No. of weeks of training opportunities on the contract (BTEC, City & Guilds, NVQ, HNC)"
+unit = "weeks"
+kind = "per_unit"
+[[theme.outcome.measure.proxy]]
+year = "2019/20"
+value_gbp = "100.00"
+
+[[theme.outcome.measure]]
+code = "NT11"
+title = "No. of weeks of apprenticeships on the contract"
+unit = "weeks"
+kind = "per_unit"
+[[theme.outcome.measure.proxy]]
+year = "2019/20"
+value_gbp = "200.00"
+
+[[theme.outcome.measure]]
+code = "NT13"
+title = "Hours of support into work for young people (careers talks, CV advice)"
+unit = "hours"
+kind = "per_unit"
+[[theme.outcome.measure.proxy]]
+year = "2019/20"
+value_gbp = "10.00"
+
+[[theme.outcome.measure]]
+code = "NT18"
+title = "Total amount (£) spent in local supply chain through the contract"
+unit = "gbp"
+kind = "per_unit"
+[[theme.outcome.measure.proxy]]
+year = "2019/20"
+value_gbp = "0.50"
+
+[[theme.outcome.measure]]
+code = "NT31"
+title = "Savings in CO2 emissions on the contract"
+unit = "tonnes_co2e"
+kind = "per_unit"
+[[theme.outcome.measure.proxy]]
+year = "2019/20"
+value_gbp = "70.00"
+
+[[theme.outcome.measure]]
+code = "NT1"
+title = "No. of local direct employees (FTE) hired or retained on the contract"
+unit = "fte"
+kind = "per_unit"
+[[theme.outcome.measure.proxy]]
+year = "2019/20"
+value_gbp = "1000.00"
+
+[[theme.outcome.measure]]
+code = "NT2"
+title = "Local FTE paid at least the Real Living Wage"
+unit = "fte"
+kind = "unvalued"
+"#;
+
+#[test]
+fn headline_figures_are_found_by_the_frameworks_own_measures_whatever_their_codes() {
+    let fw = Framework::from_toml(OTHER_CODES, "toms-like.toml").unwrap();
+    let csv = "measure,units\nNT10,40\nNT11,12\nNT13,300\nNT18,20000\nNT31,5.5\nNT1,10\nNT2,4\n";
+    let c = socval_report::read_commitments("c.csv", csv.as_bytes(), &fw).unwrap();
+    let r = build(&inputs(&fw, Some(&c), SpendInput::Missing("none".into()))).unwrap();
+    let h = |id: &str| {
+        r.headlines().find(|h| h.id == id).unwrap_or_else(|| {
+            panic!(
+                "no headline {id}: {:?}",
+                r.headlines().map(|h| &h.id).collect::<Vec<_>>()
+            )
+        })
+    };
+    let from = |id: &str| h(id).from.as_ref().map(|f| f.row.clone());
+    // Training, not apprenticeships.
+    assert_eq!(h("training_weeks").value.decimal(), Some(Decimal::from(40)));
+    assert_eq!(from("training_weeks").as_deref(), Some("NT10"));
+    assert_eq!(from("young_people_gbp").as_deref(), Some("NT13"));
+    assert_eq!(
+        h("young_people_gbp").value.decimal(),
+        Some(Decimal::from(3000))
+    );
+    assert_eq!(from("co2e_tonnes").as_deref(), Some("NT31"));
+    assert_eq!(from("local_value_gbp").as_deref(), Some("NT18"));
+    assert_eq!(
+        h("local_value_gbp").value.decimal(),
+        Some(Decimal::from(10000))
+    );
+    assert_eq!(
+        h("living_wage_share_pct").value.decimal(),
+        Some(Decimal::from(40)),
+        "4 of 10 local FTE"
+    );
+    // Each still reads back from its row.
+    for x in r.headlines() {
+        if let Some(f) = &x.from {
+            assert_eq!(
+                &x.value,
+                r.table(&f.table).unwrap().cell(&f.row, &f.column).unwrap()
+            );
+        }
+    }
+
+    // Two rows that could each be "weeks of training": neither is picked.
+    let two = OTHER_CODES.replace(
+        "No. of weeks of apprenticeships on the contract",
+        "No. of weeks of training for new starters on the contract",
+    );
+    let fw = Framework::from_toml(&two, "two.toml").unwrap();
+    let c = socval_report::read_commitments("c.csv", csv.as_bytes(), &fw).unwrap();
+    let r = build(&inputs(&fw, Some(&c), SpendInput::Missing("none".into()))).unwrap();
+    assert!(r.headlines().all(|h| h.id != "training_weeks"));
+    let html = socval_report::render_html(&r).unwrap();
+    assert!(
+        html.contains("several rows of table 2.10 could give it"),
+        "says why"
+    );
+    assert!(html.contains("(rows NT10, NT11)"));
 }

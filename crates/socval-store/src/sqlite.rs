@@ -49,6 +49,13 @@ impl SqliteStore {
                 SqliteJournalMode::Wal
             })
             .synchronous(SqliteSynchronous::Normal);
+        // Measured with bench/web (docs/web.md) on two cores: 4 and 8
+        // connections serve pages equally fast within the noise, 2 were
+        // slower for the home page (three queries); each
+        // connection keeps sqlx's cache of 100 prepared statements, so the
+        // portal's queries are parsed once per connection. A memory map
+        // (`mmap_size`) made no measurable difference: the pages read per
+        // request are in SQLite's page cache already.
         let pool = SqlitePoolOptions::new()
             // An in-memory database exists once per connection.
             .max_connections(if in_memory { 1 } else { 8 })

@@ -864,11 +864,15 @@ pub(crate) struct Reminder {
 }
 
 /// Returns due (a supplier's) and returns awaiting verification (officers'
-/// and admins'), over every organisation the user belongs to.
-pub(crate) async fn reminders(state: &AppState, user_id: i64) -> Result<Vec<Reminder>, AppError> {
+/// and admins'), over every organisation the user belongs to (their
+/// `memberships`, as the home page has already read them).
+pub(crate) async fn reminders(
+    state: &AppState,
+    memberships: &[socval_store::OrgMembership],
+) -> Result<Vec<Reminder>, AppError> {
     let today = state.now().date();
     let mut out = Vec::new();
-    for m in state.store.memberships(user_id).await? {
+    for m in memberships {
         let org = &m.organisation;
         match (m.membership.role, m.membership.supplier_id) {
             (Role::Supplier, Some(s)) => {

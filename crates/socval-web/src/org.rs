@@ -63,17 +63,15 @@ struct HomePage {
 async fn home(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     let page = user_page(&state, &ctx, "Your organisations")?;
     let (session, _) = ctx.session()?;
-    let orgs = state
-        .store
-        .memberships(session.user.id)
-        .await?
+    let memberships = state.store.memberships(session.user.id).await?;
+    let reminders = crate::delivery::reminders(&state, &memberships).await?;
+    let orgs = memberships
         .into_iter()
         .map(|m| OrgRow {
             org: m.organisation,
             role: m.membership.role,
         })
         .collect();
-    let reminders = crate::delivery::reminders(&state, session.user.id).await?;
     Ok(render(
         StatusCode::OK,
         &HomePage {

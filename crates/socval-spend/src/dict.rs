@@ -99,6 +99,13 @@ impl DictBuilder {
         (k, true)
     }
 
+    /// Appends the value of a key returned earlier (since the last finish).
+    pub(crate) fn append_key(&mut self, k: usize) {
+        debug_assert!(k < self.distinct());
+        self.keys.push(k as i32);
+        self.nulls.append_non_null();
+    }
+
     /// Appends a null (the field is absent or blank).
     pub(crate) fn append_null(&mut self) {
         self.keys.push(0);

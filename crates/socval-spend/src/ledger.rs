@@ -5,7 +5,7 @@
 //! Parsing takes `impl Read` (CSV) or bytes (XLSX) and hands finished chunks
 //! to a callback; opening files and writing Parquet happen in [`crate::store`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -532,6 +532,8 @@ fn fast_pence(b: &[u8]) -> Option<i64> {
 pub(crate) struct ChunkBuilder {
     date: Vec<i32>,
     fy: DictBuilder,
+    /// The key of each financial year in `fy`.
+    fy_keys: Vec<(FinancialYear, usize)>,
     pence: Vec<i64>,
     supplier: DictBuilder,
     /// `is_redacted` of each distinct supplier name of the chunk, by key
@@ -552,6 +554,7 @@ impl ChunkBuilder {
         ChunkBuilder {
             date: Vec::with_capacity(CHUNK_ROWS),
             fy: dict(),
+            fy_keys: Vec::new(),
             pence: Vec::with_capacity(CHUNK_ROWS),
             supplier: dict(),
             supplier_redacted: Vec::new(),
@@ -565,11 +568,30 @@ impl ChunkBuilder {
         }
     }
 
+    /// Appends a financial year (a handful per file: no hashing per row).
+    fn year(&mut self, fy: FinancialYear, names: &mut BTreeMap<FinancialYear, String>) {
+        if let Some(&(_, k)) = self.fy_keys.iter().find(|(y, _)| *y == fy) {
+            self.fy.append_key(k);
+        } else {
+            let name = names.entry(fy).or_insert_with(|| fy.to_string());
+            let (k, _) = self.fy.append(name);
+            self.fy_keys.push((fy, k));
+        }
+    }
+
     /// Appends a supplier name and returns whether it is a redaction.
-    fn supplier(&mut self, name: &str) -> bool {
+    fn supplier(&mut self, name: &str, known: &mut RedactedNames) -> bool {
         let (k, new) = self.supplier.append(name);
         if new {
-            self.supplier_redacted.push(is_redacted(name));
+            let r = match known.get(name) {
+                Some(&r) => r,
+                None => {
+                    let r = is_redacted(name);
+                    known.insert(name.into(), r);
+                    r
+                }
+            };
+            self.supplier_redacted.push(r);
         }
         let r = self.supplier_redacted[k];
         self.redacted.append_value(r);
@@ -595,6 +617,7 @@ impl ChunkBuilder {
             Arc::new(Int32Array::from(std::mem::take(&mut self.line))),
         ];
         self.supplier_redacted.clear();
+        self.fy_keys.clear();
         self.date.reserve(CHUNK_ROWS);
         self.pence.reserve(CHUNK_ROWS);
         self.line.reserve(CHUNK_ROWS);
@@ -611,6 +634,31 @@ fn opt(b: &mut DictBuilder, v: Option<&str>) {
     }
 }
 
+/// A quick hash for the parser's own maps (FxHash's multiply-rotate).
+#[derive(Default)]
+pub(crate) struct QuickHasher(u64);
+
+impl std::hash::Hasher for QuickHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let w = u64::from_le_bytes(c.try_into().expect("8 bytes"));
+            self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+        }
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// `is_redacted` of each distinct supplier name a parser has seen (names
+/// repeat: a ledger has far fewer suppliers than payments).
+type RedactedNames = HashMap<Box<str>, bool, std::hash::BuildHasherDefault<QuickHasher>>;
+
 /// Turns cells into payments, enforcing every rule. Shared by CSV and XLSX.
 pub(crate) struct RowParser {
     source: String,
@@ -620,6 +668,7 @@ pub(crate) struct RowParser {
     chunk: ChunkBuilder,
     last_date: (String, i32, FinancialYear),
     fy_names: BTreeMap<FinancialYear, String>,
+    redacted_names: RedactedNames,
 }
 
 impl RowParser {
@@ -638,6 +687,7 @@ impl RowParser {
             chunk: ChunkBuilder::new(),
             last_date: (String::new(), 0, FinancialYear::starting(0)),
             fy_names: BTreeMap::new(),
+            redacted_names: RedactedNames::default(),
         }
     }
 
@@ -700,7 +750,7 @@ impl RowParser {
         if supplier.is_empty() {
             return Err(self.bad(line, supplier_col, supplier, "the supplier name is empty"));
         }
-        let redacted = self.chunk.supplier(supplier);
+        let redacted = self.chunk.supplier(supplier, &mut self.redacted_names);
         let s = &mut self.summary;
         s.rows += 1;
         s.redacted_rows += u64::from(redacted);
@@ -721,8 +771,7 @@ impl RowParser {
 
         let c = &mut self.chunk;
         c.date.push(days);
-        let fy_name = self.fy_names.entry(fy).or_insert_with(|| fy.to_string());
-        c.fy.append(fy_name.as_str());
+        c.year(fy, &mut self.fy_names);
         c.pence.push(pence);
         let get = |f: Field| self.cols.get(f).map(&cell);
         opt(&mut c.supplier_id, get(Field::SupplierId));
@@ -746,11 +795,11 @@ impl RowParser {
     ) -> Result<Option<RecordBatch>> {
         // Valid UTF-8 (nearly every line) is read in place; anything else is
         // decoded as Latin-1 into owned strings.
-        if std::str::from_utf8(r.as_slice()).is_ok() {
+        if let Ok(text) = std::str::from_utf8(r.as_slice()) {
+            // Fields end at ASCII delimiters, so their ranges are on
+            // character boundaries: no second check per field.
             self.push(line, |i| {
-                r.get(i)
-                    .map(|b| std::str::from_utf8(b).unwrap_or(""))
-                    .unwrap_or("")
+                r.range(i).and_then(|range| text.get(range)).unwrap_or("")
             })
         } else {
             let owned: Vec<String> = r.iter().map(|b| field_text(b).into_owned()).collect();

@@ -34,7 +34,7 @@ use crate::ledger::{
 };
 
 /// Bytes read at a time; chunks are about this long.
-pub(crate) const BLOCK: usize = 4 << 20;
+pub(crate) const BLOCK: usize = 8 << 20;
 /// A record longer than this (no line end in sight) makes the parse serial.
 pub(crate) const MAX_RECORD: usize = 64 << 20;
 
@@ -63,6 +63,8 @@ enum Outcome {
 struct Done {
     seq: u64,
     outcome: Outcome,
+    /// The chunk's buffer, for reuse.
+    bytes: Vec<u8>,
 }
 
 /// Parses the CSV file at `path` on `threads` workers, in chunks of about
@@ -104,9 +106,11 @@ pub(crate) fn parse_csv_parallel(
     let (job_tx, job_rx) = sync_channel::<Job>(threads);
     let job_rx = Arc::new(Mutex::new(job_rx));
     let (done_tx, done_rx) = channel::<Done>();
-    let (token_tx, token_rx) = channel::<()>();
+    // A token lets the reader cut one more chunk; it carries a spent
+    // chunk's buffer back for reuse.
+    let (token_tx, token_rx) = channel::<Vec<u8>>();
     for _ in 0..in_flight {
-        token_tx.send(()).expect("the receiver is alive");
+        token_tx.send(Vec::new()).expect("the receiver is alive");
     }
     std::thread::scope(|scope| {
         let stop = &stop;
@@ -180,19 +184,11 @@ fn read_block(
     hash: &mut Sha256,
 ) -> std::io::Result<bool> {
     let start = buf.len();
-    buf.resize(start + block, 0);
-    let mut filled = start;
-    while filled < buf.len() {
-        match file.read(&mut buf[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    buf.truncate(filled);
+    buf.reserve(block);
+    // `read_to_end` fills the spare capacity without zeroing it first.
+    let n = file.by_ref().take(block as u64).read_to_end(buf)?;
     hash.update(&buf[start..]);
-    Ok(filled < start + block)
+    Ok(n < block)
 }
 
 /// The reader: cuts the data after the header into chunks ending at a line
@@ -207,7 +203,7 @@ fn read_chunks(
     mut first_line: u64,
     mut hash: Sha256,
     jobs: &SyncSender<Job>,
-    tokens: &Receiver<()>,
+    tokens: &Receiver<Vec<u8>>,
     stop: &AtomicBool,
 ) -> std::io::Result<Option<(String, u64)>> {
     let mut seq = 0;
@@ -227,12 +223,17 @@ fn read_chunks(
                 }
             }
         };
-        let rest = carry.split_off(cut);
-        let bytes = std::mem::replace(&mut carry, rest);
-        let lines = bytes.iter().filter(|&&b| b == b'\n').count() as u64;
-        if tokens.recv().is_err() || stop.load(Ordering::Relaxed) {
+        let Ok(mut rest) = tokens.recv() else {
+            return Ok(None);
+        };
+        if stop.load(Ordering::Relaxed) {
             return Ok(None);
         }
+        rest.clear();
+        rest.extend_from_slice(&carry[cut..]);
+        carry.truncate(cut);
+        let bytes = std::mem::replace(&mut carry, rest);
+        let lines = bytes.iter().filter(|&&b| b == b'\n').count() as u64;
         if !bytes.is_empty() {
             let job = Job {
                 seq,
@@ -277,6 +278,7 @@ fn work(
             .send(Done {
                 seq: job.seq,
                 outcome,
+                bytes: job.bytes,
             })
             .is_err()
         {
@@ -341,14 +343,14 @@ fn parse_chunk(source: &str, p: &mut RowParser, job: &Job) -> Outcome {
 /// order.
 fn collect(
     done: Receiver<Done>,
-    tokens: Sender<()>,
+    tokens: Sender<Vec<u8>>,
     sink: &mut impl FnMut(RecordBatch) -> Result<()>,
 ) -> Result<Option<u64>> {
-    let mut waiting: BTreeMap<u64, Outcome> = BTreeMap::new();
+    let mut waiting: BTreeMap<u64, (Outcome, Vec<u8>)> = BTreeMap::new();
     let mut next = 0;
     for d in done {
-        waiting.insert(d.seq, d.outcome);
-        while let Some(o) = waiting.remove(&next) {
+        waiting.insert(d.seq, (d.outcome, d.bytes));
+        while let Some((o, bytes)) = waiting.remove(&next) {
             match o {
                 Outcome::Batches(batches) => {
                     for b in batches {
@@ -360,7 +362,7 @@ fn collect(
             }
             next += 1;
             // The reader may read one more chunk.
-            let _ = tokens.send(());
+            let _ = tokens.send(bytes);
         }
     }
     Ok(Some(next))

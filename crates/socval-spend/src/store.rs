@@ -21,10 +21,11 @@ use arrow_array::RecordBatch;
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use parquet::basic::{Compression, ZstdLevel};
+use parquet::basic::{Compression, Encoding, ZstdLevel};
 use parquet::file::metadata::KeyValue;
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::file::reader::{FileReader, SerializedFileReader};
+use parquet::schema::types::ColumnPath;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use socval_core::{FinancialYear, Gbp};
@@ -32,7 +33,7 @@ use socval_core::{FinancialYear, Gbp};
 use crate::error::{Error, Result};
 use crate::ledger::{ImportOptions, ParseSummary, parse_csv, parse_spreadsheet};
 use crate::pipeline::{BLOCK, Parsed, parse_csv_parallel};
-use crate::schema::{PAYMENTS_SCHEMA, payments_schema};
+use crate::schema::{PAYMENTS_SCHEMA, col, payments_schema};
 
 /// One stored import, as described by its Parquet metadata.
 #[derive(Clone, Debug, Serialize)]
@@ -109,7 +110,7 @@ impl Drop for TmpGuard {
 static TMP_SEQ: AtomicU64 = AtomicU64::new(0);
 
 fn writer_props(summary_kv: Vec<KeyValue>) -> WriterProperties {
-    WriterProperties::builder()
+    let mut b = WriterProperties::builder()
         .set_compression(Compression::ZSTD(
             ZstdLevel::try_new(1).expect("level 1 is valid"),
         ))
@@ -117,7 +118,29 @@ fn writer_props(summary_kv: Vec<KeyValue>) -> WriterProperties {
         // encoded, which readers (and our analysis) exploit.
         .set_dictionary_page_size_limit(16 * 1024 * 1024)
         .set_max_row_group_row_count(Some(1024 * 1024))
-        .set_key_value_metadata(Some(summary_kv))
+        .set_key_value_metadata(Some(summary_kv));
+    // Min/max of names and codes cost a string comparison per row and
+    // prune nothing (every row group spans the alphabet); dates, amounts,
+    // years and lines keep theirs.
+    for c in [
+        col::SUPPLIER_NAME,
+        col::SUPPLIER_ID,
+        col::COMPANY_NUMBER,
+        col::CHARITY_NUMBER,
+        col::VAT_NUMBER,
+        col::SERVICE,
+    ] {
+        b = b.set_column_statistics_enabled(ColumnPath::from(c), EnabledStatistics::None);
+    }
+    // Amounts and line numbers are nearly all distinct: a dictionary of
+    // them is as large as the column and costs a hash per row. Lines rise
+    // by one, which delta encoding stores in a few bits.
+    b.set_column_dictionary_enabled(ColumnPath::from(col::AMOUNT_PENCE), false)
+        .set_column_dictionary_enabled(ColumnPath::from(col::SOURCE_LINE), false)
+        .set_column_encoding(
+            ColumnPath::from(col::SOURCE_LINE),
+            Encoding::DELTA_BINARY_PACKED,
+        )
         .build()
 }
 

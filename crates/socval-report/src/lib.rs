@@ -90,6 +90,7 @@ pub use model::{
 };
 pub use quotes::read_quotes;
 pub use source::{
-    SpendSettings, describe_definition, local_definition, open_geo, spend_from_store, with_resolver,
+    AreaSettings, SpendSettings, describe_definition, local_definition, open_geo, spend_from_store,
+    with_resolver,
 };
 pub use spend::{Analysed, SpendAnalysis, SpendProvenance, analyse_store, load_register};

@@ -45,6 +45,84 @@ impl SpendSettings {
     }
 }
 
+/// What "local" means for one spend area, and the top N: kept as
+/// `settings.json` in the area (`socval spend settings --org SLUG`), read
+/// by the portal's report. The CLI's flags are used on the command line.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AreaSettings {
+    /// Own authority LAD codes.
+    pub local: Vec<String>,
+    /// The wider region: a preset, LAD codes separated by commas, or `none`.
+    pub region: String,
+    /// How many top suppliers to single out.
+    pub top: usize,
+}
+
+impl Default for AreaSettings {
+    fn default() -> Self {
+        let s = SpendSettings::new(FinancialYear::starting(2000), None);
+        AreaSettings {
+            local: s.local,
+            region: s.region,
+            top: s.top,
+        }
+    }
+}
+
+impl AreaSettings {
+    /// `<area>/settings.json`.
+    pub fn path(store: &SpendStore) -> std::path::PathBuf {
+        store.root().join("settings.json")
+    }
+
+    /// The area's settings, or the defaults ([`SpendSettings::new`]'s) when
+    /// none were written.
+    ///
+    /// Returns an error if the file exists and cannot be read.
+    pub fn read(store: &SpendStore) -> Result<AreaSettings> {
+        let p = AreaSettings::path(store);
+        match std::fs::read(&p) {
+            Ok(b) => serde_json::from_slice(&b).map_err(|e| Error::Csv {
+                file: p.display().to_string(),
+                reason: e.to_string(),
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(AreaSettings::default()),
+            Err(e) => Err(Error::write(&p, e)),
+        }
+    }
+
+    /// Writes them into the area (created if needed), replacing the file
+    /// whole.
+    ///
+    /// Returns an error if the settings are empty (no LAD code, top 0) or
+    /// the file cannot be written.
+    pub fn write(&self, store: &SpendStore) -> Result<()> {
+        if self.local.iter().all(|l| l.trim().is_empty()) {
+            return Err(Error::Input("--local needs at least one LAD code".into()));
+        }
+        if self.top == 0 {
+            return Err(Error::Input("--top must be at least 1".into()));
+        }
+        let p = AreaSettings::path(store);
+        std::fs::create_dir_all(store.root()).map_err(|e| Error::write(store.root(), e))?;
+        let tmp = p.with_extension("json.tmp");
+        let text = serde_json::to_vec_pretty(self).map_err(|e| Error::write(&p, e))?;
+        std::fs::write(&tmp, text).map_err(|e| Error::write(&tmp, e))?;
+        std::fs::rename(&tmp, &p).map_err(|e| Error::write(&p, e))
+    }
+
+    /// The settings for a report of `year` compared with `compare`.
+    pub fn for_year(&self, year: FinancialYear, compare: Option<FinancialYear>) -> SpendSettings {
+        SpendSettings {
+            year,
+            compare,
+            top: self.top,
+            local: self.local.clone(),
+            region: self.region.clone(),
+        }
+    }
+}
+
 struct NoDirectory;
 
 impl LocationResolver for NoDirectory {

@@ -279,10 +279,11 @@ pub fn spend_store(data_dir: &std::path::Path, org: &Organisation) -> SpendStore
     SpendStore::for_org(data_dir, &org.slug)
 }
 
-/// The spend section's settings in the portal: those of
-/// `socval report annual` by default (top 300; local Rotherham, region the
-/// Sheffield City Region), compared with the previous year when the
-/// organisation's imports have payments in it.
+/// The spend section's settings in the portal: the area's own
+/// (`socval spend settings --org SLUG`), else those of `socval report
+/// annual` by default (top 300; local Rotherham, region the Sheffield City
+/// Region); compared with the previous year when the organisation's
+/// imports have payments in it.
 fn spend_settings(store: &SpendStore, year: FinancialYear) -> Result<SpendSettings, AppError> {
     let imports = store
         .imports()
@@ -291,7 +292,9 @@ fn spend_settings(store: &SpendStore, year: FinancialYear) -> Result<SpendSettin
     let has_previous = imports
         .iter()
         .any(|i| i.years.contains_key(&previous.to_string()));
-    Ok(SpendSettings::new(year, has_previous.then_some(previous)))
+    let area = socval_report::AreaSettings::read(store)
+        .map_err(|e| AppError::Internal(format!("the spend settings: {e}")))?;
+    Ok(area.for_year(year, has_previous.then_some(previous)))
 }
 
 /// The spend section of `org`'s report of `year`: the analyses of its own

@@ -56,6 +56,58 @@ enum Command {
     Export(analyse::ExportArgs),
     /// Write a deterministic synthetic ledger and supplier register.
     Generate(import::GenerateArgs),
+    /// An organisation's spend settings (what "local" means, the top N),
+    /// read by the portal's annual report: shown, or changed with options.
+    #[command(after_help = "Examples:
+  socval spend settings --org sheffield-nhs --local E08000019 --region scr-ca --top 300
+  socval spend settings --org sheffield-nhs          # show them
+
+Without settings the portal uses --local E08000018 (Rotherham), --region scr-ca, --top 300.")]
+    Settings(SettingsArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct SettingsArgs {
+    /// Own authority LAD codes (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "LAD")]
+    local: Option<Vec<String>>,
+    /// The wider region: a preset (scr-ca, scr-lep), LAD codes (comma-separated), or `none`.
+    #[arg(long, value_name = "PRESET|LADS")]
+    region: Option<String>,
+    /// How many top suppliers to single out.
+    #[arg(long)]
+    top: Option<usize>,
+}
+
+fn settings(store: &SpendStore, a: SettingsArgs, out: &mut dyn Write) -> Result<u8> {
+    let mut s = socval_report::AreaSettings::read(store)?;
+    let change = a.local.is_some() || a.region.is_some() || a.top.is_some();
+    if let Some(l) = a.local {
+        s.local = l
+            .into_iter()
+            .map(|x| x.trim().to_string())
+            .filter(|x| !x.is_empty())
+            .collect();
+    }
+    if let Some(r) = a.region {
+        s.region = r.trim().to_string();
+    }
+    if let Some(t) = a.top {
+        s.top = t;
+    }
+    if change {
+        s.write(store)?;
+    }
+    writeln!(
+        out,
+        "{} {}: local {}; region {}; top {}",
+        if change { "Saved in" } else { "Settings of" },
+        socval_report::AreaSettings::path(store).display(),
+        s.local.join(","),
+        s.region,
+        s.top
+    )?;
+    Ok(crate::exit::OK)
 }
 
 /// Runs a `socval spend` subcommand.
@@ -79,6 +131,14 @@ pub fn run(global: &Global, args: Args, out: &mut dyn Write) -> Result<u8> {
         Command::Overrides { command } => import::overrides(&store, command, out),
         Command::Analyse(a) => analyse::analyse(global, &store, a, out),
         Command::Export(a) => analyse::export(global, &store, a, out),
+        Command::Settings(a) => {
+            if args.org.is_none() {
+                bail!(
+                    "give --org SLUG: settings belong to an organisation's spend area (on the command line, give --local, --region and --top to each command instead)"
+                );
+            }
+            settings(&store, a, out)
+        }
         Command::Generate(_) => unreachable!("handled above"),
     }
 }

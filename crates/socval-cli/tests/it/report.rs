@@ -617,6 +617,37 @@ fn each_organisation_has_its_own_spend_area_and_its_report_reads_it() {
         html.contains("spend/orgs/alpha"),
         "the sources name alpha's area"
     );
+    // Alpha's settings (read by the portal): shown, changed, kept.
+    let shown = expect(d, &["spend", "settings", "--org", "alpha"], 0);
+    assert!(
+        shown.contains("local E08000018; region scr-ca; top 300"),
+        "{shown}"
+    );
+    expect(
+        d,
+        &[
+            "spend",
+            "settings",
+            "--org",
+            "alpha",
+            "--local",
+            "E08000019",
+            "--region",
+            "none",
+            "--top",
+            "5",
+        ],
+        0,
+    );
+    let shown = expect(d, &["spend", "settings", "--org", "alpha"], 0);
+    assert!(
+        shown.contains("local E08000019; region none; top 5"),
+        "{shown}"
+    );
+    let err = expect_error(d, &["spend", "settings", "--top", "5"]);
+    assert!(err.contains("give --org"), "{err}");
+    let err = expect_error(d, &["spend", "settings", "--org", "alpha", "--top", "0"]);
+    assert!(err.contains("--top must be at least 1"), "{err}");
     // Beta has no payments of its own and the instance has none: the
     // section says where to import them.
     report("beta", "out-beta");

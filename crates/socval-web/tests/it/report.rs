@@ -319,6 +319,29 @@ async fn the_spend_section_reads_the_organisations_own_payments_and_links_them()
             cell(&r, table, row, col).as_str().unwrap().parse().unwrap();
         assert_eq!(total.amount(), figure, "{url}");
     }
+    // The organisation's own settings choose "local" and the top N.
+    socval_report::AreaSettings {
+        local: vec!["E08000019".into()],
+        region: "none".into(),
+        top: 1,
+    }
+    .write(&socval_spend::SpendStore::for_org(&data_dir, "a"))
+    .unwrap();
+    let r1 = w
+        .get("/orgs/a/reports/2025-26/report.json", Some(&viewer))
+        .await
+        .json();
+    assert_eq!(
+        cell(&r1, "spend_summary", "top_n", "gbp"),
+        "4850.00",
+        "Beta only"
+    );
+    let methods = serde_json::to_string(&r1).unwrap();
+    assert!(
+        methods.contains("E08000019 (LAD E08000019); no wider region"),
+        "the local definition is a's own"
+    );
+
     let unmatched = w
         .get(
             "/orgs/a/reports/2025-26/records?spend=unmatched&year=2025-26",

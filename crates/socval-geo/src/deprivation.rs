@@ -171,6 +171,9 @@ impl std::hash::Hasher for Fnv {
     }
 }
 
+/// An LSOA's code, rank and decile.
+pub(crate) type Figure<'a> = (&'a str, u32, u8);
+
 type FastMap<V> = HashMap<String, V, std::hash::BuildHasherDefault<Fnv>>;
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -373,12 +376,23 @@ impl Deprivation {
     }
 
     fn get(&self, code: &str, matched: Match) -> Option<LsoaDeprivation<'_>> {
-        let (k, e) = self.lsoas.get_key_value(code)?;
+        self.figure(self.entry(code), matched)
+    }
+
+    /// The file's code, rank and decile for an LSOA code.
+    pub(crate) fn entry(&self, code: &str) -> Option<Figure<'_>> {
+        self.lsoas
+            .get_key_value(code)
+            .map(|(k, e)| (k.as_str(), e.rank, e.decile))
+    }
+
+    fn figure<'a>(&self, entry: Option<Figure<'a>>, matched: Match) -> Option<LsoaDeprivation<'a>> {
+        let (lsoa, rank, decile) = entry?;
         Some(LsoaDeprivation {
-            lsoa: k,
-            rank: e.rank,
-            decile: e.decile,
-            band: self.band(e.rank),
+            lsoa,
+            rank,
+            decile,
+            band: self.band(rank),
             matched,
         })
     }
@@ -403,13 +417,25 @@ impl Deprivation {
         &self,
         rec: &PostcodeRecord<'_>,
     ) -> std::result::Result<LsoaDeprivation<'_>, NoFigure> {
-        let (same, other) = match self.vintage {
-            LsoaVintage::Lsoa2011 => (rec.lsoa11, rec.lsoa21),
-            LsoaVintage::Lsoa2021 => (rec.lsoa21, rec.lsoa11),
+        self.for_record_by(rec, |code, _| self.entry(code))
+    }
+
+    /// [`Deprivation::for_record`], finding the record's own LSOA codes
+    /// with `entry`, which is told whether the code is the record's
+    /// `lsoa11` (`Some(false)`) or `lsoa21` (`Some(true)`), so a caller
+    /// can answer from a table by the record's string ids.
+    pub(crate) fn for_record_by<'a>(
+        &'a self,
+        rec: &PostcodeRecord<'_>,
+        entry: impl Fn(&str, bool) -> Option<Figure<'a>>,
+    ) -> std::result::Result<LsoaDeprivation<'a>, NoFigure> {
+        let (same, other, same_is_21) = match self.vintage {
+            LsoaVintage::Lsoa2011 => (rec.lsoa11, rec.lsoa21, false),
+            LsoaVintage::Lsoa2021 => (rec.lsoa21, rec.lsoa11, true),
         };
         if let Some(code) = same {
             return self
-                .get(code, Match::SameVintage)
+                .figure(entry(code, same_is_21), Match::SameVintage)
                 .ok_or_else(|| NoFigure::NotInFile {
                     lsoa: code.to_owned(),
                     vintage: self.vintage,
@@ -418,7 +444,7 @@ impl Deprivation {
         let Some(code) = other else {
             return Err(NoFigure::NoLsoa);
         };
-        if let Some(d) = self.get(code, Match::SameCode) {
+        if let Some(d) = self.figure(entry(code, !same_is_21), Match::SameCode) {
             return Ok(d);
         }
         let other_vintage = match self.vintage {

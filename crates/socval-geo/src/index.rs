@@ -309,7 +309,8 @@ impl PostcodeIndex {
         &b[self.offsets[s as usize]..self.offsets[s as usize + 1]]
     }
 
-    fn string(&self, id: u32) -> Option<&str> {
+    /// The interned string `id`, `None` for [`NONE_ID`] or out of range.
+    pub(crate) fn string(&self, id: u32) -> Option<&str> {
         if id == NONE_ID || id as usize >= self.n_strings {
             return None;
         }
@@ -321,7 +322,25 @@ impl PostcodeIndex {
         self.strings.get(start..end)
     }
 
-    fn find(&self, key: u64) -> Option<usize> {
+    /// Number of interned strings (area codes); string ids are below it.
+    pub(crate) fn string_count(&self) -> usize {
+        self.n_strings
+    }
+
+    /// The key of record `i` (`i` < [`PostcodeIndex::len`]).
+    pub(crate) fn key(&self, i: usize) -> u64 {
+        u64_at(self.section(Section::Keys), i * 8)
+    }
+
+    /// The string ids of record `i`: LAD, ward, LSOA 2011, LSOA 2021
+    /// ([`NONE_ID`] = none).
+    pub(crate) fn string_ids(&self, i: usize) -> [u32; 4] {
+        let recs = self.section(Section::Records);
+        std::array::from_fn(|f| u32_at(recs, i * RECORD + f * 4))
+    }
+
+    /// The position of `key` by binary search within its bucket.
+    pub(crate) fn find(&self, key: u64) -> Option<usize> {
         let keys = self.section(Section::Keys);
         let buckets = self.section(Section::Buckets);
         let bucket = bucket(key);
@@ -346,7 +365,8 @@ impl PostcodeIndex {
         Some(self.record(i, *postcode))
     }
 
-    fn record(&self, i: usize, postcode: Postcode) -> PostcodeRecord<'_> {
+    /// Record `i`, for `postcode`.
+    pub(crate) fn record(&self, i: usize, postcode: Postcode) -> PostcodeRecord<'_> {
         let recs = self.section(Section::Records);
         let id = |field: usize| u32_at(recs, i * RECORD + field * 4);
         let lat = id(4) as i32;

@@ -17,6 +17,9 @@
 //!   gives a [`Classification`]: [`Class`] local/region/outside/unknown with
 //!   a [`Reason`], ward, LSOA, deprivation and distance.
 //! - [`GeoData`] opens all of it from a data directory; [`import`] writes it.
+//! - [`Classifier`] classifies many postcodes against one definition (a
+//!   supplier file): the same answers, with a hash table over the keys and
+//!   tables by area code built once.
 //!
 //! ```no_run
 //! use socval_geo::GeoData;
@@ -28,6 +31,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod bulk;
 mod data;
 mod deprivation;
 mod distance;
@@ -38,6 +42,7 @@ mod local;
 mod names;
 mod postcode;
 
+pub use bulk::{Classifier, Named};
 pub use data::{GeoData, GeoPaths, ImportOptions, ImportSummary, ImportedFile, WrapReader, import};
 pub use deprivation::{Band, Deprivation, LsoaDeprivation, LsoaVintage, Match, NoFigure};
 pub use distance::{Distance, LatLong};

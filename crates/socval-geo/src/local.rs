@@ -284,40 +284,38 @@ impl LocalDefinition {
         deprivation: Option<&'a Deprivation>,
         pc: &Postcode,
     ) -> Classification<'a> {
-        match pc.special() {
-            // Overseas territories are not in UK postcode files, but their
-            // postcodes do say where the supplier is: outside.
-            Some(s @ Special::Overseas(_)) => {
-                let mut c =
-                    Classification::unknown(Some(*pc), Reason::NonGeographic, Some(s.to_string()));
-                c.class = Class::Outside;
-                c.reason = None;
-                return c;
-            }
-            Some(s) => {
-                return Classification::unknown(
-                    Some(*pc),
-                    Reason::NonGeographic,
-                    Some(s.to_string()),
-                );
-            }
-            None => {}
+        if let Some(c) = special_case(pc) {
+            return c;
         }
         let Some(rec) = index.lookup(pc) else {
             return Classification::unknown(Some(*pc), Reason::NotFound, None);
         };
-        let mut c = Classification::unknown(Some(*pc), Reason::NotFound, None);
-        c.record = Some(rec);
-        c.deprivation = deprivation.map(|d| d.for_record(&rec));
-        c.distance_km = match (self.origin, rec.coords) {
+        let lad = LadClass::of(self, rec.lad);
+        self.found(rec, deprivation.map(|d| d.for_record(&rec)), lad)
+    }
+
+    /// The classification of a postcode found in the directory, given its
+    /// deprivation figure and where its LAD is.
+    pub(crate) fn found<'a>(
+        &self,
+        rec: PostcodeRecord<'a>,
+        deprivation: Option<Result<LsoaDeprivation<'a>, NoFigure>>,
+        lad: LadClass,
+    ) -> Classification<'a> {
+        let distance_km = match (self.origin, rec.coords) {
             (Some(o), Some(p)) => Some(o.distance_km(&p)),
             _ => None,
         };
-        let (class, reason) = self.class_of(&rec, c.distance_km);
-        c.class = class;
-        c.reason = reason;
-        c.detail = None;
-        c
+        let (class, reason) = self.class_of(&rec, distance_km, lad);
+        Classification {
+            postcode: Some(rec.postcode),
+            class,
+            reason,
+            detail: None,
+            record: Some(rec),
+            deprivation,
+            distance_km,
+        }
     }
 
     #[allow(clippy::float_arithmetic)] // distance comparison, not money
@@ -325,11 +323,12 @@ impl LocalDefinition {
         &self,
         rec: &PostcodeRecord<'_>,
         distance_km: Option<f64>,
+        lad: LadClass,
     ) -> (Class, Option<Reason>) {
         if rec.terminated && !self.accept_terminated {
             return (Class::Unknown, Some(Reason::Terminated));
         }
-        if rec.lad.is_some_and(|l| self.is_local_lad(l)) {
+        if lad == LadClass::Local {
             return (Class::Local, None);
         }
         if let Some(r) = self.radius {
@@ -339,11 +338,57 @@ impl LocalDefinition {
                 None => return (Class::Unknown, Some(Reason::NoCoordinates)),
             }
         }
-        match rec.lad {
-            None => (Class::Unknown, Some(Reason::NoLad)),
-            Some(l) if self.is_region_lad(l) => (Class::Region, None),
-            Some(_) => (Class::Outside, None),
+        match lad {
+            LadClass::None => (Class::Unknown, Some(Reason::NoLad)),
+            LadClass::Region => (Class::Region, None),
+            LadClass::Local | LadClass::Outside => (Class::Outside, None),
         }
+    }
+}
+
+/// Where a record's LAD code is, for a definition.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum LadClass {
+    /// The record has no LAD code.
+    None,
+    /// The own authority.
+    Local,
+    /// In the region, not the own authority.
+    Region,
+    /// Neither.
+    Outside,
+}
+
+impl LadClass {
+    /// Where `lad` is for `def`.
+    pub(crate) fn of(def: &LocalDefinition, lad: Option<&str>) -> LadClass {
+        match lad {
+            None => LadClass::None,
+            Some(l) if def.is_local_lad(l) => LadClass::Local,
+            Some(l) if def.is_region_lad(l) => LadClass::Region,
+            Some(_) => LadClass::Outside,
+        }
+    }
+}
+
+/// The classification of a postcode that does not locate a supplier by
+/// the directory (BFPO, non-geographic, overseas), if it is one.
+pub(crate) fn special_case<'a>(pc: &Postcode) -> Option<Classification<'a>> {
+    match pc.special()? {
+        // Overseas territories are not in UK postcode files, but their
+        // postcodes do say where the supplier is: outside.
+        s @ Special::Overseas(_) => {
+            let mut c =
+                Classification::unknown(Some(*pc), Reason::NonGeographic, Some(s.to_string()));
+            c.class = Class::Outside;
+            c.reason = None;
+            Some(c)
+        }
+        s => Some(Classification::unknown(
+            Some(*pc),
+            Reason::NonGeographic,
+            Some(s.to_string()),
+        )),
     }
 }
 
@@ -368,7 +413,7 @@ pub struct Classification<'a> {
 }
 
 impl<'a> Classification<'a> {
-    fn unknown(
+    pub(crate) fn unknown(
         postcode: Option<Postcode>,
         reason: Reason,
         detail: Option<String>,

@@ -199,24 +199,39 @@ impl Postcode {
         &out[..end]
     }
 
+    fn bytes(&self) -> &[u8] {
+        &self.buf[..usize::from(self.len)]
+    }
+
+    fn outward_bytes(&self) -> &[u8] {
+        &self.buf[..usize::from(self.space)]
+    }
+
+    fn inward_bytes(&self) -> &[u8] {
+        &self.buf[usize::from(self.space) + 1..usize::from(self.len)]
+    }
+
     /// The special case this postcode belongs to, if any.
     pub fn special(&self) -> Option<Special> {
-        let s = self.as_str();
-        if self.outward() == "BFPO" || self.outward() == "BF1" {
+        let s = self.bytes();
+        let out = self.outward_bytes();
+        if out == b"BFPO" || out == b"BF1" {
             return Some(Special::Bfpo);
         }
-        if let Some((_, name)) = OVERSEAS.iter().find(|(p, _)| *p == s) {
+        if let Some((_, name)) = OVERSEAS.iter().find(|(p, _)| p.as_bytes() == s) {
             return Some(Special::Overseas(name));
         }
-        if s == "GIR 0AA" {
+        if s == b"GIR 0AA" {
             return Some(Special::NonGeographic("GIR 0AA, Girobank"));
         }
-        match self.area() {
-            "BX" => return Some(Special::NonGeographic("BX area")),
-            "XX" => return Some(Special::NonGeographic("XX area, Royal Mail returns")),
+        // The area: the leading letters.
+        let end = out.iter().position(u8::is_ascii_digit).unwrap_or(out.len());
+        match &out[..end] {
+            b"BX" => return Some(Special::NonGeographic("BX area")),
+            b"XX" => return Some(Special::NonGeographic("XX area, Royal Mail returns")),
             _ => {}
         }
-        if NON_GEOGRAPHIC_DISTRICTS.contains(&self.outward()) {
+        if NON_GEOGRAPHIC_DISTRICTS.iter().any(|d| d.as_bytes() == out) {
             return Some(Special::NonGeographic("non-geographic district"));
         }
         None
@@ -227,8 +242,8 @@ impl Postcode {
     /// so that keys sort like the padded strings. `None` for BFPO numbers,
     /// which are not in postcode directories.
     pub fn key(&self) -> Option<u64> {
-        let out = self.outward().as_bytes();
-        let inw = self.inward().as_bytes();
+        let out = self.outward_bytes();
+        let inw = self.inward_bytes();
         if out.len() > 4 || inw.len() != 3 || out == b"BFPO" {
             return None;
         }

@@ -3,6 +3,7 @@
 // Tests compare coordinates and distances, which are not money.
 #![allow(clippy::float_arithmetic)]
 
+mod classifier;
 mod common;
 mod directory;
 mod imd;

@@ -5,9 +5,10 @@ use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex, mpsc};
 
 use anyhow::{Context, Result, bail};
-use socval_geo::{GeoData, LocalDefinition};
+use socval_geo::{Class, Classifier, GeoData, Named, Reason};
 
 use super::definition::DefinitionArgs;
 use super::lookup::round_km;
@@ -76,35 +77,58 @@ pub struct Args {
     quiet: bool,
 }
 
+/// Rows counted by class and reason, indexed by the enums' order.
 #[derive(Default)]
 struct Totals {
     rows: u64,
-    by_class: BTreeMap<&'static str, u64>,
-    by_reason: BTreeMap<&'static str, u64>,
+    by_class: [u64; 4],
+    by_reason: [u64; 6],
     no_imd: u64,
 }
 
+const CLASSES: [Class; 4] = [Class::Local, Class::Region, Class::Outside, Class::Unknown];
+const REASONS: [Reason; 6] = [
+    Reason::Invalid,
+    Reason::NotFound,
+    Reason::Terminated,
+    Reason::NonGeographic,
+    Reason::NoCoordinates,
+    Reason::NoLad,
+];
+
 impl Totals {
-    fn add(&mut self, o: Totals) {
+    fn add(&mut self, o: &Totals) {
         self.rows += o.rows;
-        for (k, v) in o.by_class {
-            *self.by_class.entry(k).or_default() += v;
+        for (a, b) in self.by_class.iter_mut().zip(o.by_class) {
+            *a += b;
         }
-        for (k, v) in o.by_reason {
-            *self.by_reason.entry(k).or_default() += v;
+        for (a, b) in self.by_reason.iter_mut().zip(o.by_reason) {
+            *a += b;
         }
         self.no_imd += o.no_imd;
     }
+
+    /// Counts by name, in name order, leaving out those never seen.
+    fn by_name<T: Copy>(
+        counts: &[u64],
+        all: &[T],
+        name: impl Fn(T) -> &'static str,
+    ) -> BTreeMap<&'static str, u64> {
+        all.iter()
+            .zip(counts)
+            .filter(|(_, n)| **n > 0)
+            .map(|(t, n)| (name(*t), *n))
+            .collect()
+    }
 }
 
-/// Rows read per batch; each batch is classified by all cores at once and
-/// written in input order.
-const BATCH: usize = 1 << 16;
+/// Rows read per batch. Batches are classified by worker threads (one per
+/// core) and written in input order.
+const BATCH: usize = 8192;
 
 /// What classifying a row needs; shared by the worker threads.
 struct Ctx<'a> {
-    geo: &'a GeoData,
-    def: &'a LocalDefinition,
+    classifier: &'a Classifier<'a>,
     col: usize,
     names: &'a [String],
     format: Format,
@@ -112,121 +136,247 @@ struct Ctx<'a> {
 
 type Cells = [String; ADDED.len()];
 
-impl Ctx<'_> {
-    /// Classifies one row: fills the added cells and counts it.
-    fn cells(&self, rec: &csv::ByteRecord, cells: &mut Cells, totals: &mut Totals) {
-        let geo = self.geo;
-        let raw = std::str::from_utf8(rec.get(self.col).unwrap_or_default()).unwrap_or("\u{fffd}");
-        let c = geo.classify(self.def, raw);
-        totals.rows += 1;
-        *totals.by_class.entry(c.class.as_str()).or_default() += 1;
-        if let Some(r) = c.reason {
-            *totals.by_reason.entry(r.as_str()).or_default() += 1;
-        }
-        if c.no_figure().is_some() {
-            totals.no_imd += 1;
-        }
-        for s in cells.iter_mut() {
-            s.clear();
-        }
-        let rec_ = c.record.as_ref();
-        let imd = c.imd();
-        if let Some(p) = c.postcode {
-            cells[0].push_str(p.as_str());
-        }
-        cells[1].push_str(c.class.as_str());
-        cells[2].push_str(c.reason.map_or("", |r| r.as_str()));
-        let lad = rec_.and_then(|r| r.lad);
-        let ward = rec_.and_then(|r| r.ward);
-        cells[3].push_str(lad.unwrap_or_default());
-        cells[4].push_str(lad.and_then(|l| geo.names.get(l)).unwrap_or_default());
-        cells[5].push_str(ward.unwrap_or_default());
-        cells[6].push_str(ward.and_then(|l| geo.names.get(l)).unwrap_or_default());
-        cells[7].push_str(rec_.and_then(|r| r.lsoa()).unwrap_or_default());
-        if let Some(d) = imd {
-            let _ = write!(cells[8], "{}", d.rank);
-            let _ = write!(cells[9], "{}", d.decile);
-        }
-        cells[10].push_str(c.most_deprived().map_or("", |b| b.as_str()));
-        if let Some(d) = c.distance_km {
-            let _ = write!(cells[11], "{:.3}", round_km(d));
-        }
-        if let Some(n) = c.no_figure() {
-            let _ = write!(cells[12], "{n}");
+/// Appends `n` in decimal.
+fn push_u32(s: &mut String, n: u32) {
+    let mut buf = [0u8; 10];
+    let mut i = buf.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
         }
     }
+    s.extend(buf[i..].iter().map(|&b| char::from(b)));
+}
 
+/// A batch of input rows and the buffer its output goes to, passed from
+/// the reader to a worker to the writer and back.
+struct Job {
+    seq: usize,
+    recs: Vec<csv::ByteRecord>,
+    out: Vec<u8>,
+    totals: Totals,
+}
+
+impl Ctx<'_> {
+    /// The postcode cell of a row, as text.
+    fn raw<'r>(&self, rec: &'r csv::ByteRecord) -> &'r str {
+        std::str::from_utf8(rec.get(self.col).unwrap_or_default()).unwrap_or("\u{fffd}")
+    }
+
+    /// Classifies one row: fills the added cells and counts it.
+    fn cells(&self, rec: &csv::ByteRecord, cells: &mut Cells, totals: &mut Totals) {
+        fill(&self.classifier.classify(self.raw(rec)), cells, totals);
+    }
+}
+
+/// Fills the added cells of one classified row and counts it.
+fn fill(named: &Named<'_>, cells: &mut Cells, totals: &mut Totals) {
+    let c = &named.classification;
+    totals.rows += 1;
+    totals.by_class[c.class as usize] += 1;
+    if let Some(r) = c.reason {
+        totals.by_reason[r as usize] += 1;
+    }
+    let no_figure = c.no_figure();
+    if no_figure.is_some() {
+        totals.no_imd += 1;
+    }
+    for s in cells.iter_mut() {
+        s.clear();
+    }
+    let rec_ = c.record.as_ref();
+    if let Some(p) = c.postcode {
+        cells[0].push_str(p.as_str());
+    }
+    cells[1].push_str(c.class.as_str());
+    cells[2].push_str(c.reason.map_or("", |r| r.as_str()));
+    cells[3].push_str(rec_.and_then(|r| r.lad).unwrap_or_default());
+    cells[4].push_str(named.lad_name.unwrap_or_default());
+    cells[5].push_str(rec_.and_then(|r| r.ward).unwrap_or_default());
+    cells[6].push_str(named.ward_name.unwrap_or_default());
+    cells[7].push_str(rec_.and_then(|r| r.lsoa()).unwrap_or_default());
+    if let Some(d) = c.imd() {
+        push_u32(&mut cells[8], d.rank);
+        push_u32(&mut cells[9], u32::from(d.decile));
+    }
+    cells[10].push_str(c.most_deprived().map_or("", |b| b.as_str()));
+    if let Some(d) = c.distance_km {
+        let _ = write!(cells[11], "{:.3}", round_km(d));
+    }
+    if let Some(n) = no_figure {
+        let _ = write!(cells[12], "{n}");
+    }
+}
+
+/// Rows classified together (see [`Classifier::classify_batch`]).
+const GROUP: usize = 128;
+
+impl<'c> Ctx<'c> {
     /// Classifies rows into CSV lines, or JSON objects each preceded by
-    /// `,\n`, in order.
-    fn chunk(&self, recs: &[csv::ByteRecord]) -> Result<(Vec<u8>, Totals)> {
-        let mut buf = Vec::with_capacity(recs.len() * 160);
-        let mut totals = Totals::default();
+    /// `,\n`, in order, appended to `buf`.
+    fn chunk<'r>(
+        &self,
+        recs: &'r [csv::ByteRecord],
+        buf: &mut Vec<u8>,
+        totals: &mut Totals,
+    ) -> Result<()> {
         let mut cells: Cells = Default::default();
+        let mut named = Vec::with_capacity(GROUP);
+        let mut raws = Vec::with_capacity(GROUP);
+        let mut classify = |group: &'r [csv::ByteRecord], named: &mut Vec<Named<'c>>| {
+            raws.clear();
+            raws.extend(group.iter().map(|r| self.raw(r)));
+            self.classifier.classify_batch(&raws, named);
+        };
         if self.format == Format::Csv {
-            let mut w = csv::WriterBuilder::new().from_writer(&mut buf);
-            let mut out_rec = csv::ByteRecord::new();
-            for rec in recs {
-                self.cells(rec, &mut cells, &mut totals);
-                out_rec.clear();
-                for f in rec.iter() {
-                    out_rec.push_field(f);
+            let mut w = csv::WriterBuilder::new().from_writer(buf);
+            for group in recs.chunks(GROUP) {
+                classify(group, &mut named);
+                for (rec, n) in group.iter().zip(&named) {
+                    fill(n, &mut cells, totals);
+                    w.write_record(rec.iter().chain(cells.iter().map(String::as_bytes)))?;
                 }
-                for s in &cells {
-                    out_rec.push_field(s.as_bytes());
-                }
-                w.write_byte_record(&out_rec)?;
             }
             w.flush()?;
         } else {
-            for rec in recs {
-                self.cells(rec, &mut cells, &mut totals);
-                let mut obj = serde_json::Map::new();
-                for (i, n) in self.names.iter().enumerate() {
-                    obj.insert(
-                        n.clone(),
-                        String::from_utf8_lossy(rec.get(i).unwrap_or_default())
-                            .into_owned()
-                            .into(),
-                    );
+            for group in recs.chunks(GROUP) {
+                classify(group, &mut named);
+                for (rec, n) in group.iter().zip(&named) {
+                    fill(n, &mut cells, totals);
+                    let mut obj = serde_json::Map::new();
+                    for (i, n) in self.names.iter().enumerate() {
+                        obj.insert(
+                            n.clone(),
+                            String::from_utf8_lossy(rec.get(i).unwrap_or_default())
+                                .into_owned()
+                                .into(),
+                        );
+                    }
+                    for (a, s) in ADDED.iter().zip(&cells) {
+                        let v: serde_json::Value = match *a {
+                            _ if s.is_empty() => serde_json::Value::Null,
+                            "imd_rank" | "imd_decile" => s
+                                .parse::<u64>()
+                                .map(Into::into)
+                                .unwrap_or(serde_json::Value::Null),
+                            "distance_km" => s
+                                .parse::<f64>()
+                                .ok()
+                                .and_then(serde_json::Number::from_f64)
+                                .map_or(serde_json::Value::Null, Into::into),
+                            _ => s.clone().into(),
+                        };
+                        obj.insert((*a).to_string(), v);
+                    }
+                    buf.extend_from_slice(b",\n");
+                    serde_json::to_writer(&mut *buf, &obj)?;
                 }
-                for (a, s) in ADDED.iter().zip(&cells) {
-                    let v: serde_json::Value = match *a {
-                        _ if s.is_empty() => serde_json::Value::Null,
-                        "imd_rank" | "imd_decile" => s
-                            .parse::<u64>()
-                            .map(Into::into)
-                            .unwrap_or(serde_json::Value::Null),
-                        "distance_km" => s
-                            .parse::<f64>()
-                            .ok()
-                            .and_then(serde_json::Number::from_f64)
-                            .map_or(serde_json::Value::Null, Into::into),
-                        _ => s.clone().into(),
-                    };
-                    obj.insert((*a).to_string(), v);
-                }
-                buf.extend_from_slice(b",\n");
-                serde_json::to_writer(&mut buf, &obj)?;
             }
         }
-        Ok((buf, totals))
+        Ok(())
     }
 
-    /// Classifies a batch on `threads` threads; returns the parts in order.
-    fn batch(&self, recs: &[csv::ByteRecord], threads: usize) -> Result<Vec<(Vec<u8>, Totals)>> {
-        let per = recs.len().div_ceil(threads.max(1)).max(1);
+    /// Reads every row on one thread, classifies batches on `threads`
+    /// workers, and hands each batch's output to `write` in input order.
+    /// A read error is returned after the batches before it are written.
+    fn pipeline(
+        &self,
+        read_batch: &mut (dyn FnMut(&mut Vec<csv::ByteRecord>) -> Result<usize> + Send),
+        threads: usize,
+        write: &mut dyn FnMut(&[u8], &Totals) -> Result<()>,
+    ) -> Result<()> {
+        // Batches in flight: enough to keep every worker busy while one
+        // batch is being read and another written.
+        let in_flight = threads * 3 + 2;
+        let (free_tx, free_rx) = mpsc::channel::<Job>();
+        for _ in 0..in_flight {
+            let _ = free_tx.send(Job {
+                seq: 0,
+                recs: Vec::new(),
+                out: Vec::new(),
+                totals: Totals::default(),
+            });
+        }
         std::thread::scope(|s| {
-            let mut parts = recs.chunks(per);
-            let first = parts.next().unwrap_or_default();
-            let handles: Vec<_> = parts.map(|p| s.spawn(move || self.chunk(p))).collect();
-            let mut out = vec![self.chunk(first)?];
-            for h in handles {
-                out.push(
-                    h.join()
-                        .map_err(|_| anyhow::anyhow!("a classify thread panicked"))??,
-                );
+            let (work_tx, work_rx) = mpsc::sync_channel::<Job>(in_flight);
+            let (done_tx, done_rx) = mpsc::channel::<Result<Job>>();
+            let reader = s.spawn(move || -> Result<()> {
+                for seq in 0.. {
+                    // No free batch: the writer stopped.
+                    let Ok(mut job) = free_rx.recv() else {
+                        return Ok(());
+                    };
+                    let n = read_batch(&mut job.recs)?;
+                    if n == 0 {
+                        return Ok(());
+                    }
+                    job.recs.truncate(n);
+                    job.seq = seq;
+                    if work_tx.send(job).is_err() || n < BATCH {
+                        return Ok(());
+                    }
+                }
+                Ok(())
+            });
+            let work_rx = Arc::new(Mutex::new(work_rx));
+            let workers: Vec<_> = (0..threads.max(1))
+                .map(|_| {
+                    let (work_rx, done_tx) = (Arc::clone(&work_rx), done_tx.clone());
+                    s.spawn(move || {
+                        loop {
+                            let job = match work_rx.lock() {
+                                Ok(rx) => rx.recv(),
+                                Err(_) => break,
+                            };
+                            let Ok(mut job) = job else { break };
+                            job.out.clear();
+                            job.totals = Totals::default();
+                            let r = self
+                                .chunk(&job.recs, &mut job.out, &mut job.totals)
+                                .map(|()| job);
+                            if done_tx.send(r).is_err() {
+                                break;
+                            }
+                        }
+                    })
+                })
+                .collect();
+            drop((work_rx, done_tx));
+            let written = (|| -> Result<()> {
+                let mut pending = BTreeMap::new();
+                let mut next = 0;
+                for job in done_rx {
+                    let job = job?;
+                    pending.insert(job.seq, job);
+                    while let Some(job) = pending.remove(&next) {
+                        write(&job.out, &job.totals)?;
+                        next += 1;
+                        // The reader has stopped if this fails: nothing to do.
+                        let _ = free_tx.send(job);
+                    }
+                }
+                Ok(())
+            })();
+            // Whether or not writing failed, stop the threads before
+            // reporting: dropping the free list stops the reader, and the
+            // closed work queue then stops the workers.
+            drop(free_tx);
+            let mut panicked = false;
+            for w in workers {
+                panicked |= w.join().is_err();
             }
-            Ok(out)
+            let read = reader
+                .join()
+                .map_err(|_| anyhow::anyhow!("the classify reader thread panicked"))?;
+            if panicked {
+                bail!("a classify thread panicked");
+            }
+            written?;
+            read
         })
     }
 }
@@ -235,8 +385,8 @@ impl Ctx<'_> {
 pub fn run(global: &Global, args: Args, out: &mut dyn Write) -> Result<u8> {
     let geo = GeoData::open(&global.data_dir)?;
     let def = args.definition.build(&geo)?;
-    let input: Box<dyn Read> = if args.file.as_os_str() == "-" {
-        Box::new(io::stdin().lock())
+    let input: Box<dyn Read + Send> = if args.file.as_os_str() == "-" {
+        Box::new(io::stdin())
     } else {
         Box::new(
             File::open(&args.file)
@@ -285,15 +435,16 @@ pub fn run(global: &Global, args: Args, out: &mut dyn Write) -> Result<u8> {
         None => Box::new(out),
     };
     let mut w = BufWriter::with_capacity(1 << 20, sink);
+    let classifier = Classifier::new(&geo, &def);
     let ctx = Ctx {
-        geo: &geo,
-        def: &def,
+        classifier: &classifier,
         col,
         names: &names,
         format: args.format,
     };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
     let mut totals = Totals::default();
+    let file = args.file.display().to_string();
     let mut read_batch = |batch: &mut Vec<csv::ByteRecord>| -> Result<usize> {
         let mut n = 0;
         while n < BATCH {
@@ -302,7 +453,7 @@ pub fn run(global: &Global, args: Args, out: &mut dyn Write) -> Result<u8> {
             }
             let more = rdr
                 .read_byte_record(&mut batch[n])
-                .with_context(|| format!("{}: unreadable row", args.file.display()))?;
+                .with_context(|| format!("{file}: unreadable row"))?;
             if !more {
                 break;
             }
@@ -310,7 +461,6 @@ pub fn run(global: &Global, args: Args, out: &mut dyn Write) -> Result<u8> {
         }
         Ok(n)
     };
-    let mut batch = Vec::new();
     match args.format {
         Format::Csv | Format::Json => {
             if args.format == Format::Csv {
@@ -325,29 +475,23 @@ pub fn run(global: &Global, args: Args, out: &mut dyn Write) -> Result<u8> {
                 w.write_all(b"[")?;
             }
             let mut first = true;
-            loop {
-                let n = read_batch(&mut batch)?;
-                if n == 0 {
-                    break;
-                }
-                for (bytes, t) in ctx.batch(&batch[..n], threads)? {
-                    totals.add(t);
-                    let skip =
-                        usize::from(args.format == Format::Json && first && !bytes.is_empty());
-                    first &= bytes.is_empty();
-                    w.write_all(&bytes[skip..])?;
-                }
-                if n < BATCH {
-                    break;
-                }
-            }
-            if args.format == Format::Json {
+            let json = args.format == Format::Json;
+            ctx.pipeline(&mut read_batch, threads, &mut |bytes, t| {
+                totals.add(t);
+                // The first JSON object is not preceded by a comma.
+                let skip = usize::from(json && first && !bytes.is_empty());
+                first &= bytes.is_empty();
+                w.write_all(&bytes[skip..])?;
+                Ok(())
+            })?;
+            if json {
                 w.write_all(b"\n]\n")?;
             }
         }
         Format::Table => {
             let mut table_rows = Vec::new();
             let mut cells: Cells = Default::default();
+            let mut batch = Vec::new();
             loop {
                 let n = read_batch(&mut batch)?;
                 for rec in &batch[..n] {
@@ -375,9 +519,11 @@ pub fn run(global: &Global, args: Args, out: &mut dyn Write) -> Result<u8> {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        let mut msg = format!("{} rows: {}", totals.rows, join(&totals.by_class));
-        if !totals.by_reason.is_empty() {
-            let _ = write!(msg, " (unknown: {})", join(&totals.by_reason));
+        let by_class = Totals::by_name(&totals.by_class, &CLASSES, |c| c.as_str());
+        let by_reason = Totals::by_name(&totals.by_reason, &REASONS, |r| r.as_str());
+        let mut msg = format!("{} rows: {}", totals.rows, join(&by_class));
+        if !by_reason.is_empty() {
+            let _ = write!(msg, " (unknown: {})", join(&by_reason));
         }
         match &geo.deprivation {
             Some(_) => {

@@ -29,6 +29,8 @@ pub struct SpendSettings {
     /// The wider region: a preset (`scr-ca`, `scr-lep`), LAD codes separated
     /// by commas, or `none`.
     pub region: String,
+    /// The organisation whose spend area is read, for the sources (`--org`).
+    pub org: Option<String>,
 }
 
 impl SpendSettings {
@@ -41,6 +43,7 @@ impl SpendSettings {
             top: 300,
             local: vec![ROTHERHAM.to_string()],
             region: "scr-ca".into(),
+            org: None,
         }
     }
 }
@@ -119,6 +122,7 @@ impl AreaSettings {
             top: self.top,
             local: self.local.clone(),
             region: self.region.clone(),
+            org: None,
         }
     }
 }
@@ -262,6 +266,7 @@ pub fn spend_from_store(
                 )
             }),
             top_n: s.top,
+            org: s.org.clone(),
         };
         Ok(SpendInput::Analysed(Box::new(SpendAnalysis {
             this,

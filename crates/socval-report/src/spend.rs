@@ -43,6 +43,8 @@ pub struct SpendProvenance {
     pub postcode_directory: Option<String>,
     /// Top N.
     pub top_n: usize,
+    /// The organisation whose own spend area was read (`--org`), if any.
+    pub org: Option<String>,
 }
 
 /// Reads the supplier register and overrides of a spend store (empty when
@@ -412,13 +414,19 @@ pub(crate) fn spend_section(inputs: &Inputs<'_>, sources: &mut Sources) -> Secti
             )
         })
         .collect();
+    let org_arg = prov
+        .org
+        .as_ref()
+        .map(|o| format!(" --org {o}"))
+        .unwrap_or_default();
     let mut src = vec![sources.add(format!(
-        "{} payment(s) dated in {} from {} import(s) in {}: {}. Query: socval spend analyse --year {} --top {}. Supplier register: {} supplier(s), {} override(s).",
+        "{} payment(s) dated in {} from {} import(s) in {}: {}. Query: socval spend analyse{} --year {} --top {}. Supplier register: {} supplier(s), {} override(s).",
         t.payments,
         t.year,
         prov.imports.len(),
         prov.store,
         imports.join("; "),
+        org_arg,
         t.year,
         prov.top_n,
         prov.suppliers,
@@ -426,8 +434,8 @@ pub(crate) fn spend_section(inputs: &Inputs<'_>, sources: &mut Sources) -> Secti
     ))];
     if let Some(p) = p {
         src.push(sources.add(format!(
-            "{} payment(s) dated in {} from the same imports. Query: socval spend analyse --year {} --compare {}.",
-            p.payments, p.year, t.year, p.year
+            "{} payment(s) dated in {} from the same imports. Query: socval spend analyse{} --year {} --compare {}.",
+            p.payments, p.year, org_arg, t.year, p.year
         )));
     }
     src.push(sources.add(format!(

@@ -297,6 +297,18 @@ fn spend_settings(store: &SpendStore, year: FinancialYear) -> Result<SpendSettin
     Ok(area.for_year(year, has_previous.then_some(previous)))
 }
 
+/// [`spend_settings`] naming the organisation in the sources.
+fn org_settings(
+    store: &SpendStore,
+    org: &Organisation,
+    year: FinancialYear,
+) -> Result<SpendSettings, AppError> {
+    Ok(SpendSettings {
+        org: Some(org.slug.clone()),
+        ..spend_settings(store, year)?
+    })
+}
+
 /// The spend section of `org`'s report of `year`: the analyses of its own
 /// spend area, or a notice saying how to import its payments.
 pub fn org_spend(
@@ -305,7 +317,7 @@ pub fn org_spend(
     year: FinancialYear,
 ) -> Result<(SpendInput, Option<FinancialYear>), AppError> {
     let store = spend_store(data_dir, org);
-    let settings = spend_settings(&store, year)?;
+    let settings = org_settings(&store, org, year)?;
     let spend = socval_report::spend_from_store(data_dir, &store, &settings, || {
         format!(
             "No payments have been imported for {} yet, so there is no spend analysis (total spend, the top 300, graphs 1–4, year on year). Each organisation has its own spend: an administrator imports its payment files and supplier register on the server with `socval spend import --org {} FILE...` and `socval spend suppliers import --org {} FILE`.",

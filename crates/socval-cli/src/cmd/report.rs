@@ -260,10 +260,15 @@ fn spend(global: &Global, a: &AnnualArgs) -> Result<SpendInput> {
         top: a.top,
         local: a.local.clone(),
         region: a.region.clone(),
+        org: None,
     };
     if let Some(slug) = &a.org {
         let own = SpendStore::for_org(&global.data_dir, slug);
         if !own.imports()?.is_empty() {
+            let settings = SpendSettings {
+                org: Some(slug.trim().to_lowercase()),
+                ..settings
+            };
             return Ok(socval_report::spend_from_store(
                 &global.data_dir,
                 &own,

@@ -617,6 +617,7 @@ fn each_organisation_has_its_own_spend_area_and_its_report_reads_it() {
         html.contains("spend/orgs/alpha"),
         "the sources name alpha's area"
     );
+    assert!(html.contains("Query: socval spend analyse --org alpha --year 2019/20"));
     // Alpha's settings (read by the portal): shown, changed, kept.
     let shown = expect(d, &["spend", "settings", "--org", "alpha"], 0);
     assert!(

@@ -103,6 +103,7 @@ pub fn spend_analysis(dir: &std::path::Path) -> SpendAnalysis {
             imd: Some("IMD 2019 (2011 LSOAs)".into()),
             postcode_directory: Some("a test table".into()),
             top_n: 2,
+            org: None,
         },
     }
 }

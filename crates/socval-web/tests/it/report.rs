@@ -264,6 +264,10 @@ async fn the_spend_section_reads_the_organisations_own_payments_and_links_them()
     let html = &page.body;
     assert!(!html.contains("No payments have been imported"), "{html}");
     assert!(!html.contains("Shared Ltd"));
+    assert!(
+        html.contains("Query: socval spend analyse --org a --year 2025/26"),
+        "the sources say whose spend it is"
+    );
     let r = w
         .get("/orgs/a/reports/2025-26/report.json", Some(&viewer))
         .await

@@ -369,6 +369,21 @@ fn in_the_portal_each_spend_figure_links_to_the_payments_it_adds_up() {
             "{must} not linked: {checked:?}"
         );
     }
+    // A supplier not in the register is found by its name, any spelling.
+    let by_name = |name: &str| {
+        let q = socval_report::SpendQuery {
+            year: FinancialYear::starting(2019),
+            top: false,
+            what: socval_report::SpendWhat::Supplier {
+                id: None,
+                name: name.into(),
+            },
+        };
+        let (_, n, sum) = socval_report::payments_csv(&store, &resolver(), 2, &q).unwrap();
+        (n, sum.to_string())
+    };
+    assert_eq!(by_name("UNKNOWN TRADERS"), (1, "250.00".to_string()));
+    assert_eq!(by_name("Nobody Ltd"), (0, "0.00".to_string()));
     // Changes and SME/VCSE shares have no payments of their own to list.
     let summary = r.table("spend_summary").unwrap();
     assert!(

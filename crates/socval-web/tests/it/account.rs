@@ -4,11 +4,9 @@
 use axum::http::StatusCode;
 use socval_web::Config;
 
-use crate::support::{PASSWORD, csrf_on_page, world, world_with};
+use crate::support::{PASSWORD, World, csrf_on_page, world, world_with};
 
-#[tokio::test(flavor = "multi_thread")]
-async fn sign_in_sets_a_safe_cookie_and_the_session_works_until_sign_out() {
-    let w = world().await;
+pub async fn sign_in_sets_a_safe_cookie_and_the_session_works_until_sign_out(w: World) {
     let r = w.login("Admin@A.example", PASSWORD).await;
     r.assert_status(StatusCode::SEE_OTHER);
     assert_eq!(r.location(), "/");
@@ -56,9 +54,7 @@ async fn cookies_are_secure_and_host_prefixed_behind_https() {
     assert!(r.headers.get("strict-transport-security").is_some());
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_wrong_password_keeps_the_email_and_five_lock_the_account() {
-    let w = world().await;
+pub async fn a_wrong_password_keeps_the_email_and_five_lock_the_account(w: World) {
     for _ in 0..4 {
         let r = w.login("viewer@a.example", "not the password").await;
         r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
@@ -91,9 +87,7 @@ async fn a_wrong_password_keeps_the_email_and_five_lock_the_account() {
     );
 }
 
-#[tokio::test]
-async fn sessions_end_after_30_idle_minutes() {
-    let w = world().await;
+pub async fn sessions_end_after_30_idle_minutes(w: World) {
     let s = w.session(w.viewer).await;
     w.clock.advance(time::Duration::minutes(29));
     w.get("/", Some(&s)).await.assert_status(StatusCode::OK);
@@ -105,9 +99,7 @@ async fn sessions_end_after_30_idle_minutes() {
     assert_eq!(r.location(), "/login?next=/orgs/a");
 }
 
-#[tokio::test]
-async fn sign_out_everywhere_ends_every_session() {
-    let w = world().await;
+pub async fn sign_out_everywhere_ends_every_session(w: World) {
     let one = w.session(w.officer).await;
     let two = w.session(w.officer).await;
     let r = w.post_form("/logout-everywhere", &one, &[]).await;
@@ -299,3 +291,10 @@ async fn wrong_current_passwords_count_towards_the_lockout() {
     let r = change(PASSWORD).await;
     assert_eq!(r.location(), "/account?changed=1", "{}", r.body);
 }
+
+crate::on_sqlite!(
+    sign_in_sets_a_safe_cookie_and_the_session_works_until_sign_out,
+    sessions_end_after_30_idle_minutes,
+    sign_out_everywhere_ends_every_session,
+    a_wrong_password_keeps_the_email_and_five_lock_the_account,
+);

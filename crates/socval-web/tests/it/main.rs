@@ -7,6 +7,7 @@ mod framework;
 mod matrix;
 mod member;
 mod pages;
+mod postgres;
 mod procurement;
 mod purchase;
 mod report;

@@ -614,9 +614,7 @@ fn outcome_of(api: bool, reply: &crate::support::Reply) -> Outcome {
     }
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn every_route_allows_and_refuses_as_the_rules_say() {
-    let w = world().await;
+pub async fn every_route_allows_and_refuses_as_the_rules_say(w: World) {
     let mut failures = Vec::new();
     let mut checked = 0;
     for &(method, path, rule) in MATRIX {
@@ -679,3 +677,5 @@ async fn unknown_paths_are_not_found_for_everyone() {
         .await;
     assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
 }
+
+crate::on_sqlite!(every_route_allows_and_refuses_as_the_rules_say,);

@@ -8,7 +8,7 @@
 use axum::http::StatusCode;
 use socval_store::{Actor, AuditEntry, AuditQuery, NewMembership, NewUser, Role};
 
-use crate::support::{PASSWORD, World, password_hash, redact, world};
+use crate::support::{PASSWORD, World, password_hash, redact};
 
 async fn last_audit(w: &World) -> AuditEntry {
     w.store
@@ -67,9 +67,7 @@ async fn shared_user(w: &World) -> i64 {
     u.id
 }
 
-#[tokio::test]
-async fn an_admin_changes_a_members_role_and_it_is_audited() {
-    let w = world().await;
+pub async fn an_admin_changes_a_members_role_and_it_is_audited(w: World) {
     let admin = w.session(w.admin).await;
     let list = w.get("/orgs/a/members", Some(&admin)).await;
     list.assert_status(StatusCode::OK);
@@ -134,9 +132,7 @@ async fn an_admin_changes_a_members_role_and_it_is_audited() {
     );
 }
 
-#[tokio::test]
-async fn bad_role_forms_redisplay_with_errors_and_change_nothing() {
-    let w = world().await;
+pub async fn bad_role_forms_redisplay_with_errors_and_change_nothing(w: World) {
     let admin = w.session(w.admin).await;
     let audit_before = w.store.audit_count(None).await.unwrap();
     let path = format!("/orgs/a/members/{}/role", w.viewer);
@@ -174,9 +170,7 @@ async fn bad_role_forms_redisplay_with_errors_and_change_nothing() {
     assert_eq!(w.store.audit_count(None).await.unwrap(), audit_before);
 }
 
-#[tokio::test]
-async fn an_admin_cannot_lock_themselves_out() {
-    let w = world().await;
+pub async fn an_admin_cannot_lock_themselves_out(w: World) {
     let admin = w.session(w.admin).await;
     let audit_before = w.store.audit_count(None).await.unwrap();
     let me = format!("/orgs/a/members/{}", w.admin);
@@ -217,9 +211,7 @@ async fn an_admin_cannot_lock_themselves_out() {
         .assert_status(StatusCode::OK);
 }
 
-#[tokio::test]
-async fn removing_a_member_ends_their_access_to_the_organisation() {
-    let w = world().await;
+pub async fn removing_a_member_ends_their_access_to_the_organisation(w: World) {
     let admin = w.session(w.admin).await;
     let theirs = w.session(w.officer).await;
     w.get("/orgs/a", Some(&theirs))
@@ -271,9 +263,7 @@ async fn removing_a_member_ends_their_access_to_the_organisation() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn disabling_an_account_signs_its_user_out_until_enabled() {
-    let w = world().await;
+pub async fn disabling_an_account_signs_its_user_out_until_enabled(w: World) {
     let admin = w.session(w.admin).await;
     let theirs = w.session(w.viewer).await;
     let member = format!("/orgs/a/members/{}", w.viewer);
@@ -313,9 +303,7 @@ async fn disabling_an_account_signs_its_user_out_until_enabled() {
         .assert_status(StatusCode::SEE_OTHER);
 }
 
-#[tokio::test]
-async fn an_account_shared_with_another_organisation_is_not_an_admins_to_disable() {
-    let w = world().await;
+pub async fn an_account_shared_with_another_organisation_is_not_an_admins_to_disable(w: World) {
     let shared = shared_user(&w).await;
     let admin = w.session(w.admin).await;
     let theirs = w.session(shared).await;
@@ -409,3 +397,12 @@ async fn shared_user_in(w: &World, email: &str, orgs: &[i64]) -> i64 {
     }
     u.id
 }
+
+crate::on_sqlite!(
+    an_admin_changes_a_members_role_and_it_is_audited,
+    bad_role_forms_redisplay_with_errors_and_change_nothing,
+    an_admin_cannot_lock_themselves_out,
+    removing_a_member_ends_their_access_to_the_organisation,
+    disabling_an_account_signs_its_user_out_until_enabled,
+    an_account_shared_with_another_organisation_is_not_an_admins_to_disable,
+);

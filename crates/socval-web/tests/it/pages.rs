@@ -5,7 +5,7 @@
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 
-use crate::support::{Reply, redact, world};
+use crate::support::{Reply, World, redact, world};
 
 fn assert_security_headers(r: &Reply, what: &str) {
     let h = |name: &str| {
@@ -447,9 +447,7 @@ fn is_csrf_refusal(r: &Reply) -> bool {
 /// without a token, with a made-up one, or with another session's, is
 /// refused ("The form has expired") and changes nothing: no audit row, no
 /// session ended.
-#[tokio::test(flavor = "multi_thread")]
-async fn every_post_route_refuses_requests_without_a_valid_csrf_token() {
-    let w = world().await;
+pub async fn every_post_route_refuses_requests_without_a_valid_csrf_token(w: World) {
     let callers = [
         w.session(w.admin).await,
         w.session(w.officer).await,
@@ -509,3 +507,5 @@ async fn every_post_route_refuses_requests_without_a_valid_csrf_token() {
         );
     }
 }
+
+crate::on_sqlite!(every_post_route_refuses_requests_without_a_valid_csrf_token,);

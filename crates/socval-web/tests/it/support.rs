@@ -33,6 +33,8 @@ pub fn start_time() -> OffsetDateTime {
 /// The fixture: organisation `a` (the caller's) and `b` (another).
 pub struct World {
     pub _dir: tempfile::TempDir,
+    /// On PostgreSQL: the test's schema, dropped last.
+    pub _pg: Option<crate::postgres::Schema>,
     pub store: Arc<dyn Store>,
     pub clock: Arc<ManualClock>,
     pub app: Router,
@@ -185,10 +187,25 @@ pub async fn world() -> World {
     world_with(Config::new(None)).await
 }
 
-pub async fn world_with(mut config: Config) -> World {
+pub async fn world_with(config: Config) -> World {
+    world_on(false, config).await
+}
+
+/// The same fixture on PostgreSQL (`TEST_DATABASE_URL`), in a schema of
+/// its own that is dropped with the world.
+pub async fn world_pg() -> World {
+    world_on(true, Config::new(None)).await
+}
+
+async fn world_on(postgres: bool, mut config: Config) -> World {
     let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("socval.db").display());
-    let store = socval_store::open(&url).await.expect("open store");
+    let (store, pg) = if postgres {
+        let (store, schema) = crate::postgres::store().await;
+        (store, Some(schema))
+    } else {
+        let url = format!("sqlite://{}", dir.path().join("socval.db").display());
+        (socval_store::open(&url).await.expect("open store"), None)
+    };
     let now = start_time();
     let cli = Actor::system("test");
     let org_a = store
@@ -359,6 +376,7 @@ pub async fn world_with(mut config: Config) -> World {
     let state = AppState::new(store.clone(), config).with_clock(clock.clone());
     World {
         _dir: dir,
+        _pg: pg,
         app: socval_web::router(state),
         store,
         clock,

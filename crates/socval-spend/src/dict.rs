@@ -17,16 +17,17 @@ use arrow_array::{DictionaryArray, Int32Array, StringArray};
 
 /// Builds a `Dictionary(Int32, Utf8)` column.
 pub(crate) struct DictBuilder {
-    /// Open addressing: 0 is empty, else key + 1. Length a power of two.
-    slots: Vec<u32>,
-    hashes: Vec<u64>,
+    /// Open addressing, so that a probe reads one slot: 0 is empty, else
+    /// the hash (whose low bits choose the slot) above key + 1. Length a
+    /// power of two.
+    slots: Vec<u64>,
     bytes: Vec<u8>,
     offsets: Vec<i32>,
     keys: Vec<i32>,
     nulls: NullBufferBuilder,
 }
 
-fn hash(b: &[u8]) -> u64 {
+fn hash(b: &[u8]) -> u32 {
     const K: u64 = 0x517c_c1b7_2722_0a95;
     let mut h = b.len() as u64;
     let mut chunks = b.chunks_exact(8);
@@ -40,15 +41,14 @@ fn hash(b: &[u8]) -> u64 {
         w[..rest.len()].copy_from_slice(rest);
         h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
     }
-    // Mix the high bits down: slots are chosen by the low bits.
-    h ^ (h >> 29) ^ (h >> 47)
+    // The multiply leaves its best mixed bits at the top.
+    (h >> 32) as u32
 }
 
 impl DictBuilder {
     pub(crate) fn new(rows: usize) -> Self {
         DictBuilder {
             slots: vec![0; 1024],
-            hashes: Vec::new(),
             bytes: Vec::new(),
             offsets: vec![0],
             keys: Vec::with_capacity(rows),
@@ -72,16 +72,15 @@ impl DictBuilder {
         let mask = self.slots.len() - 1;
         let mut i = h as usize & mask;
         loop {
-            match self.slots[i] {
-                0 => break,
-                k => {
-                    let k = k as usize - 1;
-                    if self.hashes[k] == h && self.value(k) == b {
-                        self.keys.push(k as i32);
-                        self.nulls.append_non_null();
-                        return (k, false);
-                    }
-                }
+            let slot = self.slots[i];
+            if slot == 0 {
+                break;
+            }
+            let k = (slot as u32) as usize - 1;
+            if (slot >> 32) as u32 == h && self.value(k) == b {
+                self.keys.push(k as i32);
+                self.nulls.append_non_null();
+                return (k, false);
             }
             i = (i + 1) & mask;
         }
@@ -89,8 +88,7 @@ impl DictBuilder {
         self.bytes.extend_from_slice(b);
         self.offsets
             .push(i32::try_from(self.bytes.len()).expect("a chunk's distinct values fit in 2 GiB"));
-        self.hashes.push(h);
-        self.slots[i] = k as u32 + 1;
+        self.slots[i] = (u64::from(h) << 32) | (k as u64 + 1);
         self.keys.push(k as i32);
         self.nulls.append_non_null();
         if (k + 1) * 2 > self.slots.len() {
@@ -113,14 +111,14 @@ impl DictBuilder {
     }
 
     fn grow(&mut self) {
-        let mut slots = vec![0u32; self.slots.len() * 2];
+        let mut slots = vec![0u64; self.slots.len() * 2];
         let mask = slots.len() - 1;
-        for (k, &h) in self.hashes.iter().enumerate() {
-            let mut i = h as usize & mask;
+        for &slot in self.slots.iter().filter(|&&s| s != 0) {
+            let mut i = (slot >> 32) as usize & mask;
             while slots[i] != 0 {
                 i = (i + 1) & mask;
             }
-            slots[i] = k as u32 + 1;
+            slots[i] = slot;
         }
         self.slots = slots;
     }
@@ -142,7 +140,6 @@ impl DictBuilder {
             std::mem::replace(&mut self.keys, Vec::with_capacity(rows)).into(),
             self.nulls.finish(),
         );
-        self.hashes.clear();
         self.slots.iter_mut().for_each(|s| *s = 0);
         DictionaryArray::try_new(keys, Arc::new(values)).expect("keys are within the dictionary")
     }

@@ -399,6 +399,8 @@ fn browser_pages_meet_wcag_checks_and_work_by_keyboard_alone() {
         ("08-suppliers", "/orgs/a/suppliers".to_owned()),
         ("09-supplier", format!("/orgs/a/suppliers/{}", w.supplier_1)),
         ("10-members", "/orgs/a/members".to_owned()),
+        ("10-member", format!("/orgs/a/members/{}", w.officer)),
+        ("10-member-self", format!("/orgs/a/members/{}", w.admin)),
         ("11-tokens", "/orgs/a/tokens".to_owned()),
         ("12-audit", "/orgs/a/audit".to_owned()),
         ("13-account", "/account".to_owned()),
@@ -413,6 +415,13 @@ fn browser_pages_meet_wcag_checks_and_work_by_keyboard_alone() {
     b.goto(&format!("{base}/orgs/a/members"));
     b.find("form[action$=invitations] button").click();
     check("16-invite-errors", true);
+    b.goto(&format!("{base}/orgs/a/members/{}", w.officer));
+    b.script(
+        "document.getElementById('role').value = 'supplier'; return null;",
+        serde_json::json!([]),
+    );
+    b.find("form[action$=role] button").click();
+    check("16-member-role-errors", true);
     b.goto(&format!("{base}/orgs/a/tokens"));
     b.find("form[action$=tokens] button").click();
     check("17-token-errors", true);

@@ -151,6 +151,9 @@ pub struct AppState {
     pub(crate) portfolios: Arc<dashboard::Cache>,
     /// Failure counts per client address.
     pub(crate) throttle: Arc<throttle::Throttle>,
+    /// Held while a member's role, membership or account is checked and
+    /// changed, so that two admins cannot demote each other at once.
+    pub(crate) member_changes: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -171,6 +174,7 @@ impl AppState {
             config: Arc::new(config),
             portfolios: Arc::default(),
             throttle: Arc::default(),
+            member_changes: Arc::default(),
         }
     }
 

@@ -272,6 +272,14 @@ async fn target(state: &AppState, ctx: &Ctx, member: &str) -> Result<Target, App
         .find(|m| m.user.id == id)
         .cloned()
         .ok_or(AppError::NotFound)?;
+    // The guard checked the role before the request waited for the lock;
+    // another admin may have changed it meanwhile.
+    if !members
+        .iter()
+        .any(|m| m.user.id == session.user.id && m.membership.role == Role::Admin)
+    {
+        return Err(AppError::Forbidden);
+    }
     Ok(Target {
         org,
         me: session.user.id,
@@ -420,6 +428,8 @@ async fn change_role(
     Path((_, member)): Path<(String, String)>,
     Form(form): Form<RoleForm>,
 ) -> Result<Response, AppError> {
+    // Check and change under one lock (the last-admin rule).
+    let _changing = state.member_changes.clone().lock_owned().await;
     let t = target(&state, &ctx, &member).await?;
     let mut errors = FormErrors::default();
     let role: Option<Role> = form.role.parse().ok();
@@ -492,6 +502,8 @@ async fn remove(
     ctx: Ctx,
     Path((_, member)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
+    // Check and change under one lock (the last-admin rule).
+    let _changing = state.member_changes.clone().lock_owned().await;
     let t = target(&state, &ctx, &member).await?;
     let mut errors = FormErrors::default();
     if t.member.user.id == t.me {
@@ -532,6 +544,8 @@ async fn set_disabled(
     member: String,
     disabled: bool,
 ) -> Result<Response, AppError> {
+    // Check and change under one lock (the last-admin rule).
+    let _changing = state.member_changes.clone().lock_owned().await;
     let t = target(&state, &ctx, &member).await?;
     let refusal = account_refusal(&state, &t).await?;
     if !refusal.is_empty() {

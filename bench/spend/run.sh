@@ -22,17 +22,18 @@ ls -l "$WORK/gen"
 $BIN --data-dir "$DATA" geo import "$PCS" >/dev/null
 $BIN --data-dir "$DATA" spend suppliers import "$WORK/gen/suppliers.csv" >/dev/null
 
-t() { # label, command...: wall seconds and peak RSS
+t() { # label, command...: wall seconds, CPU seconds (user + system) and peak RSS
   local label=$1; shift
   /usr/bin/time -v "$@" >"$WORK/$label.out" 2>"$WORK/$label.time"
-  local wall rss
+  local wall rss cpu
   wall=$(grep "Elapsed (wall" "$WORK/$label.time" | awk '{print $NF}')
   rss=$(grep "Maximum resident" "$WORK/$label.time" | awk '{print $NF}')
-  echo "$label $wall $rss" >>"$WORK/times"
-  printf '%-22s wall %-10s peak RSS %6d MB\n' "$label" "$wall" $((rss / 1024))
+  cpu=$(grep -E "(User|System) time" "$WORK/$label.time" | awk '{s += $NF} END {printf "%.2f", s}')
+  echo "$label $wall $rss $cpu" >>"$WORK/times"
+  printf '%-22s wall %-10s CPU %7s s  peak RSS %6d MB\n' "$label" "$wall" "$cpu" $((rss / 1024))
 }
 : >"$WORK/times"
-echo "== socval"
+echo "== socval (load: $(uptime | sed 's/.*load average: //'))"
 sync
 t socval_import $BIN --data-dir "$DATA" spend import "$WORK/gen/payments.csv"
 t socval_analyse $BIN --data-dir "$DATA" spend analyse --year 2018/19 --format json
@@ -41,6 +42,7 @@ t duckdb_import python3 bench/spend/duckdb_bench.py import "$WORK"
 t duckdb_analyse python3 bench/spend/duckdb_bench.py analyse "$WORK"
 t duckdb_on_socval_parquet python3 bench/spend/duckdb_bench.py parquet "$WORK" "$DATA"
 
+echo "== load after: $(uptime | sed 's/.*load average: //')"
 python3 - "$WORK" <<'PY'
 import sys
 w = sys.argv[1]
@@ -50,9 +52,9 @@ def secs(s):
     return v
 t = {}
 for line in open(f"{w}/times"):
-    k, wall, rss = line.split(); t[k] = (secs(wall), int(rss) // 1024)
-for k, (s, m) in t.items(): print(f"{k:26s} {s:7.2f} s  {m:5d} MB")
-print(f"import  ratio socval/duckdb: {t['socval_import'][0] / t['duckdb_import'][0]:.2f} (target <= 1)")
-print(f"analyse ratio socval/duckdb: {t['socval_analyse'][0] / t['duckdb_analyse'][0]:.2f} (target <= 0.5)")
+    k, wall, rss, cpu = line.split(); t[k] = (secs(wall), int(rss) // 1024, float(cpu))
+for k, (s, m, c) in t.items(): print(f"{k:26s} {s:7.2f} s wall  {c:7.2f} s CPU  {m:5d} MB")
+print(f"import  ratio socval/duckdb: {t['socval_import'][0] / t['duckdb_import'][0]:.2f} (target <= 1); CPU {t['socval_import'][2] / t['duckdb_import'][2]:.2f}")
+print(f"analyse ratio socval/duckdb: {t['socval_analyse'][0] / t['duckdb_analyse'][0]:.2f} (target <= 0.5); CPU {t['socval_analyse'][2] / t['duckdb_analyse'][2]:.2f}")
 print(f"peak RSS socval: {max(t['socval_import'][1], t['socval_analyse'][1])} MB (target < 1024)")
 PY

@@ -332,6 +332,11 @@ impl PostcodeIndex {
         u64_at(self.section(Section::Keys), i * 8)
     }
 
+    /// The first word of record `i` (to start reading it).
+    pub(crate) fn first_word(&self, i: usize) -> u32 {
+        u32_at(self.section(Section::Records), i * RECORD)
+    }
+
     /// The string ids of record `i`: LAD, ward, LSOA 2011, LSOA 2021
     /// ([`NONE_ID`] = none).
     pub(crate) fn string_ids(&self, i: usize) -> [u32; 4] {

@@ -541,7 +541,7 @@ pub struct AuditEntry {
     /// Create, update or delete.
     pub action: AuditAction,
     /// `organisation`, `user`, `membership`, `supplier`, `invitation`,
-    /// `api_token`, `framework`.
+    /// `api_token`, `framework`, `spend_import`.
     pub entity_type: String,
     /// The entity's id (`user_id:org_id` for memberships).
     pub entity_id: String,
@@ -549,6 +549,37 @@ pub struct AuditEntry {
     pub before: Option<String>,
     /// The entity after the change, as JSON (none for delete).
     pub after: Option<String>,
+}
+
+/// A payments file imported into an organisation's spend area
+/// (`<data-dir>/spend/orgs/<slug>`), as the audit log records it: the
+/// payments themselves live in Parquet files, not in the database.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct SpendImport {
+    /// The source file's name, as uploaded or given on the command line.
+    pub source: String,
+    /// SHA-256 of the source file's bytes (the audit row's entity id).
+    pub sha256: String,
+    /// Data lines in the source.
+    pub lines: u64,
+    /// Payments stored.
+    pub rows: u64,
+    /// Sum of the payments, exact (a decimal string in JSON).
+    pub total_gbp: socval_core::Gbp,
+    /// The financial years the payments fall in, e.g. `2019/20`.
+    pub years: Vec<String>,
+}
+
+/// A spend import's audit row: what was imported, when and by whom.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SpendImportEntry {
+    /// When.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// Who imported it, readable (an e-mail address, `socval admin`).
+    pub actor: String,
+    /// What was imported.
+    pub import: SpendImport,
 }
 
 /// Which audit rows to read.

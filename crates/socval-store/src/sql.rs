@@ -1432,6 +1432,69 @@ macro_rules! store_impl {
                 Ok(())
             }
 
+            async fn record_spend_import(
+                &self,
+                actor: &Actor,
+                now: OffsetDateTime,
+                org_id: i64,
+                import: &SpendImport,
+            ) -> Result<()> {
+                if import.sha256.len() != 64 || !import.sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    return crate::sql::invalid(format!(
+                        "spend import {:?}: {:?} is not a SHA-256 (64 hexadecimal digits)",
+                        import.source, import.sha256
+                    ));
+                }
+                if import.source.trim().is_empty() {
+                    return crate::sql::invalid("spend import: the source file has no name");
+                }
+                let mut tx = self.pool.begin_with($begin).await?;
+                // The audit log has no foreign keys (it outlives what it
+                // describes), so check the organisation here.
+                get_org(&mut tx, org_id).await?;
+                write_audit(
+                    &mut tx,
+                    Audit {
+                        actor,
+                        now,
+                        org_id: Some(org_id),
+                        action: AuditAction::Create,
+                        entity_type: "spend_import",
+                        entity_id: import.sha256.to_ascii_lowercase(),
+                        before: None,
+                        after: json(import),
+                    },
+                )
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn spend_imports(&self, org_id: i64) -> Result<Vec<SpendImportEntry>> {
+                let rows = sqlx::query(concat!(
+                    "SELECT ",
+                    audit_cols!(),
+                    " FROM audit_log WHERE org_id = $1 AND entity_type = 'spend_import' ORDER BY id DESC"
+                ))
+                .bind(org_id)
+                .fetch_all(&self.pool)
+                .await?;
+                let mut out = Vec::with_capacity(rows.len());
+                for r in &rows {
+                    let e = audit_from_row(r)?;
+                    let after = e.after.as_deref().unwrap_or("null");
+                    let import: SpendImport = serde_json::from_str(after).map_err(|err| Error::Invalid {
+                        detail: format!("audit row {}: not a spend import: {err}", e.id),
+                    })?;
+                    out.push(SpendImportEntry {
+                        at: e.at,
+                        actor: e.actor,
+                        import,
+                    });
+                }
+                Ok(out)
+            }
+
             async fn audit(&self, q: &AuditQuery) -> Result<Vec<AuditEntry>> {
                 let limit = q.limit.clamp(0, 10_000);
                 // Plain comparisons (no `$n IS NULL OR ...`) so both databases

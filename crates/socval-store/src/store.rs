@@ -285,6 +285,25 @@ pub trait Store:
     /// Deletes a framework.
     async fn delete_framework(&self, actor: &Actor, now: OffsetDateTime, id: i64) -> Result<()>;
 
+    // ---- spend imports (the files live in the data directory) ----
+
+    /// Records in the audit log that payments files were imported into
+    /// organisation `org_id`'s spend area: entity type `spend_import`,
+    /// entity id the file's SHA-256, `after` the [`SpendImport`] as JSON.
+    /// Call it after the files are in place. `NotFound` if there is no such
+    /// organisation; `Invalid` if `sha256` is not 64 hexadecimal digits or
+    /// `source` is empty.
+    async fn record_spend_import(
+        &self,
+        actor: &Actor,
+        now: OffsetDateTime,
+        org_id: i64,
+        import: &SpendImport,
+    ) -> Result<()>;
+    /// The spend imports recorded for an organisation, newest first (an
+    /// import replaced later appears once per time it was imported).
+    async fn spend_imports(&self, org_id: i64) -> Result<Vec<SpendImportEntry>>;
+
     // ---- audit log (read and count only) ----
 
     /// Audit rows matching `query`, in id order (see

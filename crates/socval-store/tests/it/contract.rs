@@ -57,6 +57,7 @@ contract_tests!(
     seed_bench_inserts_in_batches,
     backup_copies_sqlite_and_refuses_postgres,
     audit_paging,
+    spend_imports_are_audited_per_organisation,
 );
 
 fn cli() -> Actor {
@@ -1013,6 +1014,84 @@ async fn frameworks_keep_their_source(store: &dyn Store, _raw: &Raw) {
         !audit[0].after.as_deref().unwrap().contains("26273"),
         "the source is not copied into the audit log"
     );
+}
+
+async fn spend_imports_are_audited_per_organisation(store: &dyn Store, _raw: &Raw) {
+    let a = org(store, "a").await;
+    let b = org(store, "b").await;
+    let import = SpendImport {
+        source: "payments-2019-20 é.csv".into(),
+        sha256: "ab".repeat(32),
+        lines: 12_345,
+        rows: 12_340,
+        // More than f64 holds exactly: the audit row keeps every penny.
+        total_gbp: socval_core::Gbp::parse("90071992547409.93").unwrap(),
+        years: vec!["2019/20".into(), "2020/21".into()],
+    };
+    store
+        .record_spend_import(&cli(), T0, a.id, &import)
+        .await
+        .unwrap();
+    let later = SpendImport {
+        source: "payments-2020-21.csv".into(),
+        sha256: "cd".repeat(32),
+        ..import.clone()
+    };
+    store
+        .record_spend_import(&cli(), T0 + Duration::hours(1), a.id, &later)
+        .await
+        .unwrap();
+
+    let listed = store.spend_imports(a.id).await.unwrap();
+    let sources: Vec<_> = listed.iter().map(|e| e.import.source.as_str()).collect();
+    assert_eq!(sources, ["payments-2020-21.csv", "payments-2019-20 é.csv"]);
+    assert_eq!(listed[1].import, import);
+    assert_eq!(listed[1].at, T0);
+    assert_eq!(listed[1].actor, "test");
+    assert!(store.spend_imports(b.id).await.unwrap().is_empty());
+
+    let rows = store
+        .audit(&AuditQuery {
+            org_id: Some(a.id),
+            limit: 10,
+            newest_first: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let row = rows
+        .iter()
+        .find(|r| r.entity_id == import.sha256)
+        .expect("an audit row with the file's SHA-256");
+    assert_eq!(row.entity_type, "spend_import");
+    assert_eq!(row.action, AuditAction::Create);
+    let after: serde_json::Value = serde_json::from_str(row.after.as_deref().unwrap()).unwrap();
+    assert_eq!(after["total_gbp"], "90071992547409.93");
+    assert_eq!(after["source"], "payments-2019-20 é.csv");
+    assert_eq!(after["lines"], 12_345);
+    assert_eq!(after["rows"], 12_340);
+    assert_eq!(after["years"], serde_json::json!(["2019/20", "2020/21"]));
+
+    // Refused: no such organisation, a bad hash, no name; nothing written.
+    let before = store.audit_count(None).await.unwrap();
+    let r = store
+        .record_spend_import(&cli(), T0, 999_999, &import)
+        .await;
+    assert!(is_not_found(&r), "{r:?}");
+    for bad in [
+        SpendImport {
+            sha256: "not a hash".into(),
+            ..import.clone()
+        },
+        SpendImport {
+            source: " ".into(),
+            ..import.clone()
+        },
+    ] {
+        let r = store.record_spend_import(&cli(), T0, a.id, &bad).await;
+        assert!(matches!(r, Err(Error::Invalid { .. })), "{bad:?}: {r:?}");
+    }
+    assert_eq!(store.audit_count(None).await.unwrap(), before);
 }
 
 async fn seed_bench_inserts_in_batches(store: &dyn Store, _raw: &Raw) {

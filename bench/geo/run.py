@@ -92,6 +92,7 @@ def main():
     print(f"generated {args.rows:,} supplier rows in {time.perf_counter() - t0:.1f} s "
           f"({os.path.getsize(suppliers) / 1e6:.0f} MB)")
 
+    load_before = os.getloadavg()
     ours_out = os.path.join(args.work, "socval-classified.csv")
     wall_ours, rss_ours, _ = timed([BIN, "--data-dir", data_dir, "geo", "classify", suppliers,
                                     "--postcode-column", "postcode", "-q", "-o", ours_out])
@@ -127,6 +128,9 @@ def main():
     print(f"classify {args.rows:,} rows: socval {wall_ours:.2f} s (peak RSS {rss_ours:.0f} MB, {n_ours:,} rows out); "
           f"DuckDB {duckdb.__version__} {wall_duck:.2f} s ({n_duck:,} rows out; directory load {load:.2f} s untimed)")
     print(f"ratio DuckDB / socval: {wall_duck / wall_ours:.2f} (>= 1 means socval is at least as fast)")
+    load_after = os.getloadavg()
+    print("load average (1, 5, 15 min) before classify: " + ", ".join(f"{x:.2f}" for x in load_before)
+          + "; after DuckDB: " + ", ".join(f"{x:.2f}" for x in load_after))
 
     # 3. Open the index for one lookup: whole-process wall time and peak RSS.
     opens = []

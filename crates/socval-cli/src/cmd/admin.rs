@@ -314,7 +314,8 @@ pub async fn open_store(global: &Global) -> Result<Arc<dyn Store>> {
     }
 }
 
-fn actor() -> Actor {
+/// Who the command line is in the audit log (also for `socval spend import --org`).
+pub(crate) fn actor() -> Actor {
     Actor::system("socval admin")
 }
 

@@ -120,12 +120,22 @@ pub fn run(global: &Global, args: Args, out: &mut dyn Write) -> Result<u8> {
         }
         return import::generate(global, a, out);
     }
-    let store = match &args.org {
+    let org = match &args.org {
+        None => None,
+        Some(slug) => Some(portal_org(global, slug)?),
+    };
+    let store = match &org {
         None => SpendStore::new(&global.data_dir),
-        Some(slug) => SpendStore::for_org(&global.data_dir, &portal_slug(global, slug)?),
+        Some(o) => SpendStore::for_org(&global.data_dir, &o.slug),
     };
     match args.command {
-        Command::Import(a) => import::import(&store, a, out),
+        Command::Import(a) => {
+            let infos = import::import(&store, a, out)?;
+            match &org {
+                Some(o) => record_imports(global, o, &infos),
+                None => Ok(crate::exit::OK),
+            }
+        }
         Command::List(a) => import::list(&store, a, out),
         Command::Suppliers { command } => import::register(&store, command, out),
         Command::Overrides { command } => import::overrides(&store, command, out),
@@ -143,16 +153,59 @@ pub fn run(global: &Global, args: Args, out: &mut dyn Write) -> Result<u8> {
     }
 }
 
-/// The organisation's slug as the portal's database has it, so that a typo
-/// does not create a spend area nobody reads.
-fn portal_slug(global: &Global, slug: &str) -> Result<String> {
+/// The organisation as the portal's database has it, so that a typo does
+/// not create a spend area nobody reads.
+fn portal_org(global: &Global, slug: &str) -> Result<socval_store::Organisation> {
     super::serve::runtime()?.block_on(async {
         let store = super::admin::open_store(global).await?;
         let org = store.organisation_by_slug(slug).await;
         store.close().await;
-        let org = org.with_context(|| {
+        org.with_context(|| {
             format!("--org {slug}: no organisation with that slug in the portal's database (create it with `socval admin create-org`)")
-        })?;
-        Ok(org.slug)
+        })
     })
+}
+
+/// Writes the audit row of each import into an organisation's spend area,
+/// once the files are in place.
+fn record_imports(
+    global: &Global,
+    org: &socval_store::Organisation,
+    infos: &[socval_spend::ImportInfo],
+) -> Result<u8> {
+    let now = time::OffsetDateTime::now_utc();
+    super::serve::runtime()?.block_on(async {
+        let store = super::admin::open_store(global).await?;
+        let mut result = Ok(());
+        for info in infos {
+            result = store
+                .record_spend_import(&super::admin::actor(), now, org.id, &spend_import(info))
+                .await;
+            if result.is_err() {
+                break;
+            }
+        }
+        store.close().await;
+        result.with_context(|| {
+            format!(
+                "the files were imported into {} but the audit log could not be written",
+                SpendStore::for_org(&global.data_dir, &org.slug)
+                    .payments_dir()
+                    .display()
+            )
+        })
+    })?;
+    Ok(crate::exit::OK)
+}
+
+/// What the audit log records of one import.
+fn spend_import(info: &socval_spend::ImportInfo) -> socval_store::SpendImport {
+    socval_store::SpendImport {
+        source: info.source.clone(),
+        sha256: info.sha256.clone(),
+        lines: info.lines,
+        rows: info.rows,
+        total_gbp: info.total_gbp,
+        years: info.years.keys().cloned().collect(),
+    }
 }

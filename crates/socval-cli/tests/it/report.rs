@@ -535,6 +535,27 @@ fn each_organisation_has_its_own_spend_area_and_its_report_reads_it() {
         &["spend", "import", "--org", "ALPHA", "gen/payments.csv"],
         0,
     );
+    // The import is in alpha's audit log, by the command line, with its
+    // SHA-256, lines and exact total; beta's log has no import.
+    let audit = expect(d, &["admin", "audit-export", "--org", "alpha"], 0);
+    let row = audit
+        .lines()
+        .find(|l| l.contains("spend_import"))
+        .unwrap_or_else(|| panic!("no spend_import row in\n{audit}"));
+    let listed = json(&expect(
+        d,
+        &["spend", "list", "--org", "alpha", "--format", "json"],
+        0,
+    ));
+    let sha = listed["imports"][0]["sha256"].as_str().unwrap();
+    assert_eq!(sha.len(), 64);
+    assert!(row.contains("socval admin") && row.contains(sha), "{row}");
+    assert!(
+        row.contains("payments.csv") && row.contains("2019/20"),
+        "{row}"
+    );
+    let beta_audit = expect(d, &["admin", "audit-export", "--org", "beta"], 0);
+    assert!(!beta_audit.contains("spend_import"), "{beta_audit}");
     expect(
         d,
         &[

@@ -91,8 +91,12 @@ fn info_report(infos: &[socval_spend::ImportInfo]) -> Report<serde_json::Value> 
     }
 }
 
-/// `socval spend import`.
-pub fn import(spend: &SpendStore, a: ImportArgs, out: &mut dyn Write) -> Result<u8> {
+/// `socval spend import`: returns what was imported.
+pub fn import(
+    spend: &SpendStore,
+    a: ImportArgs,
+    out: &mut dyn Write,
+) -> Result<Vec<socval_spend::ImportInfo>> {
     let mut opts = ImportOptions {
         blank_amount: a
             .blank_amount
@@ -115,7 +119,7 @@ pub fn import(spend: &SpendStore, a: ImportArgs, out: &mut dyn Write) -> Result<
         store.payments_dir().display()
     ));
     r.write(a.format, out)?;
-    Ok(exit::OK)
+    Ok(infos)
 }
 
 /// `socval spend list`.

@@ -307,7 +307,7 @@ fn help_has_examples() {
     }
 }
 
-/// More rows than one batch (65,536), classified on several threads: every
+/// Many batches (8,192 rows each), classified on several threads: every
 /// row comes out once, in input order, with the same class as a lookup of
 /// the same postcode, in CSV and in JSON.
 #[test]

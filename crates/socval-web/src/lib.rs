@@ -58,6 +58,7 @@ mod procurement;
 mod purchase;
 mod report;
 mod route;
+mod spend;
 mod supplier;
 mod throttle;
 mod token;
@@ -95,6 +96,10 @@ pub struct Config {
     pub data_dir: std::path::PathBuf,
     /// The largest evidence file accepted with a delivery return (bytes).
     pub max_evidence_bytes: usize,
+    /// The largest payments file accepted on an organisation's spend page
+    /// (bytes): that one route's body limit; everything else keeps
+    /// [`Config::max_upload_bytes`].
+    pub max_spend_upload_bytes: usize,
     /// When failed sign-ins and API token failures from one client address
     /// are refused for a while.
     pub throttle: ThrottlePolicy,
@@ -107,7 +112,7 @@ impl Config {
     /// The defaults: 30 minutes idle and 12 hours absolute sessions, 5
     /// failures lock for 15 minutes, 64 KiB forms, 5 MiB uploads,
     /// invitations valid for 7 days, evidence files up to 2 MiB kept under
-    /// `socval-data`, 20 failures from one address in 10 minutes refuse it
+    /// `socval-data`, payments files up to 100 MiB, 20 failures from one address in 10 minutes refuse it
     /// for 15, no trusted proxies.
     pub fn new(public_url: Option<String>) -> Config {
         Config {
@@ -120,6 +125,7 @@ impl Config {
             demo: false,
             data_dir: std::path::PathBuf::from("socval-data"),
             max_evidence_bytes: 2 * 1024 * 1024,
+            max_spend_upload_bytes: 100 * 1024 * 1024,
             throttle: ThrottlePolicy::default(),
             trusted_proxies: Vec::new(),
         }
@@ -208,8 +214,9 @@ object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 /// security headers, body limits and request logs.
 pub fn router(state: AppState) -> Router {
     let upload_limit = state.config.max_upload_bytes;
+    let spend_limit = route::spend_upload_limit(&state.config);
     let secure = state.config.secure_cookies();
-    let mut app = Router::new()
+    let site = Router::new()
         .merge(health::router())
         .merge(asset::router())
         .merge(account::router())
@@ -227,6 +234,15 @@ pub fn router(state: AppState) -> Router {
         .merge(procurement::router())
         .merge(bid::router())
         .merge(api::router())
+        .layer(DefaultBodyLimit::max(upload_limit))
+        .layer(RequestBodyLimitLayer::new(upload_limit + 64 * 1024));
+    // The spend upload alone takes a year of payments; the guard reads at
+    // most as much of a body as its route allows (see route::body_limit).
+    let spend = spend::router()
+        .layer(DefaultBodyLimit::max(spend_limit))
+        .layer(RequestBodyLimitLayer::new(spend_limit + 64 * 1024));
+    let mut app = site
+        .merge(spend)
         // Runs after routing, for every route: the one place that decides
         // who may do what.
         .layer(axum::middleware::from_fn_with_state(
@@ -235,8 +251,9 @@ pub fn router(state: AppState) -> Router {
         ))
         .fallback(|| async { AppError::NotFound })
         .with_state(state)
-        .layer(DefaultBodyLimit::max(upload_limit))
-        .layer(RequestBodyLimitLayer::new(upload_limit + 64 * 1024));
+        // The largest any route accepts, before routing.
+        .layer(DefaultBodyLimit::max(spend_limit))
+        .layer(RequestBodyLimitLayer::new(spend_limit + 64 * 1024));
     let headers: [(HeaderName, &'static str); 6] = [
         (header::CONTENT_SECURITY_POLICY, CSP),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),

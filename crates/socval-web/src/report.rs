@@ -320,8 +320,8 @@ pub fn org_spend(
     let settings = org_settings(&store, org, year)?;
     let spend = socval_report::spend_from_store(data_dir, &store, &settings, || {
         format!(
-            "No payments have been imported for {} yet, so there is no spend analysis (total spend, the top 300, graphs 1–4, year on year). Each organisation has its own spend: an administrator imports its payment files and supplier register on the server with `socval spend import --org {} FILE...` and `socval spend suppliers import --org {} FILE`.",
-            org.name, org.slug, org.slug
+            "No payments have been imported for {} yet, so there is no spend analysis (total spend, the top 300, graphs 1–4, year on year). Each organisation has its own spend: an officer or administrator uploads its payment files on the organisation's Spend page (/orgs/{}/spend), or an administrator imports them on the server with `socval spend import --org {} FILE...`; the supplier register with `socval spend suppliers import --org {} FILE`.",
+            org.name, org.slug, org.slug, org.slug
         )
     })
     .map_err(|e| AppError::Internal(format!("the spend analysis: {e}")))?;
@@ -418,6 +418,10 @@ async fn page(
                 format!("Back to {}", org.name),
             ),
             (format!("/orgs/{}/reports", org.slug), "Other years".into()),
+            (
+                format!("/orgs/{}/spend", org.slug),
+                "Spend: the payments files imported".into(),
+            ),
             (
                 format!("{base}/report.xlsx"),
                 "Download XLSX (a sheet per table)".into(),

@@ -365,6 +365,9 @@ pub const ROUTES: &[RouteRule] = &[
         Staff(Role::Viewer),
     ),
     r("GET", "/orgs/{org}/at-risk", Staff(Role::Viewer)),
+    // spend: the imports and settings, and the upload (its own body limit)
+    r("GET", "/orgs/{org}/spend", Staff(Role::Viewer)),
+    r("POST", "/orgs/{org}/spend", Staff(Role::Officer)),
     r("GET", "/api/v1/orgs/{org}/contracts", Member),
     r("GET", "/api/v1/orgs/{org}/contracts/{contract}", Member),
     r(
@@ -671,7 +674,7 @@ async fn check_csrf(
         .to_owned();
     let multipart = content_type.starts_with("multipart/form-data");
     let limit = if multipart {
-        state.config.max_upload_bytes
+        body_limit(&state.config, rule)
     } else {
         state.config.max_form_bytes
     };
@@ -709,6 +712,22 @@ async fn check_csrf(
         Some(t) if ok(&t) => Ok(Request::from_parts(parts, Body::from(bytes))),
         _ => Err(AppError::Csrf),
     }
+}
+
+/// The largest body `rule`'s route accepts: the spend upload takes
+/// [`crate::Config::max_spend_upload_bytes`], every other route
+/// [`crate::Config::max_upload_bytes`].
+pub(crate) fn body_limit(config: &crate::Config, rule: &RouteRule) -> usize {
+    if rule.method == "POST" && rule.path == crate::spend::PATH {
+        spend_upload_limit(config)
+    } else {
+        config.max_upload_bytes
+    }
+}
+
+/// The spend upload's limit (never below the site's).
+pub(crate) fn spend_upload_limit(config: &crate::Config) -> usize {
+    config.max_spend_upload_bytes.max(config.max_upload_bytes)
 }
 
 enum Expected {

@@ -12,6 +12,7 @@ mod procurement;
 mod purchase;
 mod report;
 mod report_browser;
+mod spend_upload;
 mod support;
 mod throttle;
 mod webdriver;

@@ -138,6 +138,9 @@ const MATRIX: &[(&str, &str, Rule)] = &[
     ("GET", "/orgs/{org}/reports/{year}/report.json", VIEWER),
     ("GET", "/orgs/{org}/reports/{year}/report.xlsx", VIEWER),
     ("GET", "/orgs/{org}/at-risk", VIEWER),
+    // spend: officers upload payments files (the form is multipart)
+    ("GET", "/orgs/{org}/spend", VIEWER),
+    ("POST", "/orgs/{org}/spend", OFFICER),
     ("GET", "/api/v1/orgs/{org}/contracts", Member),
     (
         "GET",
@@ -578,7 +581,7 @@ async fn request(
             .header(header::CONTENT_TYPE, "application/json")
             .header("x-csrf-token", &csrf);
         Body::from(r#"{"format":"toml","source":""}"#)
-    } else if path.ends_with("/frameworks") {
+    } else if path.ends_with("/frameworks") || path.ends_with("/spend") {
         let boundary = "B0undary";
         b = b.header(
             header::CONTENT_TYPE,

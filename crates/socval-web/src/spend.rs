@@ -1,0 +1,485 @@
+//! An organisation's spend in the portal (`/orgs/{org}/spend`): the payments
+//! files imported into its spend area (`<data-dir>/spend/orgs/<slug>`, the
+//! one `socval spend import --org SLUG` writes and the annual report reads),
+//! its spend settings, and an upload form for a payments file.
+//!
+//! An upload is all-or-nothing, like the command line's import: the file
+//! is parsed in full on tokio's blocking pool into a hidden temporary
+//! Parquet file that is renamed into place only if every line is good; a bad
+//! line is reported with the file, line and column, and nothing is stored.
+//! Every import writes a `spend_import` row to the audit log.
+//!
+//! This route has its own body limit ([`Config::max_spend_upload_bytes`],
+//! 100 MiB by default: a year of a large council's payments as CSV); the
+//! rest of the portal keeps [`Config::max_upload_bytes`].
+//!
+//! [`Config::max_spend_upload_bytes`]: crate::Config::max_spend_upload_bytes
+//! [`Config::max_upload_bytes`]: crate::Config::max_upload_bytes
+
+use std::path::{Path, PathBuf};
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{FromRequest, Multipart, Query, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use socval_spend::{BlankAmount, ImportInfo, ImportOptions, SpendStore};
+use socval_store::{Organisation, Role, SpendImport};
+
+use crate::AppState;
+use crate::auth::Ctx;
+use crate::error::AppError;
+use crate::html::{FormErrors, Page, render};
+use crate::org::org_page;
+
+/// The page and its upload form (the route with the large body limit).
+pub(crate) const PATH: &str = "/orgs/{org}/spend";
+
+/// The file types the upload accepts: CSV, and the spreadsheets the spend
+/// crate reads (by extension).
+const EXTENSIONS: &[&str] = &["csv", "xlsx", "xlsm", "xls", "xlsb", "ods"];
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new().route(PATH, get(show).post(upload))
+}
+
+struct ImportRow {
+    source: String,
+    years: String,
+    payments: String,
+    total: String,
+    imported: String,
+}
+
+#[derive(Template)]
+#[template(path = "spend.html")]
+struct SpendPage {
+    page: Page,
+    slug: String,
+    org_name: String,
+    imports: Vec<ImportRow>,
+    local: String,
+    region: String,
+    top: usize,
+    can_upload: bool,
+    limit_mb: usize,
+    errors: FormErrors,
+    confirmation: Option<String>,
+    blank_amount: String,
+    replace: bool,
+}
+
+#[derive(serde::Deserialize)]
+struct ShowQuery {
+    imported: Option<String>,
+}
+
+fn internal(what: &str, e: impl std::fmt::Display) -> AppError {
+    AppError::Internal(format!("{what}: {e}"))
+}
+
+/// The organisation's spend area.
+fn area(state: &AppState, org: &Organisation) -> SpendStore {
+    crate::report::spend_store(&state.config.data_dir, org)
+}
+
+/// The imports (from their Parquet metadata, read on the blocking pool)
+/// and the area's settings.
+async fn read_area(
+    store: SpendStore,
+) -> Result<(Vec<ImportInfo>, socval_report::AreaSettings), AppError> {
+    tokio::task::spawn_blocking(move || {
+        let imports = store
+            .imports()
+            .map_err(|e| internal("reading the spend area", e))?;
+        let settings = socval_report::AreaSettings::read(&store)
+            .map_err(|e| internal("the spend settings", e))?;
+        Ok((imports, settings))
+    })
+    .await
+    .map_err(|e| internal("reading the spend area", e))?
+}
+
+struct Form {
+    errors: FormErrors,
+    confirmation: Option<String>,
+    blank_amount: String,
+    replace: bool,
+}
+
+async fn page(
+    state: &AppState,
+    ctx: &Ctx,
+    status: StatusCode,
+    form: Form,
+) -> Result<Response, AppError> {
+    let access = ctx.org()?.clone();
+    let org = access.org;
+    let mut page = org_page(state, ctx, format!("Spend of {}", org.name))?;
+    page.has_errors = !form.errors.is_empty();
+    let (imports, settings) = read_area(area(state, &org)).await?;
+    let recorded = state.store.spend_imports(org.id).await?;
+    let imports = imports
+        .into_iter()
+        .map(|i| {
+            // Newest first: the latest time this content was imported.
+            let imported = match recorded.iter().find(|r| r.import.sha256 == i.sha256) {
+                Some(r) => format!("{} by {}", crate::procurement::when(r.at), r.actor),
+                None => std::fs::metadata(&i.path)
+                    .and_then(|m| m.modified())
+                    .map(|t| {
+                        format!(
+                            "{} (not in the audit log)",
+                            crate::procurement::when(t.into())
+                        )
+                    })
+                    .unwrap_or_else(|_| "not recorded".to_owned()),
+            };
+            ImportRow {
+                years: i.years.keys().cloned().collect::<Vec<_>>().join(", "),
+                payments: group(i.rows),
+                total: i.total_gbp.display_pounds(),
+                source: i.source,
+                imported,
+            }
+        })
+        .collect();
+    let body = SpendPage {
+        page,
+        slug: org.slug.clone(),
+        org_name: org.name.clone(),
+        imports,
+        local: settings.local.join(", "),
+        region: settings.region,
+        top: settings.top,
+        can_upload: matches!(access.role, Role::Admin | Role::Officer),
+        limit_mb: state.config.max_spend_upload_bytes / (1024 * 1024),
+        errors: form.errors,
+        confirmation: form.confirmation,
+        blank_amount: form.blank_amount,
+        replace: form.replace,
+    };
+    Ok(render(status, &body))
+}
+
+/// `12345` → `12,345`.
+fn group(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ShowQuery>,
+) -> Result<Response, AppError> {
+    let org = ctx.org()?.org.clone();
+    let confirmation = match q.imported.as_deref() {
+        Some(sha) if !sha.is_empty() => {
+            // Read back from the area, so the message says what is stored.
+            let (imports, _) = read_area(area(&state, &org)).await?;
+            imports
+                .into_iter()
+                .find(|i| i.sha256.starts_with(sha))
+                .map(|i| {
+                    format!(
+                        "Imported {}: {} payments, {} in {}",
+                        i.source,
+                        group(i.rows),
+                        i.total_gbp.display_pounds(),
+                        i.years.keys().cloned().collect::<Vec<_>>().join(", ")
+                    )
+                })
+        }
+        _ => None,
+    };
+    page(
+        &state,
+        &ctx,
+        StatusCode::OK,
+        Form {
+            errors: FormErrors::default(),
+            confirmation,
+            blank_amount: "error".to_owned(),
+            replace: false,
+        },
+    )
+    .await
+}
+
+/// The upload form's fields.
+#[derive(Default)]
+struct Upload {
+    file_name: String,
+    bytes: Vec<u8>,
+    blank_amount: String,
+    replace: bool,
+}
+
+async fn read_form(mut form: Multipart) -> Result<Upload, AppError> {
+    let bad = |e: axum::extract::multipart::MultipartError| AppError::BadRequest(e.body_text());
+    let mut up = Upload {
+        blank_amount: "error".to_owned(),
+        ..Default::default()
+    };
+    while let Some(field) = form.next_field().await.map_err(bad)? {
+        match field.name().unwrap_or_default() {
+            "payments" => {
+                up.file_name = field.file_name().unwrap_or_default().to_owned();
+                up.bytes = field.bytes().await.map_err(bad)?.to_vec();
+            }
+            "blank_amount" => up.blank_amount = field.text().await.map_err(bad)?,
+            "replace" => up.replace = !field.text().await.map_err(bad)?.is_empty(),
+            _ => {}
+        }
+    }
+    Ok(up)
+}
+
+/// The name the import is stored under: the uploaded file's own name
+/// without any folder a browser may send, limited to characters that are
+/// safe in a file name.
+fn safe_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or_default().trim();
+    let clean: String = base
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || " ._-()".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    clean.trim_start_matches('.').chars().take(200).collect()
+}
+
+/// Removes the upload's temporary folder, whatever happens.
+struct TmpDir(PathBuf);
+
+impl Drop for TmpDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Writes the upload under the area's `.uploads/` and imports it, all or
+/// nothing. Blocking.
+fn import(
+    store: &SpendStore,
+    up: &Upload,
+    name: &str,
+    opts: &ImportOptions,
+) -> Result<Vec<ImportInfo>, ImportError> {
+    let mut rnd = [0u8; 8];
+    getrandom::fill(&mut rnd).map_err(|e| ImportError::Internal(e.to_string()))?;
+    let dir = TmpDir(store.root().join(".uploads").join(hex::encode(rnd)));
+    std::fs::create_dir_all(&dir.0)
+        .map_err(|e| ImportError::Internal(format!("{}: {e}", dir.0.display())))?;
+    let path = dir.0.join(name);
+    std::fs::write(&path, &up.bytes)
+        .map_err(|e| ImportError::Internal(format!("{}: {e}", path.display())))?;
+    store
+        .import(std::slice::from_ref(&path), opts, up.replace)
+        .map_err(|e| ImportError::from_spend(e, &dir.0))
+}
+
+enum ImportError {
+    /// The file is wrong: shown to the user.
+    Bad(String),
+    /// The server's fault: logged.
+    Internal(String),
+}
+
+impl ImportError {
+    fn from_spend(e: socval_spend::Error, tmp: &Path) -> ImportError {
+        use socval_spend::Error as E;
+        // Messages name the file as given to the importer: the temporary
+        // copy. The user knows it by its own name.
+        let strip = |s: String| {
+            s.replace(
+                &format!("{}{}", tmp.display(), std::path::MAIN_SEPARATOR),
+                "",
+            )
+        };
+        match e {
+            E::AlreadyImported { source_name, .. } => ImportError::Bad(format!(
+                "{} was already imported (the same content is stored); tick “Replace an earlier import” to import it again",
+                strip(source_name)
+            )),
+            E::SameNameImported { source_name, .. } => ImportError::Bad(format!(
+                "a file named {source_name} was imported before with different content; importing both would count its payments twice: tick “Replace an earlier import” to replace it"
+            )),
+            E::MissingColumn { .. } => ImportError::Bad(strip(
+                e.to_string()
+                    .replace("; name one with --map", "; rename that column to one of these names, or import it with `socval spend import --map`"),
+            )),
+            E::Csv { .. } | E::Value { .. } | E::Spreadsheet { .. } | E::Mapping { .. } => {
+                ImportError::Bad(strip(e.to_string()))
+            }
+            E::Io { .. } | E::Parquet { .. } | E::Export { .. } => {
+                ImportError::Internal(e.to_string())
+            }
+        }
+    }
+}
+
+async fn upload(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    req: Request,
+) -> Result<Response, AppError> {
+    let access = ctx.org()?.clone();
+    // The route table allows officers and admins; say so here too.
+    if !matches!(access.role, Role::Admin | Role::Officer) {
+        return Err(AppError::Forbidden);
+    }
+    let form = Multipart::from_request(req, &state).await.map_err(|e| {
+        AppError::BadRequest(format!(
+            "send the form as multipart/form-data: {}",
+            e.body_text()
+        ))
+    })?;
+    let up = read_form(form).await?;
+    let mut errors = FormErrors::default();
+    let blank_amount = up.blank_amount.parse::<BlankAmount>();
+    let name = safe_name(&up.file_name);
+    let ext = Path::new(&name)
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if up.file_name.is_empty() && up.bytes.is_empty() {
+        errors.add("payments", "Choose a payments file to upload");
+    } else if up.bytes.is_empty() {
+        errors.add("payments", format!("{name} is empty"));
+    } else if name.is_empty() || !EXTENSIONS.contains(&ext.as_str()) {
+        errors.add(
+            "payments",
+            format!(
+                "{} is not a payments file socval reads: upload a .csv, .xlsx, .xls or .ods file",
+                if name.is_empty() { "The file" } else { &name }
+            ),
+        );
+    }
+    if blank_amount.is_err() {
+        errors.add(
+            "blank_amount",
+            "Choose what to do with lines that have no amount",
+        );
+    }
+    let again = |errors: FormErrors| Form {
+        errors,
+        confirmation: None,
+        blank_amount: up.blank_amount.clone(),
+        replace: up.replace,
+    };
+    if !errors.is_empty() {
+        return page(
+            &state,
+            &ctx,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            again(errors),
+        )
+        .await;
+    }
+    let opts = ImportOptions {
+        blank_amount: blank_amount.unwrap_or_default(),
+        ..Default::default()
+    };
+    let store = area(&state, &access.org);
+    let form_again = again(FormErrors::default());
+    let (result, store) = tokio::task::spawn_blocking(move || {
+        let r = import(&store, &up, &name, &opts);
+        (r, store)
+    })
+    .await
+    .map_err(|e| internal("the import", e))?;
+    let infos = match result {
+        Ok(infos) => infos,
+        Err(ImportError::Bad(message)) => {
+            let mut errors = FormErrors::default();
+            errors.add("payments", message);
+            return page(
+                &state,
+                &ctx,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Form {
+                    errors,
+                    ..form_again
+                },
+            )
+            .await;
+        }
+        Err(ImportError::Internal(e)) => return Err(internal("the spend import", e)),
+    };
+    let actor = ctx.actor()?;
+    let now = state.now();
+    for info in &infos {
+        if let Err(e) = state
+            .store
+            .record_spend_import(&actor, now, access.org.id, &spend_import(info))
+            .await
+        {
+            // Every import is in the audit log: without its row, take the
+            // file out again.
+            let path = info.path.clone();
+            let _ = tokio::task::spawn_blocking(move || std::fs::remove_file(path)).await;
+            tracing::error!(error = %e, org = %access.org.slug, "spend import not audited: removed");
+            return Err(e.into());
+        }
+    }
+    drop(store);
+    let sha = infos
+        .first()
+        .map(|i| i.sha256[..16].to_owned())
+        .unwrap_or_default();
+    Ok(Redirect::to(&format!("/orgs/{}/spend?imported={sha}", access.org.slug)).into_response())
+}
+
+/// What the audit log records of one import.
+fn spend_import(info: &ImportInfo) -> SpendImport {
+    SpendImport {
+        source: info.source.clone(),
+        sha256: info.sha256.clone(),
+        lines: info.lines,
+        rows: info.rows,
+        total_gbp: info.total_gbp,
+        years: info.years.keys().cloned().collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upload_names_stay_in_their_folder() {
+        for (given, stored) in [
+            ("payments 2019-20.csv", "payments 2019-20.csv"),
+            ("C:\\Users\\x\\pay.xlsx", "pay.xlsx"),
+            ("../../etc/passwd.csv", "passwd.csv"),
+            ("..csv", "csv"),
+            ("a;b$c.csv", "a_b_c.csv"),
+            ("", ""),
+        ] {
+            assert_eq!(safe_name(given), stored, "{given}");
+        }
+    }
+
+    #[test]
+    fn counts_are_grouped() {
+        assert_eq!(group(0), "0");
+        assert_eq!(group(999), "999");
+        assert_eq!(group(1_000), "1,000");
+        assert_eq!(group(1_234_567), "1,234,567");
+    }
+}

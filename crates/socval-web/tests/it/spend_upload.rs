@@ -1,0 +1,332 @@
+//! An organisation's spend page: the imports and settings, the payments
+//! upload (all-or-nothing, audited), who may see and use it, and its own
+//! body limit.
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use socval_store::AuditQuery;
+use socval_web::Config;
+
+use crate::support::{Reply, Session, World, world, world_with};
+
+const GOOD: &str = "Payment Date,Amount,Beneficiary Name\n\
+2025-05-02,\"£1,000.50\",Acme Ltd\n\
+2025-06-10,250.25,Beta Services\n\
+2026-04-01,10.00,Acme Ltd\n";
+
+/// Line 3's amount is not money.
+const BAD: &str = "Payment Date,Amount,Beneficiary Name\n\
+2025-05-02,100.00,Acme Ltd\n\
+2025-06-10,12..5,Beta Services\n";
+
+/// Posts the upload form: the CSRF token, a payments file, and fields.
+async fn upload(
+    w: &World,
+    org: &str,
+    s: &Session,
+    file: (&str, &[u8]),
+    fields: &[(&str, &str)],
+) -> Reply {
+    let boundary = "XspendBoundaryX";
+    let mut body = Vec::new();
+    let mut all = vec![("csrf_token", s.csrf())];
+    all.extend(fields.iter().map(|(k, v)| (*k, v.to_string())));
+    for (k, v) in &all {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"payments\"; filename=\"{}\"\r\nContent-Type: text/csv\r\n\r\n",
+            file.0
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(file.1);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri(format!("/orgs/{org}/spend"))
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .header(header::COOKIE, &s.cookie)
+        .body(Body::from(body))
+        .unwrap();
+    w.send(req).await
+}
+
+/// Every file in `a`'s spend area (temporary ones included).
+fn area_files(w: &World, org: &str) -> Vec<String> {
+    let root = w._dir.path().join("spend/orgs").join(org);
+    let mut out = Vec::new();
+    let mut stack = vec![root];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p.display().to_string());
+            }
+        }
+    }
+    out
+}
+
+async fn spend_audit_rows(w: &World) -> Vec<socval_store::AuditEntry> {
+    w.store
+        .audit(&AuditQuery {
+            limit: 1000,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.entity_type == "spend_import")
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_officer_uploads_payments_which_are_listed_audited_and_reported() {
+    let w = world().await;
+    let officer = w.session(w.officer).await;
+    let page = w.get("/orgs/a/spend", Some(&officer)).await;
+    page.assert_status(StatusCode::OK);
+    assert!(
+        page.body
+            .contains("No payments files have been imported yet")
+    );
+    assert!(page.body.contains("up to 100 MB"), "the limit is stated");
+    assert!(page.body.contains("E08000018"), "the settings are shown");
+
+    let r = upload(
+        &w,
+        "a",
+        &officer,
+        ("payments 2025-26.csv", GOOD.as_bytes()),
+        &[],
+    )
+    .await;
+    r.assert_status(StatusCode::SEE_OTHER);
+    assert!(
+        r.location().starts_with("/orgs/a/spend?imported="),
+        "{}",
+        r.location()
+    );
+    let page = w.get(r.location(), Some(&officer)).await;
+    page.assert_status(StatusCode::OK);
+    assert!(
+        page.body
+            .contains("Imported payments 2025-26.csv: 3 payments, £1,260.75 in 2025/26, 2026/27"),
+        "{}",
+        page.body
+    );
+    insta::assert_snapshot!("spend_page_imported", crate::support::redact(&page.body));
+    let listing = &page.body[page
+        .body
+        .find("id=\"imports\"")
+        .expect("a table of imports")..];
+    for cell in ["payments 2025-26.csv", "2025/26, 2026/27", "£1,260.75"] {
+        assert!(listing.contains(cell), "{cell} in {listing}");
+    }
+
+    // The audit log has one row, by the officer, with the file's hash.
+    let rows = spend_audit_rows(&w).await;
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    let officer_user = w.store.user(w.officer).await.unwrap();
+    assert_eq!(rows[0].actor, officer_user.email);
+    assert_eq!(rows[0].org_id, Some(w.org_a));
+    let after: serde_json::Value = serde_json::from_str(rows[0].after.as_deref().unwrap()).unwrap();
+    assert_eq!(after["total_gbp"], "1260.75");
+    assert_eq!(after["rows"], 3);
+    assert_eq!(rows[0].entity_id.len(), 64);
+    assert!(listing.contains(&format!("by {}", officer_user.email)));
+
+    // Stored in a's own area, no upload left behind; the report reads it.
+    let files = area_files(&w, "a");
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert!(files[0].ends_with(".parquet"), "{files:?}");
+    let viewer = w.session(w.viewer).await;
+    let report = w.get("/orgs/a/reports/2025-26", Some(&viewer)).await;
+    report.assert_status(StatusCode::OK);
+    assert!(!report.body.contains("No payments have been imported"));
+    assert!(
+        report.body.contains("/orgs/a/spend"),
+        "the report links the spend page"
+    );
+
+    // The same file again is refused (it would count twice), unless replaced.
+    let again = upload(
+        &w,
+        "a",
+        &officer,
+        ("payments 2025-26.csv", GOOD.as_bytes()),
+        &[],
+    )
+    .await;
+    again.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        again.body.contains("was already imported"),
+        "{}",
+        again.body
+    );
+    assert_eq!(spend_audit_rows(&w).await.len(), 1);
+    let replaced = upload(
+        &w,
+        "a",
+        &officer,
+        ("payments 2025-26.csv", GOOD.as_bytes()),
+        &[("replace", "1")],
+    )
+    .await;
+    replaced.assert_status(StatusCode::SEE_OTHER);
+    assert_eq!(area_files(&w, "a").len(), 1);
+    assert_eq!(
+        spend_audit_rows(&w).await.len(),
+        2,
+        "every import is audited"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bad_line_is_named_and_nothing_is_stored() {
+    let w = world().await;
+    let admin = w.session(w.admin).await;
+    let r = upload(&w, "a", &admin, ("ledger.csv", BAD.as_bytes()), &[]).await;
+    r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    let summary = &r.body[r.body.find("error-summary").expect("an error summary")..];
+    assert!(
+        summary.contains("ledger.csv, line 3, column B (Amount)"),
+        "{summary}"
+    );
+    assert!(summary.contains("12..5"), "{summary}");
+    assert!(summary.contains("href=\"#payments\""), "{summary}");
+    assert!(
+        !r.body.contains(&w._dir.path().display().to_string()),
+        "the server's folders are not shown"
+    );
+    assert!(
+        r.body.contains("<title>Error: "),
+        "the title says there is an error"
+    );
+    insta::assert_snapshot!("spend_page_error", crate::support::redact(&r.body));
+    assert!(area_files(&w, "a").is_empty(), "{:?}", area_files(&w, "a"));
+    assert!(spend_audit_rows(&w).await.is_empty());
+
+    // Not a payments file, an empty file, no file: named, nothing stored.
+    for (name, content, says) in [
+        ("notes.txt", "hello", "is not a payments file"),
+        ("empty.csv", "", "empty.csv is empty"),
+        ("", "", "Choose a payments file"),
+    ] {
+        let r = upload(&w, "a", &admin, (name, content.as_bytes()), &[]).await;
+        r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains(says), "{name}: {}", r.body);
+    }
+    // A blank amount is an error unless the form says otherwise.
+    let blank =
+        "Payment Date,Amount,Beneficiary Name\n2025-05-02,,Acme Ltd\n2025-05-03,5.00,Acme Ltd\n";
+    let r = upload(&w, "a", &admin, ("blank.csv", blank.as_bytes()), &[]).await;
+    r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("blank.csv, line 2"), "{}", r.body);
+    assert!(area_files(&w, "a").is_empty());
+    assert!(spend_audit_rows(&w).await.is_empty());
+    let r = upload(
+        &w,
+        "a",
+        &admin,
+        ("blank.csv", blank.as_bytes()),
+        &[("blank_amount", "skip")],
+    )
+    .await;
+    r.assert_status(StatusCode::SEE_OTHER);
+    assert_eq!(spend_audit_rows(&w).await.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn viewers_see_suppliers_and_other_organisations_do_not() {
+    let w = world().await;
+    let viewer = w.session(w.viewer).await;
+    let page = w.get("/orgs/a/spend", Some(&viewer)).await;
+    page.assert_status(StatusCode::OK);
+    assert!(
+        !page.body.contains("Import a payments file"),
+        "no form for viewers"
+    );
+    upload(&w, "a", &viewer, ("p.csv", GOOD.as_bytes()), &[])
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+
+    let supplier = w.session(w.supplier).await;
+    w.get("/orgs/a/spend", Some(&supplier))
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+    upload(&w, "a", &supplier, ("p.csv", GOOD.as_bytes()), &[])
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+
+    // b's admin: a's page does not exist for them.
+    let other = w.session(w._admin_b).await;
+    w.get("/orgs/a/spend", Some(&other))
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    upload(&w, "a", &other, ("p.csv", GOOD.as_bytes()), &[])
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+
+    assert!(area_files(&w, "a").is_empty());
+    assert!(spend_audit_rows(&w).await.is_empty());
+
+    // The organisation page links the spend page for staff only.
+    let org = w.get("/orgs/a", Some(&viewer)).await;
+    assert!(org.body.contains("href=\"/orgs/a/spend\""));
+    let org = w.get("/orgs/a", Some(&supplier)).await;
+    assert!(!org.body.contains("/orgs/a/spend"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_upload_has_its_own_body_limit() {
+    let mut config = Config::new(None);
+    config.max_upload_bytes = 64 * 1024;
+    config.max_spend_upload_bytes = 1024 * 1024;
+    let w = world_with(config).await;
+    let officer = w.session(w.officer).await;
+    // About 200 KiB of payments: over the site's limit, under the spend page's.
+    let mut big = String::from("Payment Date,Amount,Beneficiary Name\n");
+    while big.len() < 200 * 1024 {
+        big.push_str("2025-05-02,1.00,Acme Ltd\n");
+    }
+    let lines = big.lines().count() - 1;
+    let r = upload(&w, "a", &officer, ("big.csv", big.as_bytes()), &[]).await;
+    r.assert_status(StatusCode::SEE_OTHER);
+    let page = w.get(r.location(), Some(&officer)).await;
+    let grouped = format!("{},{:03}", lines / 1000, lines % 1000);
+    assert!(
+        page.body
+            .contains(&format!("Imported big.csv: {grouped} payments")),
+        "{}",
+        page.body
+    );
+    // The rest of the site keeps its limit.
+    let r = w
+        .post_multipart(
+            "/orgs/a/frameworks",
+            &officer.cookie,
+            &[("csrf_token", &officer.csrf())],
+            Some(("f.csv", &big)),
+        )
+        .await;
+    r.assert_status(StatusCode::PAYLOAD_TOO_LARGE);
+    // And the spend page refuses more than its own.
+    let huge = big.repeat(6);
+    let r = upload(&w, "a", &officer, ("huge.csv", huge.as_bytes()), &[]).await;
+    r.assert_status(StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(spend_audit_rows(&w).await.len(), 1);
+}

@@ -219,7 +219,7 @@ async fn show(
 #[derive(Default)]
 struct Upload {
     file_name: String,
-    bytes: Vec<u8>,
+    bytes: axum::body::Bytes,
     blank_amount: String,
     replace: bool,
 }
@@ -234,7 +234,7 @@ async fn read_form(mut form: Multipart) -> Result<Upload, AppError> {
         match field.name().unwrap_or_default() {
             "payments" => {
                 up.file_name = field.file_name().unwrap_or_default().to_owned();
-                up.bytes = field.bytes().await.map_err(bad)?.to_vec();
+                up.bytes = field.bytes().await.map_err(bad)?;
             }
             "blank_amount" => up.blank_amount = field.text().await.map_err(bad)?,
             "replace" => up.replace = !field.text().await.map_err(bad)?.is_empty(),
@@ -271,6 +271,11 @@ impl Drop for TmpDir {
     }
 }
 
+/// One import at a time in this process: the spend store checks for an
+/// earlier import of the same file and then renames, so two uploads of the
+/// same file at once could otherwise both pass the check.
+static IMPORTING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Writes the upload under the area's `.uploads/` and imports it, all or
 /// nothing. Blocking.
 fn import(
@@ -287,6 +292,7 @@ fn import(
     let path = dir.0.join(name);
     std::fs::write(&path, &up.bytes)
         .map_err(|e| ImportError::Internal(format!("{}: {e}", path.display())))?;
+    let _one_at_a_time = IMPORTING.lock().unwrap_or_else(|e| e.into_inner());
     store
         .import(std::slice::from_ref(&path), opts, up.replace)
         .map_err(|e| ImportError::from_spend(e, &dir.0))

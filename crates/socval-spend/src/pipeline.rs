@@ -88,7 +88,11 @@ pub(crate) fn parse_csv_parallel(
     let mut eof = false;
     let (headers, end, header_lines) = loop {
         if let Some(h) = csv_header(source, &buf)? {
-            break h;
+            // A header that reaches the end of what has been read may be
+            // cut inside a quoted field: read on.
+            if h.1 < buf.len() || eof {
+                break h;
+            }
         }
         if eof || buf.len() > MAX_RECORD {
             // An empty file, a header without a line end or an endless
@@ -614,6 +618,14 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!((s.lines, rows.len()), (0, 0));
+        // A quoted line end in the header, wherever the first reads stop.
+        let text = b"Date,Amount,Supplier,\"Notes\nmore\"\n2019-01-01,1,A,x\n2019-01-02,x,B,y\n";
+        let want = serial(text, &opts).unwrap_err().to_string();
+        assert!(want.contains("line 4, column B"), "{want}");
+        for block in 1..text.len() + 2 {
+            let got = parallel(text, &opts, 2, block).unwrap_err().to_string();
+            assert_eq!(got, want, "block {block}");
+        }
         let e = parallel(b"When,Amount,Supplier\n2019-01-01,1,A\n", &opts, 2, 8).unwrap_err();
         assert!(e.to_string().contains("no column for date"), "{e}");
     }

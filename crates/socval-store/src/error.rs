@@ -33,6 +33,17 @@ pub enum Error {
         /// What is wrong, in the database's or the store's words.
         detail: String,
     },
+    /// The change would leave an organisation without an admin who can
+    /// sign in: `user` is its only one (make someone else an admin first).
+    #[error(
+        "{user} is the only admin of {org} who can sign in: make someone else an admin there first"
+    )]
+    LastAdmin {
+        /// The admin's e-mail address.
+        user: String,
+        /// The organisation's name.
+        org: String,
+    },
     /// The account is locked after repeated failed logins.
     #[error("account locked until {until}")]
     Locked {

@@ -327,6 +327,44 @@ macro_rules! store_impl {
             user_from_row(&row)
         }
 
+        /// Refuses a change that takes admin away from `user_id` in
+        /// `org_id` (a new role, removal, a disabled account) if they are
+        /// its only admin who can sign in. Call it inside the change's
+        /// transaction, before the change: on PostgreSQL it locks the
+        /// organisation's row until the transaction ends, so two such
+        /// changes in one organisation run one after the other and the
+        /// second sees the first (SQLite's write transactions already do).
+        async fn keep_an_admin(c: &mut Conn, org_id: i64, user_id: i64) -> Result<()> {
+            if BACKEND == Backend::Postgres {
+                sqlx::query("SELECT id FROM organisations WHERE id = $1 FOR UPDATE")
+                    .bind(org_id)
+                    .execute(&mut *c)
+                    .await?;
+            }
+            let row = sqlx::query(
+                "SELECT
+                    (SELECT COUNT(*) FROM memberships m JOIN users u ON u.id = m.user_id
+                      WHERE m.org_id = $1 AND m.user_id = $2 AND m.role = 'admin' AND NOT u.disabled) AS me,
+                    (SELECT COUNT(*) FROM memberships m JOIN users u ON u.id = m.user_id
+                      WHERE m.org_id = $1 AND m.user_id <> $2 AND m.role = 'admin' AND NOT u.disabled) AS others",
+            )
+            .bind(org_id)
+            .bind(user_id)
+            .fetch_one(&mut *c)
+            .await?;
+            let me: i64 = row.try_get("me")?;
+            let others: i64 = row.try_get("others")?;
+            if me > 0 && others == 0 {
+                let user = get_user(c, user_id).await?;
+                let org = get_org(c, org_id).await?;
+                return Err(Error::LastAdmin {
+                    user: user.email,
+                    org: org.name,
+                });
+            }
+            Ok(())
+        }
+
         fn check_role(role: Role, supplier_id: Option<i64>) -> Result<()> {
             match (role, supplier_id) {
                 (Role::Supplier, None) => {
@@ -585,6 +623,19 @@ macro_rules! store_impl {
             ) -> Result<User> {
                 let mut tx = self.pool.begin_with($begin).await?;
                 let before = get_user(&mut tx, id).await?;
+                if disabled && !before.disabled {
+                    // Every organisation they administer keeps an admin; in
+                    // id order, so concurrent changes lock rows in one order.
+                    let orgs: Vec<i64> = sqlx::query_scalar(
+                        "SELECT org_id FROM memberships WHERE user_id = $1 AND role = 'admin' ORDER BY org_id",
+                    )
+                    .bind(id)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                    for org_id in orgs {
+                        keep_an_admin(&mut tx, org_id, id).await?;
+                    }
+                }
                 let row = sqlx::query(concat!("UPDATE users SET disabled = $2 WHERE id = $1 RETURNING ", user_cols!()))
                     .bind(id)
                     .bind(disabled)
@@ -727,6 +778,9 @@ macro_rules! store_impl {
                 check_role(m.role, m.supplier_id)?;
                 let mut tx = self.pool.begin_with($begin).await?;
                 let before = get_membership(&mut tx, m.user_id, m.org_id).await?;
+                if before.role == Role::Admin && m.role != Role::Admin {
+                    keep_an_admin(&mut tx, m.org_id, m.user_id).await?;
+                }
                 let row = sqlx::query(concat!(
                     "UPDATE memberships SET role = $3, supplier_id = $4 WHERE user_id = $1 AND org_id = $2 RETURNING ",
                     membership_cols!()
@@ -765,6 +819,9 @@ macro_rules! store_impl {
             ) -> Result<()> {
                 let mut tx = self.pool.begin_with($begin).await?;
                 let before = get_membership(&mut tx, user_id, org_id).await?;
+                if before.role == Role::Admin {
+                    keep_an_admin(&mut tx, org_id, user_id).await?;
+                }
                 sqlx::query("DELETE FROM memberships WHERE user_id = $1 AND org_id = $2")
                     .bind(user_id)
                     .bind(org_id)

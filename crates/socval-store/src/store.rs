@@ -47,6 +47,10 @@ pub enum Backend {
 /// - Secrets (session ids, invitation tokens, API tokens) are returned once,
 ///   when created, and stored only as their SHA-256.
 /// - E-mail addresses are compared case-insensitively (stored lower case).
+/// - An organisation that has an admin who can sign in keeps one: demoting,
+///   removing or disabling its last one is refused with
+///   [`crate::Error::LastAdmin`], checked in the change's transaction (the
+///   portal and `socval admin` both rely on this one rule).
 #[async_trait]
 pub trait Store:
     crate::procurement::ProcurementStore
@@ -103,7 +107,8 @@ pub trait Store:
         name: &str,
     ) -> Result<User>;
     /// Disables or re-enables a user. Disabling also ends all their
-    /// sessions.
+    /// sessions. [`crate::Error::LastAdmin`] if disabling would leave an
+    /// organisation they administer without an admin who can sign in.
     async fn set_user_disabled(
         &self,
         actor: &Actor,
@@ -146,13 +151,16 @@ pub trait Store:
         membership: &NewMembership,
     ) -> Result<Membership>;
     /// Changes the role (and supplier company) of an existing membership.
+    /// [`crate::Error::LastAdmin`] if it would demote the organisation's
+    /// only admin who can sign in.
     async fn update_membership(
         &self,
         actor: &Actor,
         now: OffsetDateTime,
         membership: &NewMembership,
     ) -> Result<Membership>;
-    /// Removes a user from an organisation.
+    /// Removes a user from an organisation. [`crate::Error::LastAdmin`] if
+    /// they are its only admin who can sign in.
     async fn remove_membership(
         &self,
         actor: &Actor,

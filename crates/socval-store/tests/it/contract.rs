@@ -58,6 +58,8 @@ contract_tests!(
     backup_copies_sqlite_and_refuses_postgres,
     audit_paging,
     spend_imports_are_audited_per_organisation,
+    an_organisation_keeps_an_admin_who_can_sign_in,
+    two_admins_demoting_each_other_at_once_leave_one,
 );
 
 fn cli() -> Actor {
@@ -1092,6 +1094,144 @@ async fn spend_imports_are_audited_per_organisation(store: &dyn Store, _raw: &Ra
         assert!(matches!(r, Err(Error::Invalid { .. })), "{bad:?}: {r:?}");
     }
     assert_eq!(store.audit_count(None).await.unwrap(), before);
+}
+
+fn membership(user: &User, org: &Organisation, role: Role) -> NewMembership {
+    NewMembership {
+        user_id: user.id,
+        org_id: org.id,
+        role,
+        supplier_id: None,
+    }
+}
+
+fn is_last_admin<T: std::fmt::Debug>(r: &Result<T>) -> bool {
+    matches!(r, Err(Error::LastAdmin { .. }))
+}
+
+async fn an_organisation_keeps_an_admin_who_can_sign_in(store: &dyn Store, _raw: &Raw) {
+    let o = org(store, "o").await;
+    let other = org(store, "other").await;
+    let ada = user(store, "ada@o.example").await;
+    let bob = user(store, "bob@o.example").await;
+    store
+        .add_membership(&cli(), T0, &membership(&ada, &o, Role::Admin))
+        .await
+        .unwrap();
+    store
+        .add_membership(&cli(), T0, &membership(&bob, &o, Role::Officer))
+        .await
+        .unwrap();
+    // Bob is also the only admin of another organisation.
+    store
+        .add_membership(&cli(), T0, &membership(&bob, &other, Role::Admin))
+        .await
+        .unwrap();
+    let audit_before = store.audit_count(None).await.unwrap();
+
+    // Ada is o's only admin: not demoted, removed or disabled.
+    let r = store
+        .update_membership(&cli(), T0, &membership(&ada, &o, Role::Viewer))
+        .await;
+    assert!(is_last_admin(&r), "{r:?}");
+    let message = r.unwrap_err().to_string();
+    assert!(
+        message.contains("ada@o.example") && message.contains("o council"),
+        "{message}"
+    );
+    assert!(is_last_admin(
+        &store.remove_membership(&cli(), T0, ada.id, o.id).await
+    ));
+    assert!(is_last_admin(
+        &store.set_user_disabled(&cli(), T0, ada.id, true).await
+    ));
+    // Nor is Bob disabled: he is other's only admin.
+    assert!(is_last_admin(
+        &store.set_user_disabled(&cli(), T0, bob.id, true).await
+    ));
+    assert_eq!(
+        store.membership(ada.id, o.id).await.unwrap().role,
+        Role::Admin
+    );
+    assert!(!store.user(ada.id).await.unwrap().disabled);
+    assert!(!store.user(bob.id).await.unwrap().disabled);
+    assert_eq!(
+        store.audit_count(None).await.unwrap(),
+        audit_before,
+        "nothing changed"
+    );
+
+    // With a second admin in o, Ada may go; then Bob is the last one.
+    store
+        .update_membership(&cli(), T0, &membership(&bob, &o, Role::Admin))
+        .await
+        .unwrap();
+    store
+        .update_membership(&cli(), T0, &membership(&ada, &o, Role::Viewer))
+        .await
+        .unwrap();
+    assert!(is_last_admin(
+        &store.remove_membership(&cli(), T0, bob.id, o.id).await
+    ));
+    // A disabled admin does not count: with Ada an admin again but
+    // disabled, Bob still cannot go.
+    store
+        .update_membership(&cli(), T0, &membership(&ada, &o, Role::Admin))
+        .await
+        .unwrap();
+    store
+        .set_user_disabled(&cli(), T0, ada.id, true)
+        .await
+        .unwrap();
+    assert!(is_last_admin(
+        &store
+            .update_membership(&cli(), T0, &membership(&bob, &o, Role::Officer))
+            .await
+    ));
+    // Changes to members who are not admins, or to a disabled admin, are
+    // not held up.
+    store
+        .remove_membership(&cli(), T0, ada.id, o.id)
+        .await
+        .unwrap();
+    store
+        .set_user_disabled(&cli(), T0, ada.id, false)
+        .await
+        .unwrap();
+}
+
+async fn two_admins_demoting_each_other_at_once_leave_one(store: &dyn Store, _raw: &Raw) {
+    let o = org(store, "o").await;
+    let ada = user(store, "ada@o.example").await;
+    let bob = user(store, "bob@o.example").await;
+    for u in [&ada, &bob] {
+        store
+            .add_membership(&cli(), T0, &membership(u, &o, Role::Admin))
+            .await
+            .unwrap();
+    }
+    for _ in 0..5 {
+        let (actor, demoted) = (cli(), membership(&ada, &o, Role::Viewer));
+        let (a, b) = tokio::join!(
+            store.update_membership(&actor, T0, &demoted),
+            store.set_user_disabled(&actor, T0, bob.id, true),
+        );
+        assert!(
+            a.is_ok() != b.is_ok(),
+            "exactly one of the two changes: {a:?} {b:?}"
+        );
+        assert!(a.is_ok() || is_last_admin(&a), "{a:?}");
+        assert!(b.is_ok() || is_last_admin(&b), "{b:?}");
+        // Put both back for the next round.
+        store
+            .set_user_disabled(&cli(), T0, bob.id, false)
+            .await
+            .unwrap();
+        store
+            .update_membership(&cli(), T0, &membership(&ada, &o, Role::Admin))
+            .await
+            .unwrap();
+    }
 }
 
 async fn seed_bench_inserts_in_batches(store: &dyn Store, _raw: &Raw) {

@@ -660,10 +660,14 @@ async fn run_with(store: &dyn Store, command: Command, out: &mut dyn Write) -> R
         Command::RemoveMember(a) => {
             let o = org(store, &a.org).await?;
             let user = user(store, &a.email).await?;
-            store
-                .remove_membership(&actor(), now, user.id, o.id)
-                .await
-                .with_context(|| format!("{} is not a member of {}", user.email, o.slug))?;
+            // The store refuses to remove the organisation's last admin
+            // who can sign in (Error::LastAdmin says so), as in the portal.
+            match store.remove_membership(&actor(), now, user.id, o.id).await {
+                Err(socval_store::Error::NotFound { .. }) => {
+                    bail!("{} is not a member of {}", user.email, o.slug)
+                }
+                r => r?,
+            }
             writeln!(out, "removed {} from {}", user.email, o.slug)?;
         }
         Command::DisableUser(a) => {

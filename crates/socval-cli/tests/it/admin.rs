@@ -677,6 +677,115 @@ fn roles_change_members_leave_and_disabled_users_cannot_sign_in() {
     assert_eq!(kinds, want, "{audit}");
 }
 
+#[test]
+fn an_organisation_is_never_left_without_an_admin_who_can_sign_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    ok(
+        data,
+        &["admin", "create-org", "--slug", "rmbc", "--name", "RMBC"],
+    );
+    for (email, role) in [("ana@x.example", "admin"), ("bo@x.example", "officer")] {
+        ok(
+            data,
+            &[
+                "admin",
+                "create-user",
+                "--email",
+                email,
+                "--name",
+                "N",
+                "--org",
+                "rmbc",
+                "--role",
+                role,
+            ],
+        );
+    }
+    let refused = |args: &[&str]| {
+        let out = socval(data, args, None);
+        assert_eq!(out.status.code(), Some(1), "{args:?} was allowed");
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(
+            err.contains("ana@x.example is the only admin of RMBC who can sign in"),
+            "{args:?}: {err}"
+        );
+    };
+    let demote = [
+        "admin",
+        "set-role",
+        "--org",
+        "rmbc",
+        "--email",
+        "ana@x.example",
+        "--role",
+        "viewer",
+    ];
+    let remove = [
+        "admin",
+        "remove-member",
+        "--org",
+        "rmbc",
+        "--email",
+        "ana@x.example",
+    ];
+    let disable = ["admin", "disable-user", "--email", "ana@x.example"];
+    let audit_before = ok(data, &["admin", "audit-export"]);
+    refused(&demote);
+    refused(&remove);
+    refused(&disable);
+    assert_eq!(
+        ok(data, &["admin", "audit-export"]),
+        audit_before,
+        "nothing changed"
+    );
+    let csv = ok(
+        data,
+        &["admin", "list-users", "--org", "rmbc", "--format", "csv"],
+    );
+    assert!(csv.contains("ana@x.example,N,admin,active"), "{csv}");
+
+    // With a second admin the first may be disabled; then the second is the
+    // last one who can sign in.
+    ok(
+        data,
+        &[
+            "admin",
+            "set-role",
+            "--org",
+            "rmbc",
+            "--email",
+            "bo@x.example",
+            "--role",
+            "admin",
+        ],
+    );
+    ok(data, &disable);
+    let out = socval(
+        data,
+        &[
+            "admin",
+            "set-role",
+            "--org",
+            "rmbc",
+            "--email",
+            "bo@x.example",
+            "--role",
+            "viewer",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("bo@x.example is the only admin of RMBC"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    ok(data, &["admin", "enable-user", "--email", "ana@x.example"]);
+    ok(data, &demote);
+    ok(data, &remove);
+}
+
 /// Whether signing in as `email` with `password` would succeed now.
 fn password_works(data_dir: &Path, email: &str, password: &str) -> bool {
     let rt = tokio::runtime::Builder::new_current_thread()

@@ -252,12 +252,11 @@ struct MemberQuery {
 }
 
 /// What one of the member routes works on: the organisation, the admin
-/// acting, the member named in the URL and all the organisation's members.
+/// acting and the member named in the URL.
 struct Target {
     org: Organisation,
     me: i64,
     member: Member,
-    members: Vec<Member>,
 }
 
 /// The member `{member}` of the URL's organisation; 404 for anyone else
@@ -284,25 +283,13 @@ async fn target(state: &AppState, ctx: &Ctx, member: &str) -> Result<Target, App
         org,
         me: session.user.id,
         member,
-        members,
     })
-}
-
-/// Whether `member` is the only admin of the organisation whose
-/// `members` these are who can still sign in.
-fn only_admin(members: &[Member], member: &Member) -> bool {
-    let active_admin = |m: &Member| m.membership.role == Role::Admin && !m.user.disabled;
-    active_admin(member)
-        && !members
-            .iter()
-            .any(|m| m.user.id != member.user.id && active_admin(m))
 }
 
 /// Why the acting admin may not disable or enable `t.member`'s account, in
 /// words for the page; empty if they may. An account is shared by every
 /// organisation its user belongs to, so an admin may change it only if
-/// they are an admin of every one of them; never their own, and never
-/// the last admin of an organisation who can still sign in.
+/// they are an admin of every one of them; never their own.
 async fn account_refusal(state: &AppState, t: &Target) -> Result<String, AppError> {
     let user = &t.member.user;
     if user.id == t.me {
@@ -322,19 +309,11 @@ async fn account_refusal(state: &AppState, t: &Target) -> Result<String, AppErro
             user.name, user.name, t.org.name
         ));
     }
-    if !user.disabled {
-        for m in theirs.iter().filter(|m| m.membership.role == Role::Admin) {
-            let members = state.store.members(m.organisation.id).await?;
-            if let Some(me) = members.iter().find(|x| x.user.id == user.id)
-                && only_admin(&members, me)
-            {
-                return Ok(format!(
-                    "{} is the only admin of {}: make someone else an admin there first.",
-                    user.name, m.organisation.name
-                ));
-            }
-        }
-    }
+    // The last admin of an organisation who can still sign in is never
+    // disabled: the store refuses it (Error::LastAdmin) in the change's
+    // transaction, for the portal and `socval admin` alike. Here the acting
+    // admin is another admin of each of the user's organisations, so only a
+    // concurrent change elsewhere can make that refusal happen.
     Ok(String::new())
 }
 
@@ -415,6 +394,26 @@ async fn refuse(
     Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &body))
 }
 
+/// The store's refusal to leave an organisation without an admin who can
+/// sign in, shown on the form's `field`; any other error as it is.
+async fn last_admin(
+    state: &AppState,
+    ctx: &Ctx,
+    t: &Target,
+    field: &'static str,
+    e: socval_store::Error,
+    form: Option<RoleForm>,
+) -> Result<Response, AppError> {
+    match e {
+        socval_store::Error::LastAdmin { .. } => {
+            let mut errors = FormErrors::default();
+            errors.add(field, e.to_string());
+            refuse(state, ctx, t, errors, form).await
+        }
+        e => Err(e.into()),
+    }
+}
+
 fn member_url(t: &Target, done: &str) -> String {
     format!(
         "/orgs/{}/members/{}?done={done}",
@@ -466,15 +465,6 @@ async fn change_role(
             ),
             Some(_) => {}
         }
-        if role.is_some_and(|r| r != Role::Admin) && only_admin(&t.members, &t.member) {
-            errors.add(
-                "role",
-                format!(
-                    "{} is the only admin of {}: make someone else an admin first",
-                    t.member.user.name, t.org.name
-                ),
-            );
-        }
     }
     let (Some(role), true) = (role, errors.is_empty()) else {
         return refuse(&state, &ctx, &t, errors, Some(form)).await;
@@ -488,10 +478,14 @@ async fn change_role(
             role,
             supplier_id,
         };
-        state
+        // The store refuses to demote the last admin who can sign in.
+        if let Err(e) = state
             .store
             .update_membership(&ctx.actor()?, state.now(), &new)
-            .await?;
+            .await
+        {
+            return last_admin(&state, &ctx, &t, "role", e, Some(form)).await;
+        }
         tracing::info!(user_id = t.member.user.id, org = %t.org.slug, %role, "role changed");
     }
     Ok(Redirect::to(&member_url(&t, "role")).into_response())
@@ -514,22 +508,18 @@ async fn remove(
                 t.org.name
             ),
         );
-    } else if only_admin(&t.members, &t.member) {
-        errors.add(
-            "remove",
-            format!(
-                "{} is the only admin of {}: make someone else an admin first",
-                t.member.user.name, t.org.name
-            ),
-        );
     }
     if !errors.is_empty() {
         return refuse(&state, &ctx, &t, errors, None).await;
     }
-    state
+    // The store refuses to remove the last admin who can sign in.
+    if let Err(e) = state
         .store
         .remove_membership(&ctx.actor()?, state.now(), t.member.user.id, t.org.id)
-        .await?;
+        .await
+    {
+        return last_admin(&state, &ctx, &t, "remove", e, None).await;
+    }
     tracing::info!(user_id = t.member.user.id, org = %t.org.slug, "member removed");
     Ok(Redirect::to(&format!(
         "/orgs/{}/members?removed={}",
@@ -554,11 +544,15 @@ async fn set_disabled(
         return refuse(&state, &ctx, &t, errors, None).await;
     }
     if t.member.user.disabled != disabled {
-        // Disabling also ends every session of the account.
-        state
+        // Disabling also ends every session of the account. The store
+        // refuses to disable the last admin who can sign in.
+        if let Err(e) = state
             .store
             .set_user_disabled(&ctx.actor()?, state.now(), t.member.user.id, disabled)
-            .await?;
+            .await
+        {
+            return last_admin(&state, &ctx, &t, "status", e, None).await;
+        }
         tracing::info!(
             user_id = t.member.user.id,
             disabled,

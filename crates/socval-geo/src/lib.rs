@@ -53,7 +53,7 @@ pub use import::{
 pub use index::{IndexInfo, PostcodeIndex, PostcodeRecord, SourceInfo};
 pub use local::{
     Class, Classification, LocalDefinition, ROTHERHAM, ROTHERHAM_TOWN_HALL, Reason, Region,
-    SUCCESSORS, lad_aliases,
+    SUCCESSORS, is_lad_code, lad_aliases,
 };
 pub use names::Names;
 pub use postcode::{InvalidPostcode, Postcode, Special};

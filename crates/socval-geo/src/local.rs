@@ -86,6 +86,38 @@ impl Region {
 
     /// Names of the presets.
     pub const PRESETS: &'static [&'static str] = &["scr-ca", "scr-lep"];
+
+    /// The region a user wrote: a preset name, LAD codes separated by
+    /// commas (`E08000016,E08000019`), or `none` (or nothing) for no wider
+    /// region.
+    ///
+    /// Returns a message naming the presets if `spec` is neither, so that a
+    /// mistyped region (`yorkshire`) is refused rather than taken as a LAD
+    /// code that matches nothing.
+    pub fn parse(spec: &str) -> Result<Option<Region>, String> {
+        match spec.trim() {
+            "none" | "" => Ok(None),
+            r => match Region::preset(r) {
+                Some(p) => Ok(Some(p)),
+                None if r.split(',').all(|c| is_lad_code(c.trim())) => Ok(Some(Region::new(
+                    "region",
+                    r.split(',').map(|c| c.trim().to_string()),
+                ))),
+                None => Err(format!(
+                    "region {r:?}: not a preset ({}) nor a list of LAD codes such as E08000016,E08000019",
+                    Region::PRESETS.join(", ")
+                )),
+            },
+        }
+    }
+}
+
+/// Whether `s` has the shape of a GSS area code: a letter and eight digits
+/// (`E08000018`).
+pub fn is_lad_code(s: &str) -> bool {
+    s.len() == 9
+        && s.as_bytes()[0].is_ascii_alphabetic()
+        && s.bytes().skip(1).all(|b| b.is_ascii_digit())
 }
 
 /// Where a supplier is, relative to a local definition.
@@ -449,6 +481,19 @@ impl<'a> Classification<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn regions_parse_from_presets_and_lad_lists_and_refuse_anything_else() {
+        assert_eq!(Region::parse(" none "), Ok(None));
+        assert_eq!(Region::parse(""), Ok(None));
+        assert_eq!(Region::parse("scr-ca").unwrap(), Region::preset("scr-ca"));
+        let r = Region::parse("E08000016, E08000019").unwrap().unwrap();
+        assert_eq!(r.lads, ["E08000016", "E08000019"]);
+        for bad in ["yorkshire", "E08000016,Sheffield", "E0800001"] {
+            let e = Region::parse(bad).unwrap_err();
+            assert!(e.contains("not a preset (scr-ca, scr-lep)"), "{bad}: {e}");
+        }
+    }
 
     #[test]
     fn successor_codes_match_both_ways() {

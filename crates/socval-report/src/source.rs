@@ -8,7 +8,7 @@ use std::path::Path;
 
 use socval_core::FinancialYear;
 use socval_geo::{GeoData, LocalDefinition, ROTHERHAM, ROTHERHAM_TOWN_HALL, Region};
-use socval_spend::{AnalysisOptions, GeoResolver, LocationResolver, SpendStore, SupplierLocation};
+use socval_spend::{AnalysisOptions, GeoResolver, LocationResolver, NoDirectory, SpendStore};
 
 use crate::build::SpendInput;
 use crate::error::{Error, Result};
@@ -106,6 +106,7 @@ impl AreaSettings {
         if self.top == 0 {
             return Err(Error::Input("--top must be at least 1".into()));
         }
+        Region::parse(&self.region).map_err(|e| Error::Input(format!("--{e}")))?;
         let p = AreaSettings::path(store);
         std::fs::create_dir_all(store.root()).map_err(|e| Error::write(store.root(), e))?;
         let tmp = p.with_extension("json.tmp");
@@ -124,14 +125,6 @@ impl AreaSettings {
             region: self.region.clone(),
             org: None,
         }
-    }
-}
-
-struct NoDirectory;
-
-impl LocationResolver for NoDirectory {
-    fn resolve(&self, _: &str) -> SupplierLocation {
-        SupplierLocation::unknown("no postcode directory imported")
     }
 }
 
@@ -158,13 +151,8 @@ pub fn local_definition(s: &SpendSettings, geo: Option<&GeoData>) -> Result<Loca
         _ => lads.join("+"),
     };
     let mut def = LocalDefinition::new(name, lads);
-    match s.region.trim() {
-        "none" | "" => {}
-        r => {
-            def = def.with_region(Region::preset(r).unwrap_or_else(|| {
-                Region::new("region", r.split(',').map(|c| c.trim().to_string()))
-            }))
-        }
+    if let Some(region) = Region::parse(&s.region).map_err(|e| Error::Input(format!("--{e}")))? {
+        def = def.with_region(region);
     }
     if let Some(o) = geo.and_then(|g| g.point(ROTHERHAM_TOWN_HALL).ok())
         && s.local == [ROTHERHAM]

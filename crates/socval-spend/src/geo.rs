@@ -5,6 +5,16 @@ use socval_geo::{Band, Class, GeoData, LocalDefinition};
 
 use crate::location::{DeprivedBand, LocationClass, LocationResolver, SupplierLocation};
 
+/// The resolver when no postcode directory has been imported: every
+/// supplier's location is unknown, with that reason.
+pub struct NoDirectory;
+
+impl LocationResolver for NoDirectory {
+    fn resolve(&self, _: &str) -> SupplierLocation {
+        SupplierLocation::unknown("no postcode directory imported")
+    }
+}
+
 /// Resolves supplier postcodes with an imported postcode directory.
 pub struct GeoResolver<'a> {
     geo: &'a GeoData,

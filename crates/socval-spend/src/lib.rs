@@ -38,7 +38,7 @@ pub use analysis::{
 pub use error::{Error, Result};
 pub use export::{ENRICHMENT_COLUMNS, ExportFormat, export};
 pub use generate::{GenerateOptions, GenerateSummary, generate, postcodes_from_csv};
-pub use geo::GeoResolver;
+pub use geo::{GeoResolver, NoDirectory};
 pub use ledger::{
     BlankAmount, ColumnChoice, Field, ImportOptions, ParseSummary, YearTotal, date_from_days,
     parse_csv, parse_date, parse_pence, parse_spreadsheet,

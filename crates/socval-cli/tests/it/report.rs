@@ -670,6 +670,24 @@ fn each_organisation_has_its_own_spend_area_and_its_report_reads_it() {
     assert!(err.contains("give --org"), "{err}");
     let err = expect_error(d, &["spend", "settings", "--org", "alpha", "--top", "0"]);
     assert!(err.contains("--top must be at least 1"), "{err}");
+    // A mistyped region is refused, not kept as a LAD code matching nothing.
+    let err = expect_error(
+        d,
+        &[
+            "spend",
+            "settings",
+            "--org",
+            "alpha",
+            "--region",
+            "yorkshire",
+        ],
+    );
+    assert!(
+        err.contains("--region \"yorkshire\": not a preset (scr-ca, scr-lep)"),
+        "{err}"
+    );
+    let shown = expect(d, &["spend", "settings", "--org", "alpha"], 0);
+    assert!(shown.contains("region none; top 5"), "unchanged: {shown}");
     // Beta has no payments of its own and the instance has none: the
     // section says where to import them.
     report("beta", "out-beta");

@@ -43,21 +43,8 @@ impl DefinitionArgs {
             lads.join("+")
         };
         let mut def = LocalDefinition::new(name, lads).accepting_terminated(self.accept_terminated);
-        match self.region.trim() {
-            "none" | "" => {}
-            r => {
-                let region = match Region::preset(r) {
-                    Some(p) => p,
-                    None if r.split(',').all(|c| looks_like_gss(c.trim())) => {
-                        Region::new("region", r.split(',').map(|c| c.trim().to_string()))
-                    }
-                    None => bail!(
-                        "--region {r:?}: not a preset ({}) nor a list of LAD codes",
-                        Region::PRESETS.join(", ")
-                    ),
-                };
-                def = def.with_region(region);
-            }
+        if let Some(region) = Region::parse(&self.region).map_err(|e| anyhow::anyhow!("--{e}"))? {
+            def = def.with_region(region);
         }
         let origin = geo.point(&self.from);
         match (self.radius, origin) {
@@ -73,10 +60,4 @@ impl DefinitionArgs {
         }
         Ok(def)
     }
-}
-
-fn looks_like_gss(s: &str) -> bool {
-    s.len() == 9
-        && s.as_bytes()[0].is_ascii_alphabetic()
-        && s.bytes().skip(1).all(|b| b.is_ascii_digit())
 }

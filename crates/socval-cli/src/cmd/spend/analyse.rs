@@ -3,13 +3,13 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use serde_json::json;
 use socval_core::FinancialYear;
 use socval_geo::GeoData;
 use socval_spend::{
     ANALYSIS_COLUMNS, AnalysisOptions, ExportFormat, GeoResolver, LocationResolver, SpendStore,
-    SpendTotals, SupplierLocation, SupplierRegister, YearReport,
+    SpendTotals, YearReport,
 };
 
 use crate::Global;
@@ -20,34 +20,6 @@ use crate::output::{Format, Report};
 /// authority, region preset or LAD list, radius, origin), validated the
 /// same way.
 type LocalArgs = crate::cmd::geo::definition::DefinitionArgs;
-
-struct NoDirectory;
-
-impl LocationResolver for NoDirectory {
-    fn resolve(&self, _: &str) -> SupplierLocation {
-        SupplierLocation::unknown("no postcode directory imported")
-    }
-}
-
-fn load_register(store: &SpendStore) -> Result<SupplierRegister> {
-    let read = |p: &std::path::Path| -> Result<Option<std::fs::File>> {
-        match std::fs::File::open(p) {
-            Ok(f) => Ok(Some(f)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e).with_context(|| format!("opening {}", p.display())),
-        }
-    };
-    let (sp, op) = (store.suppliers_path(), store.overrides_path());
-    let suppliers = match read(&sp)? {
-        Some(f) => SupplierRegister::read_suppliers(&sp.display().to_string(), f)?,
-        None => Vec::new(),
-    };
-    let overrides = match read(&op)? {
-        Some(f) => SupplierRegister::read_overrides(&op.display().to_string(), f)?,
-        None => Vec::new(),
-    };
-    Ok(SupplierRegister::new(suppliers, overrides)?)
-}
 
 /// Runs `f` with a resolver: the imported postcode directory, or (with a
 /// warning) none, when no directory has been imported.
@@ -65,7 +37,7 @@ fn with_resolver<T>(
             eprintln!(
                 "warning: no postcode directory imported (socval geo import FILE): every supplier's location is unknown"
             );
-            f(&NoDirectory)
+            f(&socval_spend::NoDirectory)
         }
         Err(e) => Err(e.into()),
     }
@@ -113,7 +85,7 @@ pub fn analyse(
         .filter(|i| i.blank_amount == "skip")
         .map(|i| i.blank_amount_lines)
         .sum();
-    let register = load_register(&store)?;
+    let register = socval_report::load_register(&store)?;
     let mut years = vec![a.year];
     years.extend(a.compare);
     let mut totals = SpendTotals::new(&register, &years);
@@ -367,7 +339,7 @@ pub fn export(
     out: &mut dyn Write,
 ) -> Result<u8> {
     let store = spend.clone();
-    let register = load_register(&store)?;
+    let register = socval_report::load_register(&store)?;
     let format = match a.format.as_str() {
         "parquet" => ExportFormat::Parquet,
         "csv" => ExportFormat::Csv,

@@ -204,6 +204,21 @@ impl Browser {
     }
 
     /// The page's title.
+    /// Waits up to 10 s until `done` holds for the browser (e.g. the page
+    /// that a key press submitted has arrived), failing with `what`.
+    pub fn wait_until(&self, what: &str, done: impl Fn(&Browser) -> bool) {
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !done(self) {
+            assert!(
+                std::time::Instant::now() < until,
+                "waited 10 s for {what}; at {} titled {:?}",
+                self.url(),
+                self.title()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+
     pub fn title(&self) -> String {
         self.cmd("GET", "/title", None)
             .as_str()

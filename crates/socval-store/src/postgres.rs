@@ -39,6 +39,23 @@ impl PgStore {
     }
 }
 
+/// One page of the audit log, row by row.
+async fn audit_impl(store: &PgStore, q: &AuditQuery) -> Result<Vec<AuditEntry>> {
+    let mut query = sqlx::query(crate::sql::audit_page_sql(q))
+        .bind(q.after_id.unwrap_or(i64::MIN))
+        .bind(q.before_id.unwrap_or(i64::MAX))
+        .bind(q.limit.clamp(0, 10_000));
+    if let Some(org_id) = q.org_id {
+        query = query.bind(org_id);
+    }
+    query
+        .fetch_all(&store.pool)
+        .await?
+        .iter()
+        .map(audit_from_row)
+        .collect()
+}
+
 async fn backup_impl(_store: &PgStore, path: &Path) -> Result<()> {
     Err(Error::Backup {
         path: path.to_path_buf(),

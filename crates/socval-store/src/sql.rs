@@ -82,6 +82,36 @@ macro_rules! audit_cols {
     };
 }
 
+/// The query of one page of the audit log: `$1` after id, `$2` before id,
+/// `$3` limit, `$4` organisation (when `q.org_id` is set). Plain
+/// comparisons (no `$n IS NULL OR ...`) so both databases seek the primary
+/// key or the (org_id, id) index: paging through a million rows stays
+/// linear.
+pub(crate) fn audit_page_sql(q: &crate::model::AuditQuery) -> &'static str {
+    match (q.org_id.is_some(), q.newest_first) {
+        (false, false) => concat!(
+            "SELECT ",
+            audit_cols!(),
+            " FROM audit_log WHERE id > $1 AND id < $2 ORDER BY id LIMIT $3"
+        ),
+        (false, true) => concat!(
+            "SELECT ",
+            audit_cols!(),
+            " FROM audit_log WHERE id > $1 AND id < $2 ORDER BY id DESC LIMIT $3"
+        ),
+        (true, false) => concat!(
+            "SELECT ",
+            audit_cols!(),
+            " FROM audit_log WHERE org_id = $4 AND id > $1 AND id < $2 ORDER BY id LIMIT $3"
+        ),
+        (true, true) => concat!(
+            "SELECT ",
+            audit_cols!(),
+            " FROM audit_log WHERE org_id = $4 AND id > $1 AND id < $2 ORDER BY id DESC LIMIT $3"
+        ),
+    }
+}
+
 /// Writes `impl Store for $store` over sqlx database `$db`, whose pool is
 /// `self.pool`; write transactions start with `$begin`. The backend module
 /// provides `backup_impl` and the `BACKEND` constant.
@@ -1553,41 +1583,7 @@ macro_rules! store_impl {
             }
 
             async fn audit(&self, q: &AuditQuery) -> Result<Vec<AuditEntry>> {
-                let limit = q.limit.clamp(0, 10_000);
-                // Plain comparisons (no `$n IS NULL OR ...`) so both databases
-                // seek the primary key or the (org_id, id) index: paging
-                // through a million rows stays linear.
-                let sql = match (q.org_id.is_some(), q.newest_first) {
-                    (false, false) => concat!(
-                        "SELECT ", audit_cols!(),
-                        " FROM audit_log WHERE id > $1 AND id < $2 ORDER BY id LIMIT $3"
-                    ),
-                    (false, true) => concat!(
-                        "SELECT ", audit_cols!(),
-                        " FROM audit_log WHERE id > $1 AND id < $2 ORDER BY id DESC LIMIT $3"
-                    ),
-                    (true, false) => concat!(
-                        "SELECT ", audit_cols!(),
-                        " FROM audit_log WHERE org_id = $4 AND id > $1 AND id < $2 ORDER BY id LIMIT $3"
-                    ),
-                    (true, true) => concat!(
-                        "SELECT ", audit_cols!(),
-                        " FROM audit_log WHERE org_id = $4 AND id > $1 AND id < $2 ORDER BY id DESC LIMIT $3"
-                    ),
-                };
-                let mut query = sqlx::query(sql)
-                    .bind(q.after_id.unwrap_or(i64::MIN))
-                    .bind(q.before_id.unwrap_or(i64::MAX))
-                    .bind(limit);
-                if let Some(org_id) = q.org_id {
-                    query = query.bind(org_id);
-                }
-                query
-                    .fetch_all(&self.pool)
-                    .await?
-                    .iter()
-                    .map(audit_from_row)
-                    .collect()
+                audit_impl(self, q).await
             }
 
             async fn audit_count(&self, org_id: Option<i64>) -> Result<i64> {

@@ -71,6 +71,83 @@ impl SqliteStore {
     }
 }
 
+/// One page of the audit log, fetched as a single row: SQLite builds the
+/// page as one JSON array. sqlx hands every SQLite row from the
+/// connection's worker thread to the async task on its own, which cost
+/// about 6 µs of CPU a row under load (bench/web: 3,700 requests a second
+/// for a page of 50 rows, 8,500 for one row), more than reading the rows.
+async fn audit_impl(store: &SqliteStore, q: &AuditQuery) -> Result<Vec<AuditEntry>> {
+    let sql = format!(
+        "SELECT json_group_array(json_array({})) AS page FROM ({})",
+        audit_cols!(),
+        crate::sql::audit_page_sql(q)
+    );
+    // Only our own constant strings go into `sql`.
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(q.after_id.unwrap_or(i64::MIN))
+        .bind(q.before_id.unwrap_or(i64::MAX))
+        .bind(q.limit.clamp(0, 10_000));
+    if let Some(org_id) = q.org_id {
+        query = query.bind(org_id);
+    }
+    let page: String = query.fetch_one(&store.pool).await?.try_get("page")?;
+    type Cols = (
+        i64,
+        String,
+        Option<i64>,
+        String,
+        Option<i64>,
+        String,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+    );
+    let rows: Vec<Cols> = serde_json::from_str(&page).map_err(|e| Error::Invalid {
+        detail: format!("audit page from SQLite: {e}"),
+    })?;
+    let mut entries = rows
+        .into_iter()
+        .map(
+            |(
+                id,
+                at,
+                actor_user_id,
+                actor,
+                org_id,
+                action,
+                entity_type,
+                entity_id,
+                before,
+                after,
+            )| {
+                Ok(AuditEntry {
+                    id,
+                    at: OffsetDateTime::parse(&at, &time::format_description::well_known::Rfc3339)
+                        .map_err(|e| Error::Invalid {
+                            detail: format!("audit row {id}: time {at:?}: {e}"),
+                        })?,
+                    actor_user_id,
+                    actor,
+                    org_id,
+                    action: action.parse()?,
+                    entity_type,
+                    entity_id,
+                    before,
+                    after,
+                })
+            },
+        )
+        .collect::<Result<Vec<_>>>()?;
+    // The aggregate's order is SQLite's choice: restore the page's.
+    if q.newest_first {
+        entries.sort_unstable_by_key(|e| std::cmp::Reverse(e.id));
+    } else {
+        entries.sort_unstable_by_key(|e| e.id);
+    }
+    Ok(entries)
+}
+
 async fn backup_impl(store: &SqliteStore, path: &Path) -> Result<()> {
     let fail = |reason: String| Error::Backup {
         path: path.to_path_buf(),

@@ -675,20 +675,32 @@ macro_rules! store_impl {
                 if disabled {
                     sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
                 }
-                write_audit(
-                    &mut tx,
-                    Audit {
-                        actor,
-                        now,
-                        org_id: None,
-                        action: AuditAction::Update,
-                        entity_type: "user",
-                        entity_id: id.to_string(),
-                        before: json(&before),
-                        after: json(&after),
-                    },
-                )
-                .await?;
+                // An account that can or cannot sign in matters to every
+                // organisation it belongs to: one row in each one's log (so
+                // its admins see it), or one with no organisation.
+                let orgs: Vec<i64> =
+                    sqlx::query_scalar("SELECT org_id FROM memberships WHERE user_id = $1 ORDER BY org_id")
+                        .bind(id)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                let orgs: Vec<Option<i64>> =
+                    if orgs.is_empty() { vec![None] } else { orgs.into_iter().map(Some).collect() };
+                for org_id in orgs {
+                    write_audit(
+                        &mut tx,
+                        Audit {
+                            actor,
+                            now,
+                            org_id,
+                            action: AuditAction::Update,
+                            entity_type: "user",
+                            entity_id: id.to_string(),
+                            before: json(&before),
+                            after: json(&after),
+                        },
+                    )
+                    .await?;
+                }
                 tx.commit().await?;
                 Ok(after)
             }

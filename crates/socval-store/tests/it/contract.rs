@@ -60,6 +60,7 @@ contract_tests!(
     spend_imports_are_audited_per_organisation,
     an_organisation_keeps_an_admin_who_can_sign_in,
     two_admins_demoting_each_other_at_once_leave_one,
+    disabling_an_account_shows_in_each_of_its_organisations_logs,
 );
 
 fn cli() -> Actor {
@@ -1198,6 +1199,64 @@ async fn an_organisation_keeps_an_admin_who_can_sign_in(store: &dyn Store, _raw:
         .set_user_disabled(&cli(), T0, ada.id, false)
         .await
         .unwrap();
+}
+
+async fn disabling_an_account_shows_in_each_of_its_organisations_logs(
+    store: &dyn Store,
+    _raw: &Raw,
+) {
+    let (a, b, c) = (
+        org(store, "a").await,
+        org(store, "b").await,
+        org(store, "c").await,
+    );
+    let cy = user(store, "cy@x.example").await;
+    let loner = user(store, "loner@x.example").await;
+    for o in [&a, &b] {
+        store
+            .add_membership(&cli(), T0, &membership(&cy, o, Role::Officer))
+            .await
+            .unwrap();
+    }
+    let later = T0 + Duration::hours(1);
+    store
+        .set_user_disabled(&cli(), later, cy.id, true)
+        .await
+        .unwrap();
+    store
+        .set_user_disabled(&cli(), later, loner.id, true)
+        .await
+        .unwrap();
+    let user_rows = |org_id: Option<i64>| async move {
+        store
+            .audit(&AuditQuery {
+                org_id,
+                after_id: None,
+                before_id: None,
+                limit: 100,
+                newest_first: false,
+            })
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.entity_type == "user" && r.at == later)
+            .map(|r| (r.org_id, r.entity_id))
+            .collect::<Vec<_>>()
+    };
+    let cy_id = cy.id.to_string();
+    assert_eq!(user_rows(Some(a.id)).await, [(Some(a.id), cy_id.clone())]);
+    assert_eq!(user_rows(Some(b.id)).await, [(Some(b.id), cy_id.clone())]);
+    assert!(user_rows(Some(c.id)).await.is_empty(), "not c's member");
+    // Across the whole log: one row per organisation of Cy's, and one
+    // with no organisation for an account that belongs to none.
+    assert_eq!(
+        user_rows(None).await,
+        [
+            (Some(a.id), cy_id.clone()),
+            (Some(b.id), cy_id),
+            (None, loner.id.to_string())
+        ]
+    );
 }
 
 async fn two_admins_demoting_each_other_at_once_leave_one(store: &dyn Store, _raw: &Raw) {

@@ -162,31 +162,8 @@ async fn invite(
             "This person is already a member of the organisation",
         );
     }
-    let role: Option<Role> = form.role.parse().ok();
-    let mut supplier_id = None;
-    match role {
-        None => errors.add("role", "Select a role"),
-        Some(Role::Supplier) => {
-            let suppliers = state.store.suppliers(org.id).await?;
-            match form
-                .supplier
-                .parse::<i64>()
-                .ok()
-                .filter(|id| suppliers.iter().any(|s| s.id == *id))
-            {
-                Some(id) => supplier_id = Some(id),
-                None => errors.add(
-                    "supplier",
-                    "Select the supplier company this person works for",
-                ),
-            }
-        }
-        Some(_) if !form.supplier.is_empty() => errors.add(
-            "supplier",
-            "Only supplier users belong to a supplier company: leave this empty",
-        ),
-        Some(_) => {}
-    }
+    let (role, supplier_id) =
+        role_and_supplier(&state, org.id, &form.role, &form.supplier, &mut errors).await?;
     let (Some(role), true) = (role, errors.is_empty()) else {
         let body = page(&state, &ctx, errors, form, String::new(), String::new()).await?;
         return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &body));
@@ -431,7 +408,7 @@ async fn change_role(
     let _changing = state.member_changes.clone().lock_owned().await;
     let t = target(&state, &ctx, &member).await?;
     let mut errors = FormErrors::default();
-    let role: Option<Role> = form.role.parse().ok();
+    let mut role = None;
     let mut supplier_id = None;
     if t.member.user.id == t.me {
         errors.add(
@@ -442,29 +419,8 @@ async fn change_role(
             ),
         );
     } else {
-        match role {
-            None => errors.add("role", "Select a role"),
-            Some(Role::Supplier) => {
-                let suppliers = state.store.suppliers(t.org.id).await?;
-                match form
-                    .supplier
-                    .parse::<i64>()
-                    .ok()
-                    .filter(|id| suppliers.iter().any(|s| s.id == *id))
-                {
-                    Some(id) => supplier_id = Some(id),
-                    None => errors.add(
-                        "supplier",
-                        "Select the supplier company this person works for",
-                    ),
-                }
-            }
-            Some(_) if !form.supplier.is_empty() => errors.add(
-                "supplier",
-                "Only supplier users belong to a supplier company: select None",
-            ),
-            Some(_) => {}
-        }
+        (role, supplier_id) =
+            role_and_supplier(&state, t.org.id, &form.role, &form.supplier, &mut errors).await?;
     }
     let (Some(role), true) = (role, errors.is_empty()) else {
         return refuse(&state, &ctx, &t, errors, Some(form)).await;
@@ -592,6 +548,43 @@ pub(crate) fn looks_like_email(s: &str) -> bool {
         }
         None => false,
     }
+}
+
+/// The role and supplier company chosen in a form (an invitation or a
+/// member's new role): a supplier user needs one of the organisation's
+/// supplier companies, anyone else none. What is wrong goes into `errors`.
+async fn role_and_supplier(
+    state: &AppState,
+    org_id: i64,
+    role: &str,
+    supplier: &str,
+    errors: &mut FormErrors,
+) -> Result<(Option<Role>, Option<i64>), AppError> {
+    let role: Option<Role> = role.parse().ok();
+    let mut supplier_id = None;
+    match role {
+        None => errors.add("role", "Select a role"),
+        Some(Role::Supplier) => {
+            let suppliers = state.store.suppliers(org_id).await?;
+            match supplier
+                .parse::<i64>()
+                .ok()
+                .filter(|id| suppliers.iter().any(|s| s.id == *id))
+            {
+                Some(id) => supplier_id = Some(id),
+                None => errors.add(
+                    "supplier",
+                    "Select the supplier company this person works for",
+                ),
+            }
+        }
+        Some(_) if !supplier.is_empty() => errors.add(
+            "supplier",
+            "Only supplier users belong to a supplier company: select None",
+        ),
+        Some(_) => {}
+    }
+    Ok((role, supplier_id))
 }
 
 #[cfg(test)]

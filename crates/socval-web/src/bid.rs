@@ -9,7 +9,7 @@ use std::str::FromStr;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Form, FromRequest, Multipart, Path, State};
+use axum::extract::{Form, Multipart, Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -455,9 +455,7 @@ async fn submit(
     // The procurement first: for anyone not invited it does not exist,
     // whatever the body.
     let p = load(&state, &ctx, &id).await?;
-    let form = Multipart::from_request(req, &state)
-        .await
-        .map_err(|e| AppError::BadRequest(e.body_text()))?;
+    let form = crate::error::multipart(req, &state).await?;
     let input = read_form(form, state.config.max_upload_bytes).await?;
     match save_bid(&state, &ctx, &p, &input, None).await? {
         Saved::Bid(_) => {

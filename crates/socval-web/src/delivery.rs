@@ -12,7 +12,7 @@
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, Multipart, Path, Request, State};
+use axum::extract::{Multipart, Path, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -550,12 +550,7 @@ async fn submit_form(
     if ctx.org()?.role != Role::Supplier {
         return Err(AppError::Forbidden);
     }
-    let form = Multipart::from_request(req, &state).await.map_err(|e| {
-        AppError::BadRequest(format!(
-            "send the form as multipart/form-data: {}",
-            e.body_text()
-        ))
-    })?;
+    let form = crate::error::multipart(req, &state).await?;
     let sub = read_form(form).await?;
     let slug = ctx.org()?.org.slug.clone();
     let period = sub.period;

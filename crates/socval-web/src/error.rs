@@ -166,3 +166,20 @@ impl IntoResponse for ApiError {
         res
     }
 }
+
+/// The multipart body of a form that sends a file, or a 400 that says how
+/// to send it.
+pub(crate) async fn multipart(
+    req: axum::extract::Request,
+    state: &crate::AppState,
+) -> Result<axum::extract::Multipart, AppError> {
+    use axum::extract::FromRequest;
+    axum::extract::Multipart::from_request(req, state)
+        .await
+        .map_err(|e| {
+            AppError::BadRequest(format!(
+                "send the form as multipart/form-data: {}",
+                e.body_text()
+            ))
+        })
+}

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{FromRequest, Multipart, Query, Request, State};
+use axum::extract::{Multipart, Query, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -348,12 +348,7 @@ async fn upload(
     if !matches!(access.role, Role::Admin | Role::Officer) {
         return Err(AppError::Forbidden);
     }
-    let form = Multipart::from_request(req, &state).await.map_err(|e| {
-        AppError::BadRequest(format!(
-            "send the form as multipart/form-data: {}",
-            e.body_text()
-        ))
-    })?;
+    let form = crate::error::multipart(req, &state).await?;
     let up = read_form(form).await?;
     let mut errors = FormErrors::default();
     let blank_amount = up.blank_amount.parse::<BlankAmount>();

@@ -446,8 +446,9 @@ async fn upload(
     Ok(Redirect::to(&format!("/orgs/{}/spend?imported={sha}", access.org.slug)).into_response())
 }
 
-/// What the audit log records of one import.
-fn spend_import(info: &ImportInfo) -> SpendImport {
+/// What the audit log records of one import (the portal's upload and
+/// `socval spend import --org` alike).
+pub fn spend_import(info: &ImportInfo) -> SpendImport {
     SpendImport {
         source: info.source.clone(),
         sha256: info.sha256.clone(),

@@ -179,7 +179,12 @@ fn record_imports(
         let mut result = Ok(());
         for info in infos {
             result = store
-                .record_spend_import(&super::admin::actor(), now, org.id, &spend_import(info))
+                .record_spend_import(
+                    &super::admin::actor(),
+                    now,
+                    org.id,
+                    &socval_web::spend_import(info),
+                )
                 .await;
             if result.is_err() {
                 break;
@@ -196,16 +201,4 @@ fn record_imports(
         })
     })?;
     Ok(crate::exit::OK)
-}
-
-/// What the audit log records of one import.
-fn spend_import(info: &socval_spend::ImportInfo) -> socval_store::SpendImport {
-    socval_store::SpendImport {
-        source: info.source.clone(),
-        sha256: info.sha256.clone(),
-        lines: info.lines,
-        rows: info.rows,
-        total_gbp: info.total_gbp,
-        years: info.years.keys().cloned().collect(),
-    }
 }

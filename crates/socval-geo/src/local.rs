@@ -248,6 +248,28 @@ impl LocalDefinition {
         }
     }
 
+    /// The definition a user wrote: own-authority LAD codes (blank entries
+    /// ignored) and a region as [`Region::parse`] reads it, named by its
+    /// codes joined with `+` (rename it with a better name if there is one).
+    ///
+    /// Returns the option at fault and why (`local needs at least one LAD
+    /// code`, or the region's message), for the caller to prefix with `--`.
+    pub fn from_user(local: &[impl AsRef<str>], region: &str) -> Result<LocalDefinition, String> {
+        let lads: Vec<&str> = local
+            .iter()
+            .map(|s| s.as_ref().trim())
+            .filter(|s| !s.is_empty())
+            .collect();
+        if lads.is_empty() {
+            return Err("local needs at least one LAD code".into());
+        }
+        let def = LocalDefinition::new(lads.join("+"), lads);
+        Ok(match Region::parse(region)? {
+            Some(r) => def.with_region(r),
+            None => def,
+        })
+    }
+
     /// Rotherham, with the `scr-ca` region; distances from `origin` (look
     /// up [`ROTHERHAM_TOWN_HALL`] to get it).
     pub fn rotherham(origin: Option<LatLong>) -> LocalDefinition {

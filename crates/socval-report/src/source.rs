@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use socval_core::FinancialYear;
-use socval_geo::{GeoData, LocalDefinition, ROTHERHAM, ROTHERHAM_TOWN_HALL, Region};
+use socval_geo::{GeoData, LocalDefinition, ROTHERHAM, ROTHERHAM_TOWN_HALL};
 use socval_spend::{AnalysisOptions, GeoResolver, LocationResolver, NoDirectory, SpendStore};
 
 use crate::build::SpendInput;
@@ -100,13 +100,11 @@ impl AreaSettings {
     /// Returns an error if the settings are empty (no LAD code, top 0) or
     /// the file cannot be written.
     pub fn write(&self, store: &SpendStore) -> Result<()> {
-        if self.local.iter().all(|l| l.trim().is_empty()) {
-            return Err(Error::Input("--local needs at least one LAD code".into()));
-        }
+        LocalDefinition::from_user(&self.local, &self.region)
+            .map_err(|e| Error::Input(format!("--{e}")))?;
         if self.top == 0 {
             return Err(Error::Input("--top must be at least 1".into()));
         }
-        Region::parse(&self.region).map_err(|e| Error::Input(format!("--{e}")))?;
         let p = AreaSettings::path(store);
         std::fs::create_dir_all(store.root()).map_err(|e| Error::write(store.root(), e))?;
         let tmp = p.with_extension("json.tmp");
@@ -133,26 +131,12 @@ impl AreaSettings {
 ///
 /// Returns an error if no LAD code is given.
 pub fn local_definition(s: &SpendSettings, geo: Option<&GeoData>) -> Result<LocalDefinition> {
-    let lads: Vec<&str> = s
-        .local
-        .iter()
-        .map(|s| s.trim())
-        .filter(|s| !s.is_empty())
-        .collect();
-    if lads.is_empty() {
-        return Err(Error::Input("--local needs at least one LAD code".into()));
-    }
-    let name = match (lads.as_slice(), geo) {
-        (&[one], Some(g)) => g
-            .names
-            .get(one)
-            .map(str::to_string)
-            .unwrap_or_else(|| one.to_string()),
-        _ => lads.join("+"),
-    };
-    let mut def = LocalDefinition::new(name, lads);
-    if let Some(region) = Region::parse(&s.region).map_err(|e| Error::Input(format!("--{e}")))? {
-        def = def.with_region(region);
+    let mut def = LocalDefinition::from_user(&s.local, &s.region)
+        .map_err(|e| Error::Input(format!("--{e}")))?;
+    if let ([one], Some(g)) = (def.lads.as_slice(), geo)
+        && let Some(name) = g.names.get(one)
+    {
+        def.name = name.to_string();
     }
     if let Some(o) = geo.and_then(|g| g.point(ROTHERHAM_TOWN_HALL).ok())
         && s.local == [ROTHERHAM]

@@ -1,7 +1,7 @@
 //! The local definition options shared by `lookup` and `classify`.
 
-use anyhow::{Context, Result, bail};
-use socval_geo::{Distance, GeoData, LocalDefinition, ROTHERHAM, ROTHERHAM_TOWN_HALL, Region};
+use anyhow::{Context, Result};
+use socval_geo::{Distance, GeoData, LocalDefinition, ROTHERHAM, ROTHERHAM_TOWN_HALL};
 
 /// What counts as local, region and where distances are measured from.
 #[derive(clap::Args, Debug, Clone)]
@@ -28,23 +28,11 @@ pub struct DefinitionArgs {
 impl DefinitionArgs {
     /// Builds the definition, resolving --from against the index.
     pub fn build(&self, geo: &GeoData) -> Result<LocalDefinition> {
-        let lads: Vec<&str> = self
-            .local
-            .iter()
-            .map(|s| s.trim())
-            .filter(|s| !s.is_empty())
-            .collect();
-        if lads.is_empty() {
-            bail!("--local needs at least one LAD code");
-        }
-        let name = if lads == [ROTHERHAM] {
-            "Rotherham".to_string()
-        } else {
-            lads.join("+")
-        };
-        let mut def = LocalDefinition::new(name, lads).accepting_terminated(self.accept_terminated);
-        if let Some(region) = Region::parse(&self.region).map_err(|e| anyhow::anyhow!("--{e}"))? {
-            def = def.with_region(region);
+        let mut def = LocalDefinition::from_user(&self.local, &self.region)
+            .map_err(|e| anyhow::anyhow!("--{e}"))?
+            .accepting_terminated(self.accept_terminated);
+        if def.lads == [ROTHERHAM] {
+            def.name = "Rotherham".to_string();
         }
         let origin = geo.point(&self.from);
         match (self.radius, origin) {

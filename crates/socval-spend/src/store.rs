@@ -15,9 +15,10 @@ use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use arrow_array::RecordBatch;
+use arrow_array::{RecordBatch, new_null_array};
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -327,7 +328,30 @@ pub fn scan_file(
         .iter()
         .map(|c| schema.index_of(c).map_err(|e| Error::parquet(path, e)))
         .collect::<Result<_>>()?;
-    let mask = ProjectionMask::roots(b.parquet_schema(), idx);
+    // A column the import recorded as holding no value is not decoded
+    // (arrow-rs rebuilds an all-null dictionary column row by row, which
+    // took more than half the analysis time): each batch gets a column of
+    // nulls in its place.
+    let null_columns: Vec<&str> = b
+        .metadata()
+        .file_metadata()
+        .key_value_metadata()
+        .and_then(|kvs| kvs.iter().find(|kv| kv.key == NULL_COLUMNS))
+        .and_then(|kv| kv.value.as_deref())
+        .map(|v| v.split(',').filter(|c| !c.is_empty()).collect())
+        .unwrap_or_default();
+    let mut idx = idx;
+    idx.sort_unstable();
+    idx.dedup();
+    // The batch's schema: the requested columns in file order.
+    let out_schema = Arc::new(schema.project(&idx).map_err(|e| Error::parquet(path, e))?);
+    let decoded: Vec<usize> = idx
+        .iter()
+        .copied()
+        .filter(|&i| !null_columns.contains(&schema.field(i).name().as_str()))
+        .collect();
+    let mask = ProjectionMask::roots(b.parquet_schema(), decoded.iter().copied());
+    let fill = decoded.len() < idx.len();
     let reader = b
         .with_projection(mask)
         .with_batch_size(64 * 1024)
@@ -350,7 +374,20 @@ pub fn scan_file(
         // Returning early drops `rx`, which ends the decoding thread at its
         // next send.
         for batch in rx {
-            let batch = batch.map_err(|e| Error::parquet(path, e))?;
+            let mut batch = batch.map_err(|e| Error::parquet(path, e))?;
+            if fill {
+                let n = batch.num_rows();
+                let cols = out_schema
+                    .fields()
+                    .iter()
+                    .map(|field| match batch.column_by_name(field.name()) {
+                        Some(c) => Arc::clone(c),
+                        None => new_null_array(field.data_type(), n),
+                    })
+                    .collect();
+                batch = RecordBatch::try_new(Arc::clone(&out_schema), cols)
+                    .map_err(|e| Error::parquet(path, e))?;
+            }
             f(&batch)?;
         }
         Ok(())
@@ -390,12 +427,14 @@ fn write_import_with(
     // Parsing and Parquet encoding (compression) run on their own threads.
     let (tx, rx) = std::sync::mpsc::sync_channel::<RecordBatch>(4);
     let (parsed, writer) = std::thread::scope(|scope| {
-        let encoder = scope.spawn(move || -> Result<ArrowWriter<File>> {
+        let encoder = scope.spawn(move || -> Result<(ArrowWriter<File>, EmptyColumns)> {
             let mut writer = writer;
+            let mut empty = EmptyColumns::default();
             for b in rx {
+                empty.see(&b);
                 writer.write(&b).map_err(|e| Error::parquet(tmp, e))?;
             }
-            Ok(writer)
+            Ok((writer, empty))
         });
         let mut sink = |b: RecordBatch| {
             tx.send(b)
@@ -445,9 +484,9 @@ fn write_import_with(
     let Some((summary, sha256)) = parsed? else {
         return Ok(None);
     };
-    let mut writer = writer?;
+    let (mut writer, empty) = writer?;
     let info = summary_info(source, sha256, &summary);
-    for kv in info_kv(&info) {
+    for kv in info_kv(&info).into_iter().chain(empty.key_value()) {
         writer.append_key_value_metadata(kv);
     }
     let file = writer.into_inner().map_err(|e| Error::parquet(tmp, e))?;
@@ -456,6 +495,44 @@ fn write_import_with(
         path: tmp.to_path_buf(),
         ..info
     }))
+}
+
+/// The nullable columns in which no row of an import has a value (a
+/// council that publishes no supplier ids, say), recorded as
+/// `socval.null_columns` so that [`scan_file`] need not decode them.
+#[derive(Default)]
+struct EmptyColumns {
+    /// Per column of the schema: a value has been seen. Empty until the
+    /// first batch.
+    seen: Vec<bool>,
+}
+
+/// The key of [`EmptyColumns`] in the file metadata.
+const NULL_COLUMNS: &str = "socval.null_columns";
+
+impl EmptyColumns {
+    fn see(&mut self, b: &RecordBatch) {
+        if self.seen.is_empty() {
+            self.seen = vec![false; b.num_columns()];
+        }
+        for (seen, c) in self.seen.iter_mut().zip(b.columns()) {
+            *seen |= c.null_count() < c.len();
+        }
+    }
+
+    /// Nothing when no row was written: then no column says anything.
+    fn key_value(&self) -> Option<KeyValue> {
+        let schema = payments_schema();
+        let names: Vec<&str> = self
+            .seen
+            .iter()
+            .zip(schema.fields())
+            .filter(|(seen, f)| !**seen && f.is_nullable())
+            .map(|(_, f)| f.name().as_str())
+            .collect();
+        Some(KeyValue::new(NULL_COLUMNS.to_string(), names.join(",")))
+            .filter(|_| !self.seen.is_empty())
+    }
 }
 
 fn summary_info(source: String, sha256: String, s: &ParseSummary) -> ImportInfo {

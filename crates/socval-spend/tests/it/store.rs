@@ -145,3 +145,76 @@ fn spreadsheets_import_like_csv() {
     assert_eq!(i.years["2019/20"].gbp.to_string(), "1234.56");
     assert_eq!(i.years["2018/19"].gbp.to_string(), "-20.10");
 }
+
+/// A column with no value in a file (no supplier ids published) reads back
+/// as nulls of the stored type, next to columns that do have values, and in
+/// the same order as before; a file that has the column reads its values.
+#[test]
+fn columns_without_any_value_read_back_as_nulls() {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::Int32Type;
+
+    let tmp = tempfile::tempdir().unwrap();
+    let store = SpendStore::new(tmp.path());
+    let without = write(
+        tmp.path(),
+        "without.csv",
+        "Date,Amount,Supplier Name,Expense Area\n2019-04-01,1.00,A,Parks\n2019-04-02,2.00,B,\n",
+    );
+    let with = write(
+        tmp.path(),
+        "with.csv",
+        "Date,Amount,Supplier Name,Supplier ID\n2019-05-01,3.00,A,S1\n2019-05-02,4.00,B,\n",
+    );
+    store
+        .import(&[without, with], &ImportOptions::default(), false)
+        .unwrap();
+    // The import says which columns it need not decode.
+    for info in store.imports().unwrap() {
+        let r =
+            parquet::file::reader::SerializedFileReader::new(fs::File::open(&info.path).unwrap())
+                .unwrap();
+        let kv = parquet::file::reader::FileReader::metadata(&r)
+            .file_metadata()
+            .key_value_metadata()
+            .unwrap()
+            .iter()
+            .find(|kv| kv.key == "socval.null_columns")
+            .and_then(|kv| kv.value.clone());
+        let expected = match info.source.as_str() {
+            "without.csv" => "supplier_id,company_number,charity_number,vat_number",
+            _ => "company_number,charity_number,vat_number,service",
+        };
+        assert_eq!(kv.as_deref(), Some(expected), "{}", info.source);
+    }
+    let mut seen = Vec::new();
+    store
+        .scan(&[col::SUPPLIER_ID, col::AMOUNT_PENCE, col::SERVICE], |b| {
+            let names: Vec<&str> = b
+                .schema_ref()
+                .fields()
+                .iter()
+                .map(|f| f.name().as_str())
+                .collect();
+            assert_eq!(names, [col::AMOUNT_PENCE, col::SUPPLIER_ID, col::SERVICE]);
+            let text = |c: &str| -> Vec<Option<String>> {
+                let d = b.column_by_name(c).unwrap().as_dictionary::<Int32Type>();
+                let v = d.values().as_string::<i32>();
+                (0..d.len())
+                    .map(|i| d.key(i).map(|k| v.value(k).to_string()))
+                    .collect()
+            };
+            seen.push((arrow_sum(b), text(col::SUPPLIER_ID), text(col::SERVICE)));
+            Ok(())
+        })
+        .unwrap();
+    seen.sort();
+    let s = |x: &str| Some(x.to_string());
+    assert_eq!(
+        seen,
+        [
+            (300, vec![None, None], vec![s("Parks"), None]),
+            (700, vec![s("S1"), None], vec![None, None]),
+        ]
+    );
+}

@@ -61,12 +61,31 @@ impl DictBuilder {
         self.offsets.len() - 1
     }
 
-    fn value(&self, k: usize) -> &[u8] {
+    /// The value of key `k`.
+    pub(crate) fn value(&self, k: usize) -> &[u8] {
         &self.bytes[self.offsets[k] as usize..self.offsets[k + 1] as usize]
+    }
+
+    /// Bytes of all the distinct values.
+    pub(crate) fn value_bytes(&self) -> usize {
+        self.bytes.len()
     }
 
     /// Appends `s` and returns its key and whether it is new in this chunk.
     pub(crate) fn append(&mut self, s: &str) -> (usize, bool) {
+        let (k, new) = self.insert(s);
+        self.keys.push(k as i32);
+        self.nulls.append_non_null();
+        (k, new)
+    }
+
+    /// The key of `s`, adding it to the values if new, without appending a
+    /// row.
+    pub(crate) fn intern(&mut self, s: &str) -> usize {
+        self.insert(s).0
+    }
+
+    fn insert(&mut self, s: &str) -> (usize, bool) {
         let b = s.as_bytes();
         let h = hash(b);
         let mask = self.slots.len() - 1;
@@ -78,8 +97,6 @@ impl DictBuilder {
             }
             let k = (slot as u32) as usize - 1;
             if (slot >> 32) as u32 == h && self.value(k) == b {
-                self.keys.push(k as i32);
-                self.nulls.append_non_null();
                 return (k, false);
             }
             i = (i + 1) & mask;
@@ -89,8 +106,6 @@ impl DictBuilder {
         self.offsets
             .push(i32::try_from(self.bytes.len()).expect("a chunk's distinct values fit in 2 GiB"));
         self.slots[i] = (u64::from(h) << 32) | (k as u64 + 1);
-        self.keys.push(k as i32);
-        self.nulls.append_non_null();
         if (k + 1) * 2 > self.slots.len() {
             self.grow();
         }

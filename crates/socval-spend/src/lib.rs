@@ -29,6 +29,7 @@ mod pipeline;
 mod register;
 mod schema;
 mod store;
+mod writer;
 
 pub use analysis::{
     ANALYSIS_COLUMNS, AnalysisOptions, ByClass, DataQuality, DeprivedLocal, DistanceRow, Finding,

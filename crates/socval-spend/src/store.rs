@@ -19,7 +19,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use arrow_array::{RecordBatch, new_null_array};
-use parquet::arrow::ArrowWriter;
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::{Compression, Encoding, ZstdLevel};
@@ -35,6 +34,7 @@ use crate::error::{Error, Result};
 use crate::ledger::{ImportOptions, ParseSummary, parse_csv, parse_spreadsheet};
 use crate::pipeline::{BLOCK, Parsed, parse_csv_parallel};
 use crate::schema::{PAYMENTS_SCHEMA, col, payments_schema};
+use crate::writer::PaymentsWriter;
 
 /// One stored import, as described by its Parquet metadata.
 #[derive(Clone, Debug, Serialize)]
@@ -110,29 +110,21 @@ impl Drop for TmpGuard {
 
 static TMP_SEQ: AtomicU64 = AtomicU64::new(0);
 
-fn writer_props(summary_kv: Vec<KeyValue>) -> WriterProperties {
-    let mut b = WriterProperties::builder()
+/// Rows per row group.
+const ROW_GROUP_ROWS: usize = 1024 * 1024;
+
+/// The properties of the columns arrow-rs encodes (dates, amounts, the
+/// redaction flag, lines); [`PaymentsWriter`] encodes the string columns
+/// itself, with ZSTD(1) and chunk statistics from their dictionaries.
+fn writer_props() -> WriterProperties {
+    let b = WriterProperties::builder()
         .set_compression(Compression::ZSTD(
             ZstdLevel::try_new(1).expect("level 1 is valid"),
         ))
-        // Large enough for 100k+ distinct supplier names to stay dictionary
-        // encoded, which readers (and our analysis) exploit.
-        .set_dictionary_page_size_limit(16 * 1024 * 1024)
-        .set_max_row_group_row_count(Some(1024 * 1024))
-        .set_key_value_metadata(Some(summary_kv));
-    // Min/max of names and codes cost a string comparison per row and
-    // prune nothing (every row group spans the alphabet); dates, amounts,
-    // years and lines keep theirs.
-    for c in [
-        col::SUPPLIER_NAME,
-        col::SUPPLIER_ID,
-        col::COMPANY_NUMBER,
-        col::CHARITY_NUMBER,
-        col::VAT_NUMBER,
-        col::SERVICE,
-    ] {
-        b = b.set_column_statistics_enabled(ColumnPath::from(c), EnabledStatistics::None);
-    }
+        // Statistics per column chunk, no page indexes: the string columns
+        // have none, and a file is read whole.
+        .set_statistics_enabled(EnabledStatistics::Chunk)
+        .set_offset_index_disabled(true);
     // Amounts and line numbers are nearly all distinct: a dictionary of
     // them is as large as the column and costs a hash per row. Lines rise
     // by one, which delta encoding stores in a few bits.
@@ -417,7 +409,7 @@ fn write_import_with(
         .unwrap_or_else(|| path.display().to_string());
     let display = path.display().to_string();
     let file = File::create(tmp).map_err(|e| Error::io(tmp, e))?;
-    let writer = ArrowWriter::try_new(file, payments_schema(), Some(writer_props(Vec::new())))
+    let writer = PaymentsWriter::try_new(file, payments_schema(), writer_props(), ROW_GROUP_ROWS)
         .map_err(|e| Error::parquet(tmp, e))?;
     let ext = path
         .extension()
@@ -427,7 +419,7 @@ fn write_import_with(
     // Parsing and Parquet encoding (compression) run on their own threads.
     let (tx, rx) = std::sync::mpsc::sync_channel::<RecordBatch>(4);
     let (parsed, writer) = std::thread::scope(|scope| {
-        let encoder = scope.spawn(move || -> Result<(ArrowWriter<File>, EmptyColumns)> {
+        let encoder = scope.spawn(move || -> Result<(PaymentsWriter<File>, EmptyColumns)> {
             let mut writer = writer;
             let mut empty = EmptyColumns::default();
             for b in rx {

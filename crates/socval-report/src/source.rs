@@ -31,6 +31,9 @@ pub struct SpendSettings {
     pub region: String,
     /// The organisation whose spend area is read, for the sources (`--org`).
     pub org: Option<String>,
+    /// Where distances are measured from: a postcode or `lat,long`. None:
+    /// Rotherham Town Hall when local is Rotherham, else no distances.
+    pub from: Option<String>,
 }
 
 impl SpendSettings {
@@ -44,6 +47,7 @@ impl SpendSettings {
             local: vec![ROTHERHAM.to_string()],
             region: "scr-ca".into(),
             org: None,
+            from: None,
         }
     }
 }
@@ -59,6 +63,9 @@ pub struct AreaSettings {
     pub region: String,
     /// How many top suppliers to single out.
     pub top: usize,
+    /// Where distances are measured from (the town hall's postcode, say).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
 }
 
 impl Default for AreaSettings {
@@ -68,6 +75,7 @@ impl Default for AreaSettings {
             local: s.local,
             region: s.region,
             top: s.top,
+            from: s.from,
         }
     }
 }
@@ -122,6 +130,7 @@ impl AreaSettings {
             local: self.local.clone(),
             region: self.region.clone(),
             org: None,
+            from: self.from.clone(),
         }
     }
 }
@@ -138,10 +147,21 @@ pub fn local_definition(s: &SpendSettings, geo: Option<&GeoData>) -> Result<Loca
     {
         def.name = name.to_string();
     }
-    if let Some(o) = geo.and_then(|g| g.point(ROTHERHAM_TOWN_HALL).ok())
-        && s.local == [ROTHERHAM]
-    {
-        def = def.with_origin(o);
+    match (&s.from, geo) {
+        (Some(from), Some(g)) => {
+            let o = g.point(from).map_err(|e| {
+                Error::Input(format!(
+                    "--from {from}: {e} (where distances are measured from)"
+                ))
+            })?;
+            def = def.with_origin(o);
+        }
+        (None, Some(g)) if s.local == [ROTHERHAM] => {
+            if let Ok(o) = g.point(ROTHERHAM_TOWN_HALL) {
+                def = def.with_origin(o);
+            }
+        }
+        _ => {}
     }
     Ok(def)
 }

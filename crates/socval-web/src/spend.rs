@@ -62,6 +62,7 @@ struct SpendPage {
     local: String,
     region: String,
     top: usize,
+    from: String,
     can_upload: bool,
     limit_mb: usize,
     errors: FormErrors,
@@ -153,6 +154,9 @@ async fn page(
         local: settings.local.join(", "),
         region: settings.region,
         top: settings.top,
+        from: settings
+            .from
+            .unwrap_or_else(|| "not set (Rotherham Town Hall when local is Rotherham)".into()),
         can_upload: matches!(access.role, Role::Admin | Role::Officer),
         limit_mb: state.config.max_spend_upload_bytes / (1024 * 1024),
         errors: form.errors,

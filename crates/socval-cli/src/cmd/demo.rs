@@ -32,7 +32,8 @@ pub mod seed;
 `socval demo` starts the portal on a fresh SQLite database in a new temporary directory
 (deleted when the demo stops), seeded with Borsetshire, a fictional borough: its council,
 partner organisations, supplier companies, procurements in every state, contracts on,
-behind and ahead of profile, delivery returns and small purchases. It prints the address
+behind and ahead of profile, delivery returns, small purchases, and a synthetic spend ledger
+(2024/25 and 2025/26) analysed against a fictional postcode directory. It prints the address
 and one sign-in per role (admin, officer, viewer, supplier). Ctrl-C stops it.
 
 `socval demo --example` prints table 2.10 of the council's report reproduced from the

@@ -104,6 +104,10 @@ struct AnnualArgs {
     /// The wider region: a preset (scr-ca, scr-lep), LAD codes, or `none`.
     #[arg(long, default_value = "scr-ca", value_name = "PRESET|LADS")]
     region: String,
+    /// Where distances are measured from: a postcode or `lat,long` (default:
+    /// Rotherham Town Hall when --local is Rotherham's, else no distance bands).
+    #[arg(long, value_name = "POSTCODE|LAT,LONG")]
+    from: Option<String>,
 }
 
 /// Runs a `socval report` subcommand.
@@ -261,6 +265,7 @@ fn spend(global: &Global, a: &AnnualArgs) -> Result<SpendInput> {
         local: a.local.clone(),
         region: a.region.clone(),
         org: None,
+        from: a.from.clone(),
     };
     if let Some(slug) = &a.org {
         let own = SpendStore::for_org(&global.data_dir, slug);

@@ -11,7 +11,7 @@ use socval_spend::SpendStore;
 use crate::Global;
 
 mod analyse;
-mod import;
+pub(crate) mod import;
 
 /// Spend and market intelligence: where the money goes.
 #[derive(clap::Args, Debug)]
@@ -59,10 +59,11 @@ enum Command {
     /// An organisation's spend settings (what "local" means, the top N),
     /// read by the portal's annual report: shown, or changed with options.
     #[command(after_help = "Examples:
-  socval spend settings --org sheffield-nhs --local E08000019 --region scr-ca --top 300
+  socval spend settings --org sheffield-nhs --local E08000019 --region scr-ca --top 300 --from \"S1 2HH\"
   socval spend settings --org sheffield-nhs          # show them
 
-Without settings the portal uses --local E08000018 (Rotherham), --region scr-ca, --top 300.")]
+Without settings the portal uses --local E08000018 (Rotherham), --region scr-ca, --top 300,
+distances from Rotherham Town Hall (for another --local, no distance bands until --from is set).")]
     Settings(SettingsArgs),
 }
 
@@ -77,11 +78,20 @@ struct SettingsArgs {
     /// How many top suppliers to single out.
     #[arg(long)]
     top: Option<usize>,
+    /// Where distances are measured from: a postcode (the town hall's, say)
+    /// or `lat,long`; `none` to clear.
+    #[arg(long, value_name = "POSTCODE|LAT,LONG")]
+    from: Option<String>,
 }
 
-fn settings(store: &SpendStore, a: SettingsArgs, out: &mut dyn Write) -> Result<u8> {
+fn settings(
+    global: &Global,
+    store: &SpendStore,
+    a: SettingsArgs,
+    out: &mut dyn Write,
+) -> Result<u8> {
     let mut s = socval_report::AreaSettings::read(store)?;
-    let change = a.local.is_some() || a.region.is_some() || a.top.is_some();
+    let change = a.local.is_some() || a.region.is_some() || a.top.is_some() || a.from.is_some();
     if let Some(l) = a.local {
         s.local = l
             .into_iter()
@@ -95,17 +105,32 @@ fn settings(store: &SpendStore, a: SettingsArgs, out: &mut dyn Write) -> Result<
     if let Some(t) = a.top {
         s.top = t;
     }
+    if let Some(f) = a.from {
+        let f = f.trim();
+        s.from = (!f.is_empty() && f != "none").then(|| f.to_string());
+        // Checked now, so that the portal's report does not fail on it.
+        if let Some(f) = &s.from {
+            let geo = socval_geo::GeoData::open(&global.data_dir).map_err(|e| {
+                anyhow::anyhow!(
+                    "--from {f}: needs the postcode directory (socval geo import FILE): {e}"
+                )
+            })?;
+            geo.point(f)
+                .map_err(|e| anyhow::anyhow!("--from {f}: {e}"))?;
+        }
+    }
     if change {
         s.write(store)?;
     }
     writeln!(
         out,
-        "{} {}: local {}; region {}; top {}",
+        "{} {}: local {}; region {}; top {}; distances from {}",
         if change { "Saved in" } else { "Settings of" },
         socval_report::AreaSettings::path(store).display(),
         s.local.join(","),
         s.region,
-        s.top
+        s.top,
+        s.from.as_deref().unwrap_or("(not set)")
     )?;
     Ok(crate::exit::OK)
 }
@@ -147,7 +172,7 @@ pub fn run(global: &Global, args: Args, out: &mut dyn Write) -> Result<u8> {
                     "give --org SLUG: settings belong to an organisation's spend area (on the command line, give --local, --region and --top to each command instead)"
                 );
             }
-            settings(&store, a, out)
+            settings(global, &store, a, out)
         }
         Command::Generate(_) => unreachable!("handled above"),
     }

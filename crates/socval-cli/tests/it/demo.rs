@@ -259,6 +259,59 @@ fn demo_serves_a_fictional_borough_and_every_printed_user_signs_in() {
     let supplier = &seen[3].1;
     let refused = http(&addr, "GET", "/orgs/borsetshire/purchases", supplier, "");
     assert_eq!(refused.status, 403);
+    // A spend ledger: the import on the Spend page, and the report of the
+    // contracts' year analyses it against the fictional directory, with
+    // Borsetshire local, its wards and distances from the town hall.
+    let spend = http(&addr, "GET", "/orgs/borsetshire/spend", officer, "");
+    assert_eq!(spend.status, 200, "{}", spend.body);
+    assert!(
+        spend.body.contains("borsetshire-payments.csv") && spend.body.contains("20,000"),
+        "{}",
+        spend.body
+    );
+    let report = http(
+        &addr,
+        "GET",
+        "/orgs/borsetshire/reports/2025-26",
+        officer,
+        "",
+    );
+    assert_eq!(report.status, 200, "{}", report.body);
+    for want in [
+        "Local: Borsetshire (fictional) (LAD E08000901)",
+        "Lakey Hill",
+        "Most deprived 10%",
+    ] {
+        assert!(
+            report.body.contains(want),
+            "{want:?} missing from the report"
+        );
+    }
+    assert!(
+        !report.body.contains("No payments have been imported"),
+        "the report has the spend section"
+    );
+    // Its payments, each with the supplier's location and its distance
+    // from the town hall (the last field but one).
+    let csv = http(
+        &addr,
+        "GET",
+        "/orgs/borsetshire/reports/2025-26/records?spend=all&year=2025-26",
+        officer,
+        "",
+    );
+    assert_eq!(csv.status, 200);
+    assert!(csv.body.contains("distance_km,override_reason"));
+    let local_distances: Vec<f64> = csv
+        .body
+        .lines()
+        .filter(|l| l.contains(",local,E08000901,"))
+        .filter_map(|l| l.rsplit(',').nth(1)?.parse().ok())
+        .collect();
+    assert!(
+        local_distances.len() > 100 && local_distances.iter().all(|d| *d < 10.0),
+        "local suppliers are a few km from the town hall: {local_distances:?}"
+    );
     // The API answers for the session too.
     let me = http(&addr, "GET", "/api/v1/me", officer, "");
     assert_eq!(me.status, 200);

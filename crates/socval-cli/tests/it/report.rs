@@ -688,6 +688,34 @@ fn each_organisation_has_its_own_spend_area_and_its_report_reads_it() {
     );
     let shown = expect(d, &["spend", "settings", "--org", "alpha"], 0);
     assert!(shown.contains("region none; top 5"), "unchanged: {shown}");
+    // Where distances are measured from: a point of the postcode directory,
+    // checked when set (the portal's report then cannot fail on it).
+    let from = |pc: &str| ["spend", "settings", "--org", "alpha", "--from", pc].map(String::from);
+    let args = from("S60 2TH");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let err = expect_error(d, &args);
+    assert!(err.contains("needs the postcode directory"), "{err}");
+    expect(d, &["geo", "import", s(&postcodes)], 0);
+    expect(d, &args, 0);
+    let shown = expect(d, &["spend", "settings", "--org", "alpha"], 0);
+    assert!(shown.contains("distances from S60 2TH"), "{shown}");
+    let err = expect_error(
+        d,
+        &["spend", "settings", "--org", "alpha", "--from", "S99 9ZZ"],
+    );
+    assert!(err.contains("--from S99 9ZZ"), "{err}");
+    let shown = expect(d, &["spend", "settings", "--org", "alpha"], 0);
+    assert!(
+        shown.contains("distances from S60 2TH"),
+        "unchanged: {shown}"
+    );
+    expect(
+        d,
+        &["spend", "settings", "--org", "alpha", "--from", "none"],
+        0,
+    );
+    let shown = expect(d, &["spend", "settings", "--org", "alpha"], 0);
+    assert!(shown.contains("distances from (not set)"), "{shown}");
     // Beta has no payments of its own and the instance has none: the
     // section says where to import them.
     report("beta", "out-beta");

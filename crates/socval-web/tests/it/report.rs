@@ -328,6 +328,7 @@ async fn the_spend_section_reads_the_organisations_own_payments_and_links_them()
         local: vec!["E08000019".into()],
         region: "none".into(),
         top: 1,
+        from: None,
     }
     .write(&socval_spend::SpendStore::for_org(&data_dir, "a"))
     .unwrap();

@@ -1,11 +1,13 @@
 //! Seeds a fresh database with the fictional borough of `data/demo/`:
 //! organisations, supplier companies, users, the two shipped frameworks,
 //! small purchases, a procurement in every state (bids, scores, the
-//! award), contracts on, behind and ahead of profile, and delivery returns
-//! (some verified, some rejected, some awaiting verification).
+//! award), contracts on, behind and ahead of profile, delivery returns
+//! (some verified, some rejected, some awaiting verification), and the
+//! council's spend: a fictional postcode directory (`data/demo/geo/`) and a
+//! synthetic ledger with its supplier register.
 //!
 //! Everything goes through the store's API, as the portal's own actions
-//! would, so every row has its audit entry. Dates are relative to `now`,
+//! would, so every row has its audit entry (the ledger's import too). Dates are relative to `now`,
 //! so the demo always looks current.
 
 use std::collections::HashMap;
@@ -32,6 +34,29 @@ const PURCHASES: &str = include_str!("../../../../../data/demo/purchases.csv");
 const PROCUREMENTS: &str = include_str!("../../../../../data/demo/procurements.toml");
 const OPEN_DEFAULT: &str = include_str!("../../../../../data/frameworks/open-default.toml");
 const ROTHERHAM: &str = include_str!("../../../../../data/frameworks/rotherham-2019.toml");
+/// The demo's fictional postcode directory, deprivation ranks and names
+/// (`data/demo/geo/`).
+const GEO: [(&str, &str); 3] = [
+    (
+        "postcodes.csv",
+        include_str!("../../../../../data/demo/geo/postcodes.csv"),
+    ),
+    (
+        "imd.csv",
+        include_str!("../../../../../data/demo/geo/imd.csv"),
+    ),
+    (
+        "names.csv",
+        include_str!("../../../../../data/demo/geo/names.csv"),
+    ),
+];
+/// Borsetshire's LAD code in the demo's directory (fictional: no E08
+/// district has a number this high).
+const BORSETSHIRE_LAD: &str = "E08000901";
+/// Its city region: Borsetshire, Borchester and Felpersham.
+const CITY_REGION: &str = "E08000901,E08000902,E08000903";
+/// Where the council's distances are measured from (its offices).
+const TOWN_HALL: &str = "BO1 2NP";
 
 /// The framework the demo's procurements and contracts use, and its year.
 const FRAMEWORK: &str = "open-default";
@@ -394,6 +419,12 @@ pub async fn seed(store: &dyn Store, data_dir: &Path, now: OffsetDateTime) -> Re
     }
     counts.push(("contracts".into(), store.contracts(council_id).await?.len()));
 
+    let ledger = seed_spend(data_dir, &council.slug)?;
+    store
+        .record_spend_import(&demo, now, council_id, &socval_web::spend_import(&ledger))
+        .await?;
+    counts.push(("payments in the spend ledger".into(), ledger.rows as usize));
+
     let order = |r: &str| {
         ["admin", "officer", "viewer", "supplier"]
             .iter()
@@ -407,6 +438,66 @@ pub async fn seed(store: &dyn Store, data_dir: &Path, now: OffsetDateTime) -> Re
         password: borough.password,
         counts,
     })
+}
+
+/// The spend side of the demo: the fictional postcode directory imported
+/// into `data_dir`, and a synthetic ledger (`socval spend generate`) of the
+/// contracts' year and the year before imported into the council's spend
+/// area with its supplier register, and settings that make Borsetshire
+/// local. Returns the ledger's import.
+fn seed_spend(data_dir: &Path, council: &str) -> Result<socval_spend::ImportInfo> {
+    let dir = data_dir.join("demo-sources");
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let mut files = Vec::new();
+    for (name, text) in GEO {
+        let p = dir.join(name);
+        std::fs::write(&p, text).with_context(|| format!("writing {}", p.display()))?;
+        files.push(p);
+    }
+    socval_geo::import(
+        data_dir,
+        &files,
+        &socval_geo::ImportOptions::default(),
+        &mut |_, r| r,
+    )
+    .context("data/demo/geo: the demo's postcode directory")?;
+
+    let postcodes = socval_spend::postcodes_from_csv("postcodes.csv", GEO[0].1.as_bytes())?;
+    let year: FinancialYear = VALUATION_YEAR.parse().map_err(|e| anyhow!("{e}"))?;
+    let opts = socval_spend::GenerateOptions {
+        payments: 20_000,
+        suppliers: 400,
+        seed: 2019,
+        first_year: year.previous(),
+        years: 2,
+    };
+    let payments = dir.join("borsetshire-payments.csv");
+    let register = dir.join("borsetshire-suppliers.csv");
+    let create = |p: &Path| {
+        std::fs::File::create(p)
+            .map(std::io::BufWriter::new)
+            .with_context(|| format!("writing {}", p.display()))
+    };
+    socval_spend::generate(&opts, &postcodes, create(&payments)?, create(&register)?)?;
+    let spend = socval_spend::SpendStore::for_org(data_dir, council);
+    let info = spend
+        .import(
+            std::slice::from_ref(&payments),
+            &socval_spend::ImportOptions::default(),
+            false,
+        )?
+        .into_iter()
+        .next()
+        .ok_or_else(|| anyhow!("the demo ledger was not imported"))?;
+    crate::cmd::spend::import::import_register(&spend, &register)?;
+    socval_report::AreaSettings {
+        local: vec![BORSETSHIRE_LAD.into()],
+        region: CITY_REGION.into(),
+        top: 100,
+        from: Some(TOWN_HALL.into()),
+    }
+    .write(&spend)?;
+    Ok(info)
 }
 
 async fn seed_purchases(

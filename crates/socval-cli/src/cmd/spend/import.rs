@@ -167,24 +167,29 @@ fn write_atomic(path: &Path, write: impl FnOnce(&mut File) -> Result<()>) -> Res
 /// `socval spend suppliers import`.
 pub fn register(spend: &SpendStore, c: RegisterCommand, out: &mut dyn Write) -> Result<u8> {
     let RegisterCommand::Import { file } = c;
-    let f = File::open(&file).with_context(|| format!("opening {}", file.display()))?;
+    let (n, with_pc) = import_register(spend, &file)?;
+    writeln!(
+        out,
+        "Imported {n} suppliers ({with_pc} with a postcode) into {}",
+        spend.suppliers_path().display()
+    )?;
+    Ok(exit::OK)
+}
+
+/// Replaces the supplier register of `spend` with `file`, whole, if every
+/// row of it is valid. Returns the suppliers read and how many have a
+/// postcode.
+pub(crate) fn import_register(spend: &SpendStore, file: &Path) -> Result<(usize, usize)> {
+    let f = File::open(file).with_context(|| format!("opening {}", file.display()))?;
     let suppliers = SupplierRegister::read_suppliers(&file.display().to_string(), f)
         .context("the register was not imported")?;
     // Duplicate ids are refused when indexing too.
     SupplierRegister::new(suppliers.clone(), Vec::new())?;
-    let store = spend.clone();
-    write_atomic(&store.suppliers_path(), |f| {
+    write_atomic(&spend.suppliers_path(), |f| {
         Ok(SupplierRegister::write_suppliers(&suppliers, f)?)
     })?;
     let with_pc = suppliers.iter().filter(|s| s.postcode.is_some()).count();
-    writeln!(
-        out,
-        "Imported {} suppliers ({} with a postcode) into {}",
-        suppliers.len(),
-        with_pc,
-        store.suppliers_path().display()
-    )?;
-    Ok(exit::OK)
+    Ok((suppliers.len(), with_pc))
 }
 
 /// `socval spend overrides import`.

@@ -115,6 +115,42 @@ fn lookup_contract() {
         ],
     ));
     assert!(out.lines().nth(1).unwrap().contains(",local,"), "{out}");
+    // Distances: from Rotherham Town Hall only for Rotherham; another
+    // authority has none until it says where from.
+    let distance = |extra: &[&str]| {
+        let mut args = vec![
+            "geo",
+            "lookup",
+            "S1 2HH",
+            "--local",
+            "E08000019",
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        let v: serde_json::Value = serde_json::from_str(&ok(&socval(dir.path(), &args))).unwrap();
+        v[0]["distance_km"].as_f64()
+    };
+    assert_eq!(distance(&[]), None);
+    assert_eq!(distance(&["--from", "S1 2HH"]), Some(0.0));
+    let o = socval(
+        dir.path(),
+        &[
+            "geo",
+            "lookup",
+            "S1 2HH",
+            "--local",
+            "E08000019",
+            "--radius",
+            "5km",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "an error, as for a bad --region");
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("--radius needs --from"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }
 
 #[test]

@@ -17,9 +17,11 @@ pub struct DefinitionArgs {
     /// Also count as local anything within this distance of --from, e.g. 20km or 10mi.
     #[arg(long, value_name = "DISTANCE")]
     pub radius: Option<Distance>,
-    /// Where distances are measured from: a postcode or `lat,long`.
-    #[arg(long, default_value = ROTHERHAM_TOWN_HALL, value_name = "POSTCODE|LAT,LONG")]
-    pub from: String,
+    /// Where distances are measured from: a postcode or `lat,long`
+    /// (default: Rotherham Town Hall, S60 2TH, when --local is Rotherham's;
+    /// for another authority no distances unless given).
+    #[arg(long, value_name = "POSTCODE|LAT,LONG")]
+    pub from: Option<String>,
     /// Classify terminated postcodes by their last known area instead of as unknown.
     #[arg(long)]
     pub accept_terminated: bool,
@@ -34,8 +36,19 @@ impl DefinitionArgs {
         if def.lads == [ROTHERHAM] {
             def.name = "Rotherham".to_string();
         }
-        let origin = geo.point(&self.from);
-        match (self.radius, origin) {
+        // Rotherham's town hall is only the default for Rotherham: measuring
+        // another authority's suppliers from it would mislead.
+        let default =
+            (self.from.is_none() && def.lads == [ROTHERHAM]).then_some(ROTHERHAM_TOWN_HALL);
+        let Some(from) = self.from.as_deref().or(default) else {
+            if self.radius.is_some() {
+                anyhow::bail!(
+                    "--radius needs --from (the point it is measured from) when --local is not Rotherham's"
+                );
+            }
+            return Ok(def);
+        };
+        match (self.radius, geo.point(from)) {
             (Some(r), Ok(o)) => def = def.with_radius(r, o),
             (Some(_), Err(e)) => {
                 return Err(e).context("--radius needs a --from point with coordinates");
@@ -43,7 +56,7 @@ impl DefinitionArgs {
             (None, Ok(o)) => def = def.with_origin(o),
             // No coordinates for the default origin (e.g. an index built
             // from NSPL without coordinates): distances are left empty.
-            (None, Err(_)) if self.from == ROTHERHAM_TOWN_HALL => {}
+            (None, Err(_)) if self.from.is_none() => {}
             (None, Err(e)) => return Err(e).context("--from"),
         }
         Ok(def)

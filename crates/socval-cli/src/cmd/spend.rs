@@ -59,11 +59,12 @@ enum Command {
     /// An organisation's spend settings (what "local" means, the top N),
     /// read by the portal's annual report: shown, or changed with options.
     #[command(after_help = "Examples:
-  socval spend settings --org sheffield-nhs --local E08000019 --region scr-ca --top 300 --from \"S1 2HH\"
+  socval spend settings --org sheffield-nhs --local E08000019 --region scr-ca --top 300
+  socval spend settings --org sheffield-nhs --from \"S1 2HH\"   # distances from here
   socval spend settings --org sheffield-nhs          # show them
 
 Without settings the portal uses --local E08000018 (Rotherham), --region scr-ca, --top 300,
-distances from Rotherham Town Hall (for another --local, no distance bands until --from is set).")]
+distances from Rotherham Town Hall (for another --local, no distances until --from is set).")]
     Settings(SettingsArgs),
 }
 

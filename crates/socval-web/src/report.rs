@@ -360,6 +360,8 @@ struct YearLink {
     year: String,
     url: String,
     contracts: usize,
+    /// Payments imported into the organisation's spend area for the year.
+    payments: u64,
 }
 
 #[derive(Template)]
@@ -380,6 +382,19 @@ async fn index(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppE
             }
         }
     }
+    // Years with payments in the spend area have a report too (its spend
+    // section), even without a contract valued in them.
+    let store = spend_store(&state.config.data_dir, &org);
+    let imports = tokio::task::spawn_blocking(move || store.imports())
+        .await
+        .map_err(|e| AppError::Internal(format!("reading the spend area: {e}")))?
+        .map_err(|e| AppError::Internal(format!("reading the spend area: {e}")))?;
+    let payments = socval_spend::totals_by_year(&imports);
+    for y in payments.keys() {
+        if !years.iter().any(|(x, _)| x == y) {
+            years.push((*y, 0));
+        }
+    }
     let this = FinancialYear::containing(state.now().date());
     if !years.iter().any(|(y, _)| *y == this) {
         years.push((this, 0));
@@ -393,6 +408,7 @@ async fn index(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppE
                 year: y.to_string(),
                 url: format!("/orgs/{}/reports/{}", org.slug, url_year(y)),
                 contracts: n,
+                payments: payments.get(&y).map_or(0, |t| t.rows),
             })
             .collect(),
     };

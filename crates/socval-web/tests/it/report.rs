@@ -259,6 +259,27 @@ async fn the_spend_section_reads_the_organisations_own_payments_and_links_them()
         .import(&[ledger], &socval_spend::ImportOptions::default(), false)
         .unwrap();
 
+    // The index offers the years of a's payments too (2024/25 has no
+    // contract), with their payment counts; not the shared area's.
+    let index = w.get("/orgs/a/reports", Some(&viewer)).await;
+    let row = |year: &str| {
+        let at = index
+            .body
+            .find(&format!(">Report {year}</a>"))
+            .unwrap_or_else(|| panic!("no {year} in {}", index.body));
+        index.body[at..].split("</tr>").next().unwrap().to_string()
+    };
+    assert!(
+        row("2024/25").ends_with("<td class=\"numeric\">0</td><td class=\"numeric\">1</td>"),
+        "{}",
+        row("2024/25")
+    );
+    assert!(
+        row("2025/26").ends_with("<td class=\"numeric\">5</td>"),
+        "{}",
+        row("2025/26")
+    );
+
     let page = w.get("/orgs/a/reports/2025-26", Some(&viewer)).await;
     page.assert_status(StatusCode::OK);
     let html = &page.body;

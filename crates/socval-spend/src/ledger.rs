@@ -22,6 +22,10 @@ use crate::schema::payments_schema;
 
 /// Rows per chunk handed to the writer.
 pub(crate) const CHUNK_ROWS: usize = 64 * 1024;
+/// A chunk also ends once its dictionaries hold this many bytes (a file
+/// whose free text differs on every line), far below the 2 GiB a
+/// dictionary's offsets can address.
+const CHUNK_DICT_BYTES: usize = 256 << 20;
 
 /// A field socval reads from a payments file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -602,6 +606,21 @@ impl ChunkBuilder {
         self.date.len()
     }
 
+    /// Bytes held by the chunk's dictionaries.
+    fn dict_bytes(&self) -> usize {
+        [
+            &self.supplier,
+            &self.supplier_id,
+            &self.company,
+            &self.charity,
+            &self.vat,
+            &self.service,
+        ]
+        .iter()
+        .map(|d| d.value_bytes())
+        .sum()
+    }
+
     pub(crate) fn finish(&mut self) -> RecordBatch {
         let cols: Vec<ArrayRef> = vec![
             Arc::new(Date32Array::from(std::mem::take(&mut self.date))),
@@ -794,7 +813,7 @@ impl RowParser {
         opt(&mut c.vat, get(Field::VatNumber));
         opt(&mut c.service, get(Field::Service));
         c.line.push(i32::try_from(line).unwrap_or(i32::MAX));
-        if c.len() >= CHUNK_ROWS {
+        if c.len() >= CHUNK_ROWS || c.dict_bytes() >= CHUNK_DICT_BYTES {
             Ok(Some(c.finish()))
         } else {
             Ok(None)

@@ -22,12 +22,12 @@ use bytes::Bytes;
 use parquet::arrow::ArrowSchemaConverter;
 use parquet::arrow::add_encoded_arrow_schema_to_metadata;
 use parquet::arrow::arrow_writer::{ArrowColumnWriter, ArrowRowGroupWriterFactory, compute_leaves};
-use parquet::basic::{Compression, Encoding};
+use parquet::basic::{Compression, Encoding, PageType};
 use parquet::column::page::{CompressedPage, Page, PageWriter};
 use parquet::column::writer::ColumnCloseResult;
 use parquet::data_type::ByteArray;
 use parquet::errors::{ParquetError, Result};
-use parquet::file::metadata::{ColumnChunkMetaData, KeyValue};
+use parquet::file::metadata::{ColumnChunkMetaData, KeyValue, PageEncodingStats};
 use parquet::file::properties::WriterProperties;
 use parquet::file::statistics::{Statistics, ValueStatistics};
 use parquet::file::writer::{SerializedFileWriter, SerializedPageWriter, TrackedWrite};
@@ -37,6 +37,14 @@ use crate::dict::DictBuilder;
 
 /// The ZSTD level of every page (arrow-rs's `ZstdLevel(1)`).
 const ZSTD_LEVEL: i32 = 1;
+/// A row group ends early once a column's dictionary holds this many bytes
+/// (distinct values, e.g. a long free-text field that differs on every
+/// line), so that no dictionary nears the 2 GiB a page can hold. A batch
+/// adds at most its own dictionary, a chunk of the input.
+const MAX_DICT_BYTES: usize = 64 << 20;
+/// String statistics are cut to this many bytes (arrow-rs's default
+/// `statistics_truncate_length`): a long value does not bloat the footer.
+const STATS_BYTES: usize = 64;
 
 /// A Parquet writer for batches whose string columns are
 /// `Dictionary(Int32, Utf8)`.
@@ -45,6 +53,8 @@ pub(crate) struct PaymentsWriter<W: Write + Send> {
     factory: ArrowRowGroupWriterFactory,
     schema: SchemaRef,
     max_rows: usize,
+    /// [`MAX_DICT_BYTES`], smaller in tests.
+    max_dict_bytes: usize,
     row_group: Option<RowGroup>,
     row_groups: usize,
 }
@@ -78,6 +88,7 @@ impl<W: Write + Send> PaymentsWriter<W> {
             factory,
             schema,
             max_rows: max_rows.max(1),
+            max_dict_bytes: MAX_DICT_BYTES,
             row_group: None,
             row_groups: 0,
         })
@@ -110,7 +121,11 @@ impl<W: Write + Send> PaymentsWriter<W> {
             }
             rg.rows += n;
             offset += n;
-            if rg.rows == self.max_rows {
+            let full_dict = rg.columns.iter().any(|c| match c {
+                ColumnBuf::Dict(d) => d.dict.value_bytes() >= self.max_dict_bytes,
+                ColumnBuf::Arrow(_) => false,
+            });
+            if rg.rows == self.max_rows || full_dict {
                 self.flush()?;
             }
         }
@@ -217,7 +232,7 @@ impl DictColumn {
         self.remap.resize(values.len(), u32::MAX);
         self.keys.clear();
         let mut buf = Vec::new();
-        let nulls = a.logical_nulls();
+        let nulls = a.logical_nulls().filter(|n| n.null_count() > 0);
         if let Some(n) = &nulls {
             if !self.nullable() {
                 return Err(err("a null in a required column"));
@@ -283,19 +298,26 @@ impl DictColumn {
             min = Some(min.map_or(v, |m| m.min(v)));
             max = Some(max.map_or(v, |m| m.max(v)));
         }
-        let stats = Statistics::ByteArray(ValueStatistics::new(
-            min.map(|v| ByteArray::from(v.to_vec())),
-            max.map(|v| ByteArray::from(v.to_vec())),
-            None,
-            Some(self.nulls as u64),
-            false,
-        ));
+        let (min, min_exact) = min.map_or((None, true), lower_bound);
+        let (max, max_exact) = max.map_or((None, true), upper_bound);
+        let stats = Statistics::ByteArray(
+            ValueStatistics::new(
+                min.map(ByteArray::from),
+                max.map(ByteArray::from),
+                None,
+                Some(self.nulls as u64),
+                false,
+            )
+            .with_min_is_exact(min_exact)
+            .with_max_is_exact(max_exact),
+        );
         let dict_page = Page::DictionaryPage {
             buf: self.compress(&plain)?,
             num_values: n as u32,
             encoding: Encoding::PLAIN,
             is_sorted: false,
         };
+        let data_pages = self.pages.len() as i32;
         let mut sink = TrackedWrite::new(Vec::new());
         let (mut compressed, mut uncompressed, mut data_offset) = (0i64, 0i64, None);
         {
@@ -329,6 +351,18 @@ impl DictColumn {
             .set_dictionary_page_offset(Some(0))
             .set_data_page_offset(data_offset.unwrap_or(compressed))
             .set_statistics(stats)
+            .set_page_encoding_stats(vec![
+                PageEncodingStats {
+                    page_type: PageType::DICTIONARY_PAGE,
+                    encoding: Encoding::PLAIN,
+                    count: 1,
+                },
+                PageEncodingStats {
+                    page_type: PageType::DATA_PAGE,
+                    encoding: Encoding::RLE_DICTIONARY,
+                    count: data_pages,
+                },
+            ])
             .build()?;
         let close = ColumnCloseResult {
             bytes_written: bytes.len() as u64,
@@ -340,6 +374,45 @@ impl DictColumn {
         };
         Ok((bytes, close))
     }
+}
+
+/// A lower bound of `v` of at most [`STATS_BYTES`] bytes (a prefix cut at a
+/// character boundary), and whether it is `v` itself.
+fn lower_bound(v: &[u8]) -> (Option<Vec<u8>>, bool) {
+    if v.len() <= STATS_BYTES {
+        return (Some(v.to_vec()), true);
+    }
+    let Ok(s) = std::str::from_utf8(v) else {
+        return (None, false);
+    };
+    let cut = (1..=STATS_BYTES).rev().find(|&i| s.is_char_boundary(i));
+    (cut.map(|i| v[..i].to_vec()), false)
+}
+
+/// An upper bound of `v` of at most [`STATS_BYTES`] bytes: a prefix whose
+/// last character that can be is moved up by one (as arrow-rs does), or
+/// none; and whether it is `v` itself.
+fn upper_bound(v: &[u8]) -> (Option<Vec<u8>>, bool) {
+    if v.len() <= STATS_BYTES {
+        return (Some(v.to_vec()), true);
+    }
+    let Ok(s) = std::str::from_utf8(v) else {
+        return (None, false);
+    };
+    let Some(cut) = (1..=STATS_BYTES).rev().find(|&i| s.is_char_boundary(i)) else {
+        return (None, false);
+    };
+    let prefix = &s[..cut];
+    for (at, c) in prefix.char_indices().rev() {
+        if let Some(next) = char::from_u32(c as u32 + 1)
+            && next.len_utf8() == c.len_utf8()
+        {
+            let mut out = prefix.as_bytes()[..at].to_vec();
+            out.extend_from_slice(next.encode_utf8(&mut [0; 4]).as_bytes());
+            return (Some(out), false);
+        }
+    }
+    (None, false)
 }
 
 /// Appends `values` (each below `2^width`) as one bit-packed run of
@@ -526,6 +599,71 @@ mod tests {
             panic!("statistics of names")
         };
         assert_eq!(s.max_opt().unwrap().as_utf8().unwrap(), "zed");
+    }
+
+    /// A row group ends early when a dictionary grows past the limit, and
+    /// long values' statistics are bounds cut to 64 bytes; a required
+    /// column may come with a null buffer that has no null.
+    #[test]
+    fn large_dictionaries_end_row_groups_and_statistics_are_cut() {
+        let field = Field::new(
+            "name",
+            DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)),
+            false,
+        );
+        let schema = Arc::new(Schema::new(vec![field]));
+        let long = |c: char, i: usize| format!("{}{i:04}", c.to_string().repeat(100));
+        let mut out = Vec::new();
+        let mut w = PaymentsWriter::try_new(
+            &mut out,
+            schema.clone(),
+            WriterProperties::builder().build(),
+            1_000_000,
+        )
+        .unwrap();
+        w.max_dict_bytes = 1_000;
+        for batch in 0..3 {
+            // 10 distinct values of 104+ bytes per batch: each batch passes
+            // the limit.
+            let values: Vec<String> = (0..10)
+                .map(|i| long(['a', 'é', '\u{10FFFF}'][batch], i))
+                .collect();
+            let refs: Vec<&str> = values.iter().map(String::as_str).collect();
+            let keys = Int32Array::new(
+                (0..10).collect::<Vec<i32>>().into(),
+                Some(arrow_buffer::NullBuffer::new_valid(10)),
+            );
+            let a = DictionaryArray::<Int32Type>::try_new(keys, Arc::new(StringArray::from(refs)))
+                .unwrap();
+            w.write(&RecordBatch::try_new(schema.clone(), vec![Arc::new(a)]).unwrap())
+                .unwrap();
+        }
+        w.into_inner().unwrap();
+        let meta = SerializedFileReader::new(Bytes::from(out)).unwrap();
+        let meta = meta.metadata();
+        assert_eq!(meta.num_row_groups(), 3, "one row group per batch");
+        let stats = |g: usize| match meta.row_group(g).column(0).statistics() {
+            Some(Statistics::ByteArray(s)) => s.clone(),
+            s => panic!("{s:?}"),
+        };
+        let s = stats(0);
+        assert_eq!(s.min_opt().unwrap().data(), "a".repeat(64).as_bytes());
+        assert_eq!(
+            s.max_opt().unwrap().data(),
+            format!("{}b", "a".repeat(63)).as_bytes()
+        );
+        assert!(!s.min_is_exact() && !s.max_is_exact());
+        // Two-byte characters: cut at a character boundary.
+        let s = stats(1);
+        assert_eq!(s.min_opt().unwrap().data(), "é".repeat(32).as_bytes());
+        assert_eq!(
+            s.max_opt().unwrap().data(),
+            format!("{}ê", "é".repeat(31)).as_bytes()
+        );
+        // U+10FFFF cannot be moved up: no upper bound rather than a wrong one.
+        let s = stats(2);
+        assert_eq!(s.min_opt().unwrap().data().len(), 64);
+        assert_eq!(s.max_opt(), None);
     }
 
     /// The bit-packed runs hold the values, least significant bit first,

@@ -81,6 +81,16 @@ impl<W: Write + Send> PaymentsWriter<W> {
     ) -> Result<Self> {
         add_encoded_arrow_schema_to_metadata(&schema, &mut props);
         let parquet_schema = ArrowSchemaConverter::new().convert(&schema)?;
+        // One leaf per field: the pairing of fields with column writers
+        // and the definition levels of `DictColumn` assume a flat schema.
+        if parquet_schema.num_columns() != schema.fields().len()
+            || parquet_schema
+                .columns()
+                .iter()
+                .any(|c| c.max_rep_level() > 0 || c.max_def_level() > 1)
+        {
+            return Err(err("PaymentsWriter writes flat schemas only"));
+        }
         let file = SerializedFileWriter::new(out, parquet_schema.root_schema_ptr(), props.into())?;
         let factory = ArrowRowGroupWriterFactory::new(&file, schema.clone());
         Ok(PaymentsWriter {

@@ -196,6 +196,64 @@ async fn an_officer_uploads_payments_which_are_listed_audited_and_reported() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_spreadsheet_imports_like_its_csv_and_a_broken_one_is_refused() {
+    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+    let w = world().await;
+    let officer = w.session(w.officer).await;
+    // GOOD as a council's spreadsheet: real date cells, numbers for amounts.
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    let date = Format::new().set_num_format("dd/mm/yyyy");
+    for (c, h) in ["Payment Date", "Amount", "Beneficiary Name"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    for (r, (y, m, d, amount, name)) in [
+        (2025, 5, 2, 1000.50, "Acme Ltd"),
+        (2025, 6, 10, 250.25, "Beta Services"),
+        (2026, 4, 1, 10.00, "Acme Ltd"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let row = r as u32 + 1;
+        let day = ExcelDateTime::from_ymd(y, m, d).unwrap();
+        sheet
+            .write_datetime_with_format(row, 0, &day, &date)
+            .unwrap();
+        sheet.write_number(row, 1, amount).unwrap();
+        sheet.write_string(row, 2, name).unwrap();
+    }
+    let bytes = book.save_to_buffer().unwrap();
+    let r = upload(&w, "a", &officer, ("payments.xlsx", &bytes), &[]).await;
+    r.assert_status(StatusCode::SEE_OTHER);
+    let page = w.get(r.location(), Some(&officer)).await;
+    assert!(
+        page.body
+            .contains("Imported payments.xlsx: 3 payments, £1,260.75 in 2025/26, 2026/27"),
+        "{}",
+        page.body
+    );
+
+    // Not a spreadsheet at all, though named like one: refused plainly,
+    // nothing stored.
+    let before = area_files(&w, "a");
+    let r = upload(
+        &w,
+        "a",
+        &officer,
+        ("broken.xlsx", b"this is not a workbook"),
+        &[],
+    )
+    .await;
+    r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("broken.xlsx"), "{}", r.body);
+    assert_eq!(area_files(&w, "a"), before, "nothing stored");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_bad_line_is_named_and_nothing_is_stored() {
     let w = world().await;
     let admin = w.session(w.admin).await;

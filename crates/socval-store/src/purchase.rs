@@ -543,16 +543,7 @@ macro_rules! purchase_impl {
                     let created = get_purchase(&mut tx, id).await?;
                     write_audit(
                         &mut tx,
-                        Audit {
-                            actor,
-                            now,
-                            org_id: Some(created.org_id),
-                            action: AuditAction::Create,
-                            entity_type: "purchase",
-                            entity_id: id.to_string(),
-                            before: None,
-                            after: json(&created),
-                        },
+                        Audit::created(actor, now, Some(created.org_id), "purchase", id, &created),
                     )
                     .await?;
                     tx.commit().await?;
@@ -591,16 +582,7 @@ macro_rules! purchase_impl {
                     let after = get_purchase(&mut tx, id).await?;
                     write_audit(
                         &mut tx,
-                        Audit {
-                            actor,
-                            now,
-                            org_id: Some(after.org_id),
-                            action: AuditAction::Update,
-                            entity_type: "purchase",
-                            entity_id: id.to_string(),
-                            before: json(&before),
-                            after: json(&after),
-                        },
+                        Audit::updated(actor, now, Some(after.org_id), "purchase", id, &before, &after),
                     )
                     .await?;
                     tx.commit().await?;
@@ -683,16 +665,7 @@ macro_rules! purchase_impl {
                     let created = get_audit(&mut tx, id).await?;
                     write_audit(
                         &mut tx,
-                        Audit {
-                            actor,
-                            now,
-                            org_id: Some(created.org_id),
-                            action: AuditAction::Create,
-                            entity_type: "purchase_audit",
-                            entity_id: id.to_string(),
-                            before: None,
-                            after: json(&created),
-                        },
+                        Audit::created(actor, now, Some(created.org_id), "purchase_audit", id, &created),
                     )
                     .await?;
                     tx.commit().await?;

@@ -265,6 +265,90 @@ macro_rules! store_impl {
             after: Option<String>,
         }
 
+        /// The shapes audit rows take. `entity_id` is the entity's key as
+        /// text; `before` and `after` are whole entities, kept as JSON.
+        impl<'a> Audit<'a> {
+            /// A row of `action` on an entity, with neither side filled in.
+            fn new(
+                actor: &'a Actor,
+                now: OffsetDateTime,
+                org_id: Option<i64>,
+                action: AuditAction,
+                entity_type: &'static str,
+                entity_id: impl std::fmt::Display,
+            ) -> Self {
+                let entity_id = entity_id.to_string();
+                Audit { actor, now, org_id, action, entity_type, entity_id, before: None, after: None }
+            }
+
+            /// A new entity: nothing before, the entity as created after.
+            fn created(
+                actor: &'a Actor,
+                now: OffsetDateTime,
+                org_id: Option<i64>,
+                entity_type: &'static str,
+                entity_id: impl std::fmt::Display,
+                after: &impl serde::Serialize,
+            ) -> Self {
+                Audit {
+                    after: json(after),
+                    ..Audit::new(actor, now, org_id, AuditAction::Create, entity_type, entity_id)
+                }
+            }
+
+            /// A changed entity: as it was and as it is now.
+            fn updated(
+                actor: &'a Actor,
+                now: OffsetDateTime,
+                org_id: Option<i64>,
+                entity_type: &'static str,
+                entity_id: impl std::fmt::Display,
+                before: &impl serde::Serialize,
+                after: &impl serde::Serialize,
+            ) -> Self {
+                Audit {
+                    before: json(before),
+                    after: json(after),
+                    ..Audit::new(actor, now, org_id, AuditAction::Update, entity_type, entity_id)
+                }
+            }
+
+            /// A removed entity: as it was, nothing after.
+            fn deleted(
+                actor: &'a Actor,
+                now: OffsetDateTime,
+                org_id: Option<i64>,
+                entity_type: &'static str,
+                entity_id: impl std::fmt::Display,
+                before: &impl serde::Serialize,
+            ) -> Self {
+                Audit {
+                    before: json(before),
+                    ..Audit::new(actor, now, org_id, AuditAction::Delete, entity_type, entity_id)
+                }
+            }
+
+            /// Something an entity may or may not have had (a bid's score),
+            /// now set: a create the first time, an update when it replaces
+            /// an earlier one. A side that is absent is written as no JSON.
+            fn created_or_updated<T: serde::Serialize>(
+                actor: &'a Actor,
+                now: OffsetDateTime,
+                org_id: Option<i64>,
+                entity_type: &'static str,
+                entity_id: impl std::fmt::Display,
+                before: Option<&T>,
+                after: Option<&T>,
+            ) -> Self {
+                let action = if before.is_some() { AuditAction::Update } else { AuditAction::Create };
+                Audit {
+                    before: before.and_then(json),
+                    after: after.and_then(json),
+                    ..Audit::new(actor, now, org_id, action, entity_type, entity_id)
+                }
+            }
+        }
+
         async fn write_audit(c: &mut Conn, a: Audit<'_>) -> Result<()> {
             sqlx::query(
                 "INSERT INTO audit_log (at, actor_user_id, actor, org_id, action, entity_type, entity_id, before, after)
@@ -430,16 +514,14 @@ macro_rules! store_impl {
             let created = membership_from_row(&row)?;
             write_audit(
                 c,
-                Audit {
+                Audit::created(
                     actor,
                     now,
-                    org_id: Some(created.org_id),
-                    action: AuditAction::Create,
-                    entity_type: "membership",
-                    entity_id: format!("{}:{}", created.user_id, created.org_id),
-                    before: None,
-                    after: json(&created),
-                },
+                    Some(created.org_id),
+                    "membership",
+                    format!("{}:{}", created.user_id, created.org_id),
+                    &created,
+                ),
             )
             .await?;
             Ok(created)
@@ -473,20 +555,7 @@ macro_rules! store_impl {
                 .await
                 .map_err(|e| conflict(e, || format!("an organisation with slug {:?} already exists", new.slug)))?;
                 let org = org_from_row(&row)?;
-                write_audit(
-                    &mut tx,
-                    Audit {
-                        actor,
-                        now,
-                        org_id: Some(org.id),
-                        action: AuditAction::Create,
-                        entity_type: "organisation",
-                        entity_id: org.id.to_string(),
-                        before: None,
-                        after: json(&org),
-                    },
-                )
-                .await?;
+                write_audit(&mut tx, Audit::created(actor, now, Some(org.id), "organisation", org.id, &org)).await?;
                 tx.commit().await?;
                 Ok(org)
             }
@@ -516,20 +585,7 @@ macro_rules! store_impl {
                 .await
                 .map_err(|e| conflict(e, || format!("an organisation with slug {:?} already exists", new.slug)))?;
                 let after = org_from_row(&row)?;
-                write_audit(
-                    &mut tx,
-                    Audit {
-                        actor,
-                        now,
-                        org_id: Some(id),
-                        action: AuditAction::Update,
-                        entity_type: "organisation",
-                        entity_id: id.to_string(),
-                        before: json(&before),
-                        after: json(&after),
-                    },
-                )
-                .await?;
+                write_audit(&mut tx, Audit::updated(actor, now, Some(id), "organisation", id, &before, &after)).await?;
                 tx.commit().await?;
                 Ok(after)
             }
@@ -564,20 +620,7 @@ macro_rules! store_impl {
             async fn create_user(&self, actor: &Actor, now: OffsetDateTime, new: &NewUser) -> Result<User> {
                 let mut tx = self.pool.begin_with($begin).await?;
                 let user = insert_user(&mut tx, now, new).await?;
-                write_audit(
-                    &mut tx,
-                    Audit {
-                        actor,
-                        now,
-                        org_id: None,
-                        action: AuditAction::Create,
-                        entity_type: "user",
-                        entity_id: user.id.to_string(),
-                        before: None,
-                        after: json(&user),
-                    },
-                )
-                .await?;
+                write_audit(&mut tx, Audit::created(actor, now, None, "user", user.id, &user)).await?;
                 tx.commit().await?;
                 Ok(user)
             }
@@ -626,20 +669,7 @@ macro_rules! store_impl {
                     .fetch_one(&mut *tx)
                     .await?;
                 let after = user_from_row(&row)?;
-                write_audit(
-                    &mut tx,
-                    Audit {
-                        actor,
-                        now,
-                        org_id: None,
-                        action: AuditAction::Update,
-                        entity_type: "user",
-                        entity_id: id.to_string(),
-                        before: json(&before),
-                        after: json(&after),
-                    },
-                )
-                .await?;
+                write_audit(&mut tx, Audit::updated(actor, now, None, "user", id, &before, &after)).await?;
                 tx.commit().await?;
                 Ok(after)
             }
@@ -686,20 +716,7 @@ macro_rules! store_impl {
                 let orgs: Vec<Option<i64>> =
                     if orgs.is_empty() { vec![None] } else { orgs.into_iter().map(Some).collect() };
                 for org_id in orgs {
-                    write_audit(
-                        &mut tx,
-                        Audit {
-                            actor,
-                            now,
-                            org_id,
-                            action: AuditAction::Update,
-                            entity_type: "user",
-                            entity_id: id.to_string(),
-                            before: json(&before),
-                            after: json(&after),
-                        },
-                    )
-                    .await?;
+                    write_audit(&mut tx, Audit::updated(actor, now, org_id, "user", id, &before, &after)).await?;
                 }
                 tx.commit().await?;
                 Ok(after)
@@ -734,20 +751,7 @@ macro_rules! store_impl {
                 after_json["password_changed_at"] = serde_json::Value::String(
                     ts(now).format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
                 );
-                write_audit(
-                    &mut tx,
-                    Audit {
-                        actor,
-                        now,
-                        org_id: None,
-                        action: AuditAction::Update,
-                        entity_type: "user",
-                        entity_id: user_id.to_string(),
-                        before: json(&before),
-                        after: Some(after_json.to_string()),
-                    },
-                )
-                .await?;
+                write_audit(&mut tx, Audit::updated(actor, now, None, "user", user_id, &before, &after_json)).await?;
                 tx.commit().await?;
                 Ok(after)
             }
@@ -836,16 +840,15 @@ macro_rules! store_impl {
                 let after = membership_from_row(&row)?;
                 write_audit(
                     &mut tx,
-                    Audit {
+                    Audit::updated(
                         actor,
                         now,
-                        org_id: Some(m.org_id),
-                        action: AuditAction::Update,
-                        entity_type: "membership",
-                        entity_id: format!("{}:{}", m.user_id, m.org_id),
-                        before: json(&before),
-                        after: json(&after),
-                    },
+                        Some(m.org_id),
+                        "membership",
+                        format!("{}:{}", m.user_id, m.org_id),
+                        &before,
+                        &after,
+                    ),
                 )
                 .await?;
                 tx.commit().await?;
@@ -871,16 +874,7 @@ macro_rules! store_impl {
                     .await?;
                 write_audit(
                     &mut tx,
-                    Audit {
-                        actor,
-                        now,
-                        org_id: Some(org_id),
-                        action: AuditAction::Delete,
-                        entity_type: "membership",
-                        entity_id: format!("{user_id}:{org_id}"),
-                        before: json(&before),
-                        after: None,
-                    },
+                    Audit::deleted(actor, now, Some(org_id), "membership", format!("{user_id}:{org_id}"), &before),
                 )
                 .await?;
                 tx.commit().await?;
@@ -968,16 +962,7 @@ macro_rules! store_impl {
                 let supplier = supplier_from_row(&row)?;
                 write_audit(
                     &mut tx,
-                    Audit {
-                        actor,
-                        now,
-                        org_id: Some(supplier.org_id),
-                        action: AuditAction::Create,
-                        entity_type: "supplier",
-                        entity_id: supplier.id.to_string(),
-                        before: None,
-                        after: json(&supplier),
-                    },
+                    Audit::created(actor, now, Some(supplier.org_id), "supplier", supplier.id, &supplier),
                 )
                 .await?;
                 tx.commit().await?;
@@ -1038,16 +1023,7 @@ macro_rules! store_impl {
                 let invitation = invitation_from_row(&row)?;
                 write_audit(
                     &mut tx,
-                    Audit {
-                        actor,
-                        now,
-                        org_id: Some(invitation.org_id),
-                        action: AuditAction::Create,
-                        entity_type: "invitation",
-                        entity_id: invitation.id.to_string(),
-                        before: None,
-                        after: json(&invitation),
-                    },
+                    Audit::created(actor, now, Some(invitation.org_id), "invitation", invitation.id, &invitation),
                 )
                 .await?;
                 tx.commit().await?;
@@ -1105,16 +1081,7 @@ macro_rules! store_impl {
                         .await?;
                         write_audit(
                             &mut tx,
-                            Audit {
-                                actor: &Actor::user(&user),
-                                now,
-                                org_id: Some(before.org_id),
-                                action: AuditAction::Create,
-                                entity_type: "user",
-                                entity_id: user.id.to_string(),
-                                before: None,
-                                after: json(&user),
-                            },
+                            Audit::created(&Actor::user(&user), now, Some(before.org_id), "user", user.id, &user),
                         )
                         .await?;
                         user
@@ -1137,16 +1104,7 @@ macro_rules! store_impl {
                 let after = Invitation { accepted_at: Some(ts(now)), ..before.clone() };
                 write_audit(
                     &mut tx,
-                    Audit {
-                        actor: &actor,
-                        now,
-                        org_id: Some(before.org_id),
-                        action: AuditAction::Update,
-                        entity_type: "invitation",
-                        entity_id: before.id.to_string(),
-                        before: json(&before),
-                        after: json(&after),
-                    },
+                    Audit::updated(&actor, now, Some(before.org_id), "invitation", before.id, &before, &after),
                 )
                 .await?;
                 let membership = insert_membership(
@@ -1364,16 +1322,7 @@ macro_rules! store_impl {
                 let token = token_from_row(&row)?;
                 write_audit(
                     &mut tx,
-                    Audit {
-                        actor,
-                        now,
-                        org_id: Some(token.org_id),
-                        action: AuditAction::Create,
-                        entity_type: "api_token",
-                        entity_id: token.id.to_string(),
-                        before: None,
-                        after: json(&token),
-                    },
+                    Audit::created(actor, now, Some(token.org_id), "api_token", token.id, &token),
                 )
                 .await?;
                 tx.commit().await?;
@@ -1428,16 +1377,7 @@ macro_rules! store_impl {
                 let after = get_token(&mut tx, id).await?;
                 write_audit(
                     &mut tx,
-                    Audit {
-                        actor,
-                        now,
-                        org_id: Some(after.org_id),
-                        action: AuditAction::Update,
-                        entity_type: "api_token",
-                        entity_id: id.to_string(),
-                        before: json(&before),
-                        after: json(&after),
-                    },
+                    Audit::updated(actor, now, Some(after.org_id), "api_token", id, &before, &after),
                 )
                 .await?;
                 tx.commit().await?;
@@ -1474,16 +1414,7 @@ macro_rules! store_impl {
                 let framework = framework_from_row(&row)?;
                 write_audit(
                     &mut tx,
-                    Audit {
-                        actor,
-                        now,
-                        org_id: Some(framework.org_id),
-                        action: AuditAction::Create,
-                        entity_type: "framework",
-                        entity_id: framework.id.to_string(),
-                        before: None,
-                        after: json(&framework),
-                    },
+                    Audit::created(actor, now, Some(framework.org_id), "framework", framework.id, &framework),
                 )
                 .await?;
                 tx.commit().await?;
@@ -1513,20 +1444,7 @@ macro_rules! store_impl {
                 let mut tx = self.pool.begin_with($begin).await?;
                 let before = get_framework(&mut tx, id).await?;
                 sqlx::query("DELETE FROM frameworks WHERE id = $1").bind(id).execute(&mut *tx).await?;
-                write_audit(
-                    &mut tx,
-                    Audit {
-                        actor,
-                        now,
-                        org_id: Some(before.org_id),
-                        action: AuditAction::Delete,
-                        entity_type: "framework",
-                        entity_id: id.to_string(),
-                        before: json(&before),
-                        after: None,
-                    },
-                )
-                .await?;
+                write_audit(&mut tx, Audit::deleted(actor, now, Some(before.org_id), "framework", id, &before)).await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -1553,16 +1471,7 @@ macro_rules! store_impl {
                 get_org(&mut tx, org_id).await?;
                 write_audit(
                     &mut tx,
-                    Audit {
-                        actor,
-                        now,
-                        org_id: Some(org_id),
-                        action: AuditAction::Create,
-                        entity_type: "spend_import",
-                        entity_id: import.sha256.to_ascii_lowercase(),
-                        before: None,
-                        after: json(import),
-                    },
+                    Audit::created(actor, now, Some(org_id), "spend_import", import.sha256.to_ascii_lowercase(), import),
                 )
                 .await?;
                 tx.commit().await?;

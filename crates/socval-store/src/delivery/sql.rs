@@ -37,7 +37,7 @@ macro_rules! delivery_impl {
             use crate::model::*;
             use crate::procurement::{Contract, ContractCommitment};
             use crate::procurement::decimal;
-            use crate::sql::{conflict, invalid, json, ts};
+            use crate::sql::{conflict, invalid, ts};
 
             fn return_from_row(r: &DbRow) -> Result<DeliveryReturn> {
                 Ok(DeliveryReturn {
@@ -238,16 +238,7 @@ macro_rules! delivery_impl {
                     let created = get_return(&mut tx, id).await?;
                     write_audit(
                         &mut tx,
-                        Audit {
-                            actor,
-                            now,
-                            org_id: Some(org_id),
-                            action: AuditAction::Create,
-                            entity_type: "delivery_return",
-                            entity_id: id.to_string(),
-                            before: None,
-                            after: json(&created),
-                        },
+                        Audit::created(actor, now, Some(org_id), "delivery_return", id, &created),
                     )
                     .await?;
                     tx.commit().await?;
@@ -319,16 +310,7 @@ macro_rules! delivery_impl {
                     let after = get_line(&mut tx, line_id).await?;
                     write_audit(
                         &mut tx,
-                        Audit {
-                            actor,
-                            now,
-                            org_id: Some(org_id),
-                            action: AuditAction::Update,
-                            entity_type: "return_line",
-                            entity_id: line_id.to_string(),
-                            before: json(&before),
-                            after: json(&after),
-                        },
+                        Audit::updated(actor, now, Some(org_id), "return_line", line_id, &before, &after),
                     )
                     .await?;
                     tx.commit().await?;

@@ -45,7 +45,7 @@ macro_rules! procurement_impl {
             use crate::model::*;
             use crate::procurement::*;
             use crate::procurement::{bytes_hash, check_commitments, content_hash, decimal};
-            use crate::sql::{conflict, invalid, json, ts};
+            use crate::sql::{conflict, invalid, ts};
 
             fn procurement_from_row(r: &DbRow) -> Result<Procurement> {
                 Ok(Procurement {
@@ -235,16 +235,7 @@ macro_rules! procurement_impl {
                 let after = get_procurement(c, before.id).await?;
                 write_audit(
                     c,
-                    Audit {
-                        actor,
-                        now,
-                        org_id: Some(after.org_id),
-                        action: AuditAction::Update,
-                        entity_type: "procurement",
-                        entity_id: after.id.to_string(),
-                        before: json(before),
-                        after: json(&after),
-                    },
+                    Audit::updated(actor, now, Some(after.org_id), "procurement", after.id, before, &after),
                 )
                 .await?;
                 Ok(after)
@@ -586,16 +577,7 @@ macro_rules! procurement_impl {
                 let contract = get_contract(c, id).await?;
                 write_audit(
                     c,
-                    Audit {
-                        actor,
-                        now,
-                        org_id: Some(contract.org_id),
-                        action: AuditAction::Create,
-                        entity_type: "contract",
-                        entity_id: contract.id.to_string(),
-                        before: None,
-                        after: json(&contract),
-                    },
+                    Audit::created(actor, now, Some(contract.org_id), "contract", contract.id, &contract),
                 )
                 .await?;
                 Ok(contract)
@@ -645,20 +627,7 @@ macro_rules! procurement_impl {
                     let id: i64 = row.try_get("id")?;
                     write_lists(&mut tx, id, new.org_id, new).await?;
                     let p = get_procurement(&mut tx, id).await?;
-                    write_audit(
-                        &mut tx,
-                        Audit {
-                            actor,
-                            now,
-                            org_id: Some(p.org_id),
-                            action: AuditAction::Create,
-                            entity_type: "procurement",
-                            entity_id: p.id.to_string(),
-                            before: None,
-                            after: json(&p),
-                        },
-                    )
-                    .await?;
+                    write_audit(&mut tx, Audit::created(actor, now, Some(p.org_id), "procurement", p.id, &p)).await?;
                     tx.commit().await?;
                     Ok(p)
                 }
@@ -713,16 +682,7 @@ macro_rules! procurement_impl {
                     let after = get_procurement(&mut tx, id).await?;
                     write_audit(
                         &mut tx,
-                        Audit {
-                            actor,
-                            now,
-                            org_id: Some(after.org_id),
-                            action: AuditAction::Update,
-                            entity_type: "procurement",
-                            entity_id: id.to_string(),
-                            before: json(&before),
-                            after: json(&after),
-                        },
+                        Audit::updated(actor, now, Some(after.org_id), "procurement", id, &before, &after),
                     )
                     .await?;
                     tx.commit().await?;
@@ -848,21 +808,8 @@ macro_rules! procurement_impl {
                         .execute(&mut *tx)
                         .await?;
                     let bid = get_bid(&mut tx, id).await?;
-                    write_audit(
-                        &mut tx,
-                        Audit {
-                            actor,
-                            now,
-                            org_id: Some(p.org_id),
-                            action: AuditAction::Create,
-                            entity_type: "bid",
-                            entity_id: id.to_string(),
-                            before: None,
-                            // Sealed: the receipt only, never the content.
-                            after: json(&bid.receipt()),
-                        },
-                    )
-                    .await?;
+                    // Sealed: the receipt only, never the content.
+                    write_audit(&mut tx, Audit::created(actor, now, Some(p.org_id), "bid", id, &bid.receipt())).await?;
                     tx.commit().await?;
                     Ok(bid)
                 }
@@ -898,16 +845,7 @@ macro_rules! procurement_impl {
                     let after = get_bid(&mut tx, bid_id).await?;
                     write_audit(
                         &mut tx,
-                        Audit {
-                            actor,
-                            now,
-                            org_id: Some(p.org_id),
-                            action: AuditAction::Update,
-                            entity_type: "bid",
-                            entity_id: bid_id.to_string(),
-                            before: json(&before.receipt()),
-                            after: json(&after.receipt()),
-                        },
+                        Audit::updated(actor, now, Some(p.org_id), "bid", bid_id, &before.receipt(), &after.receipt()),
                     )
                     .await?;
                     tx.commit().await?;
@@ -1035,16 +973,15 @@ macro_rules! procurement_impl {
                     let after = get_bid(&mut tx, bid_id).await?;
                     write_audit(
                         &mut tx,
-                        Audit {
+                        Audit::created_or_updated(
                             actor,
                             now,
-                            org_id: Some(p.org_id),
-                            action: if before.score.is_some() { AuditAction::Update } else { AuditAction::Create },
-                            entity_type: "bid_score",
-                            entity_id: bid_id.to_string(),
-                            before: before.score.as_ref().and_then(json),
-                            after: after.score.as_ref().and_then(json),
-                        },
+                            Some(p.org_id),
+                            "bid_score",
+                            bid_id,
+                            before.score.as_ref(),
+                            after.score.as_ref(),
+                        ),
                     )
                     .await?;
                     tx.commit().await?;
@@ -1098,16 +1035,7 @@ macro_rules! procurement_impl {
                     let after = set_state(&mut tx, actor, now, &before, ProcurementState::Evaluated).await?;
                     write_audit(
                         &mut tx,
-                        Audit {
-                            actor,
-                            now,
-                            org_id: Some(after.org_id),
-                            action: AuditAction::Create,
-                            entity_type: "evaluation",
-                            entity_id: procurement_id.to_string(),
-                            before: None,
-                            after: json(&ranked),
-                        },
+                        Audit::created(actor, now, Some(after.org_id), "evaluation", procurement_id, &ranked),
                     )
                     .await?;
                     tx.commit().await?;

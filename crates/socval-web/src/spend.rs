@@ -219,26 +219,63 @@ async fn show(
     .await
 }
 
-/// The upload form's fields.
-#[derive(Default)]
+/// The upload form's fields. The file itself is on disk, in `dir`.
 struct Upload {
+    /// The name the browser sent.
     file_name: String,
-    bytes: axum::body::Bytes,
+    /// Where the file was written: `dir` and its [`safe_name`].
+    path: Option<PathBuf>,
+    /// Its length in bytes.
+    size: u64,
     blank_amount: String,
     replace: bool,
+    /// The upload's own folder under the area's `.uploads/`, removed
+    /// whatever happens.
+    dir: TmpDir,
 }
 
-async fn read_form(mut form: Multipart) -> Result<Upload, AppError> {
+/// Reads the form, writing the payments file to a new folder under the
+/// area's `.uploads/` as it arrives, so that an upload of up to the page's
+/// limit (100 MB) is never held in memory.
+async fn read_form(mut form: Multipart, store: &SpendStore) -> Result<Upload, AppError> {
+    use tokio::io::AsyncWriteExt;
     let bad = |e: axum::extract::multipart::MultipartError| AppError::BadRequest(e.body_text());
+    let mut rnd = [0u8; 8];
+    getrandom::fill(&mut rnd).map_err(|e| internal("a name for the upload", e))?;
+    let dir = TmpDir(store.root().join(".uploads").join(hex::encode(rnd)));
+    tokio::fs::create_dir_all(&dir.0)
+        .await
+        .map_err(|e| internal("the upload folder", e))?;
     let mut up = Upload {
+        file_name: String::new(),
+        path: None,
+        size: 0,
         blank_amount: "error".to_owned(),
-        ..Default::default()
+        replace: false,
+        dir,
     };
-    while let Some(field) = form.next_field().await.map_err(bad)? {
+    while let Some(mut field) = form.next_field().await.map_err(bad)? {
         match field.name().unwrap_or_default() {
             "payments" => {
                 up.file_name = field.file_name().unwrap_or_default().to_owned();
-                up.bytes = field.bytes().await.map_err(bad)?;
+                let name = safe_name(&up.file_name);
+                let path = up
+                    .dir
+                    .0
+                    .join(if name.is_empty() { "upload" } else { &name });
+                let mut f = tokio::fs::File::create(&path)
+                    .await
+                    .map_err(|e| internal("the uploaded file", e))?;
+                while let Some(chunk) = field.chunk().await.map_err(bad)? {
+                    f.write_all(&chunk)
+                        .await
+                        .map_err(|e| internal("the uploaded file", e))?;
+                    up.size += chunk.len() as u64;
+                }
+                f.flush()
+                    .await
+                    .map_err(|e| internal("the uploaded file", e))?;
+                up.path = Some(path);
             }
             "blank_amount" => up.blank_amount = field.text().await.map_err(bad)?,
             "replace" => up.replace = !field.text().await.map_err(bad)?.is_empty(),
@@ -280,26 +317,20 @@ impl Drop for TmpDir {
 /// same file at once could otherwise both pass the check.
 static IMPORTING: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-/// Writes the upload under the area's `.uploads/` and imports it, all or
-/// nothing. Blocking.
+/// Imports the uploaded file, all or nothing. Blocking.
 fn import(
     store: &SpendStore,
     up: &Upload,
-    name: &str,
     opts: &ImportOptions,
 ) -> Result<Vec<ImportInfo>, ImportError> {
-    let mut rnd = [0u8; 8];
-    getrandom::fill(&mut rnd).map_err(|e| ImportError::Internal(e.to_string()))?;
-    let dir = TmpDir(store.root().join(".uploads").join(hex::encode(rnd)));
-    std::fs::create_dir_all(&dir.0)
-        .map_err(|e| ImportError::Internal(format!("{}: {e}", dir.0.display())))?;
-    let path = dir.0.join(name);
-    std::fs::write(&path, &up.bytes)
-        .map_err(|e| ImportError::Internal(format!("{}: {e}", path.display())))?;
+    let path = up
+        .path
+        .as_ref()
+        .ok_or_else(|| ImportError::Internal("no file in the upload".into()))?;
     let _one_at_a_time = IMPORTING.lock().unwrap_or_else(|e| e.into_inner());
     store
-        .import(std::slice::from_ref(&path), opts, up.replace)
-        .map_err(|e| ImportError::from_spend(e, &dir.0))
+        .import(std::slice::from_ref(path), opts, up.replace)
+        .map_err(|e| ImportError::from_spend(e, &up.dir.0))
 }
 
 enum ImportError {
@@ -353,7 +384,7 @@ async fn upload(
         return Err(AppError::Forbidden);
     }
     let form = crate::error::multipart(req, &state).await?;
-    let up = read_form(form).await?;
+    let up = read_form(form, &area(&state, &access.org)).await?;
     let mut errors = FormErrors::default();
     let blank_amount = up.blank_amount.parse::<BlankAmount>();
     let name = safe_name(&up.file_name);
@@ -362,9 +393,9 @@ async fn upload(
         .and_then(|e| e.to_str())
         .unwrap_or("")
         .to_ascii_lowercase();
-    if up.file_name.is_empty() && up.bytes.is_empty() {
+    if up.file_name.is_empty() && up.size == 0 {
         errors.add("payments", "Choose a payments file to upload");
-    } else if up.bytes.is_empty() {
+    } else if up.size == 0 {
         errors.add("payments", format!("{name} is empty"));
     } else if name.is_empty() || !EXTENSIONS.contains(&ext.as_str()) {
         errors.add(
@@ -403,7 +434,7 @@ async fn upload(
     let store = area(&state, &access.org);
     let form_again = again(FormErrors::default());
     let (result, store) = tokio::task::spawn_blocking(move || {
-        let r = import(&store, &up, &name, &opts);
+        let r = import(&store, &up, &opts);
         (r, store)
     })
     .await

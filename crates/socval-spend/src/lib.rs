@@ -48,4 +48,7 @@ pub use location::{DeprivedBand, LocationClass, LocationResolver, SupplierLocati
 pub use name::{is_redacted, normalise_name};
 pub use register::{LocationOverride, Supplier, SupplierRegister};
 pub use schema::{PAYMENTS_SCHEMA, col, payments_schema};
-pub use store::{ImportInfo, SpendStore, YearInfo, read_info, scan_file, totals_by_year};
+pub use store::{
+    ImportInfo, RegisterInfo, SpendStore, StagedRegister, YearInfo, read_info, scan_file,
+    totals_by_year,
+};

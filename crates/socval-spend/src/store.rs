@@ -192,6 +192,45 @@ impl SpendStore {
         self.root.join("suppliers.csv")
     }
 
+    /// Reads `file` as a supplier register and writes it, normalised, to a
+    /// temporary file beside the area's register, which
+    /// [`StagedRegister::commit`] puts in place (whole: a reader never sees
+    /// half a register). `source` names the file in errors.
+    ///
+    /// Returns an error naming the file, line and column of a bad row (a
+    /// missing name, a flag that is not yes/no, a duplicated id); the
+    /// area's register is then unchanged.
+    pub fn stage_register(&self, source: &str, file: &Path) -> Result<StagedRegister> {
+        let bytes = fs::read(file).map_err(|e| Error::io(file, e))?;
+        let suppliers = crate::SupplierRegister::read_suppliers(source, &bytes[..])?;
+        // Indexing refuses what reading alone lets through.
+        crate::SupplierRegister::new(suppliers.clone(), Vec::new())?;
+        fs::create_dir_all(&self.root).map_err(|e| Error::io(&self.root, e))?;
+        let dest = self.suppliers_path();
+        let tmp = self.root.join(format!(
+            ".suppliers-{}-{}.csv.tmp",
+            std::process::id(),
+            TMP_SEQ.fetch_add(1, Ordering::Relaxed)
+        ));
+        let staged = StagedRegister {
+            tmp: TmpGuard(vec![tmp.clone()]),
+            dest,
+            info: RegisterInfo {
+                suppliers: suppliers.len() as u64,
+                with_postcode: suppliers.iter().filter(|s| s.postcode.is_some()).count() as u64,
+                sha256: hex::encode(Sha256::digest(&bytes)),
+            },
+        };
+        let f = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+        let mut w = std::io::BufWriter::new(f);
+        crate::SupplierRegister::write_suppliers(&suppliers, &mut w)?;
+        let f = w
+            .into_inner()
+            .map_err(|e| Error::io(&tmp, e.into_error()))?;
+        f.sync_all().map_err(|e| Error::io(&tmp, e))?;
+        Ok(staged)
+    }
+
     /// The stored location overrides.
     pub fn overrides_path(&self) -> PathBuf {
         self.root.join("overrides.csv")
@@ -524,6 +563,36 @@ impl EmptyColumns {
             .collect();
         Some(KeyValue::new(NULL_COLUMNS.to_string(), names.join(",")))
             .filter(|_| !self.seen.is_empty())
+    }
+}
+
+/// A supplier register read and written beside the area's, not yet in
+/// place: dropping it leaves the area as it was.
+pub struct StagedRegister {
+    tmp: TmpGuard,
+    dest: PathBuf,
+    /// What it holds.
+    pub info: RegisterInfo,
+}
+
+/// What a supplier register holds.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RegisterInfo {
+    /// Suppliers.
+    pub suppliers: u64,
+    /// Of which with a postcode.
+    pub with_postcode: u64,
+    /// SHA-256 of the source file's bytes (hex).
+    pub sha256: String,
+}
+
+impl StagedRegister {
+    /// Replaces the area's register with this one.
+    pub fn commit(mut self) -> Result<RegisterInfo> {
+        fs::rename(&self.tmp.0[0], &self.dest).map_err(|e| Error::io(&self.dest, e))?;
+        // In place: nothing left to remove.
+        self.tmp.0.clear();
+        Ok(self.info)
     }
 }
 

@@ -582,6 +582,32 @@ pub struct SpendImportEntry {
     pub import: SpendImport,
 }
 
+/// A supplier register imported into an organisation's spend area (its
+/// `suppliers.csv`), as the audit log records it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct SpendRegister {
+    /// The source file's name, as uploaded or given on the command line.
+    pub source: String,
+    /// SHA-256 of the source file's bytes (the audit row's entity id).
+    pub sha256: String,
+    /// Suppliers in the register.
+    pub suppliers: u64,
+    /// Of which with a postcode.
+    pub with_postcode: u64,
+}
+
+/// A supplier register's audit row: what was imported, when and by whom.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SpendRegisterEntry {
+    /// When.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// Who imported it, readable.
+    pub actor: String,
+    /// What was imported.
+    pub register: SpendRegister,
+}
+
 /// Which audit rows to read.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AuditQuery {

@@ -349,6 +349,69 @@ macro_rules! store_impl {
             }
         }
 
+        /// Records a file put into a spend area (payments, a register):
+        /// an audit row of `entity_type` whose id is the file's SHA-256.
+        #[allow(clippy::too_many_arguments)]
+        async fn record_spend_file(
+            store: &$store,
+            actor: &Actor,
+            now: OffsetDateTime,
+            org_id: i64,
+            entity_type: &'static str,
+            source: &str,
+            sha256: &str,
+            after: &impl serde::Serialize,
+        ) -> Result<()> {
+            let what = entity_type.replace('_', " ");
+            if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return crate::sql::invalid(format!(
+                    "{what} {source:?}: {sha256:?} is not a SHA-256 (64 hexadecimal digits)"
+                ));
+            }
+            if source.trim().is_empty() {
+                return crate::sql::invalid(format!("{what}: the source file has no name"));
+            }
+            let mut tx = store.pool.begin_with($begin).await?;
+            // The audit log has no foreign keys (it outlives what it
+            // describes), so check the organisation here.
+            get_org(&mut tx, org_id).await?;
+            write_audit(
+                &mut tx,
+                Audit::created(actor, now, Some(org_id), entity_type, sha256.to_ascii_lowercase(), after),
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(())
+        }
+
+        /// The files of `entity_type` recorded for an organisation, newest
+        /// first: when, by whom, and what (the row's `after`).
+        async fn spend_files<T: serde::de::DeserializeOwned>(
+            store: &$store,
+            org_id: i64,
+            entity_type: &str,
+        ) -> Result<Vec<(OffsetDateTime, String, T)>> {
+            let rows = sqlx::query(concat!(
+                "SELECT ",
+                audit_cols!(),
+                " FROM audit_log WHERE org_id = $1 AND entity_type = $2 ORDER BY id DESC"
+            ))
+            .bind(org_id)
+            .bind(entity_type)
+            .fetch_all(&store.pool)
+            .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in &rows {
+                let e = audit_from_row(r)?;
+                let after = e.after.as_deref().unwrap_or("null");
+                let what: T = serde_json::from_str(after).map_err(|err| Error::Invalid {
+                    detail: format!("audit row {}: not a {entity_type} row: {err}", e.id),
+                })?;
+                out.push((e.at, e.actor, what));
+            }
+            Ok(out)
+        }
+
         async fn write_audit(c: &mut Conn, a: Audit<'_>) -> Result<()> {
             sqlx::query(
                 "INSERT INTO audit_log (at, actor_user_id, actor, org_id, action, entity_type, entity_id, before, after)
@@ -1456,51 +1519,33 @@ macro_rules! store_impl {
                 org_id: i64,
                 import: &SpendImport,
             ) -> Result<()> {
-                if import.sha256.len() != 64 || !import.sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
-                    return crate::sql::invalid(format!(
-                        "spend import {:?}: {:?} is not a SHA-256 (64 hexadecimal digits)",
-                        import.source, import.sha256
-                    ));
-                }
-                if import.source.trim().is_empty() {
-                    return crate::sql::invalid("spend import: the source file has no name");
-                }
-                let mut tx = self.pool.begin_with($begin).await?;
-                // The audit log has no foreign keys (it outlives what it
-                // describes), so check the organisation here.
-                get_org(&mut tx, org_id).await?;
-                write_audit(
-                    &mut tx,
-                    Audit::created(actor, now, Some(org_id), "spend_import", import.sha256.to_ascii_lowercase(), import),
-                )
-                .await?;
-                tx.commit().await?;
-                Ok(())
+                record_spend_file(self, actor, now, org_id, "spend_import", &import.source, &import.sha256, import).await
             }
 
             async fn spend_imports(&self, org_id: i64) -> Result<Vec<SpendImportEntry>> {
-                let rows = sqlx::query(concat!(
-                    "SELECT ",
-                    audit_cols!(),
-                    " FROM audit_log WHERE org_id = $1 AND entity_type = 'spend_import' ORDER BY id DESC"
-                ))
-                .bind(org_id)
-                .fetch_all(&self.pool)
-                .await?;
-                let mut out = Vec::with_capacity(rows.len());
-                for r in &rows {
-                    let e = audit_from_row(r)?;
-                    let after = e.after.as_deref().unwrap_or("null");
-                    let import: SpendImport = serde_json::from_str(after).map_err(|err| Error::Invalid {
-                        detail: format!("audit row {}: not a spend import: {err}", e.id),
-                    })?;
-                    out.push(SpendImportEntry {
-                        at: e.at,
-                        actor: e.actor,
-                        import,
-                    });
-                }
-                Ok(out)
+                Ok(spend_files(self, org_id, "spend_import")
+                    .await?
+                    .into_iter()
+                    .map(|(at, actor, import)| SpendImportEntry { at, actor, import })
+                    .collect())
+            }
+
+            async fn record_spend_register(
+                &self,
+                actor: &Actor,
+                now: OffsetDateTime,
+                org_id: i64,
+                register: &SpendRegister,
+            ) -> Result<()> {
+                record_spend_file(self, actor, now, org_id, "spend_register", &register.source, &register.sha256, register).await
+            }
+
+            async fn spend_registers(&self, org_id: i64) -> Result<Vec<SpendRegisterEntry>> {
+                Ok(spend_files(self, org_id, "spend_register")
+                    .await?
+                    .into_iter()
+                    .map(|(at, actor, register)| SpendRegisterEntry { at, actor, register })
+                    .collect())
             }
 
             async fn audit(&self, q: &AuditQuery) -> Result<Vec<AuditEntry>> {

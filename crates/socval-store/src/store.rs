@@ -311,6 +311,19 @@ pub trait Store:
     /// The spend imports recorded for an organisation, newest first (an
     /// import replaced later appears once per time it was imported).
     async fn spend_imports(&self, org_id: i64) -> Result<Vec<SpendImportEntry>>;
+    /// Records in the audit log that a supplier register replaced
+    /// organisation `org_id`'s: entity type `spend_register`, entity id the
+    /// file's SHA-256, `after` the [`SpendRegister`] as JSON. Errors as
+    /// [`Store::record_spend_import`]'s.
+    async fn record_spend_register(
+        &self,
+        actor: &Actor,
+        now: OffsetDateTime,
+        org_id: i64,
+        register: &SpendRegister,
+    ) -> Result<()>;
+    /// The supplier registers recorded for an organisation, newest first.
+    async fn spend_registers(&self, org_id: i64) -> Result<Vec<SpendRegisterEntry>>;
 
     // ---- audit log (read and count only) ----
 

@@ -25,7 +25,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use socval_spend::{BlankAmount, ImportInfo, ImportOptions, SpendStore};
-use socval_store::{Organisation, Role, SpendImport};
+use socval_store::{Organisation, Role, SpendImport, SpendRegister};
 
 use crate::AppState;
 use crate::auth::Ctx;
@@ -40,8 +40,13 @@ pub(crate) const PATH: &str = "/orgs/{org}/spend";
 /// crate reads (by extension).
 const EXTENSIONS: &[&str] = &["csv", "xlsx", "xlsm", "xls", "xlsb", "ods"];
 
+/// The supplier register's upload form (the site's body limit).
+pub(crate) const REGISTER_PATH: &str = "/orgs/{org}/spend/register";
+
 pub(crate) fn router() -> Router<AppState> {
-    Router::new().route(PATH, get(show).post(upload))
+    Router::new()
+        .route(PATH, get(show).post(upload))
+        .route(REGISTER_PATH, axum::routing::post(upload_register))
 }
 
 struct ImportRow {
@@ -65,6 +70,9 @@ struct SpendPage {
     from: String,
     can_upload: bool,
     limit_mb: usize,
+    /// What the supplier register holds and where it came from, or why
+    /// there is none.
+    register: String,
     errors: FormErrors,
     confirmation: Option<String>,
     blank_amount: String,
@@ -74,6 +82,8 @@ struct SpendPage {
 #[derive(serde::Deserialize)]
 struct ShowQuery {
     imported: Option<String>,
+    /// Set after a register upload: the start of its SHA-256.
+    register: Option<String>,
 }
 
 fn internal(what: &str, e: impl std::fmt::Display) -> AppError {
@@ -121,6 +131,20 @@ async fn page(
     page.has_errors = !form.errors.is_empty();
     let (imports, settings) = read_area(area(state, &org)).await?;
     let recorded = state.store.spend_imports(org.id).await?;
+    let registers = state.store.spend_registers(org.id).await?;
+    let in_place = area(state, &org).suppliers_path().exists();
+    let register = match registers.first() {
+        Some(r) if in_place => format!(
+            "{}: {} suppliers ({} with a postcode), imported {} by {}",
+            r.register.source,
+            group(r.register.suppliers),
+            group(r.register.with_postcode),
+            crate::procurement::when(r.at),
+            r.actor
+        ),
+        _ if in_place => "A register is in place, imported on the server (not in the audit log).".into(),
+        _ => "No supplier register yet: until one is imported every supplier's location is unknown, so local, regional, deprived-area and ward spend show £0.".into(),
+    };
     let imports = imports
         .into_iter()
         .map(|i| {
@@ -159,6 +183,7 @@ async fn page(
             .unwrap_or_else(|| "not set (Rotherham Town Hall when local is Rotherham)".into()),
         can_upload: matches!(access.role, Role::Admin | Role::Officer),
         limit_mb: state.config.max_spend_upload_bytes / (1024 * 1024),
+        register,
         errors: form.errors,
         confirmation: form.confirmation,
         blank_amount: form.blank_amount,
@@ -186,6 +211,23 @@ async fn show(
     Query(q): Query<ShowQuery>,
 ) -> Result<Response, AppError> {
     let org = ctx.org()?.org.clone();
+    let registered = match q.register.as_deref() {
+        Some(sha) if !sha.is_empty() => state
+            .store
+            .spend_registers(org.id)
+            .await?
+            .into_iter()
+            .find(|r| r.register.sha256.starts_with(sha))
+            .map(|r| {
+                format!(
+                    "Imported the supplier register {}: {} suppliers ({} with a postcode)",
+                    r.register.source,
+                    group(r.register.suppliers),
+                    group(r.register.with_postcode)
+                )
+            }),
+        _ => None,
+    };
     let confirmation = match q.imported.as_deref() {
         Some(sha) if !sha.is_empty() => {
             // Read back from the area, so the message says what is stored.
@@ -204,7 +246,8 @@ async fn show(
                 })
         }
         _ => None,
-    };
+    }
+    .or(registered);
     page(
         &state,
         &ctx,
@@ -237,7 +280,11 @@ struct Upload {
 /// Reads the form, writing the payments file to a new folder under the
 /// area's `.uploads/` as it arrives, so that an upload of up to the page's
 /// limit (100 MB) is never held in memory.
-async fn read_form(mut form: Multipart, store: &SpendStore) -> Result<Upload, AppError> {
+async fn read_form(
+    mut form: Multipart,
+    store: &SpendStore,
+    file_field: &str,
+) -> Result<Upload, AppError> {
     use tokio::io::AsyncWriteExt;
     let bad = |e: axum::extract::multipart::MultipartError| AppError::BadRequest(e.body_text());
     let mut rnd = [0u8; 8];
@@ -256,7 +303,7 @@ async fn read_form(mut form: Multipart, store: &SpendStore) -> Result<Upload, Ap
     };
     while let Some(mut field) = form.next_field().await.map_err(bad)? {
         match field.name().unwrap_or_default() {
-            "payments" => {
+            name if name == file_field => {
                 up.file_name = field.file_name().unwrap_or_default().to_owned();
                 let name = safe_name(&up.file_name);
                 let path = up
@@ -384,7 +431,7 @@ async fn upload(
         return Err(AppError::Forbidden);
     }
     let form = crate::error::multipart(req, &state).await?;
-    let up = read_form(form, &area(&state, &access.org)).await?;
+    let up = read_form(form, &area(&state, &access.org), "payments").await?;
     let mut errors = FormErrors::default();
     let blank_amount = up.blank_amount.parse::<BlankAmount>();
     let name = safe_name(&up.file_name);
@@ -479,6 +526,100 @@ async fn upload(
         .map(|i| i.sha256[..16].to_owned())
         .unwrap_or_default();
     Ok(Redirect::to(&format!("/orgs/{}/spend?imported={sha}", access.org.slug)).into_response())
+}
+
+/// Replaces the organisation's supplier register with an uploaded CSV,
+/// whole, once every row is valid; audited before it is put in place.
+async fn upload_register(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    req: Request,
+) -> Result<Response, AppError> {
+    let access = ctx.org()?.clone();
+    if !matches!(access.role, Role::Admin | Role::Officer) {
+        return Err(AppError::Forbidden);
+    }
+    let form = crate::error::multipart(req, &state).await?;
+    let store = area(&state, &access.org);
+    let up = read_form(form, &store, "register").await?;
+    let name = safe_name(&up.file_name);
+    let refuse = |message: String| async {
+        let mut errors = FormErrors::default();
+        errors.add("register", message);
+        page(
+            &state,
+            &ctx,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Form {
+                errors,
+                confirmation: None,
+                blank_amount: "error".to_owned(),
+                replace: false,
+            },
+        )
+        .await
+    };
+    if up.size == 0 {
+        return refuse("Choose a supplier register (a .csv file) to upload".into()).await;
+    }
+    if !name.to_ascii_lowercase().ends_with(".csv") {
+        return refuse(format!(
+            "{} is not a supplier register socval reads: upload a .csv file",
+            if name.is_empty() { "The file" } else { &name }
+        ))
+        .await;
+    }
+    let path = up
+        .path
+        .clone()
+        .ok_or_else(|| internal("the upload", "no file"))?;
+    let (staged, up) = tokio::task::spawn_blocking({
+        let name = name.clone();
+        move || {
+            let staged = store.stage_register(&name, &path);
+            (staged, up)
+        }
+    })
+    .await
+    .map_err(|e| internal("the register", e))?;
+    let staged = match staged {
+        Ok(s) => s,
+        Err(e) => match ImportError::from_spend(e, &up.dir.0) {
+            ImportError::Bad(message) => return refuse(message).await,
+            ImportError::Internal(message) => return Err(AppError::Internal(message)),
+        },
+    };
+    let actor = ctx.actor()?;
+    state
+        .store
+        .record_spend_register(
+            &actor,
+            state.now(),
+            access.org.id,
+            &spend_register(&name, &staged.info),
+        )
+        .await?;
+    let info = tokio::task::spawn_blocking(move || staged.commit())
+        .await
+        .map_err(|e| internal("the register", e))?
+        .map_err(|e| internal("putting the register in place", e))?;
+    Ok(Redirect::to(&format!(
+        "/orgs/{}/spend?register={}",
+        access.org.slug,
+        &info.sha256[..16]
+    ))
+    .into_response())
+}
+
+/// What the audit log records of a supplier register put in place (the
+/// portal's upload and `socval spend suppliers import --org` alike).
+pub fn spend_register(source: &str, info: &socval_spend::RegisterInfo) -> SpendRegister {
+    SpendRegister {
+        source: source.to_owned(),
+        sha256: info.sha256.clone(),
+        suppliers: info.suppliers,
+        with_postcode: info.with_postcode,
+    }
 }
 
 /// What the audit log records of one import (the portal's upload and

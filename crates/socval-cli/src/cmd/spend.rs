@@ -11,7 +11,7 @@ use socval_spend::SpendStore;
 use crate::Global;
 
 mod analyse;
-pub(crate) mod import;
+mod import;
 
 /// Spend and market intelligence: where the money goes.
 #[derive(clap::Args, Debug)]
@@ -157,13 +157,28 @@ pub fn run(global: &Global, args: Args, out: &mut dyn Write) -> Result<u8> {
     match args.command {
         Command::Import(a) => {
             let infos = import::import(&store, a, out)?;
-            match &org {
-                Some(o) => record_imports(global, o, &infos),
-                None => Ok(crate::exit::OK),
-            }
+            let Some(o) = &org else {
+                return Ok(crate::exit::OK);
+            };
+            let imports: Vec<_> = infos.iter().map(socval_web::spend_import).collect();
+            record(global, &store.payments_dir(), async |s, actor, now| {
+                for i in &imports {
+                    s.record_spend_import(actor, now, o.id, i).await?;
+                }
+                Ok(())
+            })
         }
         Command::List(a) => import::list(&store, a, out),
-        Command::Suppliers { command } => import::register(&store, command, out),
+        Command::Suppliers { command } => {
+            let (source, info) = import::register(&store, command, out)?;
+            let Some(o) = &org else {
+                return Ok(crate::exit::OK);
+            };
+            let register = socval_web::spend_register(&source, &info);
+            record(global, &store.suppliers_path(), async |s, actor, now| {
+                s.record_spend_register(actor, now, o.id, &register).await
+            })
+        }
         Command::Overrides { command } => import::overrides(&store, command, out),
         Command::Analyse(a) => analyse::analyse(global, &store, a, out),
         Command::Export(a) => analyse::export(global, &store, a, out),
@@ -192,37 +207,27 @@ fn portal_org(global: &Global, slug: &str) -> Result<socval_store::Organisation>
     })
 }
 
-/// Writes the audit row of each import into an organisation's spend area,
-/// once the files are in place.
-fn record_imports(
+/// Writes the audit rows of what was just put in place at `placed` (an
+/// organisation's payments or register): `write` gets the portal's store,
+/// the command line's actor and the time.
+fn record(
     global: &Global,
-    org: &socval_store::Organisation,
-    infos: &[socval_spend::ImportInfo],
+    placed: &std::path::Path,
+    write: impl AsyncFnOnce(
+        &dyn socval_store::Store,
+        &socval_store::Actor,
+        time::OffsetDateTime,
+    ) -> socval_store::Result<()>,
 ) -> Result<u8> {
     let now = time::OffsetDateTime::now_utc();
     super::serve::runtime()?.block_on(async {
         let store = super::admin::open_store(global).await?;
-        let mut result = Ok(());
-        for info in infos {
-            result = store
-                .record_spend_import(
-                    &super::admin::actor(),
-                    now,
-                    org.id,
-                    &socval_web::spend_import(info),
-                )
-                .await;
-            if result.is_err() {
-                break;
-            }
-        }
+        let result = write(&*store, &super::admin::actor(), now).await;
         store.close().await;
         result.with_context(|| {
             format!(
-                "the files were imported into {} but the audit log could not be written",
-                SpendStore::for_org(&global.data_dir, &org.slug)
-                    .payments_dir()
-                    .display()
+                "{} is in place but the audit log could not be written",
+                placed.display()
             )
         })
     })?;

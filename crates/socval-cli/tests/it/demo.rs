@@ -265,7 +265,11 @@ fn demo_serves_a_fictional_borough_and_every_printed_user_signs_in() {
     let spend = http(&addr, "GET", "/orgs/borsetshire/spend", officer, "");
     assert_eq!(spend.status, 200, "{}", spend.body);
     assert!(
-        spend.body.contains("borsetshire-payments.csv") && spend.body.contains("20,000"),
+        spend.body.contains("borsetshire-payments.csv")
+            && spend.body.contains("20,000")
+            && spend
+                .body
+                .contains("borsetshire-suppliers.csv: 400 suppliers"),
         "{}",
         spend.body
     );

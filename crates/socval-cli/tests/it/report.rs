@@ -569,6 +569,16 @@ fn each_organisation_has_its_own_spend_area_and_its_report_reads_it() {
         0,
     );
     assert!(d.join("spend/orgs/alpha/suppliers.csv").exists());
+    // The register is in alpha's audit log too, with its size.
+    let audit = expect(d, &["admin", "audit-export", "--org", "alpha"], 0);
+    let row = audit
+        .lines()
+        .find(|l| l.contains("spend_register"))
+        .unwrap_or_else(|| panic!("no spend_register row in\n{audit}"));
+    assert!(
+        row.contains("suppliers.csv") && row.contains("socval admin"),
+        "{row}"
+    );
     // The instance's own area (no --org) and beta's stay empty.
     let listed = |org: Option<&str>| {
         let mut args = vec!["spend", "list", "--format", "json"];

@@ -1095,6 +1095,39 @@ async fn spend_imports_are_audited_per_organisation(store: &dyn Store, _raw: &Ra
         assert!(matches!(r, Err(Error::Invalid { .. })), "{bad:?}: {r:?}");
     }
     assert_eq!(store.audit_count(None).await.unwrap(), before);
+
+    // Supplier registers: their own rows, listed apart from the imports.
+    let register = SpendRegister {
+        source: "suppliers.csv".into(),
+        sha256: "ef".repeat(32),
+        suppliers: 50_000,
+        with_postcode: 48_500,
+    };
+    store
+        .record_spend_register(&cli(), T0 + Duration::hours(2), a.id, &register)
+        .await
+        .unwrap();
+    let listed = store.spend_registers(a.id).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].register, register);
+    assert_eq!(listed[0].actor, "test");
+    assert!(store.spend_registers(b.id).await.unwrap().is_empty());
+    assert_eq!(
+        store.spend_imports(a.id).await.unwrap().len(),
+        2,
+        "imports unchanged"
+    );
+    let bad = SpendRegister {
+        sha256: "xyz".into(),
+        ..register.clone()
+    };
+    let r = store.record_spend_register(&cli(), T0, a.id, &bad).await;
+    assert!(matches!(r, Err(Error::Invalid { .. })), "{r:?}");
+    let r = store
+        .record_spend_register(&cli(), T0, 999_999, &register)
+        .await;
+    assert!(is_not_found(&r), "{r:?}");
+    assert_eq!(store.audit_count(None).await.unwrap(), before + 1);
 }
 
 fn membership(user: &User, org: &Organisation, role: Role) -> NewMembership {

@@ -141,6 +141,7 @@ const MATRIX: &[(&str, &str, Rule)] = &[
     // spend: officers upload payments files (the form is multipart)
     ("GET", "/orgs/{org}/spend", VIEWER),
     ("POST", "/orgs/{org}/spend", OFFICER),
+    ("POST", "/orgs/{org}/spend/register", OFFICER),
     ("GET", "/api/v1/orgs/{org}/contracts", Member),
     (
         "GET",
@@ -581,7 +582,10 @@ async fn request(
             .header(header::CONTENT_TYPE, "application/json")
             .header("x-csrf-token", &csrf);
         Body::from(r#"{"format":"toml","source":""}"#)
-    } else if path.ends_with("/frameworks") || path.ends_with("/spend") {
+    } else if path.ends_with("/frameworks")
+        || path.ends_with("/spend")
+        || path.ends_with("/spend/register")
+    {
         let boundary = "B0undary";
         b = b.header(
             header::CONTENT_TYPE,

@@ -388,3 +388,105 @@ async fn the_upload_has_its_own_body_limit() {
     r.assert_status(StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(spend_audit_rows(&w).await.len(), 1);
 }
+
+/// Posts the supplier register form.
+async fn upload_register(w: &World, s: &Session, file: (&str, &[u8])) -> Reply {
+    let boundary = "XregisterBoundaryX";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"register\"; filename=\"{}\"\r\nContent-Type: text/csv\r\n\r\n",
+        s.csrf(),
+        file.0
+    )
+    .into_bytes();
+    body.extend_from_slice(file.1);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri("/orgs/a/spend/register")
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .header(header::COOKIE, &s.cookie)
+        .body(Body::from(body))
+        .unwrap();
+    w.send(req).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_officer_replaces_the_supplier_register_all_or_nothing_and_audited() {
+    let w = world().await;
+    let officer = w.session(w.officer).await;
+    let page = w.get("/orgs/a/spend", Some(&officer)).await;
+    assert!(
+        page.body.contains("No supplier register yet"),
+        "{}",
+        page.body
+    );
+    let register = w._dir.path().join("spend/orgs/a/suppliers.csv");
+
+    // Line 3's SME flag is not yes/no: named, and nothing changes.
+    let bad =
+        "supplier_id,name,postcode,sme\nA1,Acme Ltd,S60 1AA,yes\nB2,Beta Ltd,LS1 4DD,perhaps\n";
+    let r = upload_register(&w, &officer, ("suppliers.csv", bad.as_bytes())).await;
+    r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains("line 3") && r.body.contains("perhaps"),
+        "{}",
+        r.body
+    );
+    assert!(!register.exists(), "nothing is put in place");
+    let r = upload_register(&w, &officer, ("suppliers.xlsx", b"PK")).await;
+    r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("upload a .csv file"), "{}", r.body);
+
+    let good = "supplier_id,name,postcode,sme\nA1,Acme Ltd,S60 1AA,yes\nB2,Beta Ltd,,no\n";
+    let r = upload_register(&w, &officer, ("suppliers.csv", good.as_bytes())).await;
+    r.assert_status(StatusCode::SEE_OTHER);
+    assert!(r.location().starts_with("/orgs/a/spend?register="));
+    let page = w.get(r.location(), Some(&officer)).await;
+    assert!(
+        page.body.contains(
+            "Imported the supplier register suppliers.csv: 2 suppliers (1 with a postcode)"
+        ),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains("suppliers.csv: 2 suppliers (1 with a postcode), imported")
+            && page.body.contains("by officer@a.example"),
+        "the register's status says who put it there: {}",
+        page.body
+    );
+    let stored = std::fs::read_to_string(&register).unwrap();
+    assert!(stored.contains("Acme Ltd") && stored.contains("Beta Ltd"));
+    let rows: Vec<_> = w
+        .store
+        .audit(&AuditQuery {
+            limit: 1000,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.entity_type == "spend_register")
+        .collect();
+    assert_eq!(rows.len(), 1, "one audit row: {rows:?}");
+    assert!(
+        rows[0]
+            .after
+            .as_deref()
+            .unwrap()
+            .contains("\"suppliers\":2")
+    );
+
+    // Viewers see the register's status but may not replace it.
+    let viewer = w.session(w.viewer).await;
+    let page = w.get("/orgs/a/spend", Some(&viewer)).await;
+    assert!(page.body.contains("2 suppliers (1 with a postcode)"));
+    assert!(!page.body.contains("action=\"/orgs/a/spend/register\""));
+    upload_register(&w, &viewer, ("suppliers.csv", good.as_bytes()))
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+}

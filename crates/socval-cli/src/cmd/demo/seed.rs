@@ -419,9 +419,17 @@ pub async fn seed(store: &dyn Store, data_dir: &Path, now: OffsetDateTime) -> Re
     }
     counts.push(("contracts".into(), store.contracts(council_id).await?.len()));
 
-    let ledger = seed_spend(data_dir, &council.slug)?;
+    let (ledger, register) = seed_spend(data_dir, &council.slug)?;
     store
         .record_spend_import(&demo, now, council_id, &socval_web::spend_import(&ledger))
+        .await?;
+    store
+        .record_spend_register(
+            &demo,
+            now,
+            council_id,
+            &socval_web::spend_register("borsetshire-suppliers.csv", &register),
+        )
         .await?;
     counts.push(("payments in the spend ledger".into(), ledger.rows as usize));
 
@@ -444,8 +452,11 @@ pub async fn seed(store: &dyn Store, data_dir: &Path, now: OffsetDateTime) -> Re
 /// into `data_dir`, and a synthetic ledger (`socval spend generate`) of the
 /// contracts' year and the year before imported into the council's spend
 /// area with its supplier register, and settings that make Borsetshire
-/// local. Returns the ledger's import.
-fn seed_spend(data_dir: &Path, council: &str) -> Result<socval_spend::ImportInfo> {
+/// local. Returns the ledger's import and the register.
+fn seed_spend(
+    data_dir: &Path,
+    council: &str,
+) -> Result<(socval_spend::ImportInfo, socval_spend::RegisterInfo)> {
     let dir = data_dir.join("demo-sources");
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let mut files = Vec::new();
@@ -489,7 +500,9 @@ fn seed_spend(data_dir: &Path, council: &str) -> Result<socval_spend::ImportInfo
         .into_iter()
         .next()
         .ok_or_else(|| anyhow!("the demo ledger was not imported"))?;
-    crate::cmd::spend::import::import_register(&spend, &register)?;
+    let register = spend
+        .stage_register("borsetshire-suppliers.csv", &register)?
+        .commit()?;
     socval_report::AreaSettings {
         local: vec![BORSETSHIRE_LAD.into()],
         region: CITY_REGION.into(),
@@ -497,7 +510,7 @@ fn seed_spend(data_dir: &Path, council: &str) -> Result<socval_spend::ImportInfo
         from: Some(TOWN_HALL.into()),
     }
     .write(&spend)?;
-    Ok(info)
+    Ok((info, register))
 }
 
 async fn seed_purchases(

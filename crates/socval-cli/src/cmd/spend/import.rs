@@ -164,32 +164,31 @@ fn write_atomic(path: &Path, write: impl FnOnce(&mut File) -> Result<()>) -> Res
     Ok(())
 }
 
-/// `socval spend suppliers import`.
-pub fn register(spend: &SpendStore, c: RegisterCommand, out: &mut dyn Write) -> Result<u8> {
+/// `socval spend suppliers import`: replaces the register, whole, once
+/// every row is valid. Returns the file's name and what it holds, for the
+/// audit log.
+pub fn register(
+    spend: &SpendStore,
+    c: RegisterCommand,
+    out: &mut dyn Write,
+) -> Result<(String, socval_spend::RegisterInfo)> {
     let RegisterCommand::Import { file } = c;
-    let (n, with_pc) = import_register(spend, &file)?;
+    let info = spend
+        .stage_register(&file.display().to_string(), &file)
+        .context("the register was not imported")?
+        .commit()?;
     writeln!(
         out,
-        "Imported {n} suppliers ({with_pc} with a postcode) into {}",
+        "Imported {} suppliers ({} with a postcode) into {}",
+        info.suppliers,
+        info.with_postcode,
         spend.suppliers_path().display()
     )?;
-    Ok(exit::OK)
-}
-
-/// Replaces the supplier register of `spend` with `file`, whole, if every
-/// row of it is valid. Returns the suppliers read and how many have a
-/// postcode.
-pub(crate) fn import_register(spend: &SpendStore, file: &Path) -> Result<(usize, usize)> {
-    let f = File::open(file).with_context(|| format!("opening {}", file.display()))?;
-    let suppliers = SupplierRegister::read_suppliers(&file.display().to_string(), f)
-        .context("the register was not imported")?;
-    // Duplicate ids are refused when indexing too.
-    SupplierRegister::new(suppliers.clone(), Vec::new())?;
-    write_atomic(&spend.suppliers_path(), |f| {
-        Ok(SupplierRegister::write_suppliers(&suppliers, f)?)
-    })?;
-    let with_pc = suppliers.iter().filter(|s| s.postcode.is_some()).count();
-    Ok((suppliers.len(), with_pc))
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| file.display().to_string());
+    Ok((name, info))
 }
 
 /// `socval spend overrides import`.

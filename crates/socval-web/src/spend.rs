@@ -420,18 +420,31 @@ impl ImportError {
     }
 }
 
-async fn upload(
-    State(state): State<AppState>,
-    ctx: Ctx,
+/// The organisation's spend area and the form an officer or admin posted,
+/// its file (in field `file_field`) written under the area's `.uploads/`.
+async fn staff_upload(
+    state: &AppState,
+    ctx: &Ctx,
     req: Request,
-) -> Result<Response, AppError> {
+    file_field: &str,
+) -> Result<(Organisation, SpendStore, Upload), AppError> {
     let access = ctx.org()?.clone();
     // The route table allows officers and admins; say so here too.
     if !matches!(access.role, Role::Admin | Role::Officer) {
         return Err(AppError::Forbidden);
     }
-    let form = crate::error::multipart(req, &state).await?;
-    let up = read_form(form, &area(&state, &access.org), "payments").await?;
+    let form = crate::error::multipart(req, state).await?;
+    let store = area(state, &access.org);
+    let up = read_form(form, &store, file_field).await?;
+    Ok((access.org, store, up))
+}
+
+async fn upload(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    req: Request,
+) -> Result<Response, AppError> {
+    let (org, store, up) = staff_upload(&state, &ctx, req, "payments").await?;
     let mut errors = FormErrors::default();
     let blank_amount = up.blank_amount.parse::<BlankAmount>();
     let name = safe_name(&up.file_name);
@@ -478,7 +491,6 @@ async fn upload(
         blank_amount: blank_amount.unwrap_or_default(),
         ..Default::default()
     };
-    let store = area(&state, &access.org);
     let form_again = again(FormErrors::default());
     let (result, store) = tokio::task::spawn_blocking(move || {
         let r = import(&store, &up, &opts);
@@ -509,14 +521,14 @@ async fn upload(
     for info in &infos {
         if let Err(e) = state
             .store
-            .record_spend_import(&actor, now, access.org.id, &spend_import(info))
+            .record_spend_import(&actor, now, org.id, &spend_import(info))
             .await
         {
             // Every import is in the audit log: without its row, take the
             // file out again.
             let path = info.path.clone();
             let _ = tokio::task::spawn_blocking(move || std::fs::remove_file(path)).await;
-            tracing::error!(error = %e, org = %access.org.slug, "spend import not audited: removed");
+            tracing::error!(error = %e, org = %org.slug, "spend import not audited: removed");
             return Err(e.into());
         }
     }
@@ -525,7 +537,7 @@ async fn upload(
         .first()
         .map(|i| i.sha256[..16].to_owned())
         .unwrap_or_default();
-    Ok(Redirect::to(&format!("/orgs/{}/spend?imported={sha}", access.org.slug)).into_response())
+    Ok(Redirect::to(&format!("/orgs/{}/spend?imported={sha}", org.slug)).into_response())
 }
 
 /// Replaces the organisation's supplier register with an uploaded CSV,
@@ -535,13 +547,7 @@ async fn upload_register(
     ctx: Ctx,
     req: Request,
 ) -> Result<Response, AppError> {
-    let access = ctx.org()?.clone();
-    if !matches!(access.role, Role::Admin | Role::Officer) {
-        return Err(AppError::Forbidden);
-    }
-    let form = crate::error::multipart(req, &state).await?;
-    let store = area(&state, &access.org);
-    let up = read_form(form, &store, "register").await?;
+    let (org, store, up) = staff_upload(&state, &ctx, req, "register").await?;
     let name = safe_name(&up.file_name);
     let refuse = |message: String| async {
         let mut errors = FormErrors::default();
@@ -595,7 +601,7 @@ async fn upload_register(
         .record_spend_register(
             &actor,
             state.now(),
-            access.org.id,
+            org.id,
             &spend_register(&name, &staged.info),
         )
         .await?;
@@ -605,7 +611,7 @@ async fn upload_register(
         .map_err(|e| internal("putting the register in place", e))?;
     Ok(Redirect::to(&format!(
         "/orgs/{}/spend?register={}",
-        access.org.slug,
+        org.slug,
         &info.sha256[..16]
     ))
     .into_response())

@@ -27,6 +27,27 @@ async fn upload(
     file: (&str, &[u8]),
     fields: &[(&str, &str)],
 ) -> Reply {
+    post_file(
+        w,
+        &format!("/orgs/{org}/spend"),
+        s,
+        "payments",
+        file,
+        fields,
+    )
+    .await
+}
+
+/// Posts a multipart form to `uri`: the CSRF token, `fields`, and a file
+/// in field `name`.
+async fn post_file(
+    w: &World,
+    uri: &str,
+    s: &Session,
+    name: &str,
+    file: (&str, &[u8]),
+    fields: &[(&str, &str)],
+) -> Reply {
     let boundary = "XspendBoundaryX";
     let mut body = Vec::new();
     let mut all = vec![("csrf_token", s.csrf())];
@@ -39,7 +60,7 @@ async fn upload(
     }
     body.extend_from_slice(
         format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"payments\"; filename=\"{}\"\r\nContent-Type: text/csv\r\n\r\n",
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{}\"\r\nContent-Type: text/csv\r\n\r\n",
             file.0
         )
         .as_bytes(),
@@ -48,7 +69,7 @@ async fn upload(
     body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
     let req = Request::builder()
         .method(Method::POST)
-        .uri(format!("/orgs/{org}/spend"))
+        .uri(uri)
         .header(
             header::CONTENT_TYPE,
             format!("multipart/form-data; boundary={boundary}"),
@@ -81,6 +102,11 @@ fn area_files(w: &World, org: &str) -> Vec<String> {
 }
 
 async fn spend_audit_rows(w: &World) -> Vec<socval_store::AuditEntry> {
+    audit_rows(w, "spend_import").await
+}
+
+/// The audit rows of `entity_type`.
+async fn audit_rows(w: &World, entity_type: &str) -> Vec<socval_store::AuditEntry> {
     w.store
         .audit(&AuditQuery {
             limit: 1000,
@@ -89,7 +115,7 @@ async fn spend_audit_rows(w: &World) -> Vec<socval_store::AuditEntry> {
         .await
         .unwrap()
         .into_iter()
-        .filter(|e| e.entity_type == "spend_import")
+        .filter(|e| e.entity_type == entity_type)
         .collect()
 }
 
@@ -391,26 +417,7 @@ async fn the_upload_has_its_own_body_limit() {
 
 /// Posts the supplier register form.
 async fn upload_register(w: &World, s: &Session, file: (&str, &[u8])) -> Reply {
-    let boundary = "XregisterBoundaryX";
-    let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"register\"; filename=\"{}\"\r\nContent-Type: text/csv\r\n\r\n",
-        s.csrf(),
-        file.0
-    )
-    .into_bytes();
-    body.extend_from_slice(file.1);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let req = Request::builder()
-        .method(Method::POST)
-        .uri("/orgs/a/spend/register")
-        .header(
-            header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .header(header::COOKIE, &s.cookie)
-        .body(Body::from(body))
-        .unwrap();
-    w.send(req).await
+    post_file(w, "/orgs/a/spend/register", s, "register", file, &[]).await
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -461,17 +468,7 @@ async fn an_officer_replaces_the_supplier_register_all_or_nothing_and_audited() 
     );
     let stored = std::fs::read_to_string(&register).unwrap();
     assert!(stored.contains("Acme Ltd") && stored.contains("Beta Ltd"));
-    let rows: Vec<_> = w
-        .store
-        .audit(&AuditQuery {
-            limit: 1000,
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|e| e.entity_type == "spend_register")
-        .collect();
+    let rows = audit_rows(&w, "spend_register").await;
     assert_eq!(rows.len(), 1, "one audit row: {rows:?}");
     assert!(
         rows[0]

@@ -49,6 +49,6 @@ pub use name::{is_redacted, normalise_name};
 pub use register::{LocationOverride, Supplier, SupplierRegister};
 pub use schema::{PAYMENTS_SCHEMA, col, payments_schema};
 pub use store::{
-    ImportInfo, RegisterInfo, SpendStore, StagedRegister, YearInfo, read_info, scan_file,
+    ImportInfo, OverridesInfo, RegisterInfo, SpendStore, Staged, YearInfo, read_info, scan_file,
     totals_by_year,
 };

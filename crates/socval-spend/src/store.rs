@@ -193,37 +193,66 @@ impl SpendStore {
     }
 
     /// Reads `file` as a supplier register and writes it, normalised, to a
-    /// temporary file beside the area's register, which
-    /// [`StagedRegister::commit`] puts in place (whole: a reader never sees
-    /// half a register). `source` names the file in errors.
+    /// temporary file beside the area's register, which [`Staged::commit`]
+    /// puts in place (whole: a reader never sees half a register). `source`
+    /// names the file in errors.
     ///
     /// Returns an error naming the file, line and column of a bad row (a
     /// missing name, a flag that is not yes/no, a duplicated id); the
     /// area's register is then unchanged.
-    pub fn stage_register(&self, source: &str, file: &Path) -> Result<StagedRegister> {
+    pub fn stage_register(&self, source: &str, file: &Path) -> Result<Staged<RegisterInfo>> {
         let bytes = fs::read(file).map_err(|e| Error::io(file, e))?;
         let suppliers = crate::SupplierRegister::read_suppliers(source, &bytes[..])?;
         // Indexing refuses what reading alone lets through.
         crate::SupplierRegister::new(suppliers.clone(), Vec::new())?;
+        let info = RegisterInfo {
+            suppliers: suppliers.len() as u64,
+            with_postcode: suppliers.iter().filter(|s| s.postcode.is_some()).count() as u64,
+            sha256: hex::encode(Sha256::digest(&bytes)),
+        };
+        self.stage(self.suppliers_path(), info, |w| {
+            crate::SupplierRegister::write_suppliers(&suppliers, w)
+        })
+    }
+
+    /// Reads `file` as location overrides and stages it as
+    /// [`SpendStore::stage_register`] does the register.
+    ///
+    /// Returns an error naming the file, line and column of a bad row (no
+    /// supplier, postcode or reason).
+    pub fn stage_overrides(&self, source: &str, file: &Path) -> Result<Staged<OverridesInfo>> {
+        let bytes = fs::read(file).map_err(|e| Error::io(file, e))?;
+        let overrides = crate::SupplierRegister::read_overrides(source, &bytes[..])?;
+        let info = OverridesInfo {
+            overrides: overrides.len() as u64,
+            sha256: hex::encode(Sha256::digest(&bytes)),
+        };
+        self.stage(self.overrides_path(), info, |w| {
+            crate::SupplierRegister::write_overrides(&overrides, w)
+        })
+    }
+
+    /// Writes a file destined for `dest` to a temporary name beside it.
+    fn stage<T>(
+        &self,
+        dest: PathBuf,
+        info: T,
+        write: impl FnOnce(&mut std::io::BufWriter<File>) -> Result<()>,
+    ) -> Result<Staged<T>> {
         fs::create_dir_all(&self.root).map_err(|e| Error::io(&self.root, e))?;
-        let dest = self.suppliers_path();
-        let tmp = self.root.join(format!(
-            ".suppliers-{}-{}.csv.tmp",
+        let tmp = dest.with_extension(format!(
+            "{}-{}.tmp",
             std::process::id(),
             TMP_SEQ.fetch_add(1, Ordering::Relaxed)
         ));
-        let staged = StagedRegister {
+        let staged = Staged {
             tmp: TmpGuard(vec![tmp.clone()]),
             dest,
-            info: RegisterInfo {
-                suppliers: suppliers.len() as u64,
-                with_postcode: suppliers.iter().filter(|s| s.postcode.is_some()).count() as u64,
-                sha256: hex::encode(Sha256::digest(&bytes)),
-            },
+            info,
         };
         let f = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
         let mut w = std::io::BufWriter::new(f);
-        crate::SupplierRegister::write_suppliers(&suppliers, &mut w)?;
+        write(&mut w)?;
         let f = w
             .into_inner()
             .map_err(|e| Error::io(&tmp, e.into_error()))?;
@@ -566,13 +595,14 @@ impl EmptyColumns {
     }
 }
 
-/// A supplier register read and written beside the area's, not yet in
-/// place: dropping it leaves the area as it was.
-pub struct StagedRegister {
+/// A file (a supplier register, location overrides) read and written
+/// beside the area's, not yet in place: dropping it leaves the area as it
+/// was.
+pub struct Staged<T> {
     tmp: TmpGuard,
     dest: PathBuf,
     /// What it holds.
-    pub info: RegisterInfo,
+    pub info: T,
 }
 
 /// What a supplier register holds.
@@ -586,9 +616,18 @@ pub struct RegisterInfo {
     pub sha256: String,
 }
 
-impl StagedRegister {
-    /// Replaces the area's register with this one.
-    pub fn commit(mut self) -> Result<RegisterInfo> {
+/// What a location overrides file holds.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct OverridesInfo {
+    /// Overrides.
+    pub overrides: u64,
+    /// SHA-256 of the source file's bytes (hex).
+    pub sha256: String,
+}
+
+impl<T> Staged<T> {
+    /// Puts the file in place of the area's.
+    pub fn commit(mut self) -> Result<T> {
         fs::rename(&self.tmp.0[0], &self.dest).map_err(|e| Error::io(&self.dest, e))?;
         // In place: nothing left to remove.
         self.tmp.0.clear();

@@ -608,6 +608,31 @@ pub struct SpendRegisterEntry {
     pub register: SpendRegister,
 }
 
+/// Location overrides imported into an organisation's spend area (its
+/// `overrides.csv`: a supplier's local branch postcode, with a reason), as
+/// the audit log records them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct SpendOverrides {
+    /// The source file's name, as uploaded or given on the command line.
+    pub source: String,
+    /// SHA-256 of the source file's bytes (the audit row's entity id).
+    pub sha256: String,
+    /// Overrides in the file.
+    pub overrides: u64,
+}
+
+/// A location overrides file's audit row: what, when and by whom.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SpendOverridesEntry {
+    /// When.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// Who imported it, readable.
+    pub actor: String,
+    /// What was imported.
+    pub overrides: SpendOverrides,
+}
+
 /// Which audit rows to read.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AuditQuery {

@@ -1548,6 +1548,24 @@ macro_rules! store_impl {
                     .collect())
             }
 
+            async fn record_spend_overrides(
+                &self,
+                actor: &Actor,
+                now: OffsetDateTime,
+                org_id: i64,
+                overrides: &SpendOverrides,
+            ) -> Result<()> {
+                record_spend_file(self, actor, now, org_id, "spend_overrides", &overrides.source, &overrides.sha256, overrides).await
+            }
+
+            async fn spend_overrides(&self, org_id: i64) -> Result<Vec<SpendOverridesEntry>> {
+                Ok(spend_files(self, org_id, "spend_overrides")
+                    .await?
+                    .into_iter()
+                    .map(|(at, actor, overrides)| SpendOverridesEntry { at, actor, overrides })
+                    .collect())
+            }
+
             async fn audit(&self, q: &AuditQuery) -> Result<Vec<AuditEntry>> {
                 audit_impl(self, q).await
             }

@@ -324,6 +324,18 @@ pub trait Store:
     ) -> Result<()>;
     /// The supplier registers recorded for an organisation, newest first.
     async fn spend_registers(&self, org_id: i64) -> Result<Vec<SpendRegisterEntry>>;
+    /// Records that location overrides replaced organisation `org_id`'s:
+    /// entity type `spend_overrides`, otherwise as
+    /// [`Store::record_spend_register`].
+    async fn record_spend_overrides(
+        &self,
+        actor: &Actor,
+        now: OffsetDateTime,
+        org_id: i64,
+        overrides: &SpendOverrides,
+    ) -> Result<()>;
+    /// The location overrides recorded for an organisation, newest first.
+    async fn spend_overrides(&self, org_id: i64) -> Result<Vec<SpendOverridesEntry>>;
 
     // ---- audit log (read and count only) ----
 

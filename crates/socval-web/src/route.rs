@@ -369,6 +369,7 @@ pub const ROUTES: &[RouteRule] = &[
     r("GET", "/orgs/{org}/spend", Staff(Role::Viewer)),
     r("POST", "/orgs/{org}/spend", Staff(Role::Officer)),
     r("POST", "/orgs/{org}/spend/register", Staff(Role::Officer)),
+    r("POST", "/orgs/{org}/spend/overrides", Staff(Role::Officer)),
     r("GET", "/api/v1/orgs/{org}/contracts", Member),
     r("GET", "/api/v1/orgs/{org}/contracts/{contract}", Member),
     r(

@@ -25,7 +25,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use socval_spend::{BlankAmount, ImportInfo, ImportOptions, SpendStore};
-use socval_store::{Organisation, Role, SpendImport, SpendRegister};
+use socval_store::{Organisation, Role, SpendImport, SpendOverrides, SpendRegister};
 
 use crate::AppState;
 use crate::auth::Ctx;
@@ -42,11 +42,14 @@ const EXTENSIONS: &[&str] = &["csv", "xlsx", "xlsm", "xls", "xlsb", "ods"];
 
 /// The supplier register's upload form (the site's body limit).
 pub(crate) const REGISTER_PATH: &str = "/orgs/{org}/spend/register";
+/// The location overrides' upload form (the site's body limit).
+pub(crate) const OVERRIDES_PATH: &str = "/orgs/{org}/spend/overrides";
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route(PATH, get(show).post(upload))
         .route(REGISTER_PATH, axum::routing::post(upload_register))
+        .route(OVERRIDES_PATH, axum::routing::post(upload_overrides))
 }
 
 struct ImportRow {
@@ -73,6 +76,8 @@ struct SpendPage {
     /// What the supplier register holds and where it came from, or why
     /// there is none.
     register: String,
+    /// The same of the location overrides.
+    overrides: String,
     errors: FormErrors,
     confirmation: Option<String>,
     blank_amount: String,
@@ -84,6 +89,8 @@ struct ShowQuery {
     imported: Option<String>,
     /// Set after a register upload: the start of its SHA-256.
     register: Option<String>,
+    /// Set after an overrides upload: the start of its SHA-256.
+    overrides: Option<String>,
 }
 
 fn internal(what: &str, e: impl std::fmt::Display) -> AppError {
@@ -145,6 +152,20 @@ async fn page(
         _ if in_place => "A register is in place, imported on the server (not in the audit log).".into(),
         _ => "No supplier register yet: until one is imported every supplier's location is unknown, so local, regional, deprived-area and ward spend show £0.".into(),
     };
+    let overrides_in_place = area(state, &org).overrides_path().exists();
+    let overrides = match state.store.spend_overrides(org.id).await?.first() {
+        Some(o) if overrides_in_place => format!(
+            "{}: {} overrides, imported {} by {}",
+            o.overrides.source,
+            group(o.overrides.overrides),
+            crate::procurement::when(o.at),
+            o.actor
+        ),
+        _ if overrides_in_place => {
+            "Overrides are in place, imported on the server (not in the audit log).".into()
+        }
+        _ => "No location overrides: every supplier is placed by its registered postcode.".into(),
+    };
     let imports = imports
         .into_iter()
         .map(|i| {
@@ -184,6 +205,7 @@ async fn page(
         can_upload: matches!(access.role, Role::Admin | Role::Officer),
         limit_mb: state.config.max_spend_upload_bytes / (1024 * 1024),
         register,
+        overrides,
         errors: form.errors,
         confirmation: form.confirmation,
         blank_amount: form.blank_amount,
@@ -228,6 +250,22 @@ async fn show(
             }),
         _ => None,
     };
+    let overridden = match q.overrides.as_deref() {
+        Some(sha) if !sha.is_empty() => state
+            .store
+            .spend_overrides(org.id)
+            .await?
+            .into_iter()
+            .find(|o| o.overrides.sha256.starts_with(sha))
+            .map(|o| {
+                format!(
+                    "Imported the location overrides {}: {} overrides",
+                    o.overrides.source,
+                    group(o.overrides.overrides)
+                )
+            }),
+        _ => None,
+    };
     let confirmation = match q.imported.as_deref() {
         Some(sha) if !sha.is_empty() => {
             // Read back from the area, so the message says what is stored.
@@ -247,7 +285,8 @@ async fn show(
         }
         _ => None,
     }
-    .or(registered);
+    .or(registered)
+    .or(overridden);
     page(
         &state,
         &ctx,
@@ -540,21 +579,32 @@ async fn upload(
     Ok(Redirect::to(&format!("/orgs/{}/spend?imported={sha}", org.slug)).into_response())
 }
 
-/// Replaces the organisation's supplier register with an uploaded CSV,
-/// whole, once every row is valid; audited before it is put in place.
-async fn upload_register(
-    State(state): State<AppState>,
-    ctx: Ctx,
+/// What [`stage_csv`] gives a handler: the file staged beside the area's
+/// (with its name), or the page that says what is wrong with it.
+enum StagedCsv<T> {
+    Ready(Organisation, String, socval_spend::Staged<T>),
+    Refused(Response),
+}
+
+/// The common part of the register and overrides forms: an officer's or
+/// admin's CSV in field `field` (`what` names it in messages), read and
+/// written beside the area's file by `stage`, on the blocking pool.
+async fn stage_csv<T: Send + 'static>(
+    state: &AppState,
+    ctx: &Ctx,
     req: Request,
-) -> Result<Response, AppError> {
-    let (org, store, up) = staff_upload(&state, &ctx, req, "register").await?;
+    field: &'static str,
+    what: &str,
+    stage: fn(&SpendStore, &str, &Path) -> socval_spend::Result<socval_spend::Staged<T>>,
+) -> Result<StagedCsv<T>, AppError> {
+    let (org, store, up) = staff_upload(state, ctx, req, field).await?;
     let name = safe_name(&up.file_name);
     let refuse = |message: String| async {
         let mut errors = FormErrors::default();
-        errors.add("register", message);
+        errors.add(field, message);
         page(
-            &state,
-            &ctx,
+            state,
+            ctx,
             StatusCode::UNPROCESSABLE_ENTITY,
             Form {
                 errors,
@@ -564,13 +614,14 @@ async fn upload_register(
             },
         )
         .await
+        .map(StagedCsv::Refused)
     };
     if up.size == 0 {
-        return refuse("Choose a supplier register (a .csv file) to upload".into()).await;
+        return refuse(format!("Choose {what} (a .csv file) to upload")).await;
     }
     if !name.to_ascii_lowercase().ends_with(".csv") {
         return refuse(format!(
-            "{} is not a supplier register socval reads: upload a .csv file",
+            "{} is not {what} socval reads: upload a .csv file",
             if name.is_empty() { "The file" } else { &name }
         ))
         .await;
@@ -581,40 +632,111 @@ async fn upload_register(
         .ok_or_else(|| internal("the upload", "no file"))?;
     let (staged, up) = tokio::task::spawn_blocking({
         let name = name.clone();
-        move || {
-            let staged = store.stage_register(&name, &path);
-            (staged, up)
-        }
+        move || (stage(&store, &name, &path), up)
     })
     .await
-    .map_err(|e| internal("the register", e))?;
-    let staged = match staged {
-        Ok(s) => s,
+    .map_err(|e| internal(what, e))?;
+    match staged {
+        Ok(s) => Ok(StagedCsv::Ready(org, name, s)),
         Err(e) => match ImportError::from_spend(e, &up.dir.0) {
-            ImportError::Bad(message) => return refuse(message).await,
-            ImportError::Internal(message) => return Err(AppError::Internal(message)),
+            ImportError::Bad(message) => refuse(message).await,
+            ImportError::Internal(message) => Err(AppError::Internal(message)),
         },
+    }
+}
+
+/// Puts a staged file in place, once its audit row is written.
+async fn commit<T: Send + 'static>(staged: socval_spend::Staged<T>) -> Result<T, AppError> {
+    tokio::task::spawn_blocking(move || staged.commit())
+        .await
+        .map_err(|e| internal("putting the file in place", e))?
+        .map_err(|e| internal("putting the file in place", e))
+}
+
+/// Replaces the organisation's supplier register with an uploaded CSV,
+/// whole, once every row is valid; audited before it is put in place.
+async fn upload_register(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    req: Request,
+) -> Result<Response, AppError> {
+    let staged = stage_csv(
+        &state,
+        &ctx,
+        req,
+        "register",
+        "a supplier register",
+        SpendStore::stage_register,
+    )
+    .await?;
+    let (org, name, staged) = match staged {
+        StagedCsv::Ready(org, name, staged) => (org, name, staged),
+        StagedCsv::Refused(page) => return Ok(page),
     };
-    let actor = ctx.actor()?;
     state
         .store
         .record_spend_register(
-            &actor,
+            &ctx.actor()?,
             state.now(),
             org.id,
             &spend_register(&name, &staged.info),
         )
         .await?;
-    let info = tokio::task::spawn_blocking(move || staged.commit())
-        .await
-        .map_err(|e| internal("the register", e))?
-        .map_err(|e| internal("putting the register in place", e))?;
+    let info = commit(staged).await?;
     Ok(Redirect::to(&format!(
         "/orgs/{}/spend?register={}",
         org.slug,
         &info.sha256[..16]
     ))
     .into_response())
+}
+
+/// Replaces the organisation's location overrides with an uploaded CSV,
+/// as [`upload_register`] does the register.
+async fn upload_overrides(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    req: Request,
+) -> Result<Response, AppError> {
+    let staged = stage_csv(
+        &state,
+        &ctx,
+        req,
+        "overrides",
+        "a location overrides file",
+        SpendStore::stage_overrides,
+    )
+    .await?;
+    let (org, name, staged) = match staged {
+        StagedCsv::Ready(org, name, staged) => (org, name, staged),
+        StagedCsv::Refused(page) => return Ok(page),
+    };
+    state
+        .store
+        .record_spend_overrides(
+            &ctx.actor()?,
+            state.now(),
+            org.id,
+            &spend_overrides(&name, &staged.info),
+        )
+        .await?;
+    let info = commit(staged).await?;
+    Ok(Redirect::to(&format!(
+        "/orgs/{}/spend?overrides={}",
+        org.slug,
+        &info.sha256[..16]
+    ))
+    .into_response())
+}
+
+/// What the audit log records of location overrides put in place (the
+/// portal's upload and `socval spend overrides import --org` alike).
+pub fn spend_overrides(source: &str, info: &socval_spend::OverridesInfo) -> SpendOverrides {
+    SpendOverrides {
+        source: source.to_owned(),
+        sha256: info.sha256.clone(),
+        overrides: info.overrides,
+    }
 }
 
 /// What the audit log records of a supplier register put in place (the

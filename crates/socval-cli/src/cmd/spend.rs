@@ -179,7 +179,16 @@ pub fn run(global: &Global, args: Args, out: &mut dyn Write) -> Result<u8> {
                 s.record_spend_register(actor, now, o.id, &register).await
             })
         }
-        Command::Overrides { command } => import::overrides(&store, command, out),
+        Command::Overrides { command } => {
+            let (source, info) = import::overrides(&store, command, out)?;
+            let Some(o) = &org else {
+                return Ok(crate::exit::OK);
+            };
+            let overrides = socval_web::spend_overrides(&source, &info);
+            record(global, &store.overrides_path(), async |s, actor, now| {
+                s.record_spend_overrides(actor, now, o.id, &overrides).await
+            })
+        }
         Command::Analyse(a) => analyse::analyse(global, &store, a, out),
         Command::Export(a) => analyse::export(global, &store, a, out),
         Command::Settings(a) => {

@@ -579,6 +579,32 @@ fn each_organisation_has_its_own_spend_area_and_its_report_reads_it() {
         row.contains("suppliers.csv") && row.contains("socval admin"),
         "{row}"
     );
+    // Location overrides too.
+    let overrides = d.join("overrides.csv");
+    std::fs::write(
+        &overrides,
+        "name,postcode,reason\nAcme Ltd,S60 2TH,local depot\n",
+    )
+    .unwrap();
+    expect(
+        d,
+        &[
+            "spend",
+            "--org",
+            "alpha",
+            "overrides",
+            "import",
+            s(&overrides),
+        ],
+        0,
+    );
+    let audit = expect(d, &["admin", "audit-export", "--org", "alpha"], 0);
+    assert!(
+        audit
+            .lines()
+            .any(|l| l.contains("spend_overrides") && l.contains("overrides.csv")),
+        "{audit}"
+    );
     // The instance's own area (no --org) and beta's stay empty.
     let listed = |org: Option<&str>| {
         let mut args = vec!["spend", "list", "--format", "json"];

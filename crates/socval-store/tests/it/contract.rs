@@ -1128,6 +1128,22 @@ async fn spend_imports_are_audited_per_organisation(store: &dyn Store, _raw: &Ra
         .await;
     assert!(is_not_found(&r), "{r:?}");
     assert_eq!(store.audit_count(None).await.unwrap(), before + 1);
+
+    // Location overrides likewise.
+    let overrides = SpendOverrides {
+        source: "overrides.csv".into(),
+        sha256: "12".repeat(32),
+        overrides: 3,
+    };
+    store
+        .record_spend_overrides(&cli(), T0, a.id, &overrides)
+        .await
+        .unwrap();
+    let listed = store.spend_overrides(a.id).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].overrides, overrides);
+    assert!(store.spend_overrides(b.id).await.unwrap().is_empty());
+    assert_eq!(store.spend_registers(a.id).await.unwrap().len(), 1);
 }
 
 fn membership(user: &User, org: &Organisation, role: Role) -> NewMembership {

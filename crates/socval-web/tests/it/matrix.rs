@@ -142,6 +142,7 @@ const MATRIX: &[(&str, &str, Rule)] = &[
     ("GET", "/orgs/{org}/spend", VIEWER),
     ("POST", "/orgs/{org}/spend", OFFICER),
     ("POST", "/orgs/{org}/spend/register", OFFICER),
+    ("POST", "/orgs/{org}/spend/overrides", OFFICER),
     ("GET", "/api/v1/orgs/{org}/contracts", Member),
     (
         "GET",
@@ -585,6 +586,7 @@ async fn request(
     } else if path.ends_with("/frameworks")
         || path.ends_with("/spend")
         || path.ends_with("/spend/register")
+        || path.ends_with("/spend/overrides")
     {
         let boundary = "B0undary";
         b = b.header(

@@ -487,3 +487,51 @@ async fn an_officer_replaces_the_supplier_register_all_or_nothing_and_audited() 
         .await
         .assert_status(StatusCode::FORBIDDEN);
 }
+
+/// Location overrides: the same form, all or nothing, audited.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_officer_replaces_the_location_overrides_all_or_nothing_and_audited() {
+    let w = world().await;
+    let officer = w.session(w.officer).await;
+    let page = w.get("/orgs/a/spend", Some(&officer)).await;
+    assert!(page.body.contains("No location overrides"), "{}", page.body);
+    let file = w._dir.path().join("spend/orgs/a/overrides.csv");
+    let post = |body: &'static str| {
+        let (w, officer) = (&w, &officer);
+        async move {
+            post_file(
+                w,
+                "/orgs/a/spend/overrides",
+                officer,
+                "overrides",
+                ("overrides.csv", body.as_bytes()),
+                &[],
+            )
+            .await
+        }
+    };
+    // Line 3 has no reason: named, nothing in place.
+    let r = post("supplier_id,postcode,reason\nA1,S60 2TH,Rotherham depot\nB2,S1 2HH,\n").await;
+    r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("line 3"), "{}", r.body);
+    assert!(!file.exists());
+
+    let r = post("supplier_id,postcode,reason\nA1,S60 2TH,Rotherham depot\n").await;
+    r.assert_status(StatusCode::SEE_OTHER);
+    let page = w.get(r.location(), Some(&officer)).await;
+    assert!(
+        page.body
+            .contains("Imported the location overrides overrides.csv: 1 overrides"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("overrides.csv: 1 overrides, imported"));
+    assert!(
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .contains("Rotherham depot")
+    );
+    let rows = audit_rows(&w, "spend_overrides").await;
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].actor, "officer@a.example");
+}

@@ -8,7 +8,7 @@ use anyhow::{Context, Result, bail};
 use clap::Subcommand;
 use serde_json::json;
 use socval_core::FinancialYear;
-use socval_spend::{BlankAmount, GenerateOptions, ImportOptions, SpendStore, SupplierRegister};
+use socval_spend::{BlankAmount, GenerateOptions, ImportOptions, SpendStore};
 
 use crate::Global;
 use crate::exit;
@@ -150,20 +150,6 @@ pub enum OverridesCommand {
     },
 }
 
-fn write_atomic(path: &Path, write: impl FnOnce(&mut File) -> Result<()>) -> Result<()> {
-    let dir = path.parent().context("no parent folder")?;
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let tmp = dir.join(format!(
-        ".{}.tmp",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("file")
-    ));
-    let mut f = File::create(&tmp).with_context(|| format!("writing {}", tmp.display()))?;
-    write(&mut f)?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
-    Ok(())
-}
-
 /// `socval spend suppliers import`: replaces the register, whole, once
 /// every row is valid. Returns the file's name and what it holds, for the
 /// audit log.
@@ -184,30 +170,36 @@ pub fn register(
         info.with_postcode,
         spend.suppliers_path().display()
     )?;
-    let name = file
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| file.display().to_string());
-    Ok((name, info))
+    Ok((file_name(&file), info))
 }
 
-/// `socval spend overrides import`.
-pub fn overrides(spend: &SpendStore, c: OverridesCommand, out: &mut dyn Write) -> Result<u8> {
+/// `socval spend overrides import`: replaces the location overrides,
+/// whole, once every row is valid. Returns the file's name and what it
+/// holds, for the audit log.
+pub fn overrides(
+    spend: &SpendStore,
+    c: OverridesCommand,
+    out: &mut dyn Write,
+) -> Result<(String, socval_spend::OverridesInfo)> {
     let OverridesCommand::Import { file } = c;
-    let f = File::open(&file).with_context(|| format!("opening {}", file.display()))?;
-    let o = SupplierRegister::read_overrides(&file.display().to_string(), f)
-        .context("the overrides were not imported")?;
-    let store = spend.clone();
-    write_atomic(&store.overrides_path(), |f| {
-        Ok(SupplierRegister::write_overrides(&o, f)?)
-    })?;
+    let info = spend
+        .stage_overrides(&file.display().to_string(), &file)
+        .context("the overrides were not imported")?
+        .commit()?;
     writeln!(
         out,
         "Imported {} location overrides into {}",
-        o.len(),
-        store.overrides_path().display()
+        info.overrides,
+        spend.overrides_path().display()
     )?;
-    Ok(exit::OK)
+    Ok((file_name(&file), info))
+}
+
+/// A path's file name, for the audit log.
+fn file_name(file: &Path) -> String {
+    file.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| file.display().to_string())
 }
 
 /// Write a deterministic synthetic ledger.

@@ -25,7 +25,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use socval_spend::{BlankAmount, ImportInfo, ImportOptions, SpendStore};
-use socval_store::{Organisation, Role, SpendImport, SpendOverrides, SpendRegister};
+use socval_store::{Actor, Organisation, Role, SpendImport, SpendOverrides, SpendRegister};
+use time::OffsetDateTime;
 
 use crate::AppState;
 use crate::auth::Ctx;
@@ -645,12 +646,36 @@ async fn stage_csv<T: Send + 'static>(
     }
 }
 
-/// Puts a staged file in place, once its audit row is written.
-async fn commit<T: Send + 'static>(staged: socval_spend::Staged<T>) -> Result<T, AppError> {
-    tokio::task::spawn_blocking(move || staged.commit())
+/// The register and overrides forms: the file staged by [`stage_csv`],
+/// its audit row written by `record` (given the file's name and what it
+/// holds), then put in place; back to the page, which confirms it
+/// (`?FIELD=` the start of its SHA-256, read by `sha`).
+#[allow(clippy::too_many_arguments)]
+async fn replace_file<T: Send + 'static>(
+    state: &AppState,
+    ctx: &Ctx,
+    req: Request,
+    field: &'static str,
+    what: &str,
+    stage: fn(&SpendStore, &str, &Path) -> socval_spend::Result<socval_spend::Staged<T>>,
+    sha: fn(&T) -> &str,
+    record: impl AsyncFnOnce(&Actor, OffsetDateTime, i64, &str, &T) -> socval_store::Result<()>,
+) -> Result<Response, AppError> {
+    let (org, name, staged) = match stage_csv(state, ctx, req, field, what, stage).await? {
+        StagedCsv::Ready(org, name, staged) => (org, name, staged),
+        StagedCsv::Refused(page) => return Ok(page),
+    };
+    record(&ctx.actor()?, state.now(), org.id, &name, &staged.info).await?;
+    let info = tokio::task::spawn_blocking(move || staged.commit())
         .await
         .map_err(|e| internal("putting the file in place", e))?
-        .map_err(|e| internal("putting the file in place", e))
+        .map_err(|e| internal("putting the file in place", e))?;
+    Ok(Redirect::to(&format!(
+        "/orgs/{}/spend?{field}={}",
+        org.slug,
+        &sha(&info)[..16]
+    ))
+    .into_response())
 }
 
 /// Replaces the organisation's supplier register with an uploaded CSV,
@@ -660,35 +685,22 @@ async fn upload_register(
     ctx: Ctx,
     req: Request,
 ) -> Result<Response, AppError> {
-    let staged = stage_csv(
+    let store = state.store.clone();
+    replace_file(
         &state,
         &ctx,
         req,
         "register",
         "a supplier register",
         SpendStore::stage_register,
+        |i| &i.sha256,
+        async |actor, now, org, name, info| {
+            store
+                .record_spend_register(actor, now, org, &spend_register(name, info))
+                .await
+        },
     )
-    .await?;
-    let (org, name, staged) = match staged {
-        StagedCsv::Ready(org, name, staged) => (org, name, staged),
-        StagedCsv::Refused(page) => return Ok(page),
-    };
-    state
-        .store
-        .record_spend_register(
-            &ctx.actor()?,
-            state.now(),
-            org.id,
-            &spend_register(&name, &staged.info),
-        )
-        .await?;
-    let info = commit(staged).await?;
-    Ok(Redirect::to(&format!(
-        "/orgs/{}/spend?register={}",
-        org.slug,
-        &info.sha256[..16]
-    ))
-    .into_response())
+    .await
 }
 
 /// Replaces the organisation's location overrides with an uploaded CSV,
@@ -698,35 +710,22 @@ async fn upload_overrides(
     ctx: Ctx,
     req: Request,
 ) -> Result<Response, AppError> {
-    let staged = stage_csv(
+    let store = state.store.clone();
+    replace_file(
         &state,
         &ctx,
         req,
         "overrides",
         "a location overrides file",
         SpendStore::stage_overrides,
+        |i| &i.sha256,
+        async |actor, now, org, name, info| {
+            store
+                .record_spend_overrides(actor, now, org, &spend_overrides(name, info))
+                .await
+        },
     )
-    .await?;
-    let (org, name, staged) = match staged {
-        StagedCsv::Ready(org, name, staged) => (org, name, staged),
-        StagedCsv::Refused(page) => return Ok(page),
-    };
-    state
-        .store
-        .record_spend_overrides(
-            &ctx.actor()?,
-            state.now(),
-            org.id,
-            &spend_overrides(&name, &staged.info),
-        )
-        .await?;
-    let info = commit(staged).await?;
-    Ok(Redirect::to(&format!(
-        "/orgs/{}/spend?overrides={}",
-        org.slug,
-        &info.sha256[..16]
-    ))
-    .into_response())
+    .await
 }
 
 /// What the audit log records of location overrides put in place (the

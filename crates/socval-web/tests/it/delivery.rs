@@ -8,45 +8,7 @@ use axum::http::{Method, Request, StatusCode, header};
 use base64::Engine as _;
 use socval_store::delivery::evidence::EvidenceDir;
 
-use crate::support::{EVIDENCE_PDF, Reply, Session, World, world};
-
-/// A multipart form with text fields and files `(field, name, bytes)`.
-async fn post_files(
-    w: &World,
-    path: &str,
-    s: &Session,
-    fields: &[(&str, &str)],
-    files: &[(&str, &str, &[u8])],
-) -> Reply {
-    let boundary = "XdeliveryBoundaryX";
-    let mut body: Vec<u8> = Vec::new();
-    let csrf = s.csrf();
-    for (k, v) in [("csrf_token", csrf.as_str())].iter().chain(fields) {
-        body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
-                .as_bytes(),
-        );
-    }
-    for (field, name, bytes) in files {
-        body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
-        );
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    let req = Request::builder()
-        .method(Method::POST)
-        .uri(path)
-        .header(
-            header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .header(header::COOKIE, &s.cookie)
-        .body(Body::from(body))
-        .unwrap();
-    w.send(req).await
-}
+use crate::support::{EVIDENCE_PDF, Reply, World, post_files, world};
 
 async fn post_json(w: &World, path: &str, token: &str, json: serde_json::Value) -> Reply {
     let req = Request::builder()

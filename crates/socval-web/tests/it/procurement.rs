@@ -90,39 +90,11 @@ async fn post_bid(
     fields: &[(&str, &str)],
     document: Option<(&str, &[u8])>,
 ) -> Reply {
-    let boundary = "XbidBoundaryX";
-    let mut body: Vec<u8> = Vec::new();
-    let csrf = s.csrf();
-    let mut all = vec![("csrf_token", csrf.as_str())];
-    all.extend_from_slice(fields);
-    for (k, v) in all {
-        body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
-                .as_bytes(),
-        );
-    }
-    if let Some((name, bytes)) = document {
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"document\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    let req = Request::builder()
-        .method(Method::POST)
-        .uri(path)
-        .header(
-            header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .header(header::COOKIE, &s.cookie)
-        .body(Body::from(body))
-        .unwrap();
-    w.send(req).await
+    let files: Vec<_> = document
+        .map(|(n, b)| ("document", n, b))
+        .into_iter()
+        .collect();
+    crate::support::post_files(w, path, s, fields, &files).await
 }
 
 async fn post_json(w: &World, path: &str, token: &str, body: serde_json::Value) -> Reply {

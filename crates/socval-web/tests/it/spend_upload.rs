@@ -2,8 +2,7 @@
 //! upload (all-or-nothing, audited), who may see and use it, and its own
 //! body limit.
 
-use axum::body::Body;
-use axum::http::{Method, Request, StatusCode, header};
+use axum::http::StatusCode;
 use socval_store::AuditQuery;
 use socval_web::Config;
 
@@ -48,36 +47,7 @@ async fn post_file(
     file: (&str, &[u8]),
     fields: &[(&str, &str)],
 ) -> Reply {
-    let boundary = "XspendBoundaryX";
-    let mut body = Vec::new();
-    let mut all = vec![("csrf_token", s.csrf())];
-    all.extend(fields.iter().map(|(k, v)| (*k, v.to_string())));
-    for (k, v) in &all {
-        body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
-                .as_bytes(),
-        );
-    }
-    body.extend_from_slice(
-        format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{}\"\r\nContent-Type: text/csv\r\n\r\n",
-            file.0
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(file.1);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let req = Request::builder()
-        .method(Method::POST)
-        .uri(uri)
-        .header(
-            header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .header(header::COOKIE, &s.cookie)
-        .body(Body::from(body))
-        .unwrap();
-    w.send(req).await
+    crate::support::post_files(w, uri, s, fields, &[(name, file.0, file.1)]).await
 }
 
 /// Every file in `a`'s spend area (temporary ones included).

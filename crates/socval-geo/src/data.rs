@@ -94,6 +94,24 @@ impl GeoData {
         def.classify(&self.index, self.deprivation.as_ref(), raw)
     }
 
+    /// Where `def`'s distances are measured from: `from` (a postcode or
+    /// `lat,long`), or when none is given the authority's own default:
+    /// Rotherham Town Hall for Rotherham, and nothing for another authority
+    /// (measuring its suppliers from Rotherham would mislead). A default
+    /// the index cannot place (one built without coordinates) leaves
+    /// distances empty.
+    ///
+    /// Returns an error if `from` is given and cannot be placed.
+    pub fn origin(&self, def: &LocalDefinition, from: Option<&str>) -> Result<Option<LatLong>> {
+        match from {
+            Some(f) => self.point(f).map(Some),
+            None if def.lads == [crate::local::ROTHERHAM] => {
+                Ok(self.point(ROTHERHAM_TOWN_HALL).ok())
+            }
+            None => Ok(None),
+        }
+    }
+
     /// A point from `lat,long` or a postcode with coordinates in the index.
     ///
     /// Returns an error saying why when it is neither.

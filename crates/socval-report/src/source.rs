@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use socval_core::FinancialYear;
-use socval_geo::{GeoData, LocalDefinition, ROTHERHAM, ROTHERHAM_TOWN_HALL};
+use socval_geo::{GeoData, LocalDefinition, ROTHERHAM};
 use socval_spend::{AnalysisOptions, GeoResolver, LocationResolver, NoDirectory, SpendStore};
 
 use crate::build::SpendInput;
@@ -147,21 +147,17 @@ pub fn local_definition(s: &SpendSettings, geo: Option<&GeoData>) -> Result<Loca
     {
         def.name = name.to_string();
     }
-    match (&s.from, geo) {
-        (Some(from), Some(g)) => {
-            let o = g.point(from).map_err(|e| {
-                Error::Input(format!(
-                    "--from {from}: {e} (where distances are measured from)"
-                ))
-            })?;
-            def = def.with_origin(o);
-        }
-        (None, Some(g)) if s.local == [ROTHERHAM] => {
-            if let Ok(o) = g.point(ROTHERHAM_TOWN_HALL) {
-                def = def.with_origin(o);
-            }
-        }
-        _ => {}
+    let origin = match geo {
+        Some(g) => g.origin(&def, s.from.as_deref()).map_err(|e| {
+            Error::Input(format!(
+                "--from {}: {e} (where distances are measured from)",
+                s.from.as_deref().unwrap_or_default()
+            ))
+        })?,
+        None => None,
+    };
+    if let Some(o) = origin {
+        def = def.with_origin(o);
     }
     Ok(def)
 }

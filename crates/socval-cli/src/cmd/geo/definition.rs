@@ -1,7 +1,7 @@
 //! The local definition options shared by `lookup` and `classify`.
 
 use anyhow::{Context, Result};
-use socval_geo::{Distance, GeoData, LocalDefinition, ROTHERHAM, ROTHERHAM_TOWN_HALL};
+use socval_geo::{Distance, GeoData, LocalDefinition, ROTHERHAM};
 
 /// What counts as local, region and where distances are measured from.
 #[derive(clap::Args, Debug, Clone)]
@@ -36,29 +36,14 @@ impl DefinitionArgs {
         if def.lads == [ROTHERHAM] {
             def.name = "Rotherham".to_string();
         }
-        // Rotherham's town hall is only the default for Rotherham: measuring
-        // another authority's suppliers from it would mislead.
-        let default =
-            (self.from.is_none() && def.lads == [ROTHERHAM]).then_some(ROTHERHAM_TOWN_HALL);
-        let Some(from) = self.from.as_deref().or(default) else {
-            if self.radius.is_some() {
-                anyhow::bail!(
-                    "--radius needs --from (the point it is measured from) when --local is not Rotherham's"
-                );
-            }
-            return Ok(def);
-        };
-        match (self.radius, geo.point(from)) {
-            (Some(r), Ok(o)) => def = def.with_radius(r, o),
-            (Some(_), Err(e)) => {
-                return Err(e).context("--radius needs a --from point with coordinates");
-            }
-            (None, Ok(o)) => def = def.with_origin(o),
-            // No coordinates for the default origin (e.g. an index built
-            // from NSPL without coordinates): distances are left empty.
-            (None, Err(_)) if self.from.is_none() => {}
-            (None, Err(e)) => return Err(e).context("--from"),
-        }
-        Ok(def)
+        let origin = geo.origin(&def, self.from.as_deref()).context("--from")?;
+        Ok(match (self.radius, origin) {
+            (Some(r), Some(o)) => def.with_radius(r, o),
+            (Some(_), None) => anyhow::bail!(
+                "--radius needs --from (a point with coordinates to measure it from) when --local is not Rotherham's or the index has no coordinates for its town hall"
+            ),
+            (None, Some(o)) => def.with_origin(o),
+            (None, None) => def,
+        })
     }
 }

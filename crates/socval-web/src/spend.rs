@@ -139,34 +139,18 @@ async fn page(
     page.has_errors = !form.errors.is_empty();
     let (imports, settings) = read_area(area(state, &org)).await?;
     let recorded = state.store.spend_imports(org.id).await?;
-    let registers = state.store.spend_registers(org.id).await?;
-    let in_place = area(state, &org).suppliers_path().exists();
-    let register = match registers.first() {
-        Some(r) if in_place => format!(
-            "{}: {} suppliers ({} with a postcode), imported {} by {}",
-            r.register.source,
-            group(r.register.suppliers),
-            group(r.register.with_postcode),
-            crate::procurement::when(r.at),
-            r.actor
-        ),
-        _ if in_place => "A register is in place, imported on the server (not in the audit log).".into(),
-        _ => "No supplier register yet: until one is imported every supplier's location is unknown, so local, regional, deprived-area and ward spend show £0.".into(),
-    };
-    let overrides_in_place = area(state, &org).overrides_path().exists();
-    let overrides = match state.store.spend_overrides(org.id).await?.first() {
-        Some(o) if overrides_in_place => format!(
-            "{}: {} overrides, imported {} by {}",
-            o.overrides.source,
-            group(o.overrides.overrides),
-            crate::procurement::when(o.at),
-            o.actor
-        ),
-        _ if overrides_in_place => {
-            "Overrides are in place, imported on the server (not in the audit log).".into()
-        }
-        _ => "No location overrides: every supplier is placed by its registered postcode.".into(),
-    };
+    let register = file_status(
+        &recorded_registers(state, org.id).await?,
+        area(state, &org).suppliers_path().exists(),
+        "A register is in place, imported on the server (not in the audit log).",
+        "No supplier register yet: until one is imported every supplier's location is unknown, so local, regional, deprived-area and ward spend show £0.",
+    );
+    let overrides = file_status(
+        &recorded_overrides(state, org.id).await?,
+        area(state, &org).overrides_path().exists(),
+        "Overrides are in place, imported on the server (not in the audit log).",
+        "No location overrides: every supplier is placed by its registered postcode.",
+    );
     let imports = imports
         .into_iter()
         .map(|i| {
@@ -228,6 +212,80 @@ fn group(n: u64) -> String {
     out
 }
 
+/// A supplier register or overrides file as the audit log recorded it:
+/// its name, what it holds in words, its SHA-256, when and by whom.
+struct Recorded {
+    source: String,
+    holds: String,
+    sha256: String,
+    at: OffsetDateTime,
+    actor: String,
+}
+
+/// The supplier registers recorded for the organisation, newest first.
+async fn recorded_registers(state: &AppState, org_id: i64) -> Result<Vec<Recorded>, AppError> {
+    Ok(state
+        .store
+        .spend_registers(org_id)
+        .await?
+        .into_iter()
+        .map(|e| Recorded {
+            holds: format!(
+                "{} suppliers ({} with a postcode)",
+                group(e.register.suppliers),
+                group(e.register.with_postcode)
+            ),
+            source: e.register.source,
+            sha256: e.register.sha256,
+            at: e.at,
+            actor: e.actor,
+        })
+        .collect())
+}
+
+/// The location overrides recorded for the organisation, newest first.
+async fn recorded_overrides(state: &AppState, org_id: i64) -> Result<Vec<Recorded>, AppError> {
+    Ok(state
+        .store
+        .spend_overrides(org_id)
+        .await?
+        .into_iter()
+        .map(|e| Recorded {
+            holds: format!("{} overrides", group(e.overrides.overrides)),
+            source: e.overrides.source,
+            sha256: e.overrides.sha256,
+            at: e.at,
+            actor: e.actor,
+        })
+        .collect())
+}
+
+/// What the page says of an area's register or overrides: the latest
+/// recorded one when a file is in place, else `server` (in place but not
+/// recorded) or `none`.
+fn file_status(recorded: &[Recorded], in_place: bool, server: &str, none: &str) -> String {
+    match recorded.first() {
+        Some(r) if in_place => format!(
+            "{}: {}, imported {} by {}",
+            r.source,
+            r.holds,
+            crate::procurement::when(r.at),
+            r.actor
+        ),
+        _ if in_place => server.to_owned(),
+        _ => none.to_owned(),
+    }
+}
+
+/// The confirmation after an upload of `what`: the recorded file whose
+/// SHA-256 starts with `sha`.
+fn confirm(recorded: &[Recorded], sha: &str, what: &str) -> Option<String> {
+    recorded
+        .iter()
+        .find(|r| !sha.is_empty() && r.sha256.starts_with(sha))
+        .map(|r| format!("Imported {what} {}: {}", r.source, r.holds))
+}
+
 async fn show(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -235,37 +293,20 @@ async fn show(
 ) -> Result<Response, AppError> {
     let org = ctx.org()?.org.clone();
     let registered = match q.register.as_deref() {
-        Some(sha) if !sha.is_empty() => state
-            .store
-            .spend_registers(org.id)
-            .await?
-            .into_iter()
-            .find(|r| r.register.sha256.starts_with(sha))
-            .map(|r| {
-                format!(
-                    "Imported the supplier register {}: {} suppliers ({} with a postcode)",
-                    r.register.source,
-                    group(r.register.suppliers),
-                    group(r.register.with_postcode)
-                )
-            }),
-        _ => None,
+        Some(sha) => confirm(
+            &recorded_registers(&state, org.id).await?,
+            sha,
+            "the supplier register",
+        ),
+        None => None,
     };
     let overridden = match q.overrides.as_deref() {
-        Some(sha) if !sha.is_empty() => state
-            .store
-            .spend_overrides(org.id)
-            .await?
-            .into_iter()
-            .find(|o| o.overrides.sha256.starts_with(sha))
-            .map(|o| {
-                format!(
-                    "Imported the location overrides {}: {} overrides",
-                    o.overrides.source,
-                    group(o.overrides.overrides)
-                )
-            }),
-        _ => None,
+        Some(sha) => confirm(
+            &recorded_overrides(&state, org.id).await?,
+            sha,
+            "the location overrides",
+        ),
+        None => None,
     };
     let confirmation = match q.imported.as_deref() {
         Some(sha) if !sha.is_empty() => {

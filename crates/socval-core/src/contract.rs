@@ -208,13 +208,15 @@ fn line_at(text: &str, offset: usize) -> u64 {
         + 1
 }
 
-/// Reads `YYYY-MM-DD`.
+/// Reads `YYYY-MM-DD`, a date from 1990 to 2099 ([`crate::limits::check_date`]);
+/// `None` for anything else.
 pub fn parse_date(text: &str) -> Option<Date> {
     Date::parse(
         text.trim(),
         &time::macros::format_description!("[year]-[month]-[day]"),
     )
     .ok()
+    .and_then(|d| crate::limits::check_date(d).ok())
 }
 
 impl Contract {

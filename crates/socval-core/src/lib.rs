@@ -43,6 +43,7 @@ mod error;
 pub mod evaluation;
 pub mod evidence;
 pub mod framework;
+pub mod limits;
 mod money;
 mod policy;
 pub mod portfolio;

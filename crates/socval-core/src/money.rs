@@ -153,7 +153,14 @@ impl Gbp {
             plain.push_str(f);
         }
         let value = Decimal::from_str(&plain).map_err(|_| err("it is too large or too precise"))?;
-        Ok(Gbp(if negative { -value } else { value }))
+        let value = if negative { -value } else { value };
+        // The magnitude is bounded here; decimal places are bounded where
+        // they matter (whole pence for payments and prices, six places for
+        // a framework's proxies, which it reports with its other problems).
+        if value.abs() > crate::limits::MAX_AMOUNT {
+            return Err(err("it is more than £1,000,000,000,000"));
+        }
+        Ok(Gbp(value))
     }
 
     /// Units × a proxy value per unit, exactly.
@@ -204,13 +211,7 @@ fn group_thousands(value: Decimal, dp: usize) -> String {
         Some((i, f)) => (i.to_string(), Some(f.to_string())),
         None => (text.clone(), None),
     };
-    let mut grouped = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
+    let grouped = group_int_text(&int);
     let sign = if value.is_sign_negative() && !value.is_zero() {
         "-"
     } else {
@@ -220,6 +221,23 @@ fn group_thousands(value: Decimal, dp: usize) -> String {
         Some(f) => format!("{sign}£{grouped}.{f}"),
         None => format!("{sign}£{grouped}"),
     }
+}
+
+/// `1234567` as `1,234,567`.
+pub(crate) fn group_digits(n: u64) -> String {
+    group_int_text(&n.to_string())
+}
+
+/// A run of digits with a comma every three from the right.
+fn group_int_text(int: &str) -> String {
+    let mut grouped = String::with_capacity(int.len() + int.len() / 3);
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    grouped
 }
 
 impl FromStr for Gbp {
@@ -307,7 +325,19 @@ mod tests {
     #[test]
     fn refuses_what_is_not_an_amount() {
         for text in [
-            "", "£", "abc", "1,23", "12,3456", "1.2.3", "--5", "(-5)", "1.", "£1,2345", "5e3",
+            "",
+            "£",
+            "abc",
+            "1,23",
+            "12,3456",
+            "1.2.3",
+            "--5",
+            "(-5)",
+            "1.",
+            "£1,2345",
+            "5e3",
+            "1000000000000.01",
+            "-79228162514264337593543950335",
         ] {
             assert!(Gbp::parse(text).is_err(), "{text:?} should be refused");
         }

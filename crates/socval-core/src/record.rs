@@ -161,11 +161,16 @@ pub(crate) fn parse_units(text: &str) -> std::result::Result<Decimal, &'static s
     if t.starts_with('(') {
         return Err("is negative (units cannot be negative)");
     }
-    let value = Gbp::parse(t).map_err(|_| "is not a number")?.amount();
-    if value.is_sign_negative() && !value.is_zero() {
-        return Err("is negative (units cannot be negative)");
-    }
-    Ok(value.normalize())
+    // The money grammar bounds amounts to £10¹²; units have their own bound,
+    // so an over-large number says so rather than "is not a number".
+    let value = match Gbp::parse(t) {
+        Ok(g) => g.amount(),
+        Err(e) if e.reason.contains("more than") => {
+            return Err("is more than 1,000,000,000,000 units");
+        }
+        Err(_) => return Err("is not a number"),
+    };
+    crate::limits::check_units(value).map(|u| u.normalize())
 }
 
 /// The 1-based line of the first `key = value` line in a TOML text whose
@@ -273,7 +278,7 @@ pub(crate) mod de {
         let t = text.trim().trim_end_matches('%').trim();
         Decimal::from_str(t)
             .ok()
-            .filter(|v| *v >= Decimal::ZERO && *v <= Decimal::ONE_HUNDRED)
+            .and_then(|v| crate::limits::check_percent(v).ok())
     }
 }
 

@@ -24,7 +24,7 @@ pub struct FinancialYear {
 /// Why a text could not be read as a financial year.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "{value:?} is not a financial year (write it like 2019/20; 2019-20 and 2019/2020 are accepted too)"
+    "{value:?} is not a financial year socval accepts (write one from 1990/91 to 2099/00 like 2019/20; 2019-20 and 2019/2020 are accepted too)"
 )]
 pub struct YearParseError {
     /// The text as given.
@@ -54,12 +54,15 @@ impl FinancialYear {
 
     /// 1 April.
     pub fn first_day(self) -> Date {
-        Date::from_calendar_date(self.start, Month::April, 1).expect("1 April exists")
+        Date::from_calendar_date(self.start, Month::April, 1).unwrap_or(Date::MIN)
     }
 
     /// 31 March of the following calendar year.
     pub fn last_day(self) -> Date {
-        Date::from_calendar_date(self.start + 1, Month::March, 31).expect("31 March exists")
+        // Years are bounded where they are read (`limits::check_year`); one
+        // made by arithmetic past the calendar's end ends with the calendar.
+        Date::from_calendar_date(self.start.saturating_add(1), Month::March, 31)
+            .unwrap_or(Date::MAX)
     }
 
     /// True if `date` falls in this financial year.
@@ -69,18 +72,23 @@ impl FinancialYear {
 
     /// The year after.
     pub const fn next(self) -> Self {
-        Self::starting(self.start + 1)
+        Self::starting(self.start.saturating_add(1))
     }
 
     /// The year before.
     pub const fn previous(self) -> Self {
-        Self::starting(self.start - 1)
+        Self::starting(self.start.saturating_sub(1))
     }
 }
 
 impl fmt::Display for FinancialYear {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{:02}", self.start, (self.start + 1).rem_euclid(100))
+        write!(
+            f,
+            "{}/{:02}",
+            self.start,
+            (self.start.saturating_add(1)).rem_euclid(100)
+        )
     }
 }
 
@@ -108,7 +116,7 @@ impl FromStr for FinancialYear {
             _ => false,
         };
         if follows {
-            Ok(Self::starting(start))
+            crate::limits::check_year(Self::starting(start)).map_err(|_| err())
         } else {
             Err(err())
         }
@@ -160,7 +168,17 @@ mod tests {
             "1999/00".parse::<FinancialYear>().unwrap(),
             FinancialYear::starting(1999)
         );
-        for text in ["2019", "2019/21", "19/20", "2019/2021", "", "abcd/ef"] {
+        for text in [
+            "2019",
+            "2019/21",
+            "19/20",
+            "2019/2021",
+            "",
+            "abcd/ef",
+            "9999-00",
+            "1989/90",
+            "2100/01",
+        ] {
             assert!(text.parse::<FinancialYear>().is_err(), "{text:?}");
         }
     }

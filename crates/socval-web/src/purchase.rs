@@ -301,8 +301,7 @@ pub(crate) fn validate(
             0
         }
     };
-    let date_format = time::macros::format_description!("[year]-[month]-[day]");
-    let purchase_date = match Date::parse(input.purchase_date.trim(), date_format) {
+    let purchase_date = match socval_core::contract::parse_date(&input.purchase_date).ok_or(()) {
         Ok(d) if d > today => {
             errors.add(
                 "purchase_date",
@@ -319,7 +318,7 @@ pub(crate) fn validate(
             errors.add(
                 "purchase_date",
                 format!(
-                    "Date of purchase must be a real date written as year-month-day, such as 2025-06-30, not {}",
+                    "Date of purchase must be a real date from 1990 onwards written as year-month-day, such as 2025-06-30, not {}",
                     input.purchase_date.trim()
                 ),
             );

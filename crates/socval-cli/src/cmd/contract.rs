@@ -71,8 +71,9 @@ struct ProgressArgs {
 }
 
 fn parse_date(s: &str) -> Result<Date, String> {
-    contract::parse_date(s)
-        .ok_or_else(|| format!("{s:?} is not a date (accepted: YYYY-MM-DD, such as 2021-03-31)"))
+    contract::parse_date(s).ok_or_else(|| {
+        format!("{s:?} is not a date (accepted: YYYY-MM-DD from 1990 to 2099, such as 2021-03-31)")
+    })
 }
 
 /// Runs a `socval contract` subcommand.

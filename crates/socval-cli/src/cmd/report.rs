@@ -119,7 +119,7 @@ pub fn run(global: &Global, args: Args, out: &mut dyn Write) -> Result<u8> {
 
 fn parse_date(s: &str) -> std::result::Result<time::Date, String> {
     socval_core::contract::parse_date(s)
-        .ok_or_else(|| format!("{s:?} is not a date like 2026-03-31"))
+        .ok_or_else(|| format!("{s:?} is not a date from 1990 to 2099 like 2026-03-31"))
 }
 
 fn display(p: &Path) -> String {

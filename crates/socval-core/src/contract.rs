@@ -254,13 +254,13 @@ impl Contract {
             )
         })?;
         let years = *c.years.get_ref();
-        if years == 0 {
+        if years == 0 || years > crate::limits::MAX_CONTRACT_YEARS {
             return Err(field(
                 line_at(text, c.years.span().start),
                 "years",
-                "0".into(),
+                years.to_string(),
                 "is not a contract length",
-                "a whole number of years, 1 or more",
+                "a whole number of years from 1 to 50",
             ));
         }
         let mut commitments = Vec::new();
@@ -338,7 +338,7 @@ impl Contract {
     /// Quarters that have ended by `as_of` (inclusive), at most the contract's.
     pub fn quarters_elapsed(&self, as_of: Date) -> u32 {
         let Some(next) = as_of.next_day() else {
-            return self.years * 4;
+            return self.years.saturating_mul(4);
         };
         if next <= self.start {
             return 0;
@@ -346,23 +346,25 @@ impl Contract {
         let months = (next.year() - self.start.year()) * 12
             + (i32::from(u8::from(next.month())) - i32::from(u8::from(self.start.month())))
             - i32::from(next.day() < self.start.day());
-        (u32::try_from(months.max(0)).unwrap_or(0) / 3).min(self.years * 4)
+        (u32::try_from(months.max(0)).unwrap_or(0) / 3).min(self.years.saturating_mul(4))
     }
 
     /// The first day of quarter `q` (1–4) of contract year `cy`.
     pub fn quarter_start(&self, cy: u32, q: u32) -> Date {
-        let months = i64::from((cy - 1) * 12 + (q - 1) * 3);
+        let months = (i64::from(cy) - 1) * 12 + (i64::from(q) - 1) * 3;
         let m0 = i64::from(u8::from(self.start.month())) - 1 + months;
-        let year = self.start.year() + i32::try_from(m0 / 12).unwrap_or(0);
+        let year = self
+            .start
+            .year()
+            .saturating_add(i32::try_from(m0 / 12).unwrap_or(i32::MAX));
         let month =
             Month::try_from(u8::try_from(m0 % 12 + 1).unwrap_or(1)).unwrap_or(Month::January);
-        let mut day = self.start.day();
-        loop {
-            if let Ok(d) = Date::from_calendar_date(year, month, day) {
-                return d;
-            }
-            day -= 1;
-        }
+        // The 31st becomes the month's last day; a year past the calendar's
+        // end (only for contract years no contract has) is its last day.
+        (1..=self.start.day())
+            .rev()
+            .find_map(|day| Date::from_calendar_date(year, month, day).ok())
+            .unwrap_or(Date::MAX)
     }
 }
 
@@ -423,7 +425,7 @@ pub fn progress(
     carry_forward: bool,
 ) -> Result<Progress> {
     let elapsed = contract.quarters_elapsed(as_of);
-    let total_q = contract.years * 4;
+    let total_q = contract.years.saturating_mul(4);
     let find = |name: &str, file: &str, line: u64| -> Result<&Measure> {
         framework
             .find(name)
@@ -437,8 +439,7 @@ pub fn progress(
                 example: framework.example_code(),
             })
     };
-    // Index of the quarter (0-based over the contract).
-    let qi = |cy: u32, q: u32| (cy - 1) * 4 + (q - 1);
+    let qi = quarter_index;
 
     let mut codes: Vec<String> = Vec::new();
     for c in &contract.commitments {
@@ -475,108 +476,29 @@ pub fn progress(
     }
 
     let mut measures = Vec::new();
-    let four = Decimal::from(4);
-    let hundred = Decimal::ONE_HUNDRED;
     for code in &codes {
-        let m = framework.find(code).expect("found above").measure;
-        let proxy = m
-            .proxy_for(contract.year, carry_forward)?
-            .map(|p| p.value_gbp);
-        let worth = |units: Decimal, cy: u32| {
-            proxy.map(|p| {
-                if m.counting.counts(Some(cy)) {
-                    p * units
-                } else {
-                    Gbp::ZERO
-                }
-            })
-        };
-        let add = |a: Option<Gbp>, b: Option<Gbp>| match (a, b) {
-            (Some(a), Some(b)) => Some(a + b),
-            (a, b) => a.or(b),
-        };
-        let (mut committed, mut expected, mut committed_gbp, mut expected_gbp) =
-            (Decimal::ZERO, Decimal::ZERO, None, None);
-        for c in contract.commitments.iter().filter(|c| {
-            framework
-                .find(&c.measure)
-                .is_some_and(|f| f.measure.code == *code)
-        }) {
-            let profile = c.quarters.unwrap_or([c.units / four; 4]);
-            committed += c.units;
-            committed_gbp = add(committed_gbp, worth(c.units, c.contract_year));
-            for (q, units) in profile.iter().enumerate() {
-                if qi(c.contract_year, q as u32 + 1) < elapsed {
-                    expected += *units;
-                    expected_gbp = add(expected_gbp, worth(*units, c.contract_year));
-                }
-            }
-        }
-        let (mut delivered, mut unverified, mut delivered_gbp) =
-            (Decimal::ZERO, Decimal::ZERO, None);
-        for r in returns.iter().filter(|r| {
-            framework
-                .find(&r.measure)
-                .is_some_and(|f| f.measure.code == *code)
-        }) {
-            if qi(r.contract_year, r.quarter) >= elapsed {
-                continue;
-            }
-            if r.verified {
-                delivered += r.units;
-                delivered_gbp = add(delivered_gbp, worth(r.units, r.contract_year));
-            } else {
-                unverified += r.units;
-            }
-        }
-        if proxy.is_some() {
-            committed_gbp = committed_gbp.or(Some(Gbp::ZERO));
-            expected_gbp = expected_gbp.or(Some(Gbp::ZERO));
-            delivered_gbp = delivered_gbp.or(Some(Gbp::ZERO));
-        }
-        let ratio = (!expected.is_zero()).then(|| delivered / expected);
-        let progress_percent = ratio.map(|r| r * hundred);
-        let forecast_units = match ratio {
-            Some(r) => committed * r,
-            None => committed.max(delivered),
-        };
-        let forecast_gbp = match (ratio, committed_gbp) {
-            (Some(r), Some(g)) => Some(g * r),
-            (None, g) => match (g, delivered_gbp) {
-                (Some(g), Some(d)) => Some(g.max(d)),
-                (g, d) => g.or(d),
-            },
-            (Some(_), None) => None,
-        };
-        if !unverified.is_zero() {
-            notes.push(format!(
-                "{code}: {} unit(s) reported but not verified are not counted.",
-                unverified.normalize()
-            ));
-        }
-        measures.push(MeasureProgress {
-            code: m.code.clone(),
-            title: m.title.clone(),
-            committed_units: committed,
-            expected_units: expected,
-            delivered_units: delivered,
-            unverified_units: unverified,
-            progress_percent,
-            rag: progress_percent.map(|p| Rag::of(p, rag)),
-            forecast_units,
-            committed_gbp,
-            expected_gbp,
-            delivered_gbp,
-            forecast_gbp,
-        });
+        measures.push(measure_progress(
+            contract,
+            framework,
+            returns,
+            returns_file,
+            code,
+            elapsed,
+            rag,
+            carry_forward,
+            &mut notes,
+        )?);
     }
-    let sum = |f: fn(&MeasureProgress) -> Option<Gbp>| measures.iter().filter_map(f).sum::<Gbp>();
-    let committed_gbp = sum(|m| m.committed_gbp);
-    let expected_gbp = sum(|m| m.expected_gbp);
-    let delivered_gbp = sum(|m| m.delivered_gbp);
-    let forecast_gbp = sum(|m| m.forecast_gbp);
-    let progress_percent =
-        (!expected_gbp.is_zero()).then(|| delivered_gbp.amount() / expected_gbp.amount() * hundred);
+    let total = |f: fn(&MeasureProgress) -> Option<Gbp>, what: &str| {
+        Gbp::checked_sum(measures.iter().filter_map(f))
+            .ok_or_else(|| overflow(returns_file, None, format!("the {what} of the contract")))
+    };
+    let committed_gbp = total(|m| m.committed_gbp, "£ committed")?;
+    let expected_gbp = total(|m| m.expected_gbp, "£ expected")?;
+    let delivered_gbp = total(|m| m.delivered_gbp, "£ delivered")?;
+    let forecast_gbp = total(|m| m.forecast_gbp, "£ forecast")?;
+    let progress_percent = percent_of(delivered_gbp.amount(), expected_gbp.amount())
+        .map_err(|()| overflow(returns_file, None, "the contract's progress".into()))?;
     Ok(Progress {
         as_of,
         quarters_elapsed: elapsed,
@@ -589,6 +511,184 @@ pub fn progress(
         forecast_gbp,
         measures,
         notes,
+    })
+}
+
+/// The 0-based index over the whole contract of quarter `q` (1–4) of
+/// contract year `cy` (1-based); saturates rather than wraps for years no
+/// contract has.
+pub fn quarter_index(cy: u32, q: u32) -> u32 {
+    cy.saturating_sub(1)
+        .saturating_mul(4)
+        .saturating_add(q.saturating_sub(1))
+}
+
+/// The error for a figure past what exact decimals hold.
+pub(crate) fn overflow(file: &str, line: Option<u64>, what: String) -> Error {
+    Error::Overflow {
+        file: file.into(),
+        line,
+        what,
+    }
+}
+
+/// `part` ÷ `whole` × 100, `None` when `whole` is zero; `Err` past what
+/// exact decimals hold.
+pub(crate) fn percent_of(part: Decimal, whole: Decimal) -> Result<Option<Decimal>, ()> {
+    if whole.is_zero() {
+        return Ok(None);
+    }
+    part.checked_div(whole)
+        .and_then(|r| r.checked_mul(Decimal::ONE_HUNDRED))
+        .map(Some)
+        .ok_or(())
+}
+
+/// A year's units spread evenly over its quarters, or its own profile.
+pub(crate) fn quarter_profile(c: &ContractCommitment) -> [Decimal; 4] {
+    // Division by 4 never overflows.
+    c.quarters.unwrap_or([c.units / Decimal::from(4); 4])
+}
+
+/// Running sums of units and their £ for one measure.
+#[derive(Default)]
+struct Tally {
+    units: Decimal,
+    gbp: Option<Gbp>,
+}
+
+impl Tally {
+    /// Adds `units` worth `worth`; `None` past what exact decimals hold.
+    fn add(&mut self, units: Decimal, worth: Option<Gbp>) -> Option<()> {
+        self.units = self.units.checked_add(units)?;
+        self.gbp = match (self.gbp, worth) {
+            (Some(a), Some(b)) => Some(a.checked_add(b)?),
+            (a, b) => a.or(b),
+        };
+        Some(())
+    }
+}
+
+/// Progress of one measure of `contract` (see [`progress`]).
+#[allow(clippy::too_many_arguments)]
+fn measure_progress(
+    contract: &Contract,
+    framework: &Framework,
+    returns: &[DeliveryReturn],
+    returns_file: &str,
+    code: &str,
+    elapsed: u32,
+    rag: RagThresholds,
+    carry_forward: bool,
+    notes: &mut Vec<String>,
+) -> Result<MeasureProgress> {
+    let qi = quarter_index;
+    let Some(found) = framework.find(code) else {
+        return Err(Error::Invalid {
+            file: returns_file.into(),
+            line: None,
+            message: format!("measure {code} is not in framework {}", framework.meta.id),
+        });
+    };
+    let m = found.measure;
+    let proxy = m
+        .proxy_for(contract.year, carry_forward)?
+        .map(|p| p.value_gbp);
+    let worth = |units: Decimal, cy: u32| -> Option<Option<Gbp>> {
+        match proxy {
+            None => Some(None),
+            Some(_) if !m.counting.counts(Some(cy)) => Some(Some(Gbp::ZERO)),
+            Some(p) => p.checked_mul_units(units).map(Some),
+        }
+    };
+    let is_this = |name: &str| framework.find(name).is_some_and(|f| f.measure.code == code);
+    let what = |figure: &str| format!("the {figure} of measure {code}");
+    let (mut committed, mut expected) = (Tally::default(), Tally::default());
+    for c in contract.commitments.iter().filter(|c| is_this(&c.measure)) {
+        let ov = |figure: &str| overflow("contract file", Some(c.line), what(figure));
+        let w = worth(c.units, c.contract_year).ok_or_else(|| ov("£ committed"))?;
+        committed
+            .add(c.units, w)
+            .ok_or_else(|| ov("units committed"))?;
+        for (q, units) in quarter_profile(c).iter().enumerate() {
+            if qi(c.contract_year, q as u32 + 1) < elapsed {
+                let w = worth(*units, c.contract_year).ok_or_else(|| ov("£ expected"))?;
+                expected
+                    .add(*units, w)
+                    .ok_or_else(|| ov("units expected"))?;
+            }
+        }
+    }
+    let (mut delivered, mut unverified) = (Tally::default(), Decimal::ZERO);
+    for r in returns.iter().filter(|r| is_this(&r.measure)) {
+        if qi(r.contract_year, r.quarter) >= elapsed {
+            continue;
+        }
+        let ov = |figure: &str| overflow(returns_file, Some(r.line), what(figure));
+        if r.verified {
+            let w = worth(r.units, r.contract_year).ok_or_else(|| ov("£ delivered"))?;
+            delivered
+                .add(r.units, w)
+                .ok_or_else(|| ov("units delivered"))?;
+        } else {
+            unverified = unverified
+                .checked_add(r.units)
+                .ok_or_else(|| ov("units reported"))?;
+        }
+    }
+    if proxy.is_some() {
+        for t in [&mut committed, &mut expected, &mut delivered] {
+            t.gbp.get_or_insert(Gbp::ZERO);
+        }
+    }
+    let ov = |figure: &str| overflow(returns_file, None, what(figure));
+    let ratio = if expected.units.is_zero() {
+        None
+    } else {
+        Some(
+            delivered
+                .units
+                .checked_div(expected.units)
+                .ok_or_else(|| ov("progress"))?,
+        )
+    };
+    let progress_percent =
+        percent_of(delivered.units, expected.units).map_err(|()| ov("progress"))?;
+    let forecast_units = match ratio {
+        Some(r) => committed
+            .units
+            .checked_mul(r)
+            .ok_or_else(|| ov("forecast units"))?,
+        None => committed.units.max(delivered.units),
+    };
+    let forecast_gbp = match (ratio, committed.gbp) {
+        (Some(r), Some(g)) => Some(g.checked_mul_units(r).ok_or_else(|| ov("£ forecast"))?),
+        (None, g) => match (g, delivered.gbp) {
+            (Some(g), Some(d)) => Some(g.max(d)),
+            (g, d) => g.or(d),
+        },
+        (Some(_), None) => None,
+    };
+    if !unverified.is_zero() {
+        notes.push(format!(
+            "{code}: {} unit(s) reported but not verified are not counted.",
+            unverified.normalize()
+        ));
+    }
+    Ok(MeasureProgress {
+        code: m.code.clone(),
+        title: m.title.clone(),
+        committed_units: committed.units,
+        expected_units: expected.units,
+        delivered_units: delivered.units,
+        unverified_units: unverified,
+        progress_percent,
+        rag: progress_percent.map(|p| Rag::of(p, rag)),
+        forecast_units,
+        committed_gbp: committed.gbp,
+        expected_gbp: expected.gbp,
+        delivered_gbp: delivered.gbp,
+        forecast_gbp,
     })
 }
 
@@ -632,6 +732,44 @@ quarters = [20, 0, 0, 0]
             verified: true,
             line: 2,
         }
+    }
+
+    #[test]
+    fn returns_too_large_to_add_up_are_an_error_naming_the_line() {
+        let c = Contract::from_toml(CONTRACT, "c.toml").unwrap();
+        let fw = embedded("rotherham-2019").unwrap();
+        // Stored before units were bounded: the largest decimal there is.
+        let mut big = ret(1, 1, "79228162514264337593543950335");
+        big.line = 3;
+        for returns in [
+            vec![ret(1, 1, "1"), big.clone()],
+            vec![big.clone(), {
+                let mut b = big.clone();
+                b.line = 4;
+                b
+            }],
+        ] {
+            let e = progress(
+                &c,
+                &fw,
+                &returns,
+                "r.csv",
+                date!(2021 - 04 - 01),
+                RagThresholds::default(),
+                false,
+            )
+            .unwrap_err();
+            assert!(matches!(e, Error::Overflow { .. }), "{e}");
+            let text = e.to_string();
+            assert!(text.starts_with("r.csv: line "), "{text}");
+            assert!(
+                text.contains("measure R09") && text.contains("too large"),
+                "{text}"
+            );
+        }
+        // A contract year no contract has does not wrap the quarter index.
+        assert_eq!(c.quarter_start(u32::MAX, 4), Date::MAX);
+        assert_eq!(quarter_index(u32::MAX, u32::MAX), u32::MAX);
     }
 
     #[test]

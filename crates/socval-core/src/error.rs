@@ -77,6 +77,21 @@ pub enum Error {
         /// A valid code, as an example.
         example: String,
     },
+    /// A total or product is beyond what exact decimals hold. Entered
+    /// figures are bounded ([`crate::limits`]), so this means many records
+    /// near those bounds, or records stored before the bounds existed.
+    #[error(
+        "{file}: {line_text}{what} is too large to compute exactly (more than 79,228,162,514,264,337,593,543,950,335); check the units and amounts entered (each at most 1,000,000,000,000)",
+        line_text = line.map(|l| format!("line {l}: ")).unwrap_or_default()
+    )]
+    Overflow {
+        /// The file or record set, as the caller named it.
+        file: String,
+        /// 1-based line of the record that took the figure past the limit, when known.
+        line: Option<u64>,
+        /// The figure: "the committed units of measure R01".
+        what: String,
+    },
     /// A valued measure has no proxy for the year asked for.
     #[error(
         "measure {code} ({title}) has no proxy value for {year}; the framework has it for {available} (give a year it has, or use --carry-forward to use the latest earlier year's proxy)"

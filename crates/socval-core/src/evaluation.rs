@@ -342,53 +342,97 @@ pub fn evaluate(
         .iter()
         .map(|b| valuation::value(framework, &b.commitments, &opts))
         .collect::<Result<Vec<_>>>()?;
-    let lowest = p
-        .bids
-        .iter()
-        .map(|b| b.price)
-        .min()
-        .expect("at least one bid");
+    let Some(lowest) = p.bids.iter().map(|b| b.price).min() else {
+        return Err(Error::Invalid {
+            file: p.file.clone(),
+            line: None,
+            message: "there are no bids to evaluate".into(),
+        });
+    };
+    if let Some(b) = p.bids.iter().find(|b| b.price <= Gbp::ZERO) {
+        return Err(Error::Invalid {
+            file: p.file.clone(),
+            line: None,
+            message: format!(
+                "bid {:?} has a price of {}: no price score can be worked out for a price that is not above £0",
+                b.bidder,
+                b.price.display_pounds()
+            ),
+        });
+    }
     let highest_sv = valuations
         .iter()
         .map(|v| v.total)
         .max()
         .unwrap_or(Gbp::ZERO);
-    let quant_weight = w.social_value * w.sv_quantitative_share;
-    let qual_weight = w.social_value - quant_weight;
+    // Weights are 0–100 and shares 0–1, so these cannot overflow; prices
+    // are above zero and at most £10¹², scores 0–100.
+    let quant_weight = w
+        .social_value
+        .checked_mul(w.sv_quantitative_share)
+        .unwrap_or(Decimal::ZERO);
+    let qual_weight = w
+        .social_value
+        .checked_sub(quant_weight)
+        .unwrap_or(Decimal::ZERO);
     let hundred = Decimal::ONE_HUNDRED;
-
-    let mut scores: Vec<BidScore> = p
-        .bids
-        .iter()
-        .zip(valuations)
-        .map(|(b, v)| {
-            let sv = v.total;
-            let price_score = lowest.amount() / b.price.amount() * w.price;
-            let quality_score = b.quality_score / hundred * w.quality;
-            let sv_quantitative_score = if highest_sv > Gbp::ZERO {
-                sv.amount() / highest_sv.amount() * quant_weight
-            } else {
-                Decimal::ZERO
-            };
-            let sv_qualitative_score = b.sv_qualitative_score / hundred * qual_weight;
-            let sv_score = sv_quantitative_score + sv_qualitative_score;
-            BidScore {
-                bidder: b.bidder.clone(),
-                price: b.price,
-                sv,
-                sv_percent_of_price: sv.amount() / b.price.amount() * hundred,
-                price_score,
-                quality_score,
-                sv_quantitative_score,
-                sv_qualitative_score,
-                sv_score,
-                total_score: price_score + quality_score + sv_score,
-                rank: 0,
-                tied: false,
-                valuation: v,
-            }
-        })
-        .collect();
+    let mut scores = Vec::with_capacity(p.bids.len());
+    for (b, v) in p.bids.iter().zip(valuations) {
+        let sv = v.total;
+        let fail = |what: &str| {
+            crate::contract::overflow(&p.file, None, format!("the {what} of bid {:?}", b.bidder))
+        };
+        // `a` ÷ `by` × `times`, or the error naming the bid and the figure.
+        let of = |a: Decimal, by: Decimal, times: Decimal, what: &str| {
+            a.checked_div(by)
+                .and_then(|r| r.checked_mul(times))
+                .ok_or_else(|| fail(what))
+        };
+        let price_score = of(lowest.amount(), b.price.amount(), w.price, "price score")?;
+        let quality_score = of(b.quality_score, hundred, w.quality, "quality score")?;
+        let sv_quantitative_score = if highest_sv > Gbp::ZERO {
+            of(
+                sv.amount(),
+                highest_sv.amount(),
+                quant_weight,
+                "social value score",
+            )?
+        } else {
+            Decimal::ZERO
+        };
+        let sv_qualitative_score = of(
+            b.sv_qualitative_score,
+            hundred,
+            qual_weight,
+            "social value score",
+        )?;
+        let sv_score = sv_quantitative_score
+            .checked_add(sv_qualitative_score)
+            .ok_or_else(|| fail("social value score"))?;
+        scores.push(BidScore {
+            bidder: b.bidder.clone(),
+            price: b.price,
+            sv,
+            sv_percent_of_price: of(
+                sv.amount(),
+                b.price.amount(),
+                hundred,
+                "social value as a percentage of its price",
+            )?,
+            price_score,
+            quality_score,
+            sv_quantitative_score,
+            sv_qualitative_score,
+            sv_score,
+            total_score: price_score
+                .checked_add(quality_score)
+                .and_then(|t| t.checked_add(sv_score))
+                .ok_or_else(|| fail("total score"))?,
+            rank: 0,
+            tied: false,
+            valuation: v,
+        });
+    }
 
     // Rank on what the panel sees: totals to 2 decimal places. A stable sort
     // keeps file order within a tie.

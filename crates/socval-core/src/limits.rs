@@ -41,11 +41,11 @@ pub const FIRST_YEAR: FinancialYear = FinancialYear::starting(1990);
 /// The last financial year socval accepts: 2099/00.
 pub const LAST_YEAR: FinancialYear = FinancialYear::starting(2099);
 
-/// The earliest date a person may enter (a contract's start, a purchase, a
-/// deadline): 1 January 1990.
-pub const EARLIEST_DATE: Date = match Date::from_calendar_date(1990, Month::January, 1) {
+/// The earliest date a person may enter (a payment, a contract's start, a
+/// purchase, a deadline): 1 April 1990, the first day of [`FIRST_YEAR`].
+pub const EARLIEST_DATE: Date = match Date::from_calendar_date(1990, Month::April, 1) {
     Ok(d) => d,
-    Err(_) => panic!("1 January 1990 exists"),
+    Err(_) => panic!("1 April 1990 exists"),
 };
 
 /// The latest date a person may enter: 31 December 2099.
@@ -53,6 +53,9 @@ pub const LATEST_DATE: Date = match Date::from_calendar_date(2099, Month::Decemb
     Ok(d) => d,
     Err(_) => panic!("31 December 2099 exists"),
 };
+
+/// A contract runs for at most this many years.
+pub const MAX_CONTRACT_YEARS: u32 = 50;
 
 /// A short text: a name, a title, a reference, an email address, a postcode
 /// (characters).
@@ -117,7 +120,7 @@ pub fn check_percent(value: Decimal) -> Result<Decimal, &'static str> {
 /// Checks a date a person entered: [`EARLIEST_DATE`] to [`LATEST_DATE`].
 pub fn check_date(date: Date) -> Result<Date, &'static str> {
     if date < EARLIEST_DATE || date > LATEST_DATE {
-        return Err("is not between 1 January 1990 and 31 December 2099");
+        return Err("is not between 1 April 1990 and 31 December 2099");
     }
     Ok(date)
 }
@@ -177,7 +180,7 @@ mod tests {
 
     #[test]
     fn dates_years_and_texts_are_bounded() {
-        assert!(check_date(time::macros::date!(1989 - 12 - 31)).is_err());
+        assert!(check_date(time::macros::date!(1990 - 03 - 31)).is_err());
         assert!(check_date(time::macros::date!(2025 - 05 - 01)).is_ok());
         assert!(check_date(time::macros::date!(2100 - 01 - 01)).is_err());
         assert!(check_year(FinancialYear::starting(9999)).is_err());

@@ -4,8 +4,7 @@
 //! rounding (half-even, to the penny) happens only when an amount is presented.
 
 use std::fmt;
-use std::iter::Sum;
-use std::ops::{Add, AddAssign, Mul, Neg, Sub, SubAssign};
+use std::ops::Neg;
 use std::str::FromStr;
 
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -17,7 +16,7 @@ use serde::{Deserialize, Serialize};
 /// use socval_core::Gbp;
 /// let a = Gbp::parse("£1,234.50").unwrap();
 /// let b = Gbp::parse("-0.5").unwrap();
-/// assert_eq!((a + b).to_string(), "1234.00");
+/// assert_eq!(a.checked_add(b).unwrap().to_string(), "1234.00");
 /// assert_eq!(a.to_pence(), Some(123_450));
 /// ```
 #[derive(
@@ -163,12 +162,49 @@ impl Gbp {
         Ok(Gbp(value))
     }
 
+    /// The sum, or `None` past what exact decimals hold. There is no `+`
+    /// on amounts: every sum says what happens when it cannot be made.
+    pub fn checked_add(self, rhs: Gbp) -> Option<Gbp> {
+        self.0.checked_add(rhs.0).map(Gbp)
+    }
+
+    /// The difference, or `None` past what exact decimals hold.
+    pub fn checked_sub(self, rhs: Gbp) -> Option<Gbp> {
+        self.0.checked_sub(rhs.0).map(Gbp)
+    }
+
+    /// The sum of `amounts`, or `None` if it goes past what exact decimals hold.
+    pub fn checked_sum(amounts: impl IntoIterator<Item = Gbp>) -> Option<Gbp> {
+        amounts
+            .into_iter()
+            .try_fold(Gbp::ZERO, |total, a| total.checked_add(a))
+    }
+
     /// Units × a proxy value per unit, exactly.
     ///
     /// Returns `None` on overflow (far beyond any real amount).
     pub fn checked_mul_units(self, units: Decimal) -> Option<Gbp> {
         self.0.checked_mul(units).map(Gbp)
     }
+}
+
+/// `part` as a percentage of `whole` (`part × 100 ÷ whole`), or `None` when
+/// `whole` is zero or the result is beyond what a decimal holds.
+///
+/// ```
+/// use socval_core::{Decimal, percent_of};
+/// assert_eq!(percent_of(Decimal::ONE, Decimal::from(4)), Some(Decimal::from(25)));
+/// assert_eq!(percent_of(Decimal::MAX, Decimal::new(1, 2)), None);
+/// ```
+pub fn percent_of(part: Decimal, whole: Decimal) -> Option<Decimal> {
+    if whole.is_zero() {
+        return None;
+    }
+    // Multiplying first keeps the digits the report has always printed; a
+    // part too large for that is divided first.
+    part.checked_mul(Decimal::ONE_HUNDRED)
+        .and_then(|p| p.checked_div(whole))
+        .or_else(|| part.checked_div(whole)?.checked_mul(Decimal::ONE_HUNDRED))
 }
 
 /// Digits with either no separators or a comma every three digits.
@@ -232,7 +268,7 @@ pub(crate) fn group_digits(n: u64) -> String {
 fn group_int_text(int: &str) -> String {
     let mut grouped = String::with_capacity(int.len() + int.len() / 3);
     for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
+        if i > 0 && (int.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(c);
@@ -247,55 +283,10 @@ impl FromStr for Gbp {
     }
 }
 
-impl Add for Gbp {
-    type Output = Gbp;
-    fn add(self, rhs: Gbp) -> Gbp {
-        Gbp(self.0 + rhs.0)
-    }
-}
-
-impl AddAssign for Gbp {
-    fn add_assign(&mut self, rhs: Gbp) {
-        self.0 += rhs.0;
-    }
-}
-
-impl Sub for Gbp {
-    type Output = Gbp;
-    fn sub(self, rhs: Gbp) -> Gbp {
-        Gbp(self.0 - rhs.0)
-    }
-}
-
-impl SubAssign for Gbp {
-    fn sub_assign(&mut self, rhs: Gbp) {
-        self.0 -= rhs.0;
-    }
-}
-
 impl Neg for Gbp {
     type Output = Gbp;
     fn neg(self) -> Gbp {
         Gbp(-self.0)
-    }
-}
-
-impl Mul<Decimal> for Gbp {
-    type Output = Gbp;
-    fn mul(self, rhs: Decimal) -> Gbp {
-        Gbp(self.0 * rhs)
-    }
-}
-
-impl Sum for Gbp {
-    fn sum<I: Iterator<Item = Gbp>>(iter: I) -> Gbp {
-        iter.fold(Gbp::ZERO, Add::add)
-    }
-}
-
-impl<'a> Sum<&'a Gbp> for Gbp {
-    fn sum<I: Iterator<Item = &'a Gbp>>(iter: I) -> Gbp {
-        iter.copied().sum()
     }
 }
 
@@ -368,7 +359,13 @@ mod tests {
     #[test]
     fn sums_are_exact() {
         let tenth = Gbp::parse("0.1").unwrap();
-        let total: Gbp = std::iter::repeat_n(tenth, 10).sum();
-        assert_eq!(total, Gbp::parse("1").unwrap());
+        let total = Gbp::checked_sum(std::iter::repeat_n(tenth, 10));
+        assert_eq!(total, Some(Gbp::parse("1").unwrap()));
+        let max = Gbp::new(Decimal::MAX);
+        assert_eq!(
+            max.checked_add(tenth.checked_mul_units(Decimal::TEN).unwrap()),
+            None
+        );
+        assert_eq!(Gbp::checked_sum([max, max]), None);
     }
 }

@@ -20,7 +20,9 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 use time::Date;
 
-use crate::contract::{Contract, DeliveryReturn, Rag, progress};
+use crate::contract::{
+    Contract, DeliveryReturn, Rag, overflow, progress, quarter_index, quarter_profile,
+};
 use crate::framework::{Framework, Unit};
 use crate::policy::RagThresholds;
 use crate::{FinancialYear, Gbp};
@@ -147,29 +149,44 @@ impl Portfolio {
     }
 }
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Acc {
     label: String,
     committed: Gbp,
     delivered: Gbp,
 }
 
-fn add(map: &mut Vec<(String, Acc)>, key: &str, label: &str, committed: Gbp, delivered: Gbp) {
+impl Acc {
+    fn labelled(label: &str) -> Self {
+        Acc {
+            label: label.to_owned(),
+            ..Acc::default()
+        }
+    }
+
+    /// Adds £ committed and delivered; `None` past what exact decimals hold.
+    fn add(&mut self, committed: Gbp, delivered: Gbp) -> Option<()> {
+        self.committed = self.committed.checked_add(committed)?;
+        self.delivered = self.delivered.checked_add(delivered)?;
+        Some(())
+    }
+}
+
+fn add(
+    map: &mut Vec<(String, Acc)>,
+    key: &str,
+    label: &str,
+    committed: Gbp,
+    delivered: Gbp,
+) -> Option<()> {
     let i = match map.iter().position(|(k, _)| k == key) {
         Some(i) => i,
         None => {
-            map.push((
-                key.to_owned(),
-                Acc {
-                    label: label.to_owned(),
-                    ..Acc::default()
-                },
-            ));
+            map.push((key.to_owned(), Acc::labelled(label)));
             map.len() - 1
         }
     };
-    map[i].1.committed += committed;
-    map[i].1.delivered += delivered;
+    map[i].1.add(committed, delivered)
 }
 
 fn lines(map: Vec<(String, Acc)>) -> Vec<Line> {
@@ -183,100 +200,132 @@ fn lines(map: Vec<(String, Acc)>) -> Vec<Line> {
         .collect()
 }
 
+/// The breakdowns and totals built so far. A contract is added to a copy
+/// and the copy kept only if every sum fits, so a contract whose figures
+/// cannot be added up is left out whole, like one that cannot be valued.
+#[derive(Default, Clone)]
+struct Totals {
+    themes: Vec<(String, Acc)>,
+    categories: Vec<(String, Acc)>,
+    years: BTreeMap<FinancialYear, Acc>,
+    measures: Vec<MeasureLine>,
+    committed: Gbp,
+    delivered: Gbp,
+}
+
+impl Totals {
+    /// Adds `worth` committed (`delivered` false) or delivered of measure
+    /// `f` in year `fy` for contract `e`, `counted` units.
+    fn add(
+        &mut self,
+        e: &Entry<'_>,
+        f: &crate::framework::Found<'_>,
+        fy: FinancialYear,
+        counted: Decimal,
+        worth: Option<Gbp>,
+        delivered: bool,
+    ) -> Option<()> {
+        let w = worth.unwrap_or(Gbp::ZERO);
+        let (c, d) = if delivered {
+            (Gbp::ZERO, w)
+        } else {
+            (w, Gbp::ZERO)
+        };
+        add(&mut self.themes, &f.theme.code, &f.theme.title, c, d)?;
+        add(&mut self.categories, &e.category, &e.category, c, d)?;
+        self.years
+            .entry(fy)
+            .or_insert_with(|| Acc::labelled(&fy.to_string()))
+            .add(c, d)?;
+        let ml = measure_line(&mut self.measures, f.measure);
+        let (units, gbp) = if delivered {
+            (&mut ml.delivered_units, &mut ml.delivered_gbp)
+        } else {
+            (&mut ml.committed_units, &mut ml.committed_gbp)
+        };
+        *units = units.checked_add(counted)?;
+        if worth.is_some() {
+            *gbp = Some(gbp.unwrap_or(Gbp::ZERO).checked_add(w)?);
+            // A priced measure with nothing delivered yet has £0 delivered.
+            ml.delivered_gbp.get_or_insert(Gbp::ZERO);
+        }
+        Some(())
+    }
+
+    /// Adds contract `e`, whose progress is `p`; `None` if a sum would go
+    /// past what exact decimals hold.
+    fn add_contract(&mut self, e: &Entry<'_>, p: &crate::contract::Progress) -> Option<()> {
+        let c = e.contract;
+        let proxy = |m: &crate::framework::Measure| {
+            m.proxy_for(c.year, false)
+                .ok()
+                .flatten()
+                .map(|p| p.value_gbp)
+        };
+        let worth = |proxy: Option<Gbp>, counted: Decimal| match proxy {
+            Some(p) => p.checked_mul_units(counted).map(Some),
+            None => Some(None),
+        };
+        // Per commitment quarter and per verified return: theme, year, measure.
+        for cm in &c.commitments {
+            let Some(f) = e.framework.find(&cm.measure) else {
+                continue; // progress() succeeded, so every measure is known
+            };
+            let counts = f.measure.counting.counts(Some(cm.contract_year));
+            let proxy = proxy(f.measure);
+            for (q, units) in quarter_profile(cm).iter().enumerate() {
+                let counted = if counts { *units } else { Decimal::ZERO };
+                let fy = FinancialYear::containing(c.quarter_start(cm.contract_year, q as u32 + 1));
+                self.add(e, &f, fy, counted, worth(proxy, counted)?, false)?;
+            }
+        }
+        for r in e.returns {
+            if !r.verified || quarter_index(r.contract_year, r.quarter) >= p.quarters_elapsed {
+                continue;
+            }
+            let Some(f) = e.framework.find(&r.measure) else {
+                continue;
+            };
+            let counted = if f.measure.counting.counts(Some(r.contract_year)) {
+                r.units
+            } else {
+                Decimal::ZERO
+            };
+            let fy = FinancialYear::containing(c.quarter_start(r.contract_year, r.quarter));
+            self.add(e, &f, fy, counted, worth(proxy(f.measure), counted)?, true)?;
+        }
+        self.committed = self.committed.checked_add(p.committed_gbp)?;
+        self.delivered = self.delivered.checked_add(p.delivered_gbp)?;
+        Some(())
+    }
+}
+
 /// Builds the portfolio of `entries` as of `as_of`.
 pub fn build(entries: &[Entry<'_>], as_of: Date, rag: RagThresholds) -> Portfolio {
     let mut contracts = Vec::with_capacity(entries.len());
     let mut problems = Vec::new();
-    let mut themes: Vec<(String, Acc)> = Vec::new();
-    let mut categories: Vec<(String, Acc)> = Vec::new();
-    let mut years: BTreeMap<FinancialYear, Acc> = BTreeMap::new();
-    let mut measures: Vec<MeasureLine> = Vec::new();
-    let four = Decimal::from(4);
+    let mut totals = Totals::default();
     for e in entries {
         let c = e.contract;
-        let p = match progress(
-            c,
-            e.framework,
-            e.returns,
-            &format!("returns of contract {}", e.reference),
-            as_of,
-            rag,
-            false,
-        ) {
+        let file = format!("returns of contract {}", e.reference);
+        let p = match progress(c, e.framework, e.returns, &file, as_of, rag, false) {
             Ok(p) => p,
             Err(err) => {
                 problems.push((e.id, err.to_string()));
                 continue;
             }
         };
-        let elapsed = p.quarters_elapsed;
-        let qi = |cy: u32, q: u32| (cy - 1) * 4 + (q - 1);
-        // Per commitment quarter and per verified return: theme, year, measure.
-        for cm in &c.commitments {
-            let Some(f) = e.framework.find(&cm.measure) else {
-                continue; // progress() succeeded, so every measure is known
-            };
-            let m = f.measure;
-            let counts = m.counting.counts(Some(cm.contract_year));
-            let proxy = m
-                .proxy_for(c.year, false)
-                .ok()
-                .flatten()
-                .map(|p| p.value_gbp);
-            let profile = cm.quarters.unwrap_or([cm.units / four; 4]);
-            for (q, units) in profile.iter().enumerate() {
-                let counted = if counts { *units } else { Decimal::ZERO };
-                let worth = proxy.map(|p| p * counted).unwrap_or(Gbp::ZERO);
-                let fy = FinancialYear::containing(c.quarter_start(cm.contract_year, q as u32 + 1));
-                add(&mut themes, &f.theme.code, &f.theme.title, worth, Gbp::ZERO);
-                add(&mut categories, &e.category, &e.category, worth, Gbp::ZERO);
-                let y = years.entry(fy).or_insert_with(|| Acc {
-                    label: fy.to_string(),
-                    ..Acc::default()
-                });
-                y.committed += worth;
-                let ml = measure_line(&mut measures, m);
-                ml.committed_units += counted;
-                if proxy.is_some() {
-                    ml.committed_gbp = Some(ml.committed_gbp.unwrap_or(Gbp::ZERO) + worth);
-                    // A priced measure with nothing delivered yet has £0 delivered.
-                    ml.delivered_gbp.get_or_insert(Gbp::ZERO);
-                }
-            }
-        }
-        for r in e.returns {
-            if !r.verified || qi(r.contract_year, r.quarter) >= elapsed {
-                continue;
-            }
-            let Some(f) = e.framework.find(&r.measure) else {
-                continue;
-            };
-            let m = f.measure;
-            let counted = if m.counting.counts(Some(r.contract_year)) {
-                r.units
-            } else {
-                Decimal::ZERO
-            };
-            let proxy = m
-                .proxy_for(c.year, false)
-                .ok()
-                .flatten()
-                .map(|p| p.value_gbp);
-            let worth = proxy.map(|p| p * counted).unwrap_or(Gbp::ZERO);
-            let fy = FinancialYear::containing(c.quarter_start(r.contract_year, r.quarter));
-            add(&mut themes, &f.theme.code, &f.theme.title, Gbp::ZERO, worth);
-            add(&mut categories, &e.category, &e.category, Gbp::ZERO, worth);
-            let y = years.entry(fy).or_insert_with(|| Acc {
-                label: fy.to_string(),
-                ..Acc::default()
-            });
-            y.delivered += worth;
-            let ml = measure_line(&mut measures, m);
-            ml.delivered_units += counted;
-            if proxy.is_some() {
-                ml.delivered_gbp = Some(ml.delivered_gbp.unwrap_or(Gbp::ZERO) + worth);
-            }
-        }
+        let unverified = p
+            .measures
+            .iter()
+            .try_fold(Decimal::ZERO, |t, m| t.checked_add(m.unverified_units));
+        let mut next = totals.clone();
+        let (Some(unverified_units), Some(())) = (unverified, next.add_contract(e, &p)) else {
+            let what = "its social value added to the organisation's other contracts".to_owned();
+            problems.push((e.id, overflow(&file, None, what).to_string()));
+            continue;
+        };
+        totals = next;
         contracts.push(ContractLine {
             id: e.id,
             reference: e.reference.clone(),
@@ -289,17 +338,16 @@ pub fn build(entries: &[Entry<'_>], as_of: Date, rag: RagThresholds) -> Portfoli
             forecast_gbp: p.forecast_gbp,
             progress_percent: p.progress_percent,
             rag: p.rag,
-            unverified_units: p.measures.iter().map(|m| m.unverified_units).sum(),
+            unverified_units,
         });
     }
-    let committed_gbp = contracts.iter().map(|c| c.committed_gbp).sum();
-    let delivered_gbp = contracts.iter().map(|c| c.delivered_gbp).sum();
     Portfolio {
         as_of,
         contracts,
-        themes: lines(themes),
-        categories: lines(categories),
-        years: years
+        themes: lines(totals.themes),
+        categories: lines(totals.categories),
+        years: totals
+            .years
             .into_iter()
             .map(|(fy, a)| Line {
                 key: fy.to_string(),
@@ -308,9 +356,9 @@ pub fn build(entries: &[Entry<'_>], as_of: Date, rag: RagThresholds) -> Portfoli
                 delivered_gbp: a.delivered,
             })
             .collect(),
-        measures,
-        committed_gbp,
-        delivered_gbp,
+        measures: totals.measures,
+        committed_gbp: totals.committed,
+        delivered_gbp: totals.delivered,
         problems,
     }
 }
@@ -418,12 +466,16 @@ mod tests {
             ("categories", &p.categories),
             ("years", &p.years),
         ] {
-            let c: Gbp = ls.iter().map(|l| l.committed_gbp).sum();
-            let dl: Gbp = ls.iter().map(|l| l.delivered_gbp).sum();
-            assert_eq!((c, dl), (p.committed_gbp, p.delivered_gbp), "{what}");
+            let c = Gbp::checked_sum(ls.iter().map(|l| l.committed_gbp));
+            let dl = Gbp::checked_sum(ls.iter().map(|l| l.delivered_gbp));
+            assert_eq!(
+                (c, dl),
+                (Some(p.committed_gbp), Some(p.delivered_gbp)),
+                "{what}"
+            );
         }
-        let mc: Gbp = p.measures.iter().filter_map(|m| m.committed_gbp).sum();
-        assert_eq!(mc, p.committed_gbp);
+        let mc = Gbp::checked_sum(p.measures.iter().filter_map(|m| m.committed_gbp));
+        assert_eq!(mc, Some(p.committed_gbp));
         // The per-contract figures are the engine's progress.
         let pa = progress(&a, &fw, &ra, "x", as_of, RagThresholds::default(), false).unwrap();
         assert_eq!(p.contracts[0].delivered_gbp, pa.delivered_gbp);
@@ -457,6 +509,47 @@ mod tests {
         assert_eq!(keys, ["2020/21", "2021/22"]);
         let cats: Vec<&str> = p.categories.iter().map(|l| l.key.as_str()).collect();
         assert_eq!(cats, ["Places", "People"]);
+    }
+
+    #[test]
+    fn contracts_too_large_to_add_up_are_listed_and_the_rest_still_counted() {
+        let fw = embedded("rotherham-2019").unwrap();
+        let r09 = "[[commitment]]\nmeasure = \"R09\"\ncontract_year = 1\nunits = 40\n";
+        let (a, b, c) = (
+            contract("2020-04-01", r09),
+            contract("2020-04-01", r09),
+            contract("2020-04-01", r09),
+        );
+        let huge = "7922816251426433759354395033";
+        let ok = [ret("R09", 1, 1, "10", true)];
+        // Fits alone, but not added to another such contract.
+        let big = [ret("R09", 1, 1, huge, true)];
+        let entries = [(1, &a, &ok[..]), (2, &b, &big[..]), (3, &c, &big[..])].map(
+            |(id, contract, returns)| Entry {
+                id,
+                reference: format!("C{id}"),
+                category: "People".into(),
+                contract,
+                framework: &fw,
+                returns,
+            },
+        );
+        let p = build(&entries, date!(2021 - 04 - 01), RagThresholds::default());
+        let listed: Vec<i64> = p.problems.iter().map(|(id, _)| *id).collect();
+        let counted: Vec<i64> = p.contracts.iter().map(|c| c.id).collect();
+        assert!(
+            listed.contains(&3) && counted.contains(&1),
+            "{listed:?} {counted:?}"
+        );
+        assert_eq!(listed.len() + counted.len(), 3);
+        assert!(
+            p.problems.iter().all(|(_, m)| m.contains("too large")),
+            "{:?}",
+            p.problems
+        );
+        // The totals are exactly those of the contracts counted.
+        let sum = Gbp::checked_sum(p.contracts.iter().map(|c| c.delivered_gbp));
+        assert_eq!(sum, Some(p.delivered_gbp));
     }
 
     #[test]

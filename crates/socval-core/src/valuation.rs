@@ -185,6 +185,11 @@ pub fn value(
         });
     }
 
+    let sum = |values: &mut dyn Iterator<Item = Gbp>, what: &str| {
+        Gbp::checked_sum(values).ok_or_else(|| {
+            crate::contract::overflow(&options.file, None, format!("the £ of {what}"))
+        })
+    };
     let mut measures = Vec::new();
     let mut outcomes = Vec::new();
     let mut themes = Vec::new();
@@ -208,27 +213,40 @@ pub fn value(
                     code: m.code.clone(),
                     title: m.title.clone(),
                     unit: m.unit.clone(),
-                    units: m_rows.iter().map(|r| r.counted_units).sum(),
+                    units: m_rows
+                        .iter()
+                        .try_fold(Decimal::ZERO, |t, r| t.checked_add(r.counted_units))
+                        .ok_or_else(|| {
+                            let what = format!("the units of measure {}", m.code);
+                            crate::contract::overflow(&options.file, None, what)
+                        })?,
                     value: if m.kind == ValuationKind::Unvalued {
                         None
                     } else {
-                        Some(m_rows.iter().filter_map(|r| r.value).sum())
+                        let what = format!("measure {}", m.code);
+                        Some(sum(&mut m_rows.iter().filter_map(|r| r.value), &what)?)
                     },
                 });
             }
             outcomes.push(Subtotal {
                 code: o.code.clone(),
                 title: o.title.clone(),
-                value: o_rows.iter().filter_map(|r| r.value).sum(),
+                value: sum(
+                    &mut o_rows.iter().filter_map(|r| r.value),
+                    &format!("outcome {}", o.code),
+                )?,
             });
         }
         themes.push(Subtotal {
             code: t.code.clone(),
             title: t.title.clone(),
-            value: t_rows.iter().filter_map(|r| r.value).sum(),
+            value: sum(
+                &mut t_rows.iter().filter_map(|r| r.value),
+                &format!("theme {}", t.code),
+            )?,
         });
     }
-    let total = rows.iter().filter_map(|r| r.value).sum();
+    let total = sum(&mut rows.iter().filter_map(|r| r.value), "all the rows")?;
     Ok(Valuation {
         framework: framework.meta.id.clone(),
         year: options.year,
@@ -432,13 +450,13 @@ mod tests {
                 if let Some(p) = m.proxy_for(FinancialYear::starting(2019), false).unwrap()
                     && m.counting.counts(c.contract_year)
                 {
-                    model += p.value_gbp * c.units;
+                    model = model.checked_add(p.value_gbp.checked_mul_units(c.units).unwrap()).unwrap();
                 }
             }
             proptest::prop_assert_eq!(v.total, model);
-            proptest::prop_assert_eq!(v.themes.iter().map(|t| t.value).sum::<Gbp>(), v.total);
-            proptest::prop_assert_eq!(v.outcomes.iter().map(|o| o.value).sum::<Gbp>(), v.total);
-            proptest::prop_assert_eq!(v.measures.iter().filter_map(|m| m.value).sum::<Gbp>(), v.total);
+            proptest::prop_assert_eq!(Gbp::checked_sum(v.themes.iter().map(|t| t.value)), Some(v.total));
+            proptest::prop_assert_eq!(Gbp::checked_sum(v.outcomes.iter().map(|o| o.value)), Some(v.total));
+            proptest::prop_assert_eq!(Gbp::checked_sum(v.measures.iter().filter_map(|m| m.value)), Some(v.total));
         }
     }
 }

@@ -16,6 +16,7 @@ use crate::model::{
     Block, Cell, CellRef, Headline, Kind, Report, Row, SCHEMA, Section, Source, Table, col, row,
 };
 use crate::spend::{SpendAnalysis, spend_section};
+use crate::total::*;
 
 /// Everything a report is built from.
 #[derive(Clone, Debug)]
@@ -244,14 +245,6 @@ fn value(inputs: &Inputs<'_>, c: &Commitments) -> Result<Valued> {
     })
 }
 
-fn share(part: Gbp, whole: Gbp) -> Cell {
-    if whole.is_zero() {
-        Cell::Empty
-    } else {
-        Cell::percent(part.amount() * Decimal::ONE_HUNDRED / whole.amount())
-    }
-}
-
 /// Table 2.10 and the breakdowns by theme, category and contract.
 fn commitments_section(
     inputs: &Inputs<'_>,
@@ -290,14 +283,17 @@ fn commitments_section(
                 d_value: None,
             }
         });
-        m.units += r.counted_units;
+        m.units = units_plus(m.units, r.counted_units);
         if let Some(val) = r.value {
-            m.value = Some(m.value.unwrap_or(Gbp::ZERO) + val);
+            m.value = Some(plus(m.value.unwrap_or(Gbp::ZERO), val));
         }
         if let Some(d) = delivered_row(i) {
-            m.d_units = Some(m.d_units.unwrap_or(Decimal::ZERO) + d.counted_units);
+            m.d_units = Some(units_plus(
+                m.d_units.unwrap_or(Decimal::ZERO),
+                d.counted_units,
+            ));
             if let Some(val) = d.value {
-                m.d_value = Some(m.d_value.unwrap_or(Gbp::ZERO) + val);
+                m.d_value = Some(plus(m.d_value.unwrap_or(Gbp::ZERO), val));
             }
         }
     }
@@ -461,9 +457,9 @@ fn commitments_section(
     for (i, l) in c.lines.iter().enumerate() {
         let e = cats.entry(l.category).or_insert((0, Gbp::ZERO, None));
         e.0 += 1;
-        e.1 += line_value(i);
+        e.1 = plus(e.1, line_value(i));
         if let Some(d) = line_delivered(i) {
-            e.2 = Some(e.2.unwrap_or(Gbp::ZERO) + d);
+            e.2 = Some(plus(e.2.unwrap_or(Gbp::ZERO), d));
         }
         if let Some(k) = &l.contract {
             let pos = match contracts.iter().position(|x| &x.0 == k) {
@@ -473,9 +469,9 @@ fn commitments_section(
                     contracts.len() - 1
                 }
             };
-            contracts[pos].2 += line_value(i);
+            contracts[pos].2 = plus(contracts[pos].2, line_value(i));
             if let Some(d) = line_delivered(i) {
-                contracts[pos].3 = Some(contracts[pos].3.unwrap_or(Gbp::ZERO) + d);
+                contracts[pos].3 = Some(plus(contracts[pos].3.unwrap_or(Gbp::ZERO), d));
             }
         }
     }
@@ -854,12 +850,11 @@ fn quotes_section(q: Option<&QuotesInput>, sources: &mut Sources) -> Section {
     ))];
     let in_scope = q.checks.iter().filter(|c| c.in_scope).count() as u64;
     let failing = q.checks.iter().filter(|c| !c.compliant).count() as u64;
-    let scope_value: Gbp = q
+    let scope_value = sum(q
         .checks
         .iter()
         .filter(|c| c.in_scope)
-        .map(|c| c.purchase_value)
-        .sum();
+        .map(|c| c.purchase_value));
     let summary = Table {
         id: "quotes_summary".into(),
         title: "Small purchases checked against the quotes rule".into(),

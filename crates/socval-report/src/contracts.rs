@@ -27,6 +27,7 @@ use time::Date;
 
 use crate::commitments::Category;
 use crate::model::{Block, Cell, Kind, Row, Section, Table, col, row};
+use crate::total::*;
 
 /// One contract as the report reads it.
 #[derive(Clone, Debug)]
@@ -275,8 +276,19 @@ pub struct Traced {
 /// as of `input.as_of`.
 pub fn trace(year: FinancialYear, input: &ContractsInput<'_>) -> Traced {
     let mut out = Traced::default();
+    // Every figure of the report adds up a subset of these records; a
+    // contract whose records would take the whole past what a decimal holds
+    // is left out as a problem, so those sums always fit (`crate::total`).
+    let mut all = Sums::default();
     for k in input.contracts.iter().filter(|k| k.contract.year == year) {
-        match contract_records(k, input.as_of) {
+        let kept = contract_records(k, input.as_of).and_then(|(records, proxies)| {
+            all = all.checked_with(&records).ok_or_else(|| {
+                "its social value is too large to add up with the other contracts' (check the units recorded)"
+                    .to_string()
+            })?;
+            Ok((records, proxies))
+        });
+        match kept {
             Ok((records, proxies)) => {
                 out.records.extend(records);
                 for p in proxies {
@@ -324,6 +336,24 @@ type ProxyRow = (
     Option<Gbp>,
 );
 
+/// `counted` units at `proxy` £ each, or why that cannot be worked out.
+fn worth(proxy: Option<Gbp>, counted: Decimal) -> Result<Option<Gbp>, String> {
+    match proxy {
+        None => Ok(None),
+        Some(p) if p.is_negative() => Err(format!(
+            "a measure's proxy value is negative ({})",
+            p.display_pounds()
+        )),
+        Some(p) => p.checked_mul_units(counted).map(Some).ok_or_else(|| {
+            format!(
+                "{} units at {} each is too large to value; check the units recorded",
+                counted.normalize(),
+                p.display_pounds()
+            )
+        }),
+    }
+}
+
 fn contract_records(
     k: &ContractInput<'_>,
     as_of: Date,
@@ -353,7 +383,7 @@ fn contract_records(
             quarter: None,
             units: cm.units,
             counted_units: counted,
-            value_gbp: proxy.map(|p| p * counted),
+            value_gbp: worth(proxy, counted)?,
             state: None,
             note: (!counts).then(|| {
                 format!(
@@ -377,7 +407,7 @@ fn contract_records(
                 l.line_id, l.contract_year, l.quarter, c.years
             ));
         }
-        let ended = (l.contract_year - 1) * 4 + (l.quarter - 1) < elapsed;
+        let ended = socval_core::contract::quarter_index(l.contract_year, l.quarter) < elapsed;
         let counts_rule = f.measure.counting.counts(Some(l.contract_year));
         let note = match (l.state, ended, counts_rule) {
             (LineState::Rejected, _, _) => Some("not counted: rejected".to_string()),
@@ -410,7 +440,7 @@ fn contract_records(
             quarter: Some(l.quarter),
             units: l.units,
             counted_units: counted,
-            value_gbp: proxy.map(|p| p * counted),
+            value_gbp: worth(proxy, counted)?,
             state: Some(l.state),
             note,
         });
@@ -464,41 +494,47 @@ pub struct Sums {
 }
 
 impl Sums {
-    /// The sums of `records`.
-    pub fn of<'r>(records: impl IntoIterator<Item = &'r Record>) -> Sums {
-        let mut s = Sums::default();
+    /// These sums with `records` added, or `None` past what a decimal holds.
+    fn checked_with<'r>(mut self, records: impl IntoIterator<Item = &'r Record>) -> Option<Sums> {
+        let add = |acc: Option<Gbp>, v: Option<Gbp>| match (acc, v) {
+            (Some(a), Some(v)) => a.checked_add(v).map(Some),
+            (a, v) => Some(a.or(v)),
+        };
         for r in records {
-            let add = |acc: &mut Option<Gbp>, v: Option<Gbp>| {
-                if let Some(v) = v {
-                    *acc = Some(acc.unwrap_or(Gbp::ZERO) + v);
-                }
-            };
+            if r.counted_units.is_sign_negative() && !r.counted_units.is_zero() {
+                return None;
+            }
             match r.kind {
                 RecordKind::Commitment => {
-                    s.committed_units += r.counted_units;
-                    add(&mut s.committed_gbp, r.value_gbp);
+                    self.committed_units = self.committed_units.checked_add(r.counted_units)?;
+                    self.committed_gbp = add(self.committed_gbp, r.value_gbp)?;
                 }
                 RecordKind::ReturnLine => {
-                    s.delivered_units += r.counted_units;
-                    add(&mut s.delivered_gbp, r.value_gbp);
+                    self.delivered_units = self.delivered_units.checked_add(r.counted_units)?;
+                    self.delivered_gbp = add(self.delivered_gbp, r.value_gbp)?;
                 }
             }
         }
-        s
+        Some(self)
+    }
+
+    /// The sums of `records`.
+    pub fn of<'r>(records: impl IntoIterator<Item = &'r Record>) -> Sums {
+        // Records come from `trace`, which keeps only contracts whose records
+        // add up; a subset of them adds up too (see `crate::total`).
+        let past = Some(Gbp::new(Decimal::MAX));
+        Sums::default().checked_with(records).unwrap_or(Sums {
+            committed_units: Decimal::MAX,
+            committed_gbp: past,
+            delivered_units: Decimal::MAX,
+            delivered_gbp: past,
+        })
     }
 }
 
 fn linked(mut r: Row, f: &Filter) -> Row {
     r.records = Some(f.query());
     r
-}
-
-fn share(part: Gbp, whole: Gbp) -> Cell {
-    if whole.is_zero() {
-        Cell::Empty
-    } else {
-        Cell::percent(part.amount() * Decimal::ONE_HUNDRED / whole.amount())
-    }
 }
 
 /// Delivered £ of a row: £0 when the row is priced and nothing is delivered yet.

@@ -67,6 +67,7 @@ mod model;
 mod quotes;
 mod source;
 mod spend;
+mod total;
 
 pub use build::{Inputs, QuotesInput, SpendInput, build};
 pub use chart::svg as chart_svg;

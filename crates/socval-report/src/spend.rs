@@ -12,6 +12,7 @@ use socval_spend::{
 use crate::build::{Inputs, Sources, SpendInput};
 use crate::error::{Error, Result};
 use crate::model::{Block, Cell, Chart, Kind, Row, Section, Series, Table, col, row};
+use crate::total::*;
 
 /// The analyses of a year and its comparison year, with where they came from.
 #[derive(Clone, Debug)]
@@ -125,7 +126,10 @@ fn change_pct(now: Gbp, before: Gbp) -> Cell {
     if before.is_zero() {
         Cell::Empty
     } else {
-        Cell::percent((now.amount() - before.amount()) * Decimal::ONE_HUNDRED / before.amount())
+        Cell::percent_opt(socval_core::percent_of(
+            minus(now, before).amount(),
+            before.amount(),
+        ))
     }
 }
 
@@ -229,7 +233,7 @@ fn grouped(
                     m(pg.gbp),
                     pct(pg.share_pct),
                     Cell::count(pg.suppliers),
-                    m(g.gbp - pg.gbp),
+                    m(minus(g.gbp, pg.gbp)),
                     change_pct(g.gbp, pg.gbp),
                 ]);
             }
@@ -456,7 +460,7 @@ pub(crate) fn spend_section(inputs: &Inputs<'_>, sources: &mut Sources) -> Secti
         crate::html::number(Decimal::from(t.payments))
     );
     if let Some(p) = p {
-        let d = t.total_gbp - p.total_gbp;
+        let d = minus(t.total_gbp, p.total_gbp);
         text.push_str(&format!(
             " That is {} {} than in {}{}.",
             short_money(Gbp::new(d.amount().abs())),

@@ -472,15 +472,18 @@ fn digits(b: &[u8]) -> Option<i32> {
 }
 
 fn make_date(y: i32, m: i32, d: i32) -> Result<Date, &'static str> {
-    if !(1900..=2199).contains(&y) {
-        return Err("the year is out of range (1900-2199)");
+    if !(1990..=2099).contains(&y) {
+        return Err("the year is out of range (1990-2099)");
     }
     let month = u8::try_from(m)
         .ok()
         .and_then(|m| Month::try_from(m).ok())
         .ok_or("there is no such month")?;
     let day = u8::try_from(d).map_err(|_| "there is no such day")?;
-    Date::from_calendar_date(y, month, day).map_err(|_| "there is no such day in that month")
+    let date = Date::from_calendar_date(y, month, day)
+        .map_err(|_| "there is no such day in that month")?;
+    // The financial years socval accepts (1990/91 to 2099/00).
+    socval_core::limits::check_date(date)
 }
 
 /// Parses an amount to whole pence. A fast path handles plain `1234.56`;
@@ -505,7 +508,9 @@ fn fast_pence(b: &[u8]) -> Option<i64> {
         None => (b, &b[..0]),
     };
     if int.is_empty()
-        || int.len() > 15
+        // Twelve digits of pounds; longer amounts take the general path,
+        // which holds them to socval_core::limits::MAX_AMOUNT.
+        || int.len() > 12
         || frac.len() > 2
         || (b.len() > int.len() && frac.is_empty())
     {

@@ -732,8 +732,10 @@ pub fn totals_by_year(imports: &[ImportInfo]) -> BTreeMap<FinancialYear, YearInf
                     rows: 0,
                     gbp: Gbp::ZERO,
                 });
-                e.rows += y.rows;
-                e.gbp += y.gbp;
+                e.rows = e.rows.saturating_add(y.rows);
+                // Each year's total is whole pence in an i64, so even a
+                // million imports stay far inside what a decimal holds.
+                e.gbp = e.gbp.checked_add(y.gbp).unwrap_or(e.gbp);
             }
         }
     }

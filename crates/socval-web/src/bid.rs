@@ -128,14 +128,7 @@ pub(crate) fn parse_bid(
                 continue;
             }
         };
-        match Decimal::from_str(text.trim()) {
-            Ok(u) if u.is_sign_negative() && !u.is_zero() => errors.add(
-                "commitments",
-                format!(
-                    "Units for {code} in contract year {year}: {} is negative: enter 0 or more",
-                    text.trim()
-                ),
-            ),
+        match socval_core::portfolio::parse_units(text) {
             Ok(u) => {
                 if commitments
                     .iter()
@@ -153,13 +146,21 @@ pub(crate) fn parse_bid(
                     });
                 }
             }
-            Err(_) => errors.add(
-                "commitments",
-                format!(
-                    "Units for {code} in contract year {year}: {:?} is not a number: enter units like 2 or 2.5",
-                    text.trim()
-                ),
-            ),
+            Err(problem) => {
+                // A number is shown as typed, anything else quoted.
+                let t = text.trim();
+                let shown = if problem == "is not a number" {
+                    format!("{t:?}")
+                } else {
+                    t.to_owned()
+                };
+                errors.add(
+                    "commitments",
+                    format!(
+                        "Units for {code} in contract year {year}: {shown} {problem}: enter units like 2 or 2.5"
+                    ),
+                );
+            }
         }
     }
     let document = match &input.document {
@@ -528,20 +529,24 @@ pub(crate) fn parse_score(
     comment: &str,
 ) -> Result<Score, FormErrors> {
     let mut errors = FormErrors::default();
-    let mut read =
-        |field: &'static str, label: &str, text: &str| match Decimal::from_str(text.trim()) {
-            Ok(d) if d >= Decimal::ZERO && d <= Decimal::ONE_HUNDRED => d,
-            _ => {
-                errors.add(
+    let mut read = |field: &'static str, label: &str, text: &str| match Decimal::from_str(
+        text.trim(),
+    )
+    .map_err(|_| "is not a number")
+    .and_then(socval_core::limits::check_percent)
+    {
+        Ok(d) => d,
+        _ => {
+            errors.add(
                     field,
                     format!(
-                        "{label} {:?} must be a percentage from 0 to 100",
+                        "{label} {:?} must be a percentage from 0 to 100, with at most 4 decimal places",
                         text.trim()
                     ),
                 );
-                Decimal::ZERO
-            }
-        };
+            Decimal::ZERO
+        }
+    };
     let quality_score = read("quality_score", "Quality score", quality);
     let sv_qualitative_score = read(
         "sv_qualitative_score",

@@ -293,7 +293,7 @@ pub(crate) async fn parse_procurement(
         }
     };
     let years: i64 = match input.contract_years.trim().parse() {
-        Ok(y) if (1..=50).contains(&y) => y,
+        Ok(y) if (1..=i64::from(socval_core::limits::MAX_CONTRACT_YEARS)).contains(&y) => y,
         _ => {
             errors.add(
                 "contract_years",
@@ -303,12 +303,18 @@ pub(crate) async fn parse_procurement(
         }
     };
     let weight = |errors: &mut FormErrors, field: &'static str, label: &str, text: &str| {
-        match Decimal::from_str(text.trim()) {
-            Ok(d) if d >= Decimal::ZERO && d <= Decimal::ONE_HUNDRED => d,
+        match Decimal::from_str(text.trim())
+            .map_err(|_| "is not a number")
+            .and_then(socval_core::limits::check_percent)
+        {
+            Ok(d) => d,
             _ => {
                 errors.add(
                     field,
-                    format!("{label} {:?} must be a number from 0 to 100", text.trim()),
+                    format!(
+                        "{label} {:?} must be a number from 0 to 100, with at most 4 decimal places",
+                        text.trim()
+                    ),
                 );
                 Decimal::ZERO
             }
@@ -619,12 +625,22 @@ pub(crate) async fn ranking(
         file: format!("procurement {}", p.reference),
     };
     let policy = policy_for(org);
-    let e: Evaluation = tokio::task::spawn_blocking(move || {
+    let e: Evaluation = match tokio::task::spawn_blocking(move || {
         evaluation::evaluate(&input, &fw, &policy, false).map_err(|e| e.to_string())
     })
     .await
     .map_err(|e| AppError::Internal(e.to_string()))?
-    .map_err(|e| AppError::Internal(format!("evaluation failed: {e}")))?;
+    {
+        Ok(e) => e,
+        // Bids that cannot be scored (figures stored before they were
+        // bounded, too large to add up) leave the page readable, saying why.
+        Err(why) => {
+            return Ok((
+                Vec::new(),
+                vec![format!("The bids cannot be ranked: {why}")],
+            ));
+        }
+    };
     let two = |d: Decimal| format!("{:.2}", d.round_dp(2));
     let rows = e
         .bids

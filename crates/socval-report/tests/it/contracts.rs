@@ -169,7 +169,11 @@ fn figures_are_the_sums_of_the_records_each_row_names() {
     assert_eq!(money(&r, "table_2_10", "R09", "delivered_units"), d("22"));
     assert_eq!(
         money(&r, "table_2_10", "R09", "delivered_gbp"),
-        (p("R09") * d("22")).round_pence().amount()
+        p("R09")
+            .checked_mul_units(d("22"))
+            .unwrap()
+            .round_pence()
+            .amount()
     );
     // R03 counts in the first contract year only: 2 FTE, not 3.
     assert_eq!(money(&r, "table_2_10", "R03", "units"), d("2"));

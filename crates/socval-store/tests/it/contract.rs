@@ -810,7 +810,9 @@ async fn money_round_trips_exactly(store: &dyn Store, _raw: &Raw) {
         .iter()
         .enumerate()
     {
-        let amount = Gbp::parse(text).unwrap();
+        // Past what a person may enter (limits::MAX_AMOUNT): the store
+        // holds any i64 of pence.
+        let amount = Gbp::new(text.parse().unwrap());
         let mut new = NewOrganisation::new(format!("m{i}"), "Money", OrgKind::Other);
         new.procurement_threshold_pence = pence(amount).unwrap();
         let o = store.create_organisation(&cli(), T0, &new).await.unwrap();
@@ -1028,7 +1030,7 @@ async fn spend_imports_are_audited_per_organisation(store: &dyn Store, _raw: &Ra
         lines: 12_345,
         rows: 12_340,
         // More than f64 holds exactly: the audit row keeps every penny.
-        total_gbp: socval_core::Gbp::parse("90071992547409.93").unwrap(),
+        total_gbp: socval_core::Gbp::new("90071992547409.93".parse().unwrap()),
         years: vec!["2019/20".into(), "2020/21".into()],
     };
     store

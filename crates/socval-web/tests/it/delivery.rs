@@ -568,3 +568,71 @@ async fn delivery_pages_keep_their_structure() {
         insta::assert_snapshot!(format!("delivery_{name}"), redact(&page.body));
     }
 }
+
+/// The outside review's delivery return of 79,228,162,514,264,337,593,543,950,335
+/// units (the largest decimal): refused at the API, and one already stored
+/// (before units were bounded) no longer takes any officer's page down.
+#[tokio::test]
+async fn units_beyond_the_limit_are_refused_and_stored_ones_do_not_break_any_page() {
+    let w = world().await;
+    let k = w.contract_1.contract;
+    let huge = "79228162514264337593543950335";
+    let path = format!("/api/v1/orgs/a/contracts/{k}/returns");
+    let bad = post_json(
+        &w,
+        &path,
+        &w.token_supplier,
+        serde_json::json!({"contract_year": 1, "quarter": 2, "lines": [{"measure": "OD02", "units": huge}]}),
+    )
+    .await;
+    bad.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad.json()["problems"][0]["field"], "lines[0].units");
+    assert!(bad.body.contains("1,000,000,000,000"), "{}", bad.body);
+    assert_eq!(returns_of(&w, k).await, 1);
+
+    // Two such lines stored directly, as the review's were: their sum is
+    // past what a decimal holds.
+    use socval_store::delivery::{NewLine, NewReturn};
+    let line = |units: &str| NewLine {
+        measure: "OD02".into(),
+        units: units.parse().unwrap(),
+    };
+    w.store
+        .submit_return(
+            &socval_store::Actor::system("test"),
+            crate::support::start_time(),
+            &NewReturn {
+                contract_id: k,
+                supplier_id: w.supplier_1,
+                contract_year: 1,
+                quarter: 2,
+                narrative: String::new(),
+                lines: vec![line(huge)],
+                evidence: vec![],
+            },
+        )
+        .await
+        .unwrap();
+    let officer = w.session(w.officer).await;
+    let viewer = w.session(w.viewer).await;
+    let page = w
+        .get(&format!("/orgs/a/contracts/{k}"), Some(&officer))
+        .await;
+    page.assert_status(StatusCode::OK);
+    assert!(page.body.contains("too large to compute"), "{}", page.body);
+    for path in [
+        "/orgs/a/dashboard",
+        "/orgs/a/dashboard.csv",
+        "/orgs/a/at-risk",
+        "/api/v1/orgs/a/dashboard",
+        "/api/v1/orgs/a/at-risk",
+    ] {
+        let r = w.get(path, Some(&viewer)).await;
+        r.assert_status(StatusCode::OK);
+        if path == "/orgs/a/dashboard" {
+            // The contract is named as left out of the figures, the other kept.
+            assert!(r.body.contains("not in these figures"), "{}", r.body);
+            assert!(r.body.contains("DEP-2"), "{}", r.body);
+        }
+    }
+}

@@ -142,8 +142,10 @@ fn table(
             prev_gbp
                 .map(|p| p.display_whole_pounds())
                 .unwrap_or_default(),
+            // Totals of whole pence: their difference always fits.
             prev_gbp
-                .map(|p| (gbp - p).display_whole_pounds())
+                .and_then(|p| gbp.checked_sub(p))
+                .map(|d| d.display_whole_pounds())
                 .unwrap_or_default(),
         ]);
     };

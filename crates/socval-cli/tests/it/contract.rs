@@ -187,3 +187,38 @@ fn bad_contract_and_returns_say_where() {
     );
     assert!(err.contains("amber"), "{err}");
 }
+
+/// The outside review's returns line of 79,228,162,514,264,337,593,543,950,335
+/// units made `contract progress` panic (exit 101): it is now refused naming
+/// the file, line and column, and so is a year or date that cannot be.
+#[test]
+fn numbers_years_and_dates_past_the_limits_are_refused_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = write(dir.path(), "c.toml", CONTRACT);
+    let r = write(
+        dir.path(),
+        "r.csv",
+        "measure,contract_year,quarter,units\nR09,1,1,1\nR09,1,1,79228162514264337593543950335\n",
+    );
+    let err = expect_error(dir.path(), &["contract", "progress", &c, "--returns", &r]);
+    assert!(err.contains("r.csv: line 3, column `units`"), "{err}");
+    assert!(err.contains("1,000,000,000,000"), "{err}");
+    for (flag, value) in [("--as-of", "9999-12-31"), ("--as-of", "0001-01-01")] {
+        let (_, err, code) = crate::parts(&crate::run_in(
+            dir.path(),
+            &["contract", "progress", &c, "--returns", &r, flag, value],
+        ));
+        assert_eq!(code, 2, "{flag} {value}: {err}");
+        assert!(err.contains(value) && err.contains("1990"), "{err}");
+    }
+    let (_, err, code) = crate::parts(&crate::run_in(
+        dir.path(),
+        &["report", "annual", "--year", "9999-00", "--out", "out"],
+    ));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("2099/00"), "{err}");
+    let long = CONTRACT.replace("years = 1", "years = 4294967295");
+    let c = write(dir.path(), "long.toml", &long);
+    let err = expect_error(dir.path(), &["contract", "progress", &c, "--returns", &r]);
+    assert!(err.contains("from 1 to 50"), "{err}");
+}

@@ -171,6 +171,22 @@ async fn bad_years_and_record_queries_are_refused_plainly() {
     w.get("/orgs/a/reports/2025", Some(&viewer))
         .await
         .assert_status(StatusCode::NOT_FOUND);
+    // Years that cannot be (the outside review's 9999-00 answered 500 from
+    // the calendar's end) are pages that do not exist, in every format.
+    for year in ["9999-00", "1066-67", "0000-01", "2100-01"] {
+        for tail in [
+            "",
+            "/report.json",
+            "/report.xlsx",
+            "/records",
+            "/records.csv",
+        ] {
+            let path = format!("/orgs/a/reports/{year}{tail}");
+            w.get(&path, Some(&viewer))
+                .await
+                .assert_status(StatusCode::NOT_FOUND);
+        }
+    }
     let bad = w
         .get("/orgs/a/reports/2025-26/records?colour=red", Some(&viewer))
         .await;

@@ -22,6 +22,7 @@ mod error;
 mod export;
 mod generate;
 mod geo;
+pub mod journal;
 mod ledger;
 mod location;
 mod name;
@@ -40,6 +41,7 @@ pub use error::{Error, Result};
 pub use export::{ENRICHMENT_COLUMNS, ExportFormat, export};
 pub use generate::{GenerateOptions, GenerateSummary, generate, postcodes_from_csv};
 pub use geo::{GeoResolver, NoDirectory};
+pub use journal::{Change, ChangeKind, Recorded, Recovery};
 pub use ledger::{
     BlankAmount, ColumnChoice, Field, ImportOptions, ParseSummary, YearTotal, date_from_days,
     parse_csv, parse_date, parse_pence, parse_spreadsheet,
@@ -49,6 +51,6 @@ pub use name::{is_redacted, normalise_name};
 pub use register::{LocationOverride, Supplier, SupplierRegister};
 pub use schema::{PAYMENTS_SCHEMA, col, payments_schema};
 pub use store::{
-    ImportInfo, OverridesInfo, RegisterInfo, SpendStore, Staged, YearInfo, read_info, scan_file,
+    ImportInfo, OverridesInfo, RegisterInfo, SpendStore, YearInfo, read_info, scan_file,
     totals_by_year,
 };

@@ -29,8 +29,10 @@ use parquet::schema::types::ColumnPath;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use socval_core::{FinancialYear, Gbp};
+use time::OffsetDateTime;
 
 use crate::error::{Error, Result};
+use crate::journal::{self, Change, ChangeKind, Recorded, Recovery, Step};
 use crate::ledger::{ImportOptions, ParseSummary, parse_csv, parse_spreadsheet};
 use crate::pipeline::{BLOCK, Parsed, parse_csv_parallel};
 use crate::schema::{PAYMENTS_SCHEMA, col, payments_schema};
@@ -109,6 +111,11 @@ impl Drop for TmpGuard {
 }
 
 static TMP_SEQ: AtomicU64 = AtomicU64::new(0);
+
+/// A number unique within this process, for temporary names.
+pub(crate) fn next_seq() -> u64 {
+    TMP_SEQ.fetch_add(1, Ordering::Relaxed)
+}
 
 /// Rows per row group.
 const ROW_GROUP_ROWS: usize = 1024 * 1024;
@@ -193,14 +200,19 @@ impl SpendStore {
     }
 
     /// Reads `file` as a supplier register and writes it, normalised, to a
-    /// temporary file beside the area's register, which [`Staged::commit`]
+    /// temporary file beside the area's register, which [`Change::commit`]
     /// puts in place (whole: a reader never sees half a register). `source`
     /// names the file in errors.
     ///
     /// Returns an error naming the file, line and column of a bad row (a
     /// missing name, a flag that is not yes/no, a duplicated id); the
     /// area's register is then unchanged.
-    pub fn stage_register(&self, source: &str, file: &Path) -> Result<Staged<RegisterInfo>> {
+    pub fn stage_register(
+        &self,
+        source: &str,
+        file: &Path,
+        at: OffsetDateTime,
+    ) -> Result<Change<RegisterInfo>> {
         let bytes = fs::read(file).map_err(|e| Error::io(file, e))?;
         let suppliers = crate::SupplierRegister::read_suppliers(source, &bytes[..])?;
         // Indexing refuses what reading alone lets through.
@@ -210,9 +222,15 @@ impl SpendStore {
             with_postcode: suppliers.iter().filter(|s| s.postcode.is_some()).count() as u64,
             sha256: hex::encode(Sha256::digest(&bytes)),
         };
-        self.stage(self.suppliers_path(), info, |w| {
-            crate::SupplierRegister::write_suppliers(&suppliers, w)
-        })
+        let sha = info.sha256.clone();
+        self.stage(
+            ChangeKind::Register,
+            sha,
+            at,
+            self.suppliers_path(),
+            info,
+            |w| crate::SupplierRegister::write_suppliers(&suppliers, w),
+        )
     }
 
     /// Reads `file` as location overrides and stages it as
@@ -220,36 +238,43 @@ impl SpendStore {
     ///
     /// Returns an error naming the file, line and column of a bad row (no
     /// supplier, postcode or reason).
-    pub fn stage_overrides(&self, source: &str, file: &Path) -> Result<Staged<OverridesInfo>> {
+    pub fn stage_overrides(
+        &self,
+        source: &str,
+        file: &Path,
+        at: OffsetDateTime,
+    ) -> Result<Change<OverridesInfo>> {
         let bytes = fs::read(file).map_err(|e| Error::io(file, e))?;
         let overrides = crate::SupplierRegister::read_overrides(source, &bytes[..])?;
         let info = OverridesInfo {
             overrides: overrides.len() as u64,
             sha256: hex::encode(Sha256::digest(&bytes)),
         };
-        self.stage(self.overrides_path(), info, |w| {
-            crate::SupplierRegister::write_overrides(&overrides, w)
-        })
+        let sha = info.sha256.clone();
+        self.stage(
+            ChangeKind::Overrides,
+            sha,
+            at,
+            self.overrides_path(),
+            info,
+            |w| crate::SupplierRegister::write_overrides(&overrides, w),
+        )
     }
 
-    /// Writes a file destined for `dest` to a temporary name beside it.
+    /// Writes a file destined for `dest` to a temporary name beside it, as
+    /// a change of `kind` of the source file `sha256` prepared `at`.
     fn stage<T>(
         &self,
+        kind: ChangeKind,
+        sha256: String,
+        at: OffsetDateTime,
         dest: PathBuf,
         info: T,
         write: impl FnOnce(&mut std::io::BufWriter<File>) -> Result<()>,
-    ) -> Result<Staged<T>> {
-        fs::create_dir_all(&self.root).map_err(|e| Error::io(&self.root, e))?;
-        let tmp = dest.with_extension(format!(
-            "{}-{}.tmp",
-            std::process::id(),
-            TMP_SEQ.fetch_add(1, Ordering::Relaxed)
-        ));
-        let staged = Staged {
-            tmp: TmpGuard(vec![tmp.clone()]),
-            dest,
-            info,
-        };
+    ) -> Result<Change<T>> {
+        let lock = journal::lock(&self.root)?;
+        let tmp = dest.with_extension(format!("{}-{}.tmp", std::process::id(), next_seq()));
+        let mut guard = TmpGuard(vec![tmp.clone()]);
         let f = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
         let mut w = std::io::BufWriter::new(f);
         write(&mut w)?;
@@ -257,7 +282,40 @@ impl SpendStore {
             .into_inner()
             .map_err(|e| Error::io(&tmp, e.into_error()))?;
         f.sync_all().map_err(|e| Error::io(&tmp, e))?;
-        Ok(staged)
+        let step = Step::Put {
+            tmp: self.relative(&tmp),
+            dest: self.relative(&dest),
+        };
+        let change = Change::prepare(
+            &self.root,
+            lock,
+            kind,
+            vec![sha256],
+            at.unix_timestamp(),
+            vec![step],
+            info,
+        )?;
+        guard.0.clear();
+        Ok(change)
+    }
+
+    /// `path` relative to the area's root (every file of the area is in it).
+    fn relative(&self, path: &Path) -> PathBuf {
+        path.strip_prefix(&self.root).unwrap_or(path).to_owned()
+    }
+
+    /// Finishes or undoes the changes a crash interrupted (see
+    /// [`crate::journal`]), given the changes the audit log has, and removes
+    /// temporary files left behind. Run it before using an area that the
+    /// audit log covers (the portal does for every organisation on start).
+    ///
+    /// Returns an error if a file cannot be read, renamed or removed.
+    pub fn recover(&self, recorded: &[Recorded]) -> Result<Recovery> {
+        if !self.root.exists() {
+            return Ok(Recovery::default());
+        }
+        let _lock = journal::lock(&self.root)?;
+        journal::recover(&self.root, &["payments"], recorded)
     }
 
     /// The stored location overrides.
@@ -295,12 +353,31 @@ impl SpendStore {
     /// (same content, or same file name) and `replace` is false, nothing is
     /// stored. With `replace`, earlier imports with the same content or the
     /// same file name are replaced.
+    ///
+    /// For an area the audit log covers, use [`SpendStore::prepare_import`],
+    /// record the change, then commit it.
     pub fn import(
         &self,
         files: &[PathBuf],
         opts: &ImportOptions,
         replace: bool,
     ) -> Result<Vec<ImportInfo>> {
+        self.prepare_import(files, opts, replace, OffsetDateTime::now_utc())?
+            .commit()
+    }
+
+    /// Reads and checks payments files as [`SpendStore::import`] does and
+    /// writes them beside the area's, as a change prepared `at` that
+    /// [`Change::commit`] puts in place (see [`crate::journal`]). The
+    /// returned infos name the files as they will be once committed.
+    pub fn prepare_import(
+        &self,
+        files: &[PathBuf],
+        opts: &ImportOptions,
+        replace: bool,
+        at: OffsetDateTime,
+    ) -> Result<Change<Vec<ImportInfo>>> {
+        let lock = journal::lock(&self.root)?;
         let dir = self.payments_dir();
         fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
         let existing = self.imports()?;
@@ -310,7 +387,7 @@ impl SpendStore {
             let tmp = dir.join(format!(
                 ".import-{}-{}.parquet.tmp",
                 std::process::id(),
-                TMP_SEQ.fetch_add(1, Ordering::Relaxed)
+                next_seq()
             ));
             guard.0.push(tmp.clone());
             let info = write_import(path, &tmp, opts)?;
@@ -339,17 +416,23 @@ impl SpendStore {
             }
             pending.push(Pending { tmp, info });
         }
+        let mut steps = Vec::new();
         let mut done = Vec::new();
         for p in pending {
             let target = dir.join(format!("{}.parquet", &p.info.sha256[..16]));
-            fs::rename(&p.tmp, &target).map_err(|e| Error::io(&target, e))?;
+            steps.push(Step::Put {
+                tmp: self.relative(&p.tmp),
+                dest: self.relative(&target),
+            });
             if replace {
                 for old in existing
                     .iter()
                     .filter(|i| i.source == p.info.source || i.sha256 == p.info.sha256)
                 {
                     if old.path != target {
-                        fs::remove_file(&old.path).map_err(|e| Error::io(&old.path, e))?;
+                        steps.push(Step::Remove {
+                            path: self.relative(&old.path),
+                        });
                     }
                 }
             }
@@ -358,8 +441,18 @@ impl SpendStore {
                 ..p.info
             });
         }
+        let sha = done.iter().map(|i| i.sha256.clone()).collect();
+        let change = Change::prepare(
+            &self.root,
+            lock,
+            ChangeKind::Import,
+            sha,
+            at.unix_timestamp(),
+            steps,
+            done,
+        )?;
         guard.0.clear();
-        Ok(done)
+        Ok(change)
     }
 
     /// Reads `columns` of every import, batch by batch.
@@ -595,16 +688,6 @@ impl EmptyColumns {
     }
 }
 
-/// A file (a supplier register, location overrides) read and written
-/// beside the area's, not yet in place: dropping it leaves the area as it
-/// was.
-pub struct Staged<T> {
-    tmp: TmpGuard,
-    dest: PathBuf,
-    /// What it holds.
-    pub info: T,
-}
-
 /// What a supplier register holds.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct RegisterInfo {
@@ -623,16 +706,6 @@ pub struct OverridesInfo {
     pub overrides: u64,
     /// SHA-256 of the source file's bytes (hex).
     pub sha256: String,
-}
-
-impl<T> Staged<T> {
-    /// Puts the file in place of the area's.
-    pub fn commit(mut self) -> Result<T> {
-        fs::rename(&self.tmp.0[0], &self.dest).map_err(|e| Error::io(&self.dest, e))?;
-        // In place: nothing left to remove.
-        self.tmp.0.clear();
-        Ok(self.info)
-    }
 }
 
 fn summary_info(source: String, sha256: String, s: &ParseSummary) -> ImportInfo {

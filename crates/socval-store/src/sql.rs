@@ -352,34 +352,39 @@ macro_rules! store_impl {
         /// Records a file put into a spend area (payments, a register):
         /// an audit row of `entity_type` whose id is the file's SHA-256.
         #[allow(clippy::too_many_arguments)]
-        async fn record_spend_file(
+        /// Records `files` (source, SHA-256, what to record) put in place in
+        /// an organisation's spend area, all in one transaction: a change of
+        /// several files is in the audit log whole or not at all.
+        async fn record_spend_file<T: serde::Serialize>(
             store: &$store,
             actor: &Actor,
             now: OffsetDateTime,
             org_id: i64,
             entity_type: &'static str,
-            source: &str,
-            sha256: &str,
-            after: &impl serde::Serialize,
+            files: &[(&str, &str, &T)],
         ) -> Result<()> {
             let what = entity_type.replace('_', " ");
-            if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return crate::sql::invalid(format!(
-                    "{what} {source:?}: {sha256:?} is not a SHA-256 (64 hexadecimal digits)"
-                ));
-            }
-            if source.trim().is_empty() {
-                return crate::sql::invalid(format!("{what}: the source file has no name"));
+            for (source, sha256, _) in files {
+                if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    return crate::sql::invalid(format!(
+                        "{what} {source:?}: {sha256:?} is not a SHA-256 (64 hexadecimal digits)"
+                    ));
+                }
+                if source.trim().is_empty() {
+                    return crate::sql::invalid(format!("{what}: the source file has no name"));
+                }
             }
             let mut tx = store.pool.begin_with($begin).await?;
             // The audit log has no foreign keys (it outlives what it
             // describes), so check the organisation here.
             get_org(&mut tx, org_id).await?;
-            write_audit(
-                &mut tx,
-                Audit::created(actor, now, Some(org_id), entity_type, sha256.to_ascii_lowercase(), after),
-            )
-            .await?;
+            for (_, sha256, after) in files {
+                write_audit(
+                    &mut tx,
+                    Audit::created(actor, now, Some(org_id), entity_type, sha256.to_ascii_lowercase(), after),
+                )
+                .await?;
+            }
             tx.commit().await?;
             Ok(())
         }
@@ -1512,14 +1517,15 @@ macro_rules! store_impl {
                 Ok(())
             }
 
-            async fn record_spend_import(
+            async fn record_spend_imports(
                 &self,
                 actor: &Actor,
                 now: OffsetDateTime,
                 org_id: i64,
-                import: &SpendImport,
+                imports: &[SpendImport],
             ) -> Result<()> {
-                record_spend_file(self, actor, now, org_id, "spend_import", &import.source, &import.sha256, import).await
+                let files: Vec<_> = imports.iter().map(|i| (i.source.as_str(), i.sha256.as_str(), i)).collect();
+                record_spend_file(self, actor, now, org_id, "spend_import", &files).await
             }
 
             async fn spend_imports(&self, org_id: i64) -> Result<Vec<SpendImportEntry>> {
@@ -1537,7 +1543,7 @@ macro_rules! store_impl {
                 org_id: i64,
                 register: &SpendRegister,
             ) -> Result<()> {
-                record_spend_file(self, actor, now, org_id, "spend_register", &register.source, &register.sha256, register).await
+                record_spend_file(self, actor, now, org_id, "spend_register", &[(register.source.as_str(), register.sha256.as_str(), register)]).await
             }
 
             async fn spend_registers(&self, org_id: i64) -> Result<Vec<SpendRegisterEntry>> {
@@ -1555,7 +1561,7 @@ macro_rules! store_impl {
                 org_id: i64,
                 overrides: &SpendOverrides,
             ) -> Result<()> {
-                record_spend_file(self, actor, now, org_id, "spend_overrides", &overrides.source, &overrides.sha256, overrides).await
+                record_spend_file(self, actor, now, org_id, "spend_overrides", &[(overrides.source.as_str(), overrides.sha256.as_str(), overrides)]).await
             }
 
             async fn spend_overrides(&self, org_id: i64) -> Result<Vec<SpendOverridesEntry>> {

@@ -296,17 +296,19 @@ pub trait Store:
     // ---- spend imports (the files live in the data directory) ----
 
     /// Records in the audit log that payments files were imported into
-    /// organisation `org_id`'s spend area: entity type `spend_import`,
-    /// entity id the file's SHA-256, `after` the [`SpendImport`] as JSON.
-    /// Call it after the files are in place. `NotFound` if there is no such
-    /// organisation; `Invalid` if `sha256` is not 64 hexadecimal digits or
-    /// `source` is empty.
-    async fn record_spend_import(
+    /// organisation `org_id`'s spend area: per file, entity type
+    /// `spend_import`, entity id the file's SHA-256, `after` the
+    /// [`SpendImport`] as JSON; all in one transaction. Call it between
+    /// preparing the import and putting it in place (`socval_spend::journal`),
+    /// with the time it was prepared at. `NotFound` if there is no such
+    /// organisation; `Invalid` if a `sha256` is not 64 hexadecimal digits or
+    /// a `source` is empty, and then nothing is recorded.
+    async fn record_spend_imports(
         &self,
         actor: &Actor,
         now: OffsetDateTime,
         org_id: i64,
-        import: &SpendImport,
+        imports: &[SpendImport],
     ) -> Result<()>;
     /// The spend imports recorded for an organisation, newest first (an
     /// import replaced later appears once per time it was imported).
@@ -314,7 +316,7 @@ pub trait Store:
     /// Records in the audit log that a supplier register replaced
     /// organisation `org_id`'s: entity type `spend_register`, entity id the
     /// file's SHA-256, `after` the [`SpendRegister`] as JSON. Errors as
-    /// [`Store::record_spend_import`]'s.
+    /// [`Store::record_spend_imports`]'s.
     async fn record_spend_register(
         &self,
         actor: &Actor,

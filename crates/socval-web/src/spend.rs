@@ -445,19 +445,21 @@ impl Drop for TmpDir {
 /// same file at once could otherwise both pass the check.
 static IMPORTING: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-/// Imports the uploaded file, all or nothing. Blocking.
+/// Reads the uploaded file, all or nothing, and prepares its import as a
+/// change made `at`, put in place once audited. Blocking.
 fn import(
     store: &SpendStore,
     up: &Upload,
     opts: &ImportOptions,
-) -> Result<Vec<ImportInfo>, ImportError> {
+    at: OffsetDateTime,
+) -> Result<socval_spend::Change<Vec<ImportInfo>>, ImportError> {
     let path = up
         .path
         .as_ref()
         .ok_or_else(|| ImportError::Internal("no file in the upload".into()))?;
     let _one_at_a_time = IMPORTING.lock().unwrap_or_else(|e| e.into_inner());
     store
-        .import(std::slice::from_ref(path), opts, up.replace)
+        .prepare_import(std::slice::from_ref(path), opts, up.replace, at)
         .map_err(|e| ImportError::from_spend(e, &up.dir.0))
 }
 
@@ -573,14 +575,17 @@ async fn upload(
         ..Default::default()
     };
     let form_again = again(FormErrors::default());
+    // The audit rows carry the time the import was prepared at, which is
+    // how recovery after a crash knows they were written.
+    let at = state.now();
     let (result, store) = tokio::task::spawn_blocking(move || {
-        let r = import(&store, &up, &opts);
+        let r = import(&store, &up, &opts, at);
         (r, store)
     })
     .await
     .map_err(|e| internal("the import", e))?;
-    let infos = match result {
-        Ok(infos) => infos,
+    let change = match result {
+        Ok(change) => change,
         Err(ImportError::Bad(message)) => {
             let mut errors = FormErrors::default();
             errors.add("payments", message);
@@ -598,21 +603,24 @@ async fn upload(
         Err(ImportError::Internal(e)) => return Err(internal("the spend import", e)),
     };
     let actor = ctx.actor()?;
-    let now = state.now();
-    for info in &infos {
-        if let Err(e) = state
-            .store
-            .record_spend_import(&actor, now, org.id, &spend_import(info))
+    let rows: Vec<_> = change.info.iter().map(spend_import).collect();
+    if let Err(e) = state
+        .store
+        .record_spend_imports(&actor, at, org.id, &rows)
+        .await
+    {
+        // Every import is in the audit log: without its rows, the prepared
+        // change is undone and nothing was imported.
+        tokio::task::spawn_blocking(move || drop(change))
             .await
-        {
-            // Every import is in the audit log: without its row, take the
-            // file out again.
-            let path = info.path.clone();
-            let _ = tokio::task::spawn_blocking(move || std::fs::remove_file(path)).await;
-            tracing::error!(error = %e, org = %org.slug, "spend import not audited: removed");
-            return Err(e.into());
-        }
+            .map_err(|e| internal("undoing the import", e))?;
+        tracing::error!(error = %e, org = %org.slug, "spend import not audited: undone");
+        return Err(e.into());
     }
+    let infos = tokio::task::spawn_blocking(move || change.commit())
+        .await
+        .map_err(|e| internal("putting the import in place", e))?
+        .map_err(|e| internal("putting the import in place", e))?;
     drop(store);
     let sha = infos
         .first()
@@ -621,10 +629,14 @@ async fn upload(
     Ok(Redirect::to(&format!("/orgs/{}/spend?imported={sha}", org.slug)).into_response())
 }
 
+/// Writes an uploaded file beside the area's as a change prepared at a time.
+type Stage<T> =
+    fn(&SpendStore, &str, &Path, OffsetDateTime) -> socval_spend::Result<socval_spend::Change<T>>;
+
 /// What [`stage_csv`] gives a handler: the file staged beside the area's
 /// (with its name), or the page that says what is wrong with it.
 enum StagedCsv<T> {
-    Ready(Organisation, String, socval_spend::Staged<T>),
+    Ready(Organisation, String, socval_spend::Change<T>),
     Refused(Response),
 }
 
@@ -637,7 +649,7 @@ async fn stage_csv<T: Send + 'static>(
     req: Request,
     field: &'static str,
     what: &str,
-    stage: fn(&SpendStore, &str, &Path) -> socval_spend::Result<socval_spend::Staged<T>>,
+    stage: Stage<T>,
 ) -> Result<StagedCsv<T>, AppError> {
     let (org, store, up) = staff_upload(state, ctx, req, field).await?;
     let name = safe_name(&up.file_name);
@@ -672,9 +684,10 @@ async fn stage_csv<T: Send + 'static>(
         .path
         .clone()
         .ok_or_else(|| internal("the upload", "no file"))?;
+    let at = state.now();
     let (staged, up) = tokio::task::spawn_blocking({
         let name = name.clone();
-        move || (stage(&store, &name, &path), up)
+        move || (stage(&store, &name, &path, at), up)
     })
     .await
     .map_err(|e| internal(what, e))?;
@@ -698,7 +711,7 @@ async fn replace_file<T: Send + 'static>(
     req: Request,
     field: &'static str,
     what: &str,
-    stage: fn(&SpendStore, &str, &Path) -> socval_spend::Result<socval_spend::Staged<T>>,
+    stage: Stage<T>,
     sha: fn(&T) -> &str,
     record: impl AsyncFnOnce(&Actor, OffsetDateTime, i64, &str, &T) -> socval_store::Result<()>,
 ) -> Result<Response, AppError> {
@@ -706,7 +719,10 @@ async fn replace_file<T: Send + 'static>(
         StagedCsv::Ready(org, name, staged) => (org, name, staged),
         StagedCsv::Refused(page) => return Ok(page),
     };
-    record(&ctx.actor()?, state.now(), org.id, &name, &staged.info).await?;
+    // The audit row carries the time the change was prepared at, which
+    // is how recovery after a crash knows it was recorded.
+    let at = state.now();
+    record(&ctx.actor()?, at, org.id, &name, &staged.info).await?;
     let info = tokio::task::spawn_blocking(move || staged.commit())
         .await
         .map_err(|e| internal("putting the file in place", e))?
@@ -801,6 +817,58 @@ pub fn spend_import(info: &ImportInfo) -> SpendImport {
         total_gbp: info.total_gbp,
         years: info.years.keys().cloned().collect(),
     }
+}
+
+/// The changes to organisation `org_id`'s spend area that the audit log
+/// has, for [`SpendStore::recover`].
+pub async fn recorded_spend_changes(
+    store: &dyn socval_store::Store,
+    org_id: i64,
+) -> socval_store::Result<Vec<socval_spend::Recorded>> {
+    use socval_spend::{ChangeKind, Recorded};
+    let row = |kind, sha256: &str, at: OffsetDateTime| Recorded {
+        kind,
+        sha256: sha256.to_ascii_lowercase(),
+        at_unix: at.unix_timestamp(),
+    };
+    let mut out = Vec::new();
+    for e in store.spend_imports(org_id).await? {
+        out.push(row(ChangeKind::Import, &e.import.sha256, e.at));
+    }
+    for e in store.spend_registers(org_id).await? {
+        out.push(row(ChangeKind::Register, &e.register.sha256, e.at));
+    }
+    for e in store.spend_overrides(org_id).await? {
+        out.push(row(ChangeKind::Overrides, &e.overrides.sha256, e.at));
+    }
+    Ok(out)
+}
+
+/// Finishes or undoes, in every organisation's spend area, the changes a
+/// crash interrupted (`socval_spend::journal`): run before serving. Logs
+/// what it did; returns an error if an area cannot be read or repaired.
+pub async fn recover_spend_areas(
+    store: &dyn socval_store::Store,
+    data_dir: &Path,
+) -> Result<(), AppError> {
+    for org in store.organisations().await? {
+        let recorded = recorded_spend_changes(store, org.id).await?;
+        let area = crate::report::spend_store(data_dir, &org);
+        let done = tokio::task::spawn_blocking(move || area.recover(&recorded))
+            .await
+            .map_err(|e| internal("recovering a spend area", e))?
+            .map_err(|e| internal("recovering a spend area", e))?;
+        for what in &done.completed {
+            tracing::warn!(org = %org.slug, change = %what, "finished a spend change interrupted after it was audited");
+        }
+        for what in &done.rolled_back {
+            tracing::warn!(org = %org.slug, change = %what, "undid a spend change interrupted before it was audited");
+        }
+        for path in &done.removed {
+            tracing::warn!(org = %org.slug, path = %path.display(), "removed a temporary file left by a crash");
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

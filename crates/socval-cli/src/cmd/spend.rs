@@ -154,40 +154,42 @@ pub fn run(global: &Global, args: Args, out: &mut dyn Write) -> Result<u8> {
         None => SpendStore::new(&global.data_dir),
         Some(o) => SpendStore::for_org(&global.data_dir, &o.slug),
     };
+    if let Some(o) = &org {
+        recover(global, &store, o)?;
+    }
+    // Without --org the area is the server's own, outside the audit log:
+    // the record steps below do nothing for it.
     match args.command {
         Command::Import(a) => {
-            let infos = import::import(&store, a, out)?;
-            let Some(o) = &org else {
-                return Ok(crate::exit::OK);
-            };
-            let imports: Vec<_> = infos.iter().map(socval_web::spend_import).collect();
-            record(global, &store.payments_dir(), async |s, actor, now| {
-                for i in &imports {
-                    s.record_spend_import(actor, now, o.id, i).await?;
-                }
-                Ok(())
-            })
+            import::import(&store, a, out, |infos, at| {
+                let Some(o) = &org else { return Ok(()) };
+                let rows: Vec<_> = infos.iter().map(socval_web::spend_import).collect();
+                record(global, at, async |s, actor, at| {
+                    s.record_spend_imports(actor, at, o.id, &rows).await
+                })
+            })?;
+            Ok(crate::exit::OK)
         }
         Command::List(a) => import::list(&store, a, out),
         Command::Suppliers { command } => {
-            let (source, info) = import::register(&store, command, out)?;
-            let Some(o) = &org else {
-                return Ok(crate::exit::OK);
-            };
-            let register = socval_web::spend_register(&source, &info);
-            record(global, &store.suppliers_path(), async |s, actor, now| {
-                s.record_spend_register(actor, now, o.id, &register).await
-            })
+            import::register(&store, command, out, |source, info, at| {
+                let Some(o) = &org else { return Ok(()) };
+                let register = socval_web::spend_register(source, info);
+                record(global, at, async |s, actor, at| {
+                    s.record_spend_register(actor, at, o.id, &register).await
+                })
+            })?;
+            Ok(crate::exit::OK)
         }
         Command::Overrides { command } => {
-            let (source, info) = import::overrides(&store, command, out)?;
-            let Some(o) = &org else {
-                return Ok(crate::exit::OK);
-            };
-            let overrides = socval_web::spend_overrides(&source, &info);
-            record(global, &store.overrides_path(), async |s, actor, now| {
-                s.record_spend_overrides(actor, now, o.id, &overrides).await
-            })
+            import::overrides(&store, command, out, |source, info, at| {
+                let Some(o) = &org else { return Ok(()) };
+                let overrides = socval_web::spend_overrides(source, info);
+                record(global, at, async |s, actor, at| {
+                    s.record_spend_overrides(actor, at, o.id, &overrides).await
+                })
+            })?;
+            Ok(crate::exit::OK)
         }
         Command::Analyse(a) => analyse::analyse(global, &store, a, out),
         Command::Export(a) => analyse::export(global, &store, a, out),
@@ -216,29 +218,43 @@ fn portal_org(global: &Global, slug: &str) -> Result<socval_store::Organisation>
     })
 }
 
-/// Writes the audit rows of what was just put in place at `placed` (an
-/// organisation's payments or register): `write` gets the portal's store,
+/// Writes the audit rows of a change prepared `at` in an organisation's
+/// spend area, before it is put in place: `write` gets the portal's store,
 /// the command line's actor and the time.
 fn record(
     global: &Global,
-    placed: &std::path::Path,
+    at: time::OffsetDateTime,
     write: impl AsyncFnOnce(
         &dyn socval_store::Store,
         &socval_store::Actor,
         time::OffsetDateTime,
     ) -> socval_store::Result<()>,
-) -> Result<u8> {
-    let now = time::OffsetDateTime::now_utc();
+) -> Result<()> {
     super::serve::runtime()?.block_on(async {
         let store = super::admin::open_store(global).await?;
-        let result = write(&*store, &super::admin::actor(), now).await;
+        let result = write(&*store, &super::admin::actor(), at).await;
         store.close().await;
-        result.with_context(|| {
-            format!(
-                "{} is in place but the audit log could not be written",
-                placed.display()
-            )
-        })
+        result.context("the audit log could not be written")
+    })
+}
+
+/// Finishes or undoes what a crash interrupted in organisation `o`'s spend
+/// area (see `socval_spend::journal`), saying what it did on standard error.
+fn recover(global: &Global, store: &SpendStore, o: &socval_store::Organisation) -> Result<()> {
+    let recorded = super::serve::runtime()?.block_on(async {
+        let db = super::admin::open_store(global).await?;
+        let recorded = socval_web::recorded_spend_changes(&*db, o.id).await;
+        db.close().await;
+        recorded.context("reading the spend area's audit rows")
     })?;
-    Ok(crate::exit::OK)
+    let done = store
+        .recover(&recorded)
+        .with_context(|| format!("recovering {}", store.root().display()))?;
+    for what in &done.completed {
+        eprintln!("socval: finished {what}, interrupted after it was audited");
+    }
+    for what in &done.rolled_back {
+        eprintln!("socval: undid {what}, interrupted before it was audited");
+    }
+    Ok(())
 }

@@ -363,3 +363,110 @@ fn generate_is_deterministic_and_imports() {
         "every name variant joins the register"
     );
 }
+
+/// The outside review's `kill -9` during an import, for real: imports into
+/// an organisation's area are killed at moments spread over their run, and
+/// after each the next command (which recovers the area) finds the live
+/// payments files exactly those of the newest audited import, with no
+/// temporary or intent file left. Where each kill lands is chance; the
+/// check holds wherever it lands.
+#[test]
+fn imports_killed_at_any_moment_leave_files_and_audit_log_agreeing() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    ok(&socval(
+        &data,
+        &[
+            "admin",
+            "create-org",
+            "--slug",
+            "c",
+            "--name",
+            "Council",
+            "--kind",
+            "council",
+        ],
+    ));
+    let area = data.join("spend/orgs/c");
+    let mut body = String::from("Payment Date,Amount,Supplier Name\n");
+    for i in 0..40_000 {
+        body.push_str(&format!(
+            "2025-05-01,{}.{:02},Supplier {}\n",
+            i % 5000,
+            i % 100,
+            i % 700
+        ));
+    }
+    let mut completed = 0;
+    for round in 0..16u64 {
+        // Each round's file has new content under the same name: it replaces.
+        let file = write(
+            dir.path(),
+            "payments.csv",
+            &format!("{body}2025-06-01,{round}.00,Round\n"),
+        );
+        let mut child = Command::new(env!("CARGO_BIN_EXE_socval"))
+            .arg("--data-dir")
+            .arg(&data)
+            .args(["spend", "import", "--org", "c", "--replace", &file])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(10 + round * 12));
+        let _ = child.kill(); // SIGKILL
+        if child.wait().unwrap().success() {
+            completed += 1;
+        }
+        let listed = ok(&socval(
+            &data,
+            &["spend", "list", "--org", "c", "--format", "json"],
+        ));
+        let live: Vec<String> =
+            serde_json::from_str::<serde_json::Value>(&listed).unwrap()["imports"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["sha256"].as_str().unwrap().to_owned())
+                .collect();
+        let audit = ok(&socval(&data, &["admin", "audit-export", "--org", "c"]));
+        // The export is oldest first.
+        let newest = audit
+            .lines()
+            .rev()
+            .filter(|l| l.contains("spend_import"))
+            .filter_map(|l| {
+                l.split(',')
+                    .find(|f| f.len() == 64 && f.bytes().all(|b| b.is_ascii_hexdigit()))
+            })
+            .next()
+            .map(str::to_owned);
+        assert_eq!(
+            live,
+            newest.into_iter().collect::<Vec<_>>(),
+            "round {round}\n{audit}"
+        );
+        let left: Vec<String> = walk(&area)
+            .into_iter()
+            .filter(|n| n.ends_with(".tmp") || n.contains(".intent-"))
+            .collect();
+        assert!(left.is_empty(), "round {round}: {left:?}");
+    }
+    // The spread of kill times is meant to catch imports at every stage,
+    // including after they finish.
+    eprintln!("{completed} of 16 imports finished before their kill");
+}
+
+/// Every file name under `dir`.
+fn walk(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p.file_name().unwrap().to_string_lossy().into_owned());
+        }
+    }
+    out
+}

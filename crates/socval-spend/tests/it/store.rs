@@ -218,3 +218,177 @@ fn columns_without_any_value_read_back_as_nulls() {
         ]
     );
 }
+
+/// The files of `dir` (none if it does not exist), sorted by name.
+fn names(dir: &std::path::Path) -> Vec<String> {
+    let mut v: Vec<String> = fs::read_dir(dir)
+        .map(|d| {
+            d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+/// A change recorded in the audit log at `at`.
+fn recorded(
+    kind: socval_spend::ChangeKind,
+    sha256: &str,
+    at: time::OffsetDateTime,
+) -> socval_spend::Recorded {
+    socval_spend::Recorded {
+        kind,
+        sha256: sha256.to_owned(),
+        at_unix: at.unix_timestamp(),
+    }
+}
+
+/// The outside review killed an import right after its Parquet file was
+/// renamed into place, leaving it live without its audit row. Now a change
+/// is prepared, recorded, then put in place; whatever point a crash stops
+/// it at, recovery finishes it if the audit log has it and undoes it if not.
+#[test]
+fn an_interrupted_import_is_finished_if_audited_and_undone_if_not() {
+    use socval_spend::ChangeKind::{Import, Register};
+    let tmp = tempfile::tempdir().unwrap();
+    let store = SpendStore::for_org(tmp.path(), "council");
+    let opts = ImportOptions::default();
+    let at = time::macros::datetime!(2026-01-15 10:00 UTC);
+    let first = write(
+        tmp.path(),
+        "payments.csv",
+        "Payment Date,Amount,Supplier Name\n2025-04-01,10.00,ACME LTD\n",
+    );
+    let old = store
+        .import(std::slice::from_ref(&first), &opts, false)
+        .unwrap();
+    let old_rec = recorded(Import, &old[0].sha256, at - time::Duration::days(1));
+    let live = || names(&store.payments_dir());
+    let before = live();
+
+    // A corrected file of the same name, replacing the first: killed after
+    // it was prepared and before its audit row was written.
+    let second = write(
+        tmp.path(),
+        "payments.csv",
+        "Payment Date,Amount,Supplier Name\n2025-04-01,12.00,ACME LTD\n",
+    );
+    let change = store
+        .prepare_import(std::slice::from_ref(&second), &opts, true, at)
+        .unwrap();
+    let sha = change.info[0].sha256.clone();
+    assert_eq!(
+        live().len(),
+        2,
+        "the prepared file waits under a hidden name"
+    );
+    assert_eq!(
+        store.imports().unwrap().len(),
+        1,
+        "readers see no change yet"
+    );
+    change.abandon();
+    // Its content was imported once before, recorded long ago: that row is
+    // not this change's.
+    let stale = recorded(Import, &sha, at - time::Duration::days(30));
+    let done = store.recover(&[old_rec.clone(), stale]).unwrap();
+    assert_eq!(
+        (done.completed.len(), done.rolled_back.len()),
+        (0, 1),
+        "{done:?}"
+    );
+    assert_eq!(
+        live(),
+        before,
+        "undone: the first import stays, nothing else"
+    );
+    assert_eq!(store.imports().unwrap()[0].total_gbp.to_string(), "10.00");
+
+    // The same, killed after its audit row was written: finished.
+    let change = store
+        .prepare_import(std::slice::from_ref(&second), &opts, true, at)
+        .unwrap();
+    change.abandon();
+    let done = store
+        .recover(&[old_rec, recorded(Import, &sha, at)])
+        .unwrap();
+    assert_eq!(
+        (done.completed.len(), done.rolled_back.len()),
+        (1, 0),
+        "{done:?}"
+    );
+    let all = store.imports().unwrap();
+    assert_eq!(all.len(), 1, "the replaced import is gone");
+    assert_eq!(all[0].total_gbp.to_string(), "12.00");
+    assert!(live().iter().all(|n| !n.ends_with(".tmp")), "{:?}", live());
+    assert!(
+        names(store.root())
+            .iter()
+            .all(|n| !n.starts_with(".intent")),
+        "{:?}",
+        names(store.root())
+    );
+
+    // A register killed after its audit row: put in place.
+    let reg = write(
+        tmp.path(),
+        "suppliers.csv",
+        "supplier_id,name,postcode\nA1,ACME LTD,S60 1AA\n",
+    );
+    let change = store.stage_register("suppliers.csv", &reg, at).unwrap();
+    let reg_sha = change.info.sha256.clone();
+    change.abandon();
+    assert!(!store.suppliers_path().exists());
+    let done = store.recover(&[recorded(Register, &reg_sha, at)]).unwrap();
+    assert_eq!(done.completed.len(), 1, "{done:?}");
+    assert!(store.suppliers_path().exists());
+
+    // Temporary files a crash left before any intent was written go too,
+    // and a change dropped without committing leaves nothing behind.
+    fs::write(
+        store.payments_dir().join(".import-1-1.parquet.tmp"),
+        b"half",
+    )
+    .unwrap();
+    fs::write(store.root().join("suppliers.1-9.tmp"), b"half").unwrap();
+    drop(
+        store
+            .prepare_import(std::slice::from_ref(&first), &opts, true, at)
+            .unwrap(),
+    );
+    let done = store.recover(&[]).unwrap();
+    assert_eq!(done.removed.len(), 2, "{done:?}");
+    assert!(names(store.root()).iter().all(|n| !n.ends_with(".tmp")));
+    assert_eq!(store.imports().unwrap()[0].total_gbp.to_string(), "12.00");
+}
+
+/// While one change is prepared, another process's recovery waits for it
+/// instead of undoing it.
+#[test]
+fn recovery_waits_for_a_change_in_flight() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = SpendStore::for_org(tmp.path(), "council");
+    let file = write(
+        tmp.path(),
+        "p.csv",
+        "Payment Date,Amount,Supplier Name\n2025-04-01,10.00,ACME LTD\n",
+    );
+    let at = time::macros::datetime!(2026-01-15 10:00 UTC);
+    let change = store
+        .prepare_import(
+            std::slice::from_ref(&file),
+            &ImportOptions::default(),
+            false,
+            at,
+        )
+        .unwrap();
+    let other = store.clone();
+    let waiting = std::thread::spawn(move || other.recover(&[]).unwrap());
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(!waiting.is_finished(), "recovery must wait for the lock");
+    change.commit().unwrap();
+    let done = waiting.join().unwrap();
+    assert!(done.is_empty(), "{done:?}");
+    assert_eq!(store.imports().unwrap().len(), 1);
+}

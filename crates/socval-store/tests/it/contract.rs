@@ -1034,7 +1034,7 @@ async fn spend_imports_are_audited_per_organisation(store: &dyn Store, _raw: &Ra
         years: vec!["2019/20".into(), "2020/21".into()],
     };
     store
-        .record_spend_import(&cli(), T0, a.id, &import)
+        .record_spend_imports(&cli(), T0, a.id, std::slice::from_ref(&import))
         .await
         .unwrap();
     let later = SpendImport {
@@ -1043,7 +1043,12 @@ async fn spend_imports_are_audited_per_organisation(store: &dyn Store, _raw: &Ra
         ..import.clone()
     };
     store
-        .record_spend_import(&cli(), T0 + Duration::hours(1), a.id, &later)
+        .record_spend_imports(
+            &cli(),
+            T0 + Duration::hours(1),
+            a.id,
+            std::slice::from_ref(&later),
+        )
         .await
         .unwrap();
 
@@ -1080,7 +1085,7 @@ async fn spend_imports_are_audited_per_organisation(store: &dyn Store, _raw: &Ra
     // Refused: no such organisation, a bad hash, no name; nothing written.
     let before = store.audit_count(None).await.unwrap();
     let r = store
-        .record_spend_import(&cli(), T0, 999_999, &import)
+        .record_spend_imports(&cli(), T0, 999_999, std::slice::from_ref(&import))
         .await;
     assert!(is_not_found(&r), "{r:?}");
     for bad in [
@@ -1093,7 +1098,9 @@ async fn spend_imports_are_audited_per_organisation(store: &dyn Store, _raw: &Ra
             ..import.clone()
         },
     ] {
-        let r = store.record_spend_import(&cli(), T0, a.id, &bad).await;
+        let r = store
+            .record_spend_imports(&cli(), T0, a.id, std::slice::from_ref(&bad))
+            .await;
         assert!(matches!(r, Err(Error::Invalid { .. })), "{bad:?}: {r:?}");
     }
     assert_eq!(store.audit_count(None).await.unwrap(), before);

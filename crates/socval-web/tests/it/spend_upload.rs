@@ -50,7 +50,8 @@ async fn post_file(
     crate::support::post_files(w, uri, s, fields, &[(name, file.0, file.1)]).await
 }
 
-/// Every file in `a`'s spend area (temporary ones included).
+/// Every file in `a`'s spend area (temporary ones included), but its lock
+/// (an empty file that changes to the area take turns on).
 fn area_files(w: &World, org: &str) -> Vec<String> {
     let root = w._dir.path().join("spend/orgs").join(org);
     let mut out = Vec::new();
@@ -63,7 +64,7 @@ fn area_files(w: &World, org: &str) -> Vec<String> {
             let p = e.unwrap().path();
             if p.is_dir() {
                 stack.push(p);
-            } else {
+            } else if !p.ends_with(".lock") {
                 out.push(p.display().to_string());
             }
         }
@@ -504,4 +505,59 @@ async fn an_officer_replaces_the_location_overrides_all_or_nothing_and_audited()
     let rows = audit_rows(&w, "spend_overrides").await;
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!(rows[0].actor, "officer@a.example");
+}
+
+/// On start the portal finishes a payments import that a crash stopped
+/// after its audit row was written, and undoes one stopped before.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_portal_finishes_or_undoes_imports_a_crash_interrupted() {
+    let w = world().await;
+    let area = socval_spend::SpendStore::for_org(w._dir.path(), "a");
+    let at = crate::support::start_time();
+    let prepare = |name: &str, text: &str| {
+        let file = w._dir.path().join(name);
+        std::fs::write(&file, text).unwrap();
+        let change = area
+            .prepare_import(&[file], &Default::default(), false, at)
+            .unwrap();
+        let info = change.info[0].clone();
+        change.abandon();
+        info
+    };
+    let audited = prepare("audited.csv", GOOD);
+    let not_audited = prepare("lost.csv", BAD.replace("12..5", "12.50").as_str());
+    w.store
+        .record_spend_imports(
+            &socval_store::Actor::system("test"),
+            at,
+            w.org_a,
+            &[socval_web::spend_import(&audited)],
+        )
+        .await
+        .unwrap();
+    assert!(
+        area.imports().unwrap().is_empty(),
+        "nothing live before recovery"
+    );
+    socval_web::recover_spend_areas(&*w.store, w._dir.path())
+        .await
+        .unwrap();
+    let live: Vec<String> = area
+        .imports()
+        .unwrap()
+        .into_iter()
+        .map(|i| i.sha256)
+        .collect();
+    assert_eq!(live, std::slice::from_ref(&audited.sha256));
+    assert_ne!(not_audited.sha256, audited.sha256);
+    let left: Vec<String> = area_files(&w, "a")
+        .into_iter()
+        .filter(|f| f.ends_with(".tmp") || f.contains(".intent-"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    // The Spend page lists it with its audit row, not as unrecorded.
+    let officer = w.session(w.officer).await;
+    let page = w.get("/orgs/a/spend", Some(&officer)).await;
+    assert!(page.body.contains("audited.csv"), "{}", page.body);
+    assert!(!page.body.contains("not in the audit log"), "{}", page.body);
 }

@@ -421,7 +421,7 @@ pub async fn seed(store: &dyn Store, data_dir: &Path, now: OffsetDateTime) -> Re
 
     let (ledger, register) = seed_spend(data_dir, &council.slug)?;
     store
-        .record_spend_import(&demo, now, council_id, &socval_web::spend_import(&ledger))
+        .record_spend_imports(&demo, now, council_id, &[socval_web::spend_import(&ledger)])
         .await?;
     store
         .record_spend_register(
@@ -501,7 +501,11 @@ fn seed_spend(
         .next()
         .ok_or_else(|| anyhow!("the demo ledger was not imported"))?;
     let register = spend
-        .stage_register("borsetshire-suppliers.csv", &register)?
+        .stage_register(
+            "borsetshire-suppliers.csv",
+            &register,
+            time::OffsetDateTime::now_utc(),
+        )?
         .commit()?;
     socval_report::AreaSettings {
         local: vec![BORSETSHIRE_LAD.into()],

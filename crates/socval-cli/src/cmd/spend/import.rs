@@ -9,6 +9,7 @@ use clap::Subcommand;
 use serde_json::json;
 use socval_core::FinancialYear;
 use socval_spend::{BlankAmount, GenerateOptions, ImportOptions, SpendStore};
+use time::OffsetDateTime;
 
 use crate::Global;
 use crate::exit;
@@ -92,10 +93,13 @@ fn info_report(infos: &[socval_spend::ImportInfo]) -> Report<serde_json::Value> 
 }
 
 /// `socval spend import`: returns what was imported.
+/// `record` writes the audit rows of the prepared import (at the time it
+/// is given) before it is put in place; an error there imports nothing.
 pub fn import(
     spend: &SpendStore,
     a: ImportArgs,
     out: &mut dyn Write,
+    record: impl FnOnce(&[socval_spend::ImportInfo], OffsetDateTime) -> Result<()>,
 ) -> Result<Vec<socval_spend::ImportInfo>> {
     let mut opts = ImportOptions {
         blank_amount: a
@@ -109,9 +113,12 @@ pub fn import(
         opts.map.push(ImportOptions::parse_map(m)?);
     }
     let store = spend.clone();
-    let infos = store
-        .import(&a.files, &opts, a.replace)
+    let now = OffsetDateTime::now_utc();
+    let change = store
+        .prepare_import(&a.files, &opts, a.replace, now)
         .context("nothing was imported")?;
+    record(&change.info, now).context("nothing was imported")?;
+    let infos = change.commit()?;
     let mut r = info_report(&infos);
     r.footer.push(format!(
         "Imported {} file(s) into {}",
@@ -151,18 +158,21 @@ pub enum OverridesCommand {
 }
 
 /// `socval spend suppliers import`: replaces the register, whole, once
-/// every row is valid. Returns the file's name and what it holds, for the
-/// audit log.
+/// every row is valid; `record` writes its audit row (given the file's name,
+/// what it holds and the time) before it is put in place.
 pub fn register(
     spend: &SpendStore,
     c: RegisterCommand,
     out: &mut dyn Write,
-) -> Result<(String, socval_spend::RegisterInfo)> {
+    record: impl FnOnce(&str, &socval_spend::RegisterInfo, OffsetDateTime) -> Result<()>,
+) -> Result<()> {
     let RegisterCommand::Import { file } = c;
-    let info = spend
-        .stage_register(&file.display().to_string(), &file)
-        .context("the register was not imported")?
-        .commit()?;
+    let now = OffsetDateTime::now_utc();
+    let change = spend
+        .stage_register(&file.display().to_string(), &file, now)
+        .context("the register was not imported")?;
+    record(&file_name(&file), &change.info, now).context("the register was not imported")?;
+    let info = change.commit()?;
     writeln!(
         out,
         "Imported {} suppliers ({} with a postcode) into {}",
@@ -170,29 +180,31 @@ pub fn register(
         info.with_postcode,
         spend.suppliers_path().display()
     )?;
-    Ok((file_name(&file), info))
+    Ok(())
 }
 
 /// `socval spend overrides import`: replaces the location overrides,
-/// whole, once every row is valid. Returns the file's name and what it
-/// holds, for the audit log.
+/// whole, once every row is valid, recorded as [`register`] is.
 pub fn overrides(
     spend: &SpendStore,
     c: OverridesCommand,
     out: &mut dyn Write,
-) -> Result<(String, socval_spend::OverridesInfo)> {
+    record: impl FnOnce(&str, &socval_spend::OverridesInfo, OffsetDateTime) -> Result<()>,
+) -> Result<()> {
     let OverridesCommand::Import { file } = c;
-    let info = spend
-        .stage_overrides(&file.display().to_string(), &file)
-        .context("the overrides were not imported")?
-        .commit()?;
+    let now = OffsetDateTime::now_utc();
+    let change = spend
+        .stage_overrides(&file.display().to_string(), &file, now)
+        .context("the overrides were not imported")?;
+    record(&file_name(&file), &change.info, now).context("the overrides were not imported")?;
+    let info = change.commit()?;
     writeln!(
         out,
         "Imported {} location overrides into {}",
         info.overrides,
         spend.overrides_path().display()
     )?;
-    Ok((file_name(&file), info))
+    Ok(())
 }
 
 /// A path's file name, for the audit log.

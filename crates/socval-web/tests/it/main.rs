@@ -6,6 +6,7 @@ mod delivery;
 mod framework;
 mod matrix;
 mod member;
+mod no_500;
 mod pages;
 mod postgres;
 mod procurement;

@@ -114,11 +114,17 @@ pub(crate) fn pounds(pence: i64) -> String {
 }
 
 /// Reads a date and time as typed (`2026-02-01 12:00`, or with a `T`),
-/// or RFC 3339 from the API; taken as UTC.
+/// or RFC 3339 from the API; taken as UTC. `None` for anything else, and
+/// for a date outside `socval_core::limits` (1990 to 2099).
 pub(crate) fn parse_deadline(text: &str) -> Option<OffsetDateTime> {
     let text = text.trim();
+    let bounded = |t: OffsetDateTime| {
+        socval_core::limits::check_date(t.to_offset(time::UtcOffset::UTC).date())
+            .ok()
+            .map(|_| t)
+    };
     if let Ok(t) = OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339) {
-        return Some(t);
+        return bounded(t);
     }
     let text = text.replace(' ', "T");
     for fmt in [
@@ -126,7 +132,7 @@ pub(crate) fn parse_deadline(text: &str) -> Option<OffsetDateTime> {
         time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]"),
     ] {
         if let Ok(t) = time::PrimitiveDateTime::parse(&text, fmt) {
-            return Some(t.assume_utc());
+            return bounded(t.assume_utc());
         }
     }
     None
@@ -362,7 +368,7 @@ pub(crate) async fn parse_procurement(
         None => {
             errors.add(
                 "deadline",
-                "Enter the deadline as a date and time, for example 2026-03-31 12:00 (UTC)",
+                "Enter the deadline as a date and time from 1990 to 2099, for example 2026-03-31 12:00 (UTC)",
             );
             OffsetDateTime::UNIX_EPOCH
         }
@@ -1337,7 +1343,7 @@ pub(crate) fn parse_award(bid: &str, reference: &str, start: &str) -> Result<Awa
     if start.is_none() {
         errors.add(
             "start",
-            "Enter the contract's start date as YYYY-MM-DD, for example 2026-04-01",
+            "Enter the contract's start date as YYYY-MM-DD from 1990 to 2099, for example 2026-04-01",
         );
     }
     match (bid_id, start) {

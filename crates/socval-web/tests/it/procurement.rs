@@ -206,6 +206,17 @@ async fn bad_procurement_forms_name_the_field_and_save_nothing() {
         ("estimated_value", "-5", "more than £0"),
         ("price_weight", "60", "Weights must add up to 100"),
         ("deadline", "next week", "Enter the deadline"),
+        // The outside review's dates no procurement has.
+        ("deadline", "9999-12-31 12:00", "from 1990 to 2099"),
+        ("deadline", "-2024-01-01T12:00:00Z", "Enter the deadline"),
+        ("contract_years", "4294967297", "Contract length"),
+        (
+            "price_weight",
+            "79228162514264337593543950335",
+            "from 0 to 100",
+        ),
+        ("price_weight", "33.33333", "at most 4 decimal places"),
+        ("estimated_value", "1000000000000.01", "1,000,000,000,000"),
         (
             "measures",
             "FREE-LUNCH",
@@ -603,6 +614,16 @@ async fn bids_stay_sealed_until_the_deadline_then_evaluation_and_award_make_a_co
         .await;
     r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("start date as YYYY-MM-DD"));
+    // A start no contract has (the outside review's award of 9999-12-31).
+    let r = w
+        .post_form(
+            &format!("{path}/award"),
+            &officer,
+            &[("bid", &b1.id.to_string()), ("start", "9999-12-31")],
+        )
+        .await;
+    r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("from 1990 to 2099"), "{}", r.body);
     // No contract from the procurement (the fixture's own contracts aside).
     assert!(
         w.store

@@ -196,6 +196,12 @@ async fn bad_input_is_refused_on_its_field_and_nothing_changes() {
             "today or in the past",
         ),
         (
+            "purchase_date",
+            "0001-01-01",
+            "purchase_date",
+            "from 1990 onwards",
+        ),
+        (
             "reference",
             " ",
             "reference",

@@ -69,13 +69,20 @@ fn pre_token(state: &AppState, jar: CookieJar) -> (CookieJar, String) {
     }
 }
 
-/// Only local paths, so the sign-in page cannot send anyone elsewhere.
+/// Where to go after signing in: `next` if it is a path of this site,
+/// otherwise the home page.
+///
+/// A path of this site starts with one `/` and holds only visible ASCII
+/// (the form of a path in a `Location` header): no control characters,
+/// spaces, backslashes or `//`. Browsers drop tabs and line breaks from a
+/// URL and read `\` as `/`, so `/\t/evil.example` or `/\\evil.example` would
+/// otherwise name another host, and a line break cannot be put in a header
+/// at all.
 fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
-        next
-    } else {
-        "/"
-    }
+    let local = next.starts_with('/')
+        && next.bytes().all(|b| b.is_ascii_graphic() && b != b'\\')
+        && !next.contains("//");
+    if local { next } else { "/" }
 }
 
 fn anon_page(state: &AppState, title: &str, errors: &FormErrors) -> Page {
@@ -590,6 +597,11 @@ mod tests {
             ("/orgs/a", "/orgs/a"),
             ("//evil.example", "/"),
             ("/\\evil.example", "/"),
+            ("/orgs\\..\\evil", "/"),
+            ("/\t/evil.example", "/"),
+            ("/\n/evil.example", "/"),
+            ("/orgs//evil.example", "/"),
+            ("/orgs/caf\u{e9}", "/"),
             ("https://evil.example", "/"),
             ("", "/"),
         ] {

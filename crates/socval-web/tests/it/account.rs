@@ -298,3 +298,55 @@ crate::on_sqlite!(
     sign_out_everywhere_ends_every_session,
     a_wrong_password_keeps_the_email_and_five_lock_the_account,
 );
+
+/// Issue 12, item 4: `next` sends people only to a path of this site; a
+/// tab, a line break, a backslash or a doubled slash, which browsers read
+/// as another host (or which cannot be a header), sends them home.
+#[tokio::test(flavor = "multi_thread")]
+async fn sign_in_sends_people_only_to_paths_of_this_site() {
+    let w = world().await;
+    let s = w.session(w.viewer).await;
+    let cases = [
+        ("/orgs/a", "/orgs/a"),
+        (
+            "/orgs/a/frameworks?year=2025%2F26",
+            "/orgs/a/frameworks?year=2025%2F26",
+        ),
+        ("/\t/evil.example", "/"),
+        ("/\n/evil.example", "/"),
+        ("/\r\nSet-Cookie:%20x=1", "/"),
+        ("/orgs/\u{7f}", "/"),
+        ("/\\evil.example", "/"),
+        ("/orgs\\..\\evil", "/"),
+        ("//evil.example", "/"),
+        ("/orgs//evil.example", "/"),
+        ("https://evil.example", "/"),
+        ("evil.example", "/"),
+        ("/é", "/"),
+        ("", "/"),
+    ];
+    for (next, want) in cases {
+        // Already signed in: the sign-in page sends them on at once.
+        let query = serde_urlencoded::to_string([("next", next)]).unwrap();
+        let r = w.get(&format!("/login?{query}"), Some(&s)).await;
+        r.assert_status(StatusCode::SEE_OTHER);
+        assert_eq!(r.location(), want, "GET next={next:?}");
+        // Not signed in: the form carries `next` and signing in follows it.
+        let page = w.get(&format!("/login?{query}"), None).await;
+        page.assert_status(StatusCode::OK);
+        let r = w
+            .post_raw(
+                "/login",
+                Some("socval_pre=pre-value"),
+                &[
+                    ("csrf_token", "pre-value"),
+                    ("email", "viewer@a.example"),
+                    ("password", PASSWORD),
+                    ("next", next),
+                ],
+            )
+            .await;
+        r.assert_status(StatusCode::SEE_OTHER);
+        assert_eq!(r.location(), want, "POST next={next:?}");
+    }
+}

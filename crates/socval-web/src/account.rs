@@ -150,8 +150,17 @@ struct LoginForm {
 }
 
 /// Why a sign-in failed, in words that do not say whether the address has
-/// an account.
-const BAD_LOGIN: &str = "Enter a correct email address and password";
+/// an account, or whether that account is locked: an unknown address, a
+/// wrong password, a disabled account and a locked one all get these words
+/// (and take as long, see `socval_store::login::authenticate`). Everyone is
+/// told how the lockout works instead.
+fn bad_login(policy: &socval_store::LockoutPolicy) -> String {
+    format!(
+        "Enter a correct email address and password. After {} failed attempts in a row an account is locked for {}",
+        policy.max_failures,
+        wait_words(policy.lock_for.whole_seconds().max(0).unsigned_abs())
+    )
+}
 
 async fn login(
     State(state): State<AppState>,
@@ -195,9 +204,8 @@ async fn login(
         .await
         {
             Ok(Some(u)) => user = Some(u),
-            Ok(None) => errors.add("email", BAD_LOGIN),
-            Err(socval_store::Error::Locked { until }) => {
-                errors.add("email", locked_message(Some(until)))
+            Ok(None) | Err(socval_store::Error::Locked { .. }) => {
+                errors.add("email", bad_login(&state.config.lockout))
             }
             Err(e) => return Err(e.into()),
         }

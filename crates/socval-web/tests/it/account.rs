@@ -70,10 +70,14 @@ pub async fn a_wrong_password_keeps_the_email_and_five_lock_the_account(w: World
         assert!(r.body.contains("<title>Error: Sign in"));
     }
     let r = w.login("viewer@a.example", "not the password").await;
-    assert!(r.body.contains("locked"), "{}", r.body);
+    assert!(
+        r.body.contains("an account is locked for 15 minutes"),
+        "{}",
+        r.body
+    );
     // Even the right password is refused while locked...
     let r = w.login("viewer@a.example", PASSWORD).await;
-    assert!(r.body.contains("locked"));
+    r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     // ...and works once the lock has passed.
     w.clock.advance(time::Duration::minutes(16));
     w.login("viewer@a.example", PASSWORD)
@@ -281,12 +285,9 @@ async fn wrong_current_passwords_count_towards_the_lockout() {
     let r = change(PASSWORD).await;
     r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("This account is locked"));
-    assert!(
-        w.login("officer@a.example", PASSWORD)
-            .await
-            .body
-            .contains("locked")
-    );
+    w.login("officer@a.example", PASSWORD)
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     w.clock.advance(time::Duration::minutes(16));
     let r = change(PASSWORD).await;
     assert_eq!(r.location(), "/account?changed=1", "{}", r.body);
@@ -349,4 +350,60 @@ async fn sign_in_sends_people_only_to_paths_of_this_site() {
         r.assert_status(StatusCode::SEE_OTHER);
         assert_eq!(r.location(), want, "POST next={next:?}");
     }
+}
+
+/// The error summary of a page, which is all a refused sign-in says.
+fn error_summary(html: &str) -> &str {
+    let start = html.find("class=\"error-summary\"").expect("error summary");
+    let end = html[start..].find("</div>").unwrap() + start;
+    &html[start..end]
+}
+
+/// Issue 12, item 5: a locked account answers like an unknown address,
+/// in words and in time, so that neither says which addresses have
+/// accounts.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_locked_account_answers_like_an_unknown_address() {
+    let w = world().await;
+    for _ in 0..5 {
+        w.login("viewer@a.example", "not the password").await;
+    }
+    assert!(
+        w.store
+            .user(w.viewer)
+            .await
+            .unwrap()
+            .is_locked(w.clock_now())
+    );
+    let timed = async |email: &str| {
+        let start = std::time::Instant::now();
+        let r = w.login(email, "not the password").await;
+        (start.elapsed(), r)
+    };
+    // Warm up, then take the fastest of a few: the machine is shared.
+    timed("nobody@a.example").await;
+    let (mut unknown, mut locked) = (std::time::Duration::MAX, std::time::Duration::MAX);
+    let mut bodies = Vec::new();
+    for _ in 0..3 {
+        let (t, r) = timed("nobody@a.example").await;
+        r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+        unknown = unknown.min(t);
+        bodies.push(r.body);
+        let (t, r) = timed("viewer@a.example").await;
+        r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+        locked = locked.min(t);
+        bodies.push(r.body);
+    }
+    let unknown_says = error_summary(&bodies[0]);
+    let locked_says = error_summary(&bodies[1]);
+    assert_eq!(unknown_says, locked_says, "the same words");
+    assert!(
+        unknown_says
+            .contains("After 5 failed attempts in a row an account is locked for 15 minutes"),
+        "everyone is told how the lockout works: {unknown_says}"
+    );
+    assert!(
+        locked * 2 > unknown,
+        "a locked account answers in {locked:?}, an unknown address in {unknown:?}"
+    );
 }

@@ -363,23 +363,19 @@ struct PasswordForm {
     confirm_password: String,
 }
 
-/// Checks a new password and its confirmation, adding errors on
-/// `new_field` / `confirm_field`.
+/// Checks a new password ([`password::check`]: length, common passwords,
+/// the person's own `personal` details) and its confirmation, adding
+/// errors on `new_field` / `confirm_field`.
 fn check_new_password(
     errors: &mut FormErrors,
     new: &str,
     confirm: &str,
+    personal: &[&str],
     new_field: &'static str,
     confirm_field: &'static str,
 ) {
-    if new.chars().count() < password::MIN_LENGTH {
-        errors.add(
-            new_field,
-            format!(
-                "Password must be {} characters or more",
-                password::MIN_LENGTH
-            ),
-        );
+    if let Err(weakness) = password::check(new, personal) {
+        errors.add(new_field, weakness.to_string());
     } else if new != confirm {
         errors.add(confirm_field, "Passwords must match");
     }
@@ -420,6 +416,7 @@ async fn change_password(
         &mut errors,
         &form.new_password,
         &form.confirm_password,
+        &[&session.user.email, &session.user.name],
         "new_password",
         "confirm_password",
     );
@@ -551,6 +548,7 @@ async fn accept_invitation(
             &mut errors,
             &form.password,
             &form.confirm_password,
+            &[&inv.email, &name],
             "password",
             "confirm_password",
         );

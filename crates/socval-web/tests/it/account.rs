@@ -407,3 +407,98 @@ async fn a_locked_account_answers_like_an_unknown_address() {
         "a locked account answers in {locked:?}, an unknown address in {unknown:?}"
     );
 }
+
+/// Issue 12: new passwords follow the NCSC and NIST 800-63B: ten spaces or
+/// ten zero-width spaces are not ten characters, and common passwords or
+/// the person's own address are refused with a message saying why;
+/// nothing changes.
+#[tokio::test(flavor = "multi_thread")]
+async fn new_passwords_must_be_long_uncommon_and_not_personal() {
+    let w = world().await;
+    let s = w.session(w.officer).await;
+    for (new, says) in [
+        (
+            " ".repeat(10),
+            "Password must be 10 characters or more, not counting spaces",
+        ),
+        (
+            "\u{200B}".repeat(10),
+            "Password must be 10 characters or more, not counting spaces",
+        ),
+        ("Password123!".to_owned(), "Password is too easy to guess"),
+        ("1q2w3e4r5t".to_owned(), "Password is too easy to guess"),
+        (
+            "officer@a.example".to_owned(),
+            "Password must not be your email address or your name",
+        ),
+        (
+            "Olu Officer 2026".to_owned(),
+            "Password must not be your email address or your name",
+        ),
+    ] {
+        let r = w
+            .post_form(
+                "/account/password",
+                &s,
+                &[
+                    ("current_password", PASSWORD),
+                    ("new_password", &new),
+                    ("confirm_password", &new),
+                ],
+            )
+            .await;
+        r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains(says), "{new:?}: {}", r.body);
+        assert!(r.body.contains("href=\"#new_password\""), "{new:?}");
+    }
+    // Nothing changed: the old password still signs in.
+    w.login("officer@a.example", PASSWORD)
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+
+    // The same rules when an invitation creates the account.
+    let admin = w.session(w.admin).await;
+    let r = w
+        .post_form(
+            "/orgs/a/invitations",
+            &admin,
+            &[
+                ("email", "nia@a.example"),
+                ("role", "viewer"),
+                ("supplier", ""),
+            ],
+        )
+        .await;
+    let at = r.body.find("/invitations/").unwrap();
+    let link: String = r.body[at..].split('<').next().unwrap().to_owned();
+    let page = w.get(&link, None).await;
+    let pre = page.cookie("socval_pre").unwrap();
+    let cookie = format!("socval_pre={pre}");
+    for (new, says) in [
+        (
+            "\u{200B}".repeat(12),
+            "Password must be 10 characters or more, not counting spaces",
+        ),
+        ("qwertyuiop".to_owned(), "Password is too easy to guess"),
+        (
+            "nia@a.example".to_owned(),
+            "Password must not be your email address or your name",
+        ),
+    ] {
+        let r = w
+            .post_raw(
+                &link,
+                Some(&cookie),
+                &[
+                    ("csrf_token", &pre),
+                    ("name", "Nia New"),
+                    ("password", &new),
+                    ("confirm_password", &new),
+                ],
+            )
+            .await;
+        r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains(says), "{new:?}: {}", r.body);
+    }
+    w.get(&link, None).await.assert_status(StatusCode::OK);
+}

@@ -34,6 +34,9 @@ struct TokensPage {
     form: TokenForm,
     secret: String,
     now: time::OffsetDateTime,
+    /// The organisation's admins who can sign in: a token made by anyone
+    /// else does not work (the store checks at every request).
+    admins: Vec<i64>,
 }
 
 impl TokensPage {
@@ -42,9 +45,16 @@ impl TokensPage {
             "revoked"
         } else if t.expires_at.is_some_and(|e| e <= self.now) {
             "expired"
+        } else if t.created_by.is_some_and(|u| !self.admins.contains(&u)) {
+            "Suspended: its creator is no longer an admin here"
         } else {
             "active"
         }
+    }
+
+    /// Active and suspended tokens can be revoked.
+    fn revocable(&self, t: &ApiToken) -> bool {
+        t.revoked_at.is_none() && t.expires_at.is_none_or(|e| e > self.now)
     }
 }
 
@@ -80,6 +90,14 @@ async fn page(
         form,
         secret,
         now: state.now(),
+        admins: state
+            .store
+            .members(org.id)
+            .await?
+            .into_iter()
+            .filter(|m| m.membership.role == Role::Admin && !m.user.disabled)
+            .map(|m| m.user.id)
+            .collect(),
     })
 }
 

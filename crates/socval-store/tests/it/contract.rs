@@ -50,6 +50,7 @@ contract_tests!(
     log_out_everywhere,
     lockout_after_repeated_failures,
     api_tokens_are_found_by_hash_only,
+    api_tokens_work_only_while_their_creator_is_an_admin,
     money_round_trips_exactly,
     supplier_roles_need_a_supplier_of_the_same_org,
     invitations_work_once_and_expire,
@@ -758,6 +759,84 @@ async fn lockout_after_repeated_failures(store: &dyn Store, _raw: &Raw) {
         login("right password", m(22)).await.unwrap(),
         None,
         "disabled users cannot log in"
+    );
+}
+
+/// Issue 12: a token acts with the authority of the admin who made it, so
+/// it stops the moment they are no longer an admin of its organisation who
+/// can sign in (removed, demoted, disabled), and works again only if they
+/// are again. Tokens made at the command line have no creator to check.
+async fn api_tokens_work_only_while_their_creator_is_an_admin(store: &dyn Store, _raw: &Raw) {
+    let o = org(store, "o").await;
+    let p = org(store, "p").await;
+    let (creator, other) = (
+        user(store, "ann@x.example").await,
+        user(store, "bo@x.example").await,
+    );
+    let membership = |user_id, org_id, role| NewMembership {
+        user_id,
+        org_id,
+        role,
+        supplier_id: None,
+    };
+    for (u, org_id) in [
+        (creator.id, o.id),
+        (other.id, o.id),
+        (creator.id, p.id),
+        (other.id, p.id),
+    ] {
+        store
+            .add_membership(&cli(), T0, &membership(u, org_id, Role::Admin))
+            .await
+            .unwrap();
+    }
+    let new = NewApiToken {
+        org_id: o.id,
+        name: "finance".into(),
+        role: Role::Viewer,
+        supplier_id: None,
+        expires_at: None,
+    };
+    let (_, secret) = store
+        .create_api_token(&Actor::user(&creator), T0, &new)
+        .await
+        .unwrap();
+    let (_, cli_secret) = store.create_api_token(&cli(), T0, &new).await.unwrap();
+    let works = async || store.api_token(&secret, T0).await.is_ok();
+    let actor = Actor::user(&other);
+    assert!(works().await);
+    store
+        .update_membership(&actor, T0, &membership(creator.id, o.id, Role::Officer))
+        .await
+        .unwrap();
+    assert!(
+        !works().await,
+        "demoted: still an admin elsewhere is not enough"
+    );
+    store
+        .update_membership(&actor, T0, &membership(creator.id, o.id, Role::Admin))
+        .await
+        .unwrap();
+    assert!(works().await, "an admin again");
+    store
+        .set_user_disabled(&actor, T0, creator.id, true)
+        .await
+        .unwrap();
+    assert!(!works().await, "disabled");
+    store
+        .set_user_disabled(&actor, T0, creator.id, false)
+        .await
+        .unwrap();
+    assert!(works().await);
+    store
+        .remove_membership(&actor, T0, creator.id, o.id)
+        .await
+        .unwrap();
+    assert!(!works().await, "removed");
+    assert!(is_not_found(&store.api_token(&secret, T0).await));
+    assert!(
+        store.api_token(&cli_secret, T0).await.is_ok(),
+        "made at the command line"
     );
 }
 

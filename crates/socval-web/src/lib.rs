@@ -251,10 +251,16 @@ pub fn router(state: AppState) -> Router {
             route::guard,
         ))
         .fallback(|| async { AppError::NotFound })
-        .with_state(state)
+        .with_state(state.clone())
         // The largest any route accepts, before routing.
         .layer(DefaultBodyLimit::max(spend_limit))
-        .layer(RequestBodyLimitLayer::new(spend_limit + 64 * 1024));
+        .layer(RequestBodyLimitLayer::new(spend_limit + 64 * 1024))
+        // Outside everything that can refuse a request, so that every API
+        // refusal is JSON.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            error::api_errors_as_json,
+        ));
     let headers: [(HeaderName, &'static str); 6] = [
         (header::CONTENT_SECURITY_POLICY, CSP),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),

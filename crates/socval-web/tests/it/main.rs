@@ -1,6 +1,7 @@
 //! socval-web's one integration test binary.
 
 mod account;
+mod api;
 mod browser;
 mod delivery;
 mod framework;

@@ -44,6 +44,7 @@ mod audit;
 mod auth;
 mod bid;
 mod clock;
+mod connection;
 mod contract;
 mod csrf;
 mod dashboard;
@@ -300,6 +301,8 @@ pub fn router(state: AppState) -> Router {
             })
             .on_response(DefaultOnResponse::new().level(tracing::Level::INFO).latency_unit(LatencyUnit::Micros)),
     )
+    // Outermost: sees every body, whoever refused to read it.
+    .layer(axum::middleware::from_fn(connection::keep_alive))
 }
 
 /// The request path as logged: one-time invitation tokens are secrets and

@@ -5,6 +5,7 @@ mod api;
 mod browser;
 mod delivery;
 mod framework;
+mod keepalive;
 mod matrix;
 mod member;
 mod pages;

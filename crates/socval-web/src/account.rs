@@ -15,6 +15,7 @@ use socval_store::{AcceptInvitation, Actor, Invitation, Role, login, normalise_e
 use crate::auth::{Ctx, pre_cookie, pre_cookie_name, removal, session_cookie, session_cookie_name};
 use crate::error::{AppError, wait_words};
 use crate::html::{FormErrors, Page, render};
+use crate::limit::{MAX_EMAIL, MAX_SHORT_TEXT};
 use crate::throttle::ClientAddr;
 use crate::{AppState, csrf};
 
@@ -187,6 +188,8 @@ async fn login(
     } else {
         if email.is_empty() {
             errors.add("email", "Enter your email address");
+        } else {
+            errors.check_length("email", "Email address", &email, MAX_EMAIL);
         }
         if form.password.is_empty() {
             errors.add("password", "Enter your password");
@@ -541,8 +544,8 @@ async fn accept_invitation(
     } else {
         if name.is_empty() {
             errors.add("name", "Enter your full name");
-        } else if name.chars().count() > 200 {
-            errors.add("name", "Name must be 200 characters or fewer");
+        } else {
+            errors.check_length("name", "Name", &name, MAX_SHORT_TEXT);
         }
         check_new_password(
             &mut errors,

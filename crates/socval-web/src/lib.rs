@@ -53,6 +53,7 @@ mod error;
 mod framework;
 mod health;
 mod html;
+mod limit;
 mod member;
 mod org;
 mod procurement;

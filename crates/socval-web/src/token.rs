@@ -14,6 +14,7 @@ use crate::AppState;
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::html::{FormErrors, Page, render};
+use crate::limit::MAX_SHORT_TEXT;
 use crate::org::org_page;
 
 pub(crate) fn router() -> Router<AppState> {
@@ -123,8 +124,8 @@ async fn create(
     let name = form.name.trim().to_owned();
     if name.is_empty() {
         errors.add("name", "Enter what the token is for");
-    } else if name.chars().count() > 100 {
-        errors.add("name", "Name must be 100 characters or fewer");
+    } else {
+        errors.check_length("name", "Name", &name, MAX_SHORT_TEXT);
     }
     let role: Option<Role> = form.role.parse().ok();
     let mut supplier_id = None;

@@ -6,6 +6,7 @@ mod browser;
 mod delivery;
 mod framework;
 mod keepalive;
+mod limits;
 mod matrix;
 mod member;
 mod pages;

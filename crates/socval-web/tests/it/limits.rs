@@ -293,6 +293,20 @@ async fn texts_longer_than_their_limit_are_refused_naming_the_field() {
         &short_says("Quality reference"),
     );
 
+    let r = post_json(
+        &w,
+        "/api/v1/orgs/a/frameworks",
+        &w.token_officer,
+        serde_json::json!({"format": "csv", "source": "theme,outcome\n", "name": "local", "edition": short}),
+    )
+    .await;
+    problem(
+        "API framework edition",
+        &r,
+        "edition",
+        &short_says("Edition"),
+    );
+
     // Small purchases keep their own, stricter limits.
     let r = w
         .post_form(

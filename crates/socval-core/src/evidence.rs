@@ -19,6 +19,8 @@
 
 use std::fmt;
 
+use crate::limits::MAX_FILE_NAME;
+
 /// A kind of evidence file socval accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
@@ -144,8 +146,8 @@ pub struct Checked {
     /// What the content is.
     pub kind: Kind,
     /// The name to keep and offer on download: the last path component,
-    /// without control characters, quotes or backslashes, at most 200
-    /// characters.
+    /// without control characters, quotes or backslashes, at most
+    /// [`MAX_FILE_NAME`] bytes.
     pub name: String,
 }
 
@@ -174,6 +176,16 @@ pub enum Refused {
         /// The file's name.
         name: String,
     },
+    /// The file's name is longer than [`MAX_FILE_NAME`] bytes.
+    #[error(
+        "{name} has a name of {bytes} bytes: a file name must be {MAX_FILE_NAME} bytes or fewer (rename the file)"
+    )]
+    NameTooLong {
+        /// The start of the file's name.
+        name: String,
+        /// The name's length in bytes.
+        bytes: usize,
+    },
     /// The content is an accepted kind but the name says another.
     #[error("{name} is a {kind} but its name does not end in .{ext} (rename it or choose the right file)", ext = kind.extensions()[0])]
     Mismatch {
@@ -184,10 +196,18 @@ pub enum Refused {
     },
 }
 
-/// Checks an uploaded evidence file: not empty, at most `limit` bytes, its
-/// content one of the accepted kinds, and its name's extension that kind's.
+/// Checks an uploaded evidence file: a name of at most [`MAX_FILE_NAME`]
+/// bytes, not empty, at most `limit` bytes, its content one of the
+/// accepted kinds, and its name's extension that kind's.
 pub fn check(name: &str, bytes: &[u8], limit: usize) -> Result<Checked, Refused> {
-    let name = clean_name(name);
+    let name = clean(name);
+    if name.len() > MAX_FILE_NAME {
+        let start: String = name.chars().take(40).collect();
+        return Err(Refused::NameTooLong {
+            name: format!("{start}…"),
+            bytes: name.len(),
+        });
+    }
     if bytes.is_empty() {
         return Err(Refused::Empty { name });
     }
@@ -217,13 +237,27 @@ pub fn check(name: &str, bytes: &[u8], limit: usize) -> Result<Checked, Refused>
     Ok(Checked { kind, name })
 }
 
-/// The safe form of an uploaded file's name (see [`Checked::name`]).
+/// The safe form of an uploaded file's name (see [`Checked::name`]); a
+/// longer name is cut to [`MAX_FILE_NAME`] bytes ([`check`] refuses it).
 pub fn clean_name(name: &str) -> String {
+    let mut cleaned = clean(name);
+    if cleaned.len() > MAX_FILE_NAME {
+        let mut end = MAX_FILE_NAME;
+        while !cleaned.is_char_boundary(end) {
+            end -= 1;
+        }
+        cleaned.truncate(end);
+    }
+    cleaned
+}
+
+/// The last path component without control characters, quotes,
+/// backslashes or leading dots, however long.
+fn clean(name: &str) -> String {
     let last = name.rsplit(['/', '\\']).next().unwrap_or_default();
     let cleaned: String = last
         .chars()
         .filter(|c| !c.is_control() && !matches!(c, '"' | '\\' | ';'))
-        .take(200)
         .collect();
     let cleaned = cleaned.trim().trim_start_matches('.').to_owned();
     if cleaned.is_empty() {
@@ -421,5 +455,31 @@ mod tests {
         ] {
             assert_eq!(clean_name(raw), want, "{raw:?}");
         }
+    }
+
+    #[test]
+    fn names_longer_than_255_bytes_are_refused_for_their_length() {
+        let pdf = b"%PDF-1.7\n";
+        let fits = format!("{}.pdf", "a".repeat(251));
+        assert_eq!(check(&fits, pdf, 64).unwrap().name, fits);
+        let long = format!("{}.pdf", "a".repeat(4996));
+        let e = check(&long, pdf, 64).unwrap_err();
+        assert!(
+            matches!(e, Refused::NameTooLong { bytes: 5000, .. }),
+            "{e:?}"
+        );
+        assert!(
+            e.to_string()
+                .contains("a file name must be 255 bytes or fewer"),
+            "{e}"
+        );
+        // Bytes, as file systems count them: 126 two-byte letters and
+        // `.pdf` are 256.
+        let accented = format!("{}.pdf", "é".repeat(125));
+        assert!(check(&accented, pdf, 64).is_ok());
+        let accented = format!("{}.pdf", "é".repeat(126));
+        assert!(check(&accented, pdf, 64).is_err());
+        assert_eq!(clean_name(&long).len(), 255);
+        assert!(clean_name(&"é".repeat(200)).len() <= 255);
     }
 }

@@ -15,8 +15,9 @@ use crate::store::Store;
 /// message for all three, so it does not reveal which addresses exist);
 /// [`Error::Locked`] while the account is locked after
 /// `policy.max_failures` failures in a row. The Argon2 check runs on the
-/// blocking thread pool, and runs for unknown addresses too, so the answer
-/// takes as long either way.
+/// blocking thread pool, and runs for unknown addresses and locked accounts
+/// too, so the answer takes as long whichever it is: callers that show
+/// `Locked` and `Ok(None)` alike reveal nothing about the address.
 pub async fn authenticate(
     store: &dyn Store,
     email: &str,
@@ -33,10 +34,12 @@ pub async fn authenticate(
         }
         Err(e) => return Err(e),
     };
+    let ok = password::verify_blocking(password.to_string(), creds.password_hash).await?;
+    // Checked after the password, which is checked only to take the time
+    // a wrong password takes: while locked, even the right one is refused.
     if let Some(until) = creds.user.locked_until.filter(|until| *until > now) {
         return Err(Error::Locked { until });
     }
-    let ok = password::verify_blocking(password.to_string(), creds.password_hash).await?;
     if !ok {
         let user = store
             .record_login_failure(creds.user.id, now, policy)

@@ -1399,10 +1399,20 @@ macro_rules! store_impl {
 
             async fn api_token(&self, secret: &str, now: OffsetDateTime) -> Result<ApiToken> {
                 let now = ts(now);
+                // A token made by a user works only while that user is an
+                // admin of its organisation with an enabled account, checked
+                // here at every request, so that removing, demoting or
+                // disabling them stops their tokens at once. (Users are
+                // never deleted, so `created_by` is NULL only for tokens
+                // made at the command line.)
                 let row = sqlx::query(concat!(
                     "SELECT ",
                     token_cols!(),
-                    " FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)"
+                    " FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)
+                       AND (created_by IS NULL OR EXISTS (
+                           SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id
+                           WHERE m.user_id = api_tokens.created_by AND m.org_id = api_tokens.org_id
+                             AND m.role = 'admin' AND NOT u.disabled))"
                 ))
                 .bind(secret::hash(secret))
                 .bind(now)

@@ -263,8 +263,11 @@ pub trait Store:
         now: OffsetDateTime,
         new: &NewApiToken,
     ) -> Result<(ApiToken, String)>;
-    /// The token for a secret, if it is not revoked or expired at `now`;
-    /// records its use. `NotFound` otherwise.
+    /// The token for a secret, if it is not revoked or expired at `now`
+    /// and, for a token a user created, that user is still an admin of
+    /// the token's organisation with an enabled account (checked at every
+    /// call, so that removing, demoting or disabling them stops their
+    /// tokens at once); records its use. `NotFound` otherwise.
     async fn api_token(&self, secret: &str, now: OffsetDateTime) -> Result<ApiToken>;
     /// An organisation's tokens (including revoked ones), newest first.
     async fn api_tokens(&self, org_id: i64) -> Result<Vec<ApiToken>>;

@@ -15,6 +15,7 @@ use socval_store::{AcceptInvitation, Actor, Invitation, Role, login, normalise_e
 use crate::auth::{Ctx, pre_cookie, pre_cookie_name, removal, session_cookie, session_cookie_name};
 use crate::error::{AppError, wait_words};
 use crate::html::{FormErrors, Page, render};
+use crate::limit::{MAX_EMAIL, MAX_SHORT_TEXT};
 use crate::throttle::ClientAddr;
 use crate::{AppState, csrf};
 
@@ -69,13 +70,20 @@ fn pre_token(state: &AppState, jar: CookieJar) -> (CookieJar, String) {
     }
 }
 
-/// Only local paths, so the sign-in page cannot send anyone elsewhere.
+/// Where to go after signing in: `next` if it is a path of this site,
+/// otherwise the home page.
+///
+/// A path of this site starts with one `/` and holds only visible ASCII
+/// (the form of a path in a `Location` header): no control characters,
+/// spaces, backslashes or `//`. Browsers drop tabs and line breaks from a
+/// URL and read `\` as `/`, so `/\t/evil.example` or `/\\evil.example` would
+/// otherwise name another host, and a line break cannot be put in a header
+/// at all.
 fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
-        next
-    } else {
-        "/"
-    }
+    let local = next.starts_with('/')
+        && next.bytes().all(|b| b.is_ascii_graphic() && b != b'\\')
+        && !next.contains("//");
+    if local { next } else { "/" }
 }
 
 fn anon_page(state: &AppState, title: &str, errors: &FormErrors) -> Page {
@@ -143,8 +151,17 @@ struct LoginForm {
 }
 
 /// Why a sign-in failed, in words that do not say whether the address has
-/// an account.
-const BAD_LOGIN: &str = "Enter a correct email address and password";
+/// an account, or whether that account is locked: an unknown address, a
+/// wrong password, a disabled account and a locked one all get these words
+/// (and take as long, see `socval_store::login::authenticate`). Everyone is
+/// told how the lockout works instead.
+fn bad_login(policy: &socval_store::LockoutPolicy) -> String {
+    format!(
+        "Enter a correct email address and password. After {} failed attempts in a row an account is locked for {}",
+        policy.max_failures,
+        wait_words(policy.lock_for.whole_seconds().max(0).unsigned_abs())
+    )
+}
 
 async fn login(
     State(state): State<AppState>,
@@ -171,6 +188,8 @@ async fn login(
     } else {
         if email.is_empty() {
             errors.add("email", "Enter your email address");
+        } else {
+            errors.check_length("email", "Email address", &email, MAX_EMAIL);
         }
         if form.password.is_empty() {
             errors.add("password", "Enter your password");
@@ -188,9 +207,8 @@ async fn login(
         .await
         {
             Ok(Some(u)) => user = Some(u),
-            Ok(None) => errors.add("email", BAD_LOGIN),
-            Err(socval_store::Error::Locked { until }) => {
-                errors.add("email", locked_message(Some(until)))
+            Ok(None) | Err(socval_store::Error::Locked { .. }) => {
+                errors.add("email", bad_login(&state.config.lockout))
             }
             Err(e) => return Err(e.into()),
         }
@@ -348,23 +366,19 @@ struct PasswordForm {
     confirm_password: String,
 }
 
-/// Checks a new password and its confirmation, adding errors on
-/// `new_field` / `confirm_field`.
+/// Checks a new password ([`password::check`]: length, common passwords,
+/// the person's own `personal` details) and its confirmation, adding
+/// errors on `new_field` / `confirm_field`.
 fn check_new_password(
     errors: &mut FormErrors,
     new: &str,
     confirm: &str,
+    personal: &[&str],
     new_field: &'static str,
     confirm_field: &'static str,
 ) {
-    if new.chars().count() < password::MIN_LENGTH {
-        errors.add(
-            new_field,
-            format!(
-                "Password must be {} characters or more",
-                password::MIN_LENGTH
-            ),
-        );
+    if let Err(weakness) = password::check(new, personal) {
+        errors.add(new_field, weakness.to_string());
     } else if new != confirm {
         errors.add(confirm_field, "Passwords must match");
     }
@@ -405,6 +419,7 @@ async fn change_password(
         &mut errors,
         &form.new_password,
         &form.confirm_password,
+        &[&session.user.email, &session.user.name],
         "new_password",
         "confirm_password",
     );
@@ -529,13 +544,14 @@ async fn accept_invitation(
     } else {
         if name.is_empty() {
             errors.add("name", "Enter your full name");
-        } else if name.chars().count() > 200 {
-            errors.add("name", "Name must be 200 characters or fewer");
+        } else {
+            errors.check_length("name", "Name", &name, MAX_SHORT_TEXT);
         }
         check_new_password(
             &mut errors,
             &form.password,
             &form.confirm_password,
+            &[&inv.email, &name],
             "password",
             "confirm_password",
         );
@@ -590,6 +606,11 @@ mod tests {
             ("/orgs/a", "/orgs/a"),
             ("//evil.example", "/"),
             ("/\\evil.example", "/"),
+            ("/orgs\\..\\evil", "/"),
+            ("/\t/evil.example", "/"),
+            ("/\n/evil.example", "/"),
+            ("/orgs//evil.example", "/"),
+            ("/orgs/caf\u{e9}", "/"),
             ("https://evil.example", "/"),
             ("", "/"),
         ] {

@@ -429,7 +429,21 @@ async fn import_framework(
         name: req.name.unwrap_or_default(),
         edition: req.edition.unwrap_or_default(),
     };
-    match crate::framework::import(&state, &ctx, input).await {
+    // The page's form names its framework within the file's rules; the
+    // edition is free text.
+    let mut errors = crate::html::FormErrors::default();
+    errors.check_length(
+        "edition",
+        "Edition",
+        input.edition.trim(),
+        crate::limit::MAX_SHORT_TEXT,
+    );
+    let imported = if errors.is_empty() {
+        crate::framework::import(&state, &ctx, input).await
+    } else {
+        Err(ImportError::Invalid(errors))
+    };
+    match imported {
         Ok(rec) => Ok((StatusCode::CREATED, Json(ApiFramework::from(&rec))).into_response()),
         Err(ImportError::Invalid(errors)) => {
             let problems: Vec<ApiProblem> = errors

@@ -21,6 +21,7 @@ use crate::AppState;
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::html::{FormErrors, Page, render};
+use crate::limit::{MAX_LONG_TEXT, MAX_SHORT_TEXT};
 use crate::org::org_page;
 use crate::procurement::{is_officer, load, pounds, show_page, store_refusal, when};
 
@@ -92,6 +93,13 @@ pub(crate) fn parse_bid(
         errors.add(
             "quality_reference",
             "Enter the reference of your quality response",
+        );
+    } else {
+        errors.check_length(
+            "quality_reference",
+            "Quality reference",
+            input.quality_reference.trim(),
+            MAX_SHORT_TEXT,
         );
     }
     let mut commitments = Vec::new();
@@ -553,6 +561,7 @@ pub(crate) fn parse_score(
         "Qualitative social value score",
         qualitative,
     );
+    errors.check_length("comment", "Comment", comment.trim(), MAX_LONG_TEXT);
     if !errors.is_empty() {
         return Err(errors);
     }

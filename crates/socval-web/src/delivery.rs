@@ -32,6 +32,7 @@ use crate::AppState;
 use crate::auth::Ctx;
 use crate::error::{ApiError, AppError};
 use crate::html::{FormErrors, Page, render};
+use crate::limit::{MAX_LONG_TEXT, too_long};
 use crate::org::org_page;
 
 pub(crate) fn router() -> Router<AppState> {
@@ -229,12 +230,8 @@ fn check(
             Err(e) => add(&mut problems, field, format!("{e}")),
         }
     }
-    if sub.narrative.len() > 20_000 {
-        add(
-            &mut problems,
-            "narrative".into(),
-            "The narrative is longer than 20,000 characters".into(),
-        );
+    if let Some(message) = too_long("Narrative", sub.narrative.trim(), MAX_LONG_TEXT) {
+        add(&mut problems, "narrative".into(), message);
     }
     if !problems.is_empty() {
         return Err(problems);
@@ -712,6 +709,9 @@ async fn review(
             )]));
         }
     };
+    if let Some(message) = too_long("Comment", comment, MAX_LONG_TEXT) {
+        return Err(SubmitError::Invalid(vec![("comment".into(), message)]));
+    }
     if status == LineStatus::Rejected && comment.trim().is_empty() {
         return Err(SubmitError::Invalid(vec![(
             "comment".into(),

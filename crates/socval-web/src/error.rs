@@ -183,3 +183,71 @@ pub(crate) async fn multipart(
             ))
         })
 }
+
+/// The largest body of a refusal that is read to say what went wrong.
+const MAX_REFUSAL_TEXT: usize = 4 * 1024;
+
+/// Answers every API error as JSON `{"error": "..."}`, as the API
+/// promises: the handlers' own errors already are ([`ApiError`]); this
+/// catches what answers before or around them in plain text or HTML:
+/// axum's refusals of a request (bad query or path parameters, a body that
+/// is not the JSON expected), the 404 of an unknown API route, 405 for a
+/// method the route does not have, 413 from the body limit. Their words
+/// are kept (5xx: "internal error"), and so are their headers (`Allow`,
+/// `Retry-After`, ...).
+pub(crate) async fn api_errors_as_json(
+    axum::extract::State(state): axum::extract::State<crate::AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let api = req.uri().path().starts_with("/api/");
+    let method = req.method().clone();
+    let res = next.run(req).await;
+    let status = res.status();
+    if !api || !(status.is_client_error() || status.is_server_error()) {
+        return res;
+    }
+    let content_type = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    if content_type.starts_with("application/json") {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let text = if content_type.starts_with("text/plain") {
+        axum::body::to_bytes(body, MAX_REFUSAL_TEXT)
+            .await
+            .map(|b| String::from_utf8_lossy(&b).trim().to_owned())
+            .unwrap_or_default()
+    } else {
+        String::new()
+    };
+    let error = match status {
+        s if s.is_server_error() => AppError::Internal(text),
+        StatusCode::NOT_FOUND => AppError::BadRequest(
+            "no such API endpoint: see /api/v1/openapi.json for the endpoints".to_owned(),
+        ),
+        StatusCode::METHOD_NOT_ALLOWED => AppError::BadRequest(format!(
+            "this endpoint does not take {method}: see /api/v1/openapi.json for its methods"
+        )),
+        StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge {
+            limit: state.config.max_upload_bytes,
+        },
+        _ if !text.is_empty() => AppError::BadRequest(text),
+        s => AppError::BadRequest(
+            s.canonical_reason()
+                .unwrap_or("the request was refused")
+                .to_lowercase(),
+        ),
+    };
+    let body = json!({ "error": error.public_message() });
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Response::from_parts(parts, axum::body::Body::from(body.to_string()))
+}

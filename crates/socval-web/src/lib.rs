@@ -44,6 +44,7 @@ mod audit;
 mod auth;
 mod bid;
 mod clock;
+mod connection;
 mod contract;
 mod csrf;
 mod dashboard;
@@ -52,6 +53,7 @@ mod error;
 mod framework;
 mod health;
 mod html;
+mod limit;
 mod member;
 mod org;
 mod procurement;
@@ -253,10 +255,16 @@ pub fn router(state: AppState) -> Router {
             route::guard,
         ))
         .fallback(|| async { AppError::NotFound })
-        .with_state(state)
+        .with_state(state.clone())
         // The largest any route accepts, before routing.
         .layer(DefaultBodyLimit::max(spend_limit))
-        .layer(RequestBodyLimitLayer::new(spend_limit + 64 * 1024));
+        .layer(RequestBodyLimitLayer::new(spend_limit + 64 * 1024))
+        // Outside everything that can refuse a request, so that every API
+        // refusal is JSON.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            error::api_errors_as_json,
+        ));
     let headers: [(HeaderName, &'static str); 6] = [
         (header::CONTENT_SECURITY_POLICY, CSP),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
@@ -296,6 +304,8 @@ pub fn router(state: AppState) -> Router {
             })
             .on_response(DefaultOnResponse::new().level(tracing::Level::INFO).latency_unit(LatencyUnit::Micros)),
     )
+    // Outermost: sees every body, whoever refused to read it.
+    .layer(axum::middleware::from_fn(connection::keep_alive))
 }
 
 /// The request path as logged: one-time invitation tokens are secrets and

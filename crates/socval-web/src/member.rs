@@ -20,6 +20,7 @@ use crate::AppState;
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::html::{FormErrors, Page, render};
+use crate::limit::{MAX_EMAIL, too_long};
 use crate::org::org_page;
 
 pub(crate) fn router() -> Router<AppState> {
@@ -145,6 +146,8 @@ async fn invite(
     let email = normalise_email(&form.email);
     if email.is_empty() {
         errors.add("email", "Enter an email address");
+    } else if let Some(message) = too_long("Email address", &email, MAX_EMAIL) {
+        errors.add("email", message);
     } else if !looks_like_email(&email) {
         errors.add(
             "email",
@@ -544,7 +547,7 @@ pub(crate) fn looks_like_email(s: &str) -> bool {
                 && !domain.starts_with('.')
                 && !domain.ends_with('.')
                 && !s.chars().any(|c| c.is_whitespace() || c == '<' || c == '>')
-                && s.len() <= 254
+                && s.chars().count() <= MAX_EMAIL
         }
         None => false,
     }

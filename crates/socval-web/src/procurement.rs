@@ -30,6 +30,7 @@ use crate::AppState;
 use crate::auth::{Ctx, rank};
 use crate::error::AppError;
 use crate::html::{FormErrors, Page, render};
+use crate::limit::MAX_SHORT_TEXT;
 use crate::org::org_page;
 
 pub(crate) mod api;
@@ -247,18 +248,19 @@ pub(crate) async fn parse_procurement(
 ) -> Result<NewProcurement, FormErrors> {
     let policy = policy_for(org);
     let mut errors = FormErrors::default();
-    for (field, value, what) in [
+    for (field, label, value, what) in [
         (
             "reference",
+            "Reference",
             &input.reference,
             "Enter a reference, for example RMBC-2025-014",
         ),
-        ("title", &input.title, "Enter a title"),
+        ("title", "Title", &input.title, "Enter a title"),
     ] {
         if value.trim().is_empty() {
             errors.add(field, what);
-        } else if value.len() > 200 {
-            errors.add(field, format!("{field} must be 200 characters or fewer"));
+        } else {
+            errors.check_length(field, label, value.trim(), MAX_SHORT_TEXT);
         }
     }
     let category = match policy.category(&input.category) {
@@ -1335,6 +1337,12 @@ async fn complete(
 /// Checks an award form or request: a bid ranked first, a start date.
 pub(crate) fn parse_award(bid: &str, reference: &str, start: &str) -> Result<Award, FormErrors> {
     let mut errors = FormErrors::default();
+    errors.check_length(
+        "contract_reference",
+        "Contract reference",
+        reference.trim(),
+        MAX_SHORT_TEXT,
+    );
     let bid_id = bid.trim().parse::<i64>().ok();
     if bid_id.is_none() {
         errors.add("bid", "Select the winning bid");
@@ -1347,7 +1355,7 @@ pub(crate) fn parse_award(bid: &str, reference: &str, start: &str) -> Result<Awa
         );
     }
     match (bid_id, start) {
-        (Some(bid_id), Some(start)) => Ok(Award {
+        (Some(bid_id), Some(start)) if errors.is_empty() => Ok(Award {
             bid_id,
             contract_reference: reference.trim().to_owned(),
             start,

@@ -31,6 +31,7 @@ use crate::api::{ApiProblem, ErrorBody};
 use crate::auth::{Ctx, rank};
 use crate::error::{ApiError, AppError};
 use crate::html::{FormErrors, Page, render};
+use crate::limit::too_long;
 use crate::org::org_page;
 
 pub(crate) fn router() -> Router<AppState> {
@@ -259,6 +260,16 @@ pub(crate) fn normalise_postcode(text: &str) -> Option<String> {
     (inward_ok && outward_ok).then(|| format!("{outward} {inward}"))
 }
 
+/// A purchase's reference (characters): an order number, so stricter than
+/// [`crate::limit::MAX_SHORT_TEXT`].
+pub(crate) const MAX_REFERENCE: usize = 50;
+/// What was bought (characters): a line, not a document.
+pub(crate) const MAX_DESCRIPTION: usize = 500;
+/// Why no local supplier quoted (characters).
+pub(crate) const MAX_JUSTIFICATION: usize = 1000;
+/// A quoting supplier's name (characters).
+pub(crate) const MAX_SUPPLIER: usize = 200;
+
 /// Checks a purchase as entered; every problem is reported on its field
 /// and nothing is saved if there is any.
 pub(crate) fn validate(
@@ -273,14 +284,14 @@ pub(crate) fn validate(
             "reference",
             "Enter the purchase's reference, such as the order number",
         );
-    } else if reference.chars().count() > 50 {
-        errors.add("reference", "Reference must be 50 characters or fewer");
+    } else {
+        errors.check_length("reference", "Reference", reference, MAX_REFERENCE);
     }
     let description = input.description.trim();
     if description.is_empty() {
         errors.add("description", "Enter what was bought");
-    } else if description.chars().count() > 500 {
-        errors.add("description", "Description must be 500 characters or fewer");
+    } else {
+        errors.check_length("description", "Description", description, MAX_DESCRIPTION);
     }
     let threshold = Gbp::from_pence(org.small_purchase_threshold_pence);
     let value = match money(&input.value, "Value") {
@@ -326,12 +337,12 @@ pub(crate) fn validate(
         }
     };
     let justification = input.justification.trim();
-    if justification.chars().count() > 1000 {
-        errors.add(
-            "justification",
-            "Justification must be 1000 characters or fewer",
-        );
-    }
+    errors.check_length(
+        "justification",
+        "Justification",
+        justification,
+        MAX_JUSTIFICATION,
+    );
     let mut quotes = Vec::new();
     if input.quotes.iter().all(QuoteInput::is_empty) {
         errors.add(
@@ -351,11 +362,8 @@ pub(crate) fn validate(
         let supplier = q.supplier.trim();
         if supplier.is_empty() {
             errors.add(fields[0], format!("Quote {n}: enter the supplier's name"));
-        } else if supplier.chars().count() > 200 {
-            errors.add(
-                fields[0],
-                format!("Quote {n}: supplier must be 200 characters or fewer"),
-            );
+        } else if let Some(message) = too_long("supplier", supplier, MAX_SUPPLIER) {
+            errors.add(fields[0], format!("Quote {n}: {message}"));
         }
         let postcode = if q.postcode.trim().is_empty() {
             Some(String::new())

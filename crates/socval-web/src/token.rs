@@ -14,6 +14,7 @@ use crate::AppState;
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::html::{FormErrors, Page, render};
+use crate::limit::MAX_SHORT_TEXT;
 use crate::org::org_page;
 
 pub(crate) fn router() -> Router<AppState> {
@@ -34,6 +35,9 @@ struct TokensPage {
     form: TokenForm,
     secret: String,
     now: time::OffsetDateTime,
+    /// The organisation's admins who can sign in: a token made by anyone
+    /// else does not work (the store checks at every request).
+    admins: Vec<i64>,
 }
 
 impl TokensPage {
@@ -42,9 +46,16 @@ impl TokensPage {
             "revoked"
         } else if t.expires_at.is_some_and(|e| e <= self.now) {
             "expired"
+        } else if t.created_by.is_some_and(|u| !self.admins.contains(&u)) {
+            "Suspended: its creator is no longer an admin here"
         } else {
             "active"
         }
+    }
+
+    /// Active and suspended tokens can be revoked.
+    fn revocable(&self, t: &ApiToken) -> bool {
+        t.revoked_at.is_none() && t.expires_at.is_none_or(|e| e > self.now)
     }
 }
 
@@ -80,6 +91,14 @@ async fn page(
         form,
         secret,
         now: state.now(),
+        admins: state
+            .store
+            .members(org.id)
+            .await?
+            .into_iter()
+            .filter(|m| m.membership.role == Role::Admin && !m.user.disabled)
+            .map(|m| m.user.id)
+            .collect(),
     })
 }
 
@@ -105,8 +124,8 @@ async fn create(
     let name = form.name.trim().to_owned();
     if name.is_empty() {
         errors.add("name", "Enter what the token is for");
-    } else if name.chars().count() > 100 {
-        errors.add("name", "Name must be 100 characters or fewer");
+    } else {
+        errors.check_length("name", "Name", &name, MAX_SHORT_TEXT);
     }
     let role: Option<Role> = form.role.parse().ok();
     let mut supplier_id = None;

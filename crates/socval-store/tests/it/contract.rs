@@ -50,6 +50,7 @@ contract_tests!(
     log_out_everywhere,
     lockout_after_repeated_failures,
     api_tokens_are_found_by_hash_only,
+    api_tokens_work_only_while_their_creator_is_an_admin,
     money_round_trips_exactly,
     supplier_roles_need_a_supplier_of_the_same_org,
     invitations_work_once_and_expire,
@@ -761,6 +762,84 @@ async fn lockout_after_repeated_failures(store: &dyn Store, _raw: &Raw) {
     );
 }
 
+/// Issue 12: a token acts with the authority of the admin who made it, so
+/// it stops the moment they are no longer an admin of its organisation who
+/// can sign in (removed, demoted, disabled), and works again only if they
+/// are again. Tokens made at the command line have no creator to check.
+async fn api_tokens_work_only_while_their_creator_is_an_admin(store: &dyn Store, _raw: &Raw) {
+    let o = org(store, "o").await;
+    let p = org(store, "p").await;
+    let (creator, other) = (
+        user(store, "ann@x.example").await,
+        user(store, "bo@x.example").await,
+    );
+    let membership = |user_id, org_id, role| NewMembership {
+        user_id,
+        org_id,
+        role,
+        supplier_id: None,
+    };
+    for (u, org_id) in [
+        (creator.id, o.id),
+        (other.id, o.id),
+        (creator.id, p.id),
+        (other.id, p.id),
+    ] {
+        store
+            .add_membership(&cli(), T0, &membership(u, org_id, Role::Admin))
+            .await
+            .unwrap();
+    }
+    let new = NewApiToken {
+        org_id: o.id,
+        name: "finance".into(),
+        role: Role::Viewer,
+        supplier_id: None,
+        expires_at: None,
+    };
+    let (_, secret) = store
+        .create_api_token(&Actor::user(&creator), T0, &new)
+        .await
+        .unwrap();
+    let (_, cli_secret) = store.create_api_token(&cli(), T0, &new).await.unwrap();
+    let works = async || store.api_token(&secret, T0).await.is_ok();
+    let actor = Actor::user(&other);
+    assert!(works().await);
+    store
+        .update_membership(&actor, T0, &membership(creator.id, o.id, Role::Officer))
+        .await
+        .unwrap();
+    assert!(
+        !works().await,
+        "demoted: still an admin elsewhere is not enough"
+    );
+    store
+        .update_membership(&actor, T0, &membership(creator.id, o.id, Role::Admin))
+        .await
+        .unwrap();
+    assert!(works().await, "an admin again");
+    store
+        .set_user_disabled(&actor, T0, creator.id, true)
+        .await
+        .unwrap();
+    assert!(!works().await, "disabled");
+    store
+        .set_user_disabled(&actor, T0, creator.id, false)
+        .await
+        .unwrap();
+    assert!(works().await);
+    store
+        .remove_membership(&actor, T0, creator.id, o.id)
+        .await
+        .unwrap();
+    assert!(!works().await, "removed");
+    assert!(is_not_found(&store.api_token(&secret, T0).await));
+    assert!(
+        store.api_token(&cli_secret, T0).await.is_ok(),
+        "made at the command line"
+    );
+}
+
 async fn api_tokens_are_found_by_hash_only(store: &dyn Store, raw: &Raw) {
     let o = org(store, "o").await;
     let new = NewApiToken {
@@ -806,13 +885,15 @@ async fn api_tokens_are_found_by_hash_only(store: &dyn Store, raw: &Raw) {
 
 async fn money_round_trips_exactly(store: &dyn Store, _raw: &Raw) {
     use socval_core::Gbp;
-    for (i, text) in ["0.01", "100000.00", "92233720368547758.07", "123456789.99"]
-        .iter()
-        .enumerate()
-    {
-        // Past what a person may enter (limits::MAX_AMOUNT): the store
-        // holds any i64 of pence.
-        let amount = Gbp::new(text.parse().unwrap());
+    // The last is the largest the column holds (i64 pence), beyond what a
+    // person may enter (socval_core::limits::MAX_AMOUNT), so it is made
+    // from pence rather than parsed.
+    let amounts = ["0.01", "100000.00", "123456789.99"]
+        .map(|t| Gbp::parse(t).unwrap())
+        .into_iter()
+        .chain([Gbp::from_pence(i64::MAX)]);
+    for (i, amount) in amounts.enumerate() {
+        let text = amount.to_string();
         let mut new = NewOrganisation::new(format!("m{i}"), "Money", OrgKind::Other);
         new.procurement_threshold_pence = pence(amount).unwrap();
         let o = store.create_organisation(&cli(), T0, &new).await.unwrap();
@@ -1030,7 +1111,7 @@ async fn spend_imports_are_audited_per_organisation(store: &dyn Store, _raw: &Ra
         lines: 12_345,
         rows: 12_340,
         // More than f64 holds exactly: the audit row keeps every penny.
-        total_gbp: socval_core::Gbp::new("90071992547409.93".parse().unwrap()),
+        total_gbp: socval_core::Gbp::from_pence(9_007_199_254_740_993),
         years: vec!["2019/20".into(), "2020/21".into()],
     };
     store

@@ -70,10 +70,14 @@ pub async fn a_wrong_password_keeps_the_email_and_five_lock_the_account(w: World
         assert!(r.body.contains("<title>Error: Sign in"));
     }
     let r = w.login("viewer@a.example", "not the password").await;
-    assert!(r.body.contains("locked"), "{}", r.body);
+    assert!(
+        r.body.contains("an account is locked for 15 minutes"),
+        "{}",
+        r.body
+    );
     // Even the right password is refused while locked...
     let r = w.login("viewer@a.example", PASSWORD).await;
-    assert!(r.body.contains("locked"));
+    r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     // ...and works once the lock has passed.
     w.clock.advance(time::Duration::minutes(16));
     w.login("viewer@a.example", PASSWORD)
@@ -281,12 +285,9 @@ async fn wrong_current_passwords_count_towards_the_lockout() {
     let r = change(PASSWORD).await;
     r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("This account is locked"));
-    assert!(
-        w.login("officer@a.example", PASSWORD)
-            .await
-            .body
-            .contains("locked")
-    );
+    w.login("officer@a.example", PASSWORD)
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     w.clock.advance(time::Duration::minutes(16));
     let r = change(PASSWORD).await;
     assert_eq!(r.location(), "/account?changed=1", "{}", r.body);
@@ -298,3 +299,206 @@ crate::on_sqlite!(
     sign_out_everywhere_ends_every_session,
     a_wrong_password_keeps_the_email_and_five_lock_the_account,
 );
+
+/// Issue 12, item 4: `next` sends people only to a path of this site; a
+/// tab, a line break, a backslash or a doubled slash, which browsers read
+/// as another host (or which cannot be a header), sends them home.
+#[tokio::test(flavor = "multi_thread")]
+async fn sign_in_sends_people_only_to_paths_of_this_site() {
+    let w = world().await;
+    let s = w.session(w.viewer).await;
+    let cases = [
+        ("/orgs/a", "/orgs/a"),
+        (
+            "/orgs/a/frameworks?year=2025%2F26",
+            "/orgs/a/frameworks?year=2025%2F26",
+        ),
+        ("/\t/evil.example", "/"),
+        ("/\n/evil.example", "/"),
+        ("/\r\nSet-Cookie:%20x=1", "/"),
+        ("/orgs/\u{7f}", "/"),
+        ("/\\evil.example", "/"),
+        ("/orgs\\..\\evil", "/"),
+        ("//evil.example", "/"),
+        ("/orgs//evil.example", "/"),
+        ("https://evil.example", "/"),
+        ("evil.example", "/"),
+        ("/é", "/"),
+        ("", "/"),
+    ];
+    for (next, want) in cases {
+        // Already signed in: the sign-in page sends them on at once.
+        let query = serde_urlencoded::to_string([("next", next)]).unwrap();
+        let r = w.get(&format!("/login?{query}"), Some(&s)).await;
+        r.assert_status(StatusCode::SEE_OTHER);
+        assert_eq!(r.location(), want, "GET next={next:?}");
+        // Not signed in: the form carries `next` and signing in follows it.
+        let page = w.get(&format!("/login?{query}"), None).await;
+        page.assert_status(StatusCode::OK);
+        let r = w
+            .post_raw(
+                "/login",
+                Some("socval_pre=pre-value"),
+                &[
+                    ("csrf_token", "pre-value"),
+                    ("email", "viewer@a.example"),
+                    ("password", PASSWORD),
+                    ("next", next),
+                ],
+            )
+            .await;
+        r.assert_status(StatusCode::SEE_OTHER);
+        assert_eq!(r.location(), want, "POST next={next:?}");
+    }
+}
+
+/// The error summary of a page, which is all a refused sign-in says.
+fn error_summary(html: &str) -> &str {
+    let start = html.find("class=\"error-summary\"").expect("error summary");
+    let end = html[start..].find("</div>").unwrap() + start;
+    &html[start..end]
+}
+
+/// Issue 12, item 5: a locked account answers like an unknown address,
+/// in words and in time, so that neither says which addresses have
+/// accounts.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_locked_account_answers_like_an_unknown_address() {
+    let w = world().await;
+    for _ in 0..5 {
+        w.login("viewer@a.example", "not the password").await;
+    }
+    assert!(
+        w.store
+            .user(w.viewer)
+            .await
+            .unwrap()
+            .is_locked(w.clock_now())
+    );
+    let timed = async |email: &str| {
+        let start = std::time::Instant::now();
+        let r = w.login(email, "not the password").await;
+        (start.elapsed(), r)
+    };
+    // Warm up, then take the fastest of a few: the machine is shared.
+    timed("nobody@a.example").await;
+    let (mut unknown, mut locked) = (std::time::Duration::MAX, std::time::Duration::MAX);
+    let mut bodies = Vec::new();
+    for _ in 0..3 {
+        let (t, r) = timed("nobody@a.example").await;
+        r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+        unknown = unknown.min(t);
+        bodies.push(r.body);
+        let (t, r) = timed("viewer@a.example").await;
+        r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+        locked = locked.min(t);
+        bodies.push(r.body);
+    }
+    let unknown_says = error_summary(&bodies[0]);
+    let locked_says = error_summary(&bodies[1]);
+    assert_eq!(unknown_says, locked_says, "the same words");
+    assert!(
+        unknown_says
+            .contains("After 5 failed attempts in a row an account is locked for 15 minutes"),
+        "everyone is told how the lockout works: {unknown_says}"
+    );
+    assert!(
+        locked * 2 > unknown,
+        "a locked account answers in {locked:?}, an unknown address in {unknown:?}"
+    );
+}
+
+/// Issue 12: new passwords follow the NCSC and NIST 800-63B: ten spaces or
+/// ten zero-width spaces are not ten characters, and common passwords or
+/// the person's own address are refused with a message saying why;
+/// nothing changes.
+#[tokio::test(flavor = "multi_thread")]
+async fn new_passwords_must_be_long_uncommon_and_not_personal() {
+    let w = world().await;
+    let s = w.session(w.officer).await;
+    for (new, says) in [
+        (
+            " ".repeat(10),
+            "Password must be 10 characters or more, not counting spaces",
+        ),
+        (
+            "\u{200B}".repeat(10),
+            "Password must be 10 characters or more, not counting spaces",
+        ),
+        ("Password123!".to_owned(), "Password is too easy to guess"),
+        ("1q2w3e4r5t".to_owned(), "Password is too easy to guess"),
+        (
+            "officer@a.example".to_owned(),
+            "Password must not be your email address or your name",
+        ),
+        (
+            "Olu Officer 2026".to_owned(),
+            "Password must not be your email address or your name",
+        ),
+    ] {
+        let r = w
+            .post_form(
+                "/account/password",
+                &s,
+                &[
+                    ("current_password", PASSWORD),
+                    ("new_password", &new),
+                    ("confirm_password", &new),
+                ],
+            )
+            .await;
+        r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains(says), "{new:?}: {}", r.body);
+        assert!(r.body.contains("href=\"#new_password\""), "{new:?}");
+    }
+    // Nothing changed: the old password still signs in.
+    w.login("officer@a.example", PASSWORD)
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+
+    // The same rules when an invitation creates the account.
+    let admin = w.session(w.admin).await;
+    let r = w
+        .post_form(
+            "/orgs/a/invitations",
+            &admin,
+            &[
+                ("email", "nia@a.example"),
+                ("role", "viewer"),
+                ("supplier", ""),
+            ],
+        )
+        .await;
+    let at = r.body.find("/invitations/").unwrap();
+    let link: String = r.body[at..].split('<').next().unwrap().to_owned();
+    let page = w.get(&link, None).await;
+    let pre = page.cookie("socval_pre").unwrap();
+    let cookie = format!("socval_pre={pre}");
+    for (new, says) in [
+        (
+            "\u{200B}".repeat(12),
+            "Password must be 10 characters or more, not counting spaces",
+        ),
+        ("qwertyuiop".to_owned(), "Password is too easy to guess"),
+        (
+            "nia@a.example".to_owned(),
+            "Password must not be your email address or your name",
+        ),
+    ] {
+        let r = w
+            .post_raw(
+                &link,
+                Some(&cookie),
+                &[
+                    ("csrf_token", &pre),
+                    ("name", "Nia New"),
+                    ("password", &new),
+                    ("confirm_password", &new),
+                ],
+            )
+            .await;
+        r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains(says), "{new:?}: {}", r.body);
+    }
+    w.get(&link, None).await.assert_status(StatusCode::OK);
+}

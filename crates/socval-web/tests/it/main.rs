@@ -1,9 +1,12 @@
 //! socval-web's one integration test binary.
 
 mod account;
+mod api;
 mod browser;
 mod delivery;
 mod framework;
+mod keepalive;
+mod limits;
 mod matrix;
 mod member;
 mod no_500;

@@ -406,3 +406,71 @@ crate::on_sqlite!(
     disabling_an_account_signs_its_user_out_until_enabled,
     an_account_shared_with_another_organisation_is_not_an_admins_to_disable,
 );
+
+/// Issue 12: an admin's API tokens act with that admin's authority, so
+/// they stop the moment the admin is demoted or removed (and the tokens
+/// page says why), not whenever someone remembers to revoke them.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_admins_tokens_stop_when_they_stop_being_an_admin() {
+    let w = crate::support::world().await;
+    let cli = Actor::system("test");
+    let promote = NewMembership {
+        user_id: w.officer,
+        org_id: w.org_a,
+        role: Role::Admin,
+        supplier_id: None,
+    };
+    w.store
+        .update_membership(&cli, w.clock_now(), &promote)
+        .await
+        .unwrap();
+    let theirs = w.session(w.officer).await;
+    let made = w
+        .post_form(
+            "/orgs/a/tokens",
+            &theirs,
+            &[
+                ("name", "finance export"),
+                ("role", "admin"),
+                ("supplier", ""),
+                ("expires_days", ""),
+            ],
+        )
+        .await;
+    made.assert_status(StatusCode::OK);
+    let at = made.body.find("<code id=\"new-token\">").unwrap() + "<code id=\"new-token\">".len();
+    let token = made.body[at..].split('<').next().unwrap().to_owned();
+    let works = async || w.get_bearer("/api/v1/orgs/a/audit", &token).await.status;
+    assert_eq!(works().await, StatusCode::OK);
+
+    let admin = w.session(w.admin).await;
+    let role = format!("/orgs/a/members/{}/role", w.officer);
+    w.post_form(&role, &admin, &[("role", "officer"), ("supplier", "")])
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    assert_eq!(works().await, StatusCode::UNAUTHORIZED, "demoted");
+    let page = w.get("/orgs/a/tokens", Some(&admin)).await;
+    assert!(
+        page.body
+            .contains("Suspended: its creator is no longer an admin here"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains("Revoke<span class=\"visually-hidden\"> finance export")
+    );
+
+    w.post_form(&role, &admin, &[("role", "admin"), ("supplier", "")])
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    assert_eq!(works().await, StatusCode::OK, "an admin again");
+    w.post_form(
+        &format!("/orgs/a/members/{}/remove", w.officer),
+        &admin,
+        &[],
+    )
+    .await
+    .assert_status(StatusCode::SEE_OTHER);
+    assert_eq!(works().await, StatusCode::UNAUTHORIZED, "removed");
+}

@@ -1,0 +1,157 @@
+//! The API answers every error as JSON `{"error": "..."}`, axum's own
+//! refusals included (bad JSON, wrong content type, bad path or query
+//! parameters, unknown routes, wrong methods, bodies too large).
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+
+use crate::support::world;
+
+/// What is wrong, method, path, content type, body, the status expected.
+type Case = (
+    &'static str,
+    Method,
+    &'static str,
+    Option<&'static str>,
+    Vec<u8>,
+    StatusCode,
+);
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_api_error_is_json() {
+    let w = world().await;
+    let big = vec![b'x'; 6 * 1024 * 1024];
+    let cases: Vec<Case> = vec![
+        (
+            "bad JSON",
+            Method::POST,
+            "/api/v1/orgs/a/frameworks",
+            Some("application/json"),
+            b"{not json".to_vec(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "a field missing",
+            Method::POST,
+            "/api/v1/orgs/a/frameworks",
+            Some("application/json"),
+            b"{}".to_vec(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "wrong content type",
+            Method::POST,
+            "/api/v1/orgs/a/frameworks",
+            Some("text/plain"),
+            b"{}".to_vec(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "no content type",
+            Method::POST,
+            "/api/v1/orgs/a/purchases",
+            None,
+            b"{}".to_vec(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "bad query",
+            Method::GET,
+            "/api/v1/orgs/a/audit?limit=lots",
+            None,
+            Vec::new(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "bad path",
+            Method::GET,
+            "/api/v1/orgs/a/frameworks/%FF",
+            None,
+            Vec::new(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "bad org path",
+            Method::GET,
+            "/api/v1/orgs/%FF/frameworks",
+            None,
+            Vec::new(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "unknown route",
+            Method::GET,
+            "/api/v1/nothing-here",
+            None,
+            Vec::new(),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            "unknown route (POST)",
+            Method::POST,
+            "/api/v2/orgs",
+            Some("application/json"),
+            b"{}".to_vec(),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            "wrong method",
+            Method::DELETE,
+            "/api/v1/me",
+            None,
+            Vec::new(),
+            StatusCode::METHOD_NOT_ALLOWED,
+        ),
+        (
+            "wrong method (PUT)",
+            Method::PUT,
+            "/api/v1/orgs/a/frameworks",
+            Some("application/json"),
+            b"{}".to_vec(),
+            StatusCode::METHOD_NOT_ALLOWED,
+        ),
+        (
+            "too large",
+            Method::POST,
+            "/api/v1/orgs/a/frameworks",
+            Some("application/json"),
+            big,
+            StatusCode::PAYLOAD_TOO_LARGE,
+        ),
+    ];
+    for (what, method, path, content_type, body, want) in cases {
+        let mut b = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::AUTHORIZATION, format!("Bearer {}", w.token_admin));
+        if let Some(ct) = content_type {
+            b = b.header(header::CONTENT_TYPE, ct);
+        }
+        // As every HTTP client sends it with a body of known size.
+        if !body.is_empty() {
+            b = b.header(header::CONTENT_LENGTH, body.len());
+        }
+        let r = w.send(b.body(Body::from(body)).unwrap()).await;
+        assert_eq!(r.status, want, "{what}: {}", r.body);
+        let ct = r
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        assert!(
+            ct.starts_with("application/json"),
+            "{what}: {ct:?} {}",
+            r.body
+        );
+        let error = r.json()["error"].as_str().map(str::to_owned);
+        assert!(
+            error.as_deref().is_some_and(|e| !e.trim().is_empty()),
+            "{what}: {}",
+            r.body
+        );
+    }
+    // Pages keep HTML error pages.
+    let r = w.get("/no-such-page", None).await;
+    r.assert_status(StatusCode::NOT_FOUND);
+    assert!(r.body.contains("<h1>Page not found</h1>"), "{}", r.body);
+}

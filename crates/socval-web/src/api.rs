@@ -412,7 +412,7 @@ async fn import_framework(
     ctx: Ctx,
     body: Result<Json<ImportRequest>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let Json(req) = body.map_err(|e| AppError::BadRequest(e.body_text()))?;
+    let Json(req) = body.map_err(AppError::from)?;
     let format = match req.format.as_str() {
         "toml" => FrameworkFormat::Toml,
         "csv" => FrameworkFormat::Csv,

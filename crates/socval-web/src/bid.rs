@@ -416,18 +416,11 @@ pub(crate) async fn supplier_page(
 /// Reads the bid form.
 async fn read_form(mut form: Multipart, limit: usize) -> Result<BidInput, AppError> {
     let mut input = BidInput::default();
-    while let Some(field) = form
-        .next_field()
-        .await
-        .map_err(|e| AppError::BadRequest(e.body_text()))?
-    {
+    while let Some(field) = form.next_field().await.map_err(AppError::from)? {
         let name = field.name().unwrap_or_default().to_owned();
         if name == "document" {
             let filename = field.file_name().unwrap_or_default().to_owned();
-            let bytes = field
-                .bytes()
-                .await
-                .map_err(|e| AppError::BadRequest(e.body_text()))?;
+            let bytes = field.bytes().await.map_err(AppError::from)?;
             if bytes.len() > limit {
                 return Err(AppError::TooLarge { limit });
             }

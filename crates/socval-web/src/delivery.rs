@@ -513,7 +513,7 @@ fn parse_period(text: &str) -> Option<(i64, i64)> {
 /// `units-<MEASURE>`, and any number of `evidence` files.
 async fn read_form(mut form: Multipart) -> Result<Submission, AppError> {
     let mut sub = Submission::default();
-    let bad = |e: axum::extract::multipart::MultipartError| AppError::BadRequest(e.body_text());
+    let bad = AppError::from;
     while let Some(field) = form.next_field().await.map_err(bad)? {
         let name = field.name().unwrap_or_default().to_owned();
         if name == "evidence" {
@@ -1114,7 +1114,7 @@ pub(crate) async fn api_submit(
     if ctx.org()?.role != Role::Supplier {
         return Err(AppError::Forbidden.into());
     }
-    let Json(req) = body.map_err(|e| AppError::BadRequest(e.body_text()))?;
+    let Json(req) = body.map_err(AppError::from)?;
     let mut problems = Vec::new();
     let mut files = Vec::new();
     for (i, e) in req.evidence.iter().enumerate() {
@@ -1171,7 +1171,7 @@ pub(crate) async fn api_review(
     body: Result<Json<ApiReview>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let (_, r) = load_return(&state, &ctx, &contract, &id).await?;
-    let Json(req) = body.map_err(|e| AppError::BadRequest(e.body_text()))?;
+    let Json(req) = body.map_err(AppError::from)?;
     match review(&state, &ctx, &r, &line, req.decision.trim(), &req.comment).await {
         Ok(l) => Ok(Json(ApiLine {
             id: l.id,

@@ -37,6 +37,13 @@ pub enum AppError {
         /// The limit in bytes.
         limit: usize,
     },
+    /// A request body larger than the route accepts, found while reading
+    /// it (a body sent in chunks, with no length given up front).
+    #[error("the request body is larger than this address accepts")]
+    BodyTooLarge,
+    /// A request body of a type the route does not read (JSON expected).
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     /// The request itself is malformed (bad query string, bad JSON).
     #[error("{0}")]
     BadRequest(String),
@@ -62,7 +69,8 @@ impl AppError {
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::TooLarge { .. } | AppError::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Conflict(_) => StatusCode::CONFLICT,
@@ -93,8 +101,10 @@ impl AppError {
             AppError::Forbidden => "You do not have permission to see this page",
             AppError::NotFound => "Page not found",
             AppError::Csrf => "The form has expired",
-            AppError::TooLarge { .. } => "The upload is too large",
-            AppError::BadRequest(_) => "There is a problem with the request",
+            AppError::TooLarge { .. } | AppError::BodyTooLarge => "The upload is too large",
+            AppError::UnsupportedMediaType(_) | AppError::BadRequest(_) => {
+                "There is a problem with the request"
+            }
             AppError::TooManyRequests { .. } => "Too many attempts",
             AppError::Conflict(_) => "That already exists",
             AppError::Internal(_) => "Sorry, there is a problem with the service",
@@ -108,6 +118,29 @@ pub(crate) fn wait_words(seconds: u64) -> String {
         0..60 => format!("{seconds} seconds"),
         60 => "1 minute".to_owned(),
         _ => format!("{} minutes", seconds.div_ceil(60)),
+    }
+}
+
+impl From<axum::extract::rejection::JsonRejection> for AppError {
+    /// A JSON body that could not be read: too large (413), not JSON by
+    /// its content type (415), or malformed (400), saying why.
+    fn from(e: axum::extract::rejection::JsonRejection) -> Self {
+        match e.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => AppError::BodyTooLarge,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => AppError::UnsupportedMediaType(e.body_text()),
+            _ => AppError::BadRequest(e.body_text()),
+        }
+    }
+}
+
+impl From<axum::extract::multipart::MultipartError> for AppError {
+    /// A multipart form that could not be read: too large (413) or
+    /// malformed (400).
+    fn from(e: axum::extract::multipart::MultipartError) -> Self {
+        match e.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => AppError::BodyTooLarge,
+            _ => AppError::BadRequest(e.body_text()),
+        }
     }
 }
 

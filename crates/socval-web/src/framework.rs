@@ -303,18 +303,11 @@ async fn list(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppEr
 /// Reads the import form's fields.
 async fn read_form(mut form: Multipart, limit: usize) -> Result<ImportInput, AppError> {
     let mut input = ImportInput::default();
-    while let Some(field) = form
-        .next_field()
-        .await
-        .map_err(|e| AppError::BadRequest(e.body_text()))?
-    {
+    while let Some(field) = form.next_field().await.map_err(AppError::from)? {
         match field.name().unwrap_or_default() {
             "file" => {
                 input.filename = field.file_name().unwrap_or_default().to_owned();
-                let bytes = field
-                    .bytes()
-                    .await
-                    .map_err(|e| AppError::BadRequest(e.body_text()))?;
+                let bytes = field.bytes().await.map_err(AppError::from)?;
                 if bytes.len() > limit {
                     return Err(AppError::TooLarge { limit });
                 }

@@ -1332,7 +1332,7 @@ async fn api_create(
     ctx: Ctx,
     body: Result<Json<NewPurchaseRequest>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let Json(req) = body.map_err(|e| AppError::BadRequest(e.body_text()))?;
+    let Json(req) = body.map_err(AppError::from)?;
     let input = PurchaseInput {
         reference: req.reference,
         description: req.description,
@@ -1397,7 +1397,7 @@ async fn api_draw(
     ctx: Ctx,
     body: Result<Json<DrawInput>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let Json(req) = body.map_err(|e| AppError::BadRequest(e.body_text()))?;
+    let Json(req) = body.map_err(AppError::from)?;
     match draw(&state, &ctx, &req).await {
         Ok(a) => Ok((StatusCode::CREATED, Json(ApiPurchaseAudit::from(&a))).into_response()),
         Err(SaveError::Invalid(errors)) => Ok(problems(&errors)),

@@ -367,7 +367,7 @@ async fn read_form(
     file_field: &str,
 ) -> Result<Upload, AppError> {
     use tokio::io::AsyncWriteExt;
-    let bad = |e: axum::extract::multipart::MultipartError| AppError::BadRequest(e.body_text());
+    let bad = AppError::from;
     let mut rnd = [0u8; 8];
     getrandom::fill(&mut rnd).map_err(|e| internal("a name for the upload", e))?;
     let dir = TmpDir(store.root().join(".uploads").join(hex::encode(rnd)));

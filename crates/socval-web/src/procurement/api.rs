@@ -90,8 +90,7 @@ fn problems(errors: FormErrors) -> Response {
 }
 
 fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
-    body.map(|Json(b)| b)
-        .map_err(|e| AppError::BadRequest(e.body_text()).into())
+    body.map(|Json(b)| b).map_err(|e| AppError::from(e).into())
 }
 
 /// Evaluation weights, in points out of 100.

@@ -44,7 +44,7 @@ async fn every_api_error_is_json() {
             "/api/v1/orgs/a/frameworks",
             Some("text/plain"),
             b"{}".to_vec(),
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
         ),
         (
             "no content type",
@@ -52,7 +52,7 @@ async fn every_api_error_is_json() {
             "/api/v1/orgs/a/purchases",
             None,
             b"{}".to_vec(),
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
         ),
         (
             "bad query",
@@ -150,8 +150,51 @@ async fn every_api_error_is_json() {
             r.body
         );
     }
+    // A body sent in chunks, with no length up front, found too large
+    // while it is read: 413 too, not a 400 saying "length limit exceeded".
+    for path in ["/api/v1/orgs/a/frameworks", "/api/v1/orgs/a/purchases"] {
+        let chunks = futures_chunks(vec![b'x'; 6 * 1024 * 1024]);
+        let req = Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header(header::AUTHORIZATION, format!("Bearer {}", w.token_admin))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(chunks)
+            .unwrap();
+        let r = w.send(req).await;
+        assert_eq!(
+            r.status,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "{path}: {}",
+            r.body
+        );
+        assert!(r.json()["error"].is_string(), "{}", r.body);
+    }
     // Pages keep HTML error pages.
     let r = w.get("/no-such-page", None).await;
     r.assert_status(StatusCode::NOT_FOUND);
     assert!(r.body.contains("<h1>Page not found</h1>"), "{}", r.body);
+}
+
+/// A body of `bytes` whose length is not known in advance (as a client
+/// sends in chunks).
+fn futures_chunks(bytes: Vec<u8>) -> Body {
+    Body::new(Unsized(http_body_util::Full::new(axum::body::Bytes::from(
+        bytes,
+    ))))
+}
+
+/// A body that hides its size.
+struct Unsized(http_body_util::Full<axum::body::Bytes>);
+
+impl http_body::Body for Unsized {
+    type Data = axum::body::Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        std::pin::Pin::new(&mut self.0).poll_frame(cx)
+    }
 }

@@ -31,9 +31,10 @@ use sha2::{Digest, Sha256};
 use socval_core::{FinancialYear, Gbp};
 
 use crate::error::{Error, Result};
-use crate::ledger::{ImportOptions, ParseSummary, parse_csv, parse_spreadsheet};
+use crate::ledger::{ImportOptions, ParseSummary, parse_csv};
 use crate::pipeline::{BLOCK, Parsed, parse_csv_parallel};
 use crate::schema::{PAYMENTS_SCHEMA, col, payments_schema};
+use crate::sheet::parse_spreadsheet;
 use crate::writer::PaymentsWriter;
 
 /// One stored import, as described by its Parquet metadata.

@@ -44,6 +44,7 @@ pub mod evaluation;
 pub mod evidence;
 pub mod framework;
 pub mod limits;
+pub mod line;
 mod money;
 mod policy;
 pub mod portfolio;

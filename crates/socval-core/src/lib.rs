@@ -38,6 +38,7 @@
 // input; they are the cold path, so their size does not matter.
 #![allow(clippy::result_large_err)]
 
+pub mod cell;
 pub mod contract;
 mod error;
 pub mod evaluation;

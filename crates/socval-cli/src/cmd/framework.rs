@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use clap::Subcommand;
 use serde_json::{Value, json};
+use socval_core::cell::safe_cells;
 use socval_core::framework::{self, CSV_HEADERS, EMBEDDED, Framework, Meta};
 use socval_core::line::LineReader;
 use socval_core::{Decimal, Gbp, Policy, Records};
@@ -182,9 +183,9 @@ fn export(fw: &Framework, format: FileFormat, out: &mut dyn Write) -> Result<u8>
         FileFormat::Toml => out.write_all(fw.to_toml().as_bytes())?,
         FileFormat::Csv => {
             let mut w = csv::Writer::from_writer(out);
-            w.write_record(CSV_HEADERS)?;
+            w.write_record(safe_cells(CSV_HEADERS))?;
             for row in fw.to_records() {
-                w.write_record(&row)?;
+                w.write_record(safe_cells(&row))?;
             }
             w.flush()?;
         }

@@ -318,6 +318,9 @@ impl SupplierRegister {
 
     /// Reads an overrides CSV: `supplier_id` or `name`, `postcode` and
     /// `reason` (both required on every line).
+    ///
+    /// Returns an error naming file, line and column for a missing value or
+    /// a postcode that is not a UK postcode.
     pub fn read_overrides(source: &str, r: impl Read) -> Result<Vec<LocationOverride>> {
         let mut out = Vec::new();
         read_table(
@@ -338,10 +341,25 @@ impl SupplierRegister {
                 if supplier_id.is_none() && name.is_none() {
                     return Err(missing(1, "supplier id or name"));
                 }
+                let postcode = nonempty(c[2]).ok_or_else(|| missing(2, "postcode"))?;
+                // The branch is found by its postcode: one that is not a UK
+                // postcode would leave the supplier unplaced, silently.
+                if let Err(why) = socval_geo::Postcode::parse(&postcode) {
+                    return Err(Error::Value {
+                        source_name: source.to_string(),
+                        line,
+                        column: format!(
+                            "{} (postcode)",
+                            column_letter(c[2].map(|x| x.0).unwrap_or(0))
+                        ),
+                        value: postcode,
+                        reason: format!("not a UK postcode ({why})"),
+                    });
+                }
                 out.push(LocationOverride {
                     supplier_id,
                     name,
-                    postcode: nonempty(c[2]).ok_or_else(|| missing(2, "postcode"))?,
+                    postcode,
                     reason: nonempty(c[3]).ok_or_else(|| missing(3, "reason"))?,
                 });
                 Ok(())
@@ -485,6 +503,35 @@ mod tests {
         ] {
             let e = SupplierRegister::read_suppliers("reg.csv", text.as_bytes()).unwrap_err();
             assert!(e.to_string().starts_with(want), "{text:?}: {e}");
+        }
+    }
+
+    /// An override moves a supplier to a postcode: one that is not a UK
+    /// postcode could never be found, so it is refused (issue 12).
+    #[test]
+    fn override_postcodes_must_be_uk_postcodes() {
+        let o = SupplierRegister::read_overrides(
+            "o.csv",
+            "name,postcode,reason\nA,s60 2th,branch\nB,BFPO 123,base\n".as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(o[0].postcode, "s60 2th");
+        for (postcode, why) in [
+            (
+                "NOTAPOSTCODE",
+                "12 letters and digits; a postcode has 5 to 7",
+            ),
+            ("S60 2T!", "character '!' is not used in postcodes"),
+            ("QQ1 1AA", "outward code \"QQ1\" is not a UK format"),
+        ] {
+            let text = format!("name,postcode,reason\nA,S60 2TH,branch\nB,{postcode},branch\n");
+            let e = SupplierRegister::read_overrides("o.csv", text.as_bytes()).unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                format!(
+                    "o.csv, line 3, column B (postcode): {postcode:?}: not a UK postcode ({why})"
+                )
+            );
         }
     }
 

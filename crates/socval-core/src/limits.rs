@@ -71,7 +71,8 @@ pub const MAX_FILE_NAME: usize = 255;
 pub const MAX_SHEET_XML_BYTES: u64 = 1 << 30;
 
 /// A spreadsheet may hold at most this many cells in the sheet read (in an
-/// ODS file, in all its sheets, counting repeated rows and columns). XLSX
+/// ODS file, in all its sheets, counting repeated rows and columns; in an
+/// XLS file, in each sheet and each sheet's declared dimensions). XLSX
 /// sheets are read a row at a time, so this bounds the time they take; ODS
 /// files are expanded whole (about 56 bytes a cell), so it also bounds
 /// their memory to about 1.1 GB. A million rows of 20 columns fit.

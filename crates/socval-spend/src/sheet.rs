@@ -19,7 +19,8 @@
 //! row wider than [`MAX_SHEET_COLUMNS`](socval_core::limits::MAX_SHEET_COLUMNS)
 //! or cell past [`MAX_SHEET_CELLS`](socval_core::limits::MAX_SHEET_CELLS):
 //! memory is one row, whatever the sheet. ODS and XLS sheets are read whole
-//! by calamine, within the limits checked before.
+//! by calamine, within the limits checked before (an XLS file is not a
+//! zip: see `xls`).
 
 use std::io::{BufRead, BufReader, Cursor, Read};
 
@@ -30,6 +31,8 @@ use time::{Date, Month};
 
 use crate::error::{Error, Result, column_letter};
 use crate::ledger::{Columns, ImportOptions, ParseSummary, RowParser};
+
+mod xls;
 
 /// The header row is looked for in this many rows from the first with a
 /// value.
@@ -105,6 +108,7 @@ pub(crate) fn parse_within(
         reason,
     };
     check_zip(bytes, limits).map_err(err)?;
+    xls::check(bytes, limits).map_err(err)?;
     // A slice, not the bytes: calamine clones its reader for every format it
     // tries.
     let mut wb =
@@ -813,6 +817,73 @@ mod tests {
             e.starts_with("t.xlsx: sheet \"Sheet1\", row 34: the sheet has more than 100 cells"),
             "{e}"
         );
+    }
+
+    /// An XLS workbook whose sheet claims 4 billion rows: calamine would
+    /// reserve room for every cell and stop the process.
+    #[test]
+    fn an_xls_sheet_is_checked_before_calamine_reads_it() {
+        use xls::tests::{compound, record};
+        let bof = |dt: u8| record(0x0809, &[0, 6, dt, 0, 0, 0, 0, 0]);
+        let mut sheet = bof(0x10);
+        let mut dims = 0u32.to_le_bytes().to_vec();
+        dims.extend(u32::MAX.to_le_bytes());
+        dims.extend([0, 0, 0, 1, 0, 0]);
+        sheet.extend(record(0x0200, &dims));
+        sheet.extend(record(0x000A, &[]));
+        let mut globals = bof(0x05);
+        let bound = |at: u32| {
+            let mut d = at.to_le_bytes().to_vec();
+            d.extend([0, 0, 1, 0, b'S']);
+            record(0x0085, &d)
+        };
+        let at = (globals.len() + bound(0).len() + 4) as u32;
+        globals.extend(bound(at));
+        globals.extend(record(0x000A, &[]));
+        globals.extend(sheet);
+        let e = parse_small(&compound(&globals, |_| {}))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("t.xlsx: a sheet has more than 100 cells by its dimensions"),
+            "{e}"
+        );
+    }
+
+    /// An XLS workbook within the limits is read as before.
+    #[test]
+    fn a_small_xls_workbook_still_imports() {
+        use xls::tests::{compound, record};
+        let bof = |dt: u8| record(0x0809, &[0, 6, dt, 0, 0, 0, 0, 0]);
+        let label = |row: u16, col: u16, text: &str| {
+            let mut d = row.to_le_bytes().to_vec();
+            d.extend(col.to_le_bytes());
+            d.extend([0, 0]);
+            d.extend((text.len() as u16).to_le_bytes());
+            d.push(0);
+            d.extend(text.as_bytes());
+            record(0x0204, &d)
+        };
+        let mut sheet = bof(0x10);
+        for (c, t) in ["Date", "Amount", "Supplier"].iter().enumerate() {
+            sheet.extend(label(0, c as u16, t));
+        }
+        for (c, t) in ["01/05/2025", "12.50", "Acme Ltd"].iter().enumerate() {
+            sheet.extend(label(1, c as u16, t));
+        }
+        sheet.extend(record(0x000A, &[]));
+        let mut globals = bof(0x05);
+        let bound = |at: u32| {
+            let mut d = at.to_le_bytes().to_vec();
+            d.extend([0, 0, 1, 0, b'S']);
+            record(0x0085, &d)
+        };
+        let at = (globals.len() + bound(0).len() + 4) as u32;
+        globals.extend(bound(at));
+        globals.extend(record(0x000A, &[]));
+        globals.extend(sheet);
+        let s = parse_small(&compound(&globals, |_| {})).unwrap();
+        assert_eq!((s.rows, s.total_pence), (1, 1250));
     }
 
     #[test]

@@ -11,6 +11,8 @@ use clap::ValueEnum;
 use comfy_table::{CellAlignment, Table, presets};
 use serde::Serialize;
 
+use socval_core::cell::safe_cells;
+
 /// How a command prints its result.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -48,15 +50,15 @@ impl<J: Serialize> Report<J> {
             }
             Format::Csv => {
                 let mut w = csv::Writer::from_writer(&mut *out);
-                w.write_record(&self.headers)?;
+                w.write_record(safe_cells(&self.headers))?;
                 for row in &self.rows {
-                    w.write_record(row.iter().enumerate().map(|(i, cell)| {
+                    w.write_record(safe_cells(row.iter().enumerate().map(|(i, cell)| {
                         if self.numeric.contains(&i) {
                             csv_number(cell)
                         } else {
                             cell.clone()
                         }
-                    }))?;
+                    })))?;
                 }
                 w.flush()?;
             }
@@ -112,7 +114,32 @@ pub fn write_table(
 
 #[cfg(test)]
 mod tests {
-    use super::csv_number;
+    use super::*;
+
+    /// A cell that a spreadsheet would run as a formula is written as text;
+    /// numbers, negative ones too, stay numbers (issue 12, item 6).
+    #[test]
+    fn csv_cells_carry_no_formulas() {
+        let r = Report {
+            json: (),
+            headers: vec!["supplier", "gbp"],
+            rows: vec![
+                vec![
+                    "=HYPERLINK(\"http://x.example/\",\"A\")".into(),
+                    "-£12.50".into(),
+                ],
+                vec!["@SUM(A1)".into(), "£1,000".into()],
+            ],
+            numeric: vec![1],
+            footer: vec![],
+        };
+        let mut out = Vec::new();
+        r.write(Format::Csv, &mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "supplier,gbp\n\"'=HYPERLINK(\"\"http://x.example/\"\",\"\"A\"\")\",-12.50\n'@SUM(A1),1000\n"
+        );
+    }
 
     #[test]
     fn csv_numbers_lose_currency_signs_separators_and_percent() {

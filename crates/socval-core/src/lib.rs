@@ -38,12 +38,14 @@
 // input; they are the cold path, so their size does not matter.
 #![allow(clippy::result_large_err)]
 
+pub mod cell;
 pub mod contract;
 mod error;
 pub mod evaluation;
 pub mod evidence;
 pub mod framework;
 pub mod limits;
+pub mod line;
 mod money;
 mod policy;
 pub mod portfolio;

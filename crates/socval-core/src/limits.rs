@@ -68,14 +68,21 @@ pub const MAX_LONG_TEXT: usize = 20_000;
 /// A file name (bytes, as file systems count them).
 pub const MAX_FILE_NAME: usize = 255;
 
-/// A spreadsheet (XLSX, ODS) read by the portal or the command line may
-/// unpack to at most this many bytes of XML for the sheet read.
+/// A spreadsheet (XLSX, XLSB, ODS) read by the portal or the command line
+/// may unpack to at most this many bytes, all its parts together. A full
+/// Excel sheet of a million rows of 15 columns is about 600 MiB of XML.
 pub const MAX_SHEET_XML_BYTES: u64 = 1 << 30;
 
-/// A spreadsheet may hold at most this many cells in the sheet read.
-pub const MAX_SHEET_CELLS: u64 = 50_000_000;
+/// A spreadsheet may hold at most this many cells in the sheet read (in an
+/// ODS file, in all its sheets, counting repeated rows and columns; in an
+/// XLS file, in each sheet and each sheet's declared dimensions). XLSX
+/// sheets are read a row at a time, so this bounds the time they take; ODS
+/// files are expanded whole (about 56 bytes a cell), so it also bounds
+/// their memory to about 1.1 GB. A million rows of 20 columns fit.
+pub const MAX_SHEET_CELLS: u64 = 20_000_000;
 
-/// A spreadsheet row may have at most this many columns.
+/// A spreadsheet row may have at most this many cells, empty formatted
+/// ones included (published ledgers have 8 to 30 columns).
 pub const MAX_SHEET_COLUMNS: u32 = 1_000;
 
 /// Checks a number of units: 0 to [`MAX_UNITS`], at most [`MAX_UNITS_DP`]

@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 use rust_decimal::prelude::ToPrimitive;
 use rust_xlsxwriter::{DocProperties, Format, Workbook};
 
+use socval_core::cell::safe_cells;
+
 use crate::error::{Error, Result};
 use crate::html;
 use crate::model::{Cell, Kind, Report, Table};
@@ -22,7 +24,7 @@ pub fn to_json(r: &Report) -> String {
 pub fn to_csv(t: &Table) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let write = |w: &mut csv::Writer<Vec<u8>>, rec: Vec<String>| {
-        w.write_record(rec).expect("writing to memory")
+        w.write_record(safe_cells(rec)).expect("writing to memory")
     };
     write(&mut w, t.columns.iter().map(|c| c.key.clone()).collect());
     for r in &t.rows {
@@ -143,4 +145,45 @@ pub fn write_all(r: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
         put(csv_dir.join(format!("{}.csv", t.id)), &to_csv(t))?;
     }
     Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Column, Row};
+    use rust_decimal::Decimal;
+
+    /// A supplier named as a formula is exported as text; a negative
+    /// amount stays a number (issue 12, item 6).
+    #[test]
+    fn csv_cells_carry_no_formulas() {
+        let col = |key: &str, kind| Column {
+            key: key.into(),
+            title: key.into(),
+            kind,
+        };
+        let t = Table {
+            id: "t".into(),
+            title: "T".into(),
+            columns: vec![col("supplier", Kind::Text), col("gbp", Kind::Money)],
+            rows: vec![Row {
+                key: "r".into(),
+                cells: vec![
+                    Cell::Text("=HYPERLINK(\"http://x.example/\",\"Acme\")".into()),
+                    Cell::Money(Decimal::new(-1250, 2)),
+                ],
+                total: false,
+                records: None,
+                cell_records: Default::default(),
+            }],
+            notes: vec![],
+            sources: vec![],
+            html_rows: None,
+        };
+        let text = String::from_utf8(to_csv(&t)).unwrap();
+        assert_eq!(
+            text,
+            "supplier,gbp\n\"'=HYPERLINK(\"\"http://x.example/\"\",\"\"Acme\"\")\",-12.50\n"
+        );
+    }
 }

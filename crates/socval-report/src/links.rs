@@ -12,6 +12,7 @@ use std::collections::HashSet;
 use std::fmt;
 use std::path::Path;
 
+use socval_core::cell::safe_cells;
 use socval_core::quotes::PurchaseCheck;
 use socval_core::{FinancialYear, Gbp};
 use socval_spend::{AnalysisOptions, ExportFormat, LocationResolver, SpendStore, normalise_name};
@@ -511,7 +512,7 @@ pub fn payments_csv(
         .map(|(_, n)| normalise_name(n))
         .collect();
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(&headers).map_err(bad)?;
+    w.write_record(safe_cells(&headers)).map_err(bad)?;
     let (mut n, mut sum) = (0u64, 0i64);
     for rec in rd.records() {
         let rec = rec.map_err(bad)?;
@@ -560,7 +561,7 @@ pub fn payments_csv(
                 file: file.clone(),
                 reason: format!("amount_pence {:?}: {e}", f(amount)),
             })?;
-            w.write_record(&rec).map_err(bad)?;
+            w.write_record(safe_cells(&rec)).map_err(bad)?;
         }
     }
     let bytes = w.into_inner().map_err(|e| Error::Csv {
@@ -583,6 +584,36 @@ mod tests {
                 (k.to_string(), v)
             })
             .collect()
+    }
+
+    /// The payments behind a figure are exported as text, never as
+    /// formulas; credit notes stay numbers (issue 12, item 6).
+    #[test]
+    fn payment_records_carry_no_formulas() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = SpendStore::new(tmp.path());
+        let file = tmp.path().join("p.csv");
+        std::fs::write(
+            &file,
+            "Payment Date,Amount,Supplier Name\n2019-04-01,-12.50,\"=HYPERLINK(\"\"http://x.example/\"\",\"\"Acme\"\")\"\n",
+        )
+        .unwrap();
+        store
+            .import(&[file], &socval_spend::ImportOptions::default(), false)
+            .unwrap();
+        let q = SpendQuery {
+            year: FinancialYear::starting(2019),
+            top: false,
+            what: SpendWhat::All,
+        };
+        let (bytes, n, sum) = payments_csv(&store, &socval_spend::NoDirectory, 10, &q).unwrap();
+        assert_eq!((n, sum.to_string()), (1, "-12.50".to_string()));
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(
+            text.contains(",\"'=HYPERLINK(\"\"http://x.example/\"\",\"\"Acme\"\")\","),
+            "{text}"
+        );
+        assert!(text.contains(",-1250,"), "{text}");
     }
 
     #[test]

@@ -11,6 +11,7 @@ use arrow_array::types::{Date32Type, Int32Type, Int64Type};
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema};
 use parquet::arrow::ArrowWriter;
+use socval_core::cell::safe_cells;
 use socval_core::{FinancialYear, Gbp};
 
 use crate::analysis::{PayeeLocation, SpendTotals};
@@ -237,9 +238,11 @@ struct CsvSink<W: Write>(csv::Writer<W>);
 
 impl<W: Write> Sink for CsvSink<W> {
     fn header(&mut self, h: &[&str]) -> Result<()> {
-        self.0.write_record(h).map_err(|e| Error::Export {
-            reason: e.to_string(),
-        })
+        self.0
+            .write_record(safe_cells(h))
+            .map_err(|e| Error::Export {
+                reason: e.to_string(),
+            })
     }
     fn batch(
         &mut self,
@@ -255,9 +258,11 @@ impl<W: Write> Sink for CsvSink<W> {
                     .iter()
                     .map(|c| c.clone().unwrap_or_default()),
             );
-            self.0.write_record(&row).map_err(|e| Error::Export {
-                reason: e.to_string(),
-            })?;
+            self.0
+                .write_record(safe_cells(&row))
+                .map_err(|e| Error::Export {
+                    reason: e.to_string(),
+                })?;
         }
         Ok(())
     }

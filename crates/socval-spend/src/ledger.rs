@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use arrow_array::builder::BooleanBuilder;
 use arrow_array::{ArrayRef, Date32Array, Int32Array, Int64Array, RecordBatch};
+use socval_core::line::LineReader;
 use socval_core::{FinancialYear, Gbp};
 use time::{Date, Month};
 
@@ -845,10 +846,103 @@ impl RowParser {
         }
     }
 
+    /// Refuses a record with a line end inside a field unless every such
+    /// field is free text (the supplier, the service, or a column socval
+    /// does not read) and the record has the header's number of fields: a
+    /// quote left open otherwise swallows the lines after it. Needed only
+    /// for records that may span lines (callers check that first: the
+    /// csv crate's line count moved by other than one).
+    pub(crate) fn check_spanning(&self, line: u64, r: &csv::ByteRecord) -> Result<()> {
+        if !r.iter().any(spans_lines) {
+            return Ok(());
+        }
+        if r.len() != self.cols.headers.len() {
+            return Err(fields_spanned(
+                &self.source,
+                line,
+                r.len(),
+                self.cols.headers.len(),
+            ));
+        }
+        let structured = [
+            Field::Date,
+            Field::Amount,
+            Field::SupplierId,
+            Field::CompanyNumber,
+            Field::CharityNumber,
+            Field::VatNumber,
+        ];
+        for (i, f) in r.iter().enumerate().filter(|(_, f)| spans_lines(f)) {
+            if structured.iter().any(|&s| self.cols.get(s) == Some(i)) {
+                return Err(self.bad(line, i, &field_text(f), SPANNED_VALUE));
+            }
+        }
+        Ok(())
+    }
+
+    /// Refuses the file's last record if its last field runs over several
+    /// lines and its quote never closes (it ran to the end of the file).
+    /// `tail_quotes`: the `"` at the end of the file, line ends aside
+    /// ([`socval_core::line::LineReader::tail_quotes`]).
+    pub(crate) fn check_last(
+        &self,
+        line: u64,
+        r: &csv::ByteRecord,
+        tail_quotes: u64,
+    ) -> Result<()> {
+        let spans = r.iter().next_back().is_some_and(spans_lines);
+        check_closed(&self.source, line, spans, tail_quotes)
+    }
+
     /// The last, partly filled chunk, if any.
     pub(crate) fn finish(&mut self) -> Option<RecordBatch> {
         (self.chunk.len() > 0).then(|| self.chunk.finish())
     }
+}
+
+/// Why a value that is not free text may not run over several lines.
+pub(crate) const SPANNED_VALUE: &str = "a line end inside quotes: only free text (a name, the service, a reason, columns socval does not read) may run over several lines; check the quotes on this line";
+
+/// A record that ran over several lines and so has the wrong number of
+/// fields: a quote left open (or one too many) took in the lines after it.
+pub(crate) fn fields_spanned(source: &str, line: u64, got: usize, want: usize) -> Error {
+    Error::Csv {
+        source_name: source.to_string(),
+        line,
+        reason: format!(
+            "a quoted field opens on this line and runs over several lines, leaving {got} fields where the header has {want}; a quote is probably missing or extra: check the quotes on this line"
+        ),
+    }
+}
+
+/// Refuses a file's last record, starting on `line`, whose last field runs
+/// over several lines (`spans`) and never closes: it ran to the end of the
+/// file. `tail_quotes`: the `"` at the end of the file, line ends aside.
+pub(crate) fn check_closed(source: &str, line: u64, spans: bool, tail_quotes: u64) -> Result<()> {
+    if spans && tail_quotes.is_multiple_of(2) {
+        return Err(Error::Csv {
+            source_name: source.to_string(),
+            line,
+            reason: "a quoted field opens on this line and never closes: it runs to the end of the file, taking every line after it; check the quotes on this line".into(),
+        });
+    }
+    Ok(())
+}
+
+/// True if a field holds a line end (it was quoted over several lines).
+pub(crate) fn spans_lines(field: &[u8]) -> bool {
+    field.iter().any(|&b| b == b'\n' || b == b'\r')
+}
+
+/// The `"` at the end of `bytes`, line ends at the very end aside (see
+/// [`socval_core::line::LineReader::tail_quotes`]).
+pub(crate) fn tail_quotes(bytes: &[u8]) -> u64 {
+    bytes
+        .iter()
+        .rev()
+        .skip_while(|&&b| b == b'\n' || b == b'\r')
+        .take_while(|&&b| b == b'"')
+        .count() as u64
 }
 
 /// Text of a field: UTF-8, or else Windows-1252/Latin-1 (older council
@@ -872,7 +966,7 @@ pub fn parse_csv(
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(LineEnds::new(reader));
+        .from_reader(LineReader::new(reader));
     let csv_err = |e: csv::Error| {
         let line = e.position().map(|p| p.line()).unwrap_or(0);
         Error::Csv {
@@ -895,83 +989,28 @@ pub fn parse_csv(
         .collect();
     let cols = Columns::resolve(source, &headers, opts)?;
     let mut p = RowParser::new(source, cols, opts);
-    let mut r = csv::ByteRecord::new();
+    // The record read and the one before (the file's last, at the end).
+    let (mut r, mut last) = (csv::ByteRecord::new(), csv::ByteRecord::new());
+    let mut last_line = 0;
     while rdr.read_byte_record(&mut r).map_err(csv_err)? {
-        let line = rdr.get_mut().record_line(r.position());
+        let (start, byte) = r.position().map_or((0, 0), |p| (p.line(), p.byte()));
+        let line = rdr.get_mut().record_line(byte);
+        // The csv crate counts line feeds: one per record, unless a field
+        // holds some (or blank lines came before, or lines end in CR).
+        if rdr.position().line() != start + 1 {
+            p.check_spanning(line, &r)?;
+        }
         if let Some(batch) = p.push_record(line, &r)? {
             sink(batch)?;
         }
+        std::mem::swap(&mut r, &mut last);
+        last_line = line;
     }
+    p.check_last(last_line, &last, rdr.get_ref().tail_quotes())?;
     if let Some(batch) = p.finish() {
         sink(batch)?;
     }
     Ok(p.summary)
-}
-
-/// The number of line feeds before the first byte that is not a line end
-/// (`\r` or `\n`). The csv crate gives a record the line where it began
-/// reading it, which is before the LF of a CRLF line end and before any
-/// blank lines; those lines are added to it.
-pub(crate) fn leading_line_feeds(bytes: &[u8]) -> u64 {
-    bytes
-        .iter()
-        .take_while(|&&b| b == b'\n' || b == b'\r')
-        .filter(|&&b| b == b'\n')
-        .count() as u64
-}
-
-/// Reads through to the csv reader, remembering where line feeds and lines
-/// with content begin, to give each record the line it starts on (see
-/// [`leading_line_feeds`]) without holding the file.
-struct LineEnds<R> {
-    inner: R,
-    offset: u64,
-    after_line_end: bool,
-    line_feeds: std::collections::VecDeque<u64>,
-    starts: std::collections::VecDeque<u64>,
-}
-
-impl<R: Read> LineEnds<R> {
-    fn new(inner: R) -> Self {
-        LineEnds {
-            inner,
-            offset: 0,
-            after_line_end: true,
-            line_feeds: Default::default(),
-            starts: Default::default(),
-        }
-    }
-
-    /// The line a record starts on, from the position the csv crate gave it.
-    fn record_line(&mut self, pos: Option<&csv::Position>) -> u64 {
-        let Some(pos) = pos else { return 0 };
-        let from = pos.byte();
-        while self.starts.front().is_some_and(|&s| s < from) {
-            self.starts.pop_front();
-        }
-        while self.line_feeds.front().is_some_and(|&n| n < from) {
-            self.line_feeds.pop_front();
-        }
-        let start = self.starts.front().copied().unwrap_or(from);
-        pos.line() + self.line_feeds.iter().take_while(|&&n| n < start).count() as u64
-    }
-}
-
-impl<R: Read> Read for LineEnds<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        for (i, &b) in buf[..n].iter().enumerate() {
-            let end = b == b'\n' || b == b'\r';
-            if b == b'\n' {
-                self.line_feeds.push_back(self.offset + i as u64);
-            } else if !end && self.after_line_end {
-                self.starts.push_back(self.offset + i as u64);
-            }
-            self.after_line_end = end;
-        }
-        self.offset += n as u64;
-        Ok(n)
-    }
 }
 
 /// Reads the header record at the start of `bytes` (a prefix of a CSV
@@ -1009,98 +1048,6 @@ pub(crate) fn csv_header(source: &str, bytes: &[u8]) -> Result<Option<(Vec<Strin
         .collect();
     let lines = bytes[..end].iter().filter(|&&b| b == b'\n').count() as u64;
     Ok(Some((headers, end, lines)))
-}
-
-/// Parses the first sheet (or `opts.sheet`) of an XLSX/XLS/ODS workbook.
-///
-/// The header row is the first row, among the first 30, in which the date,
-/// amount and supplier columns are recognised (title rows above it are
-/// skipped). Cell dates are read as dates; numbers as exact decimals.
-pub fn parse_spreadsheet(
-    source: &str,
-    bytes: Vec<u8>,
-    opts: &ImportOptions,
-    mut sink: impl FnMut(RecordBatch) -> Result<()>,
-) -> Result<ParseSummary> {
-    use calamine::{Data, Reader};
-    let err = |reason: String| Error::Spreadsheet {
-        source_name: source.to_string(),
-        reason,
-    };
-    let mut wb = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
-        .map_err(|e| err(e.to_string()))?;
-    let names = wb.sheet_names();
-    let wanted: Vec<String> = match &opts.sheet {
-        Some(s) if names.contains(s) => vec![s.clone()],
-        Some(s) => {
-            return Err(err(format!(
-                "no sheet named {s:?} (sheets: {})",
-                names.join(", ")
-            )));
-        }
-        None => names.clone(),
-    };
-    let cell_text = |d: &Data| -> String {
-        match d {
-            Data::Empty | Data::Error(_) => String::new(),
-            Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-            Data::Int(i) => i.to_string(),
-            // Rust prints the shortest text that reads back as the same
-            // number, so 1234.56 stays "1234.56": no float arithmetic.
-            Data::Float(f) => format!("{f}"),
-            Data::Bool(b) => b.to_string(),
-            Data::DateTime(dt) => {
-                // Excel serial day numbers count from 1899-12-30.
-                let days = dt.as_f64().floor() as i64;
-                let base = Date::from_calendar_date(1899, Month::December, 30).expect("valid");
-                base.checked_add(time::Duration::days(days))
-                    .map(|d| d.to_string())
-                    .unwrap_or_default()
-            }
-        }
-    };
-    for name in &wanted {
-        let range = wb
-            .worksheet_range(name)
-            .map_err(|e| err(format!("sheet {name:?}: {e}")))?;
-        let (top, _) = range.start().unwrap_or((0, 0));
-        let rows: Vec<Vec<String>> = range
-            .rows()
-            .take(30)
-            .map(|r| r.iter().map(cell_text).collect())
-            .collect();
-        let Some(hrow) = rows
-            .iter()
-            .position(|r| Columns::looks_like_header(r, opts))
-        else {
-            if opts.sheet.is_some() || wanted.len() == 1 {
-                let first = rows.first().cloned().unwrap_or_default();
-                Columns::resolve(source, &first, opts)?;
-            }
-            continue;
-        };
-        let headers: Vec<String> = rows[hrow].iter().map(|h| h.trim().to_string()).collect();
-        let cols = Columns::resolve(source, &headers, opts)?;
-        let mut p = RowParser::new(source, cols, opts);
-        for (i, r) in range.rows().enumerate().skip(hrow + 1) {
-            let texts: Vec<String> = r.iter().map(cell_text).collect();
-            if texts.iter().all(|t| t.trim().is_empty()) {
-                continue;
-            }
-            let line = u64::from(top) + i as u64 + 1;
-            if let Some(b) = p.push(line, |i| texts.get(i).map(String::as_str).unwrap_or(""))? {
-                sink(b)?;
-            }
-        }
-        if let Some(b) = p.finish() {
-            sink(b)?;
-        }
-        return Ok(p.summary);
-    }
-    Err(err(format!(
-        "no sheet has a header row with date, amount and supplier columns (sheets: {})",
-        names.join(", ")
-    )))
 }
 
 #[cfg(test)]
@@ -1314,6 +1261,59 @@ mod tests {
                 "{msg}"
             );
         }
+    }
+
+    #[test]
+    fn old_mac_line_ends_name_the_right_line() {
+        let text = "Date,Amount,Supplier\r2019-01-01,1,A\r\r2019-01-01,x,C\r";
+        let msg = parse(text, BlankAmount::Error).unwrap_err().to_string();
+        assert!(msg.starts_with("t.csv, line 4, column B"), "{msg}");
+    }
+
+    /// A quote left open swallowed the next payment into a supplier name
+    /// (issue 12, item 7). A field may run over several lines only if it is
+    /// free text, its record has the header's number of fields, and its
+    /// quote closes.
+    #[test]
+    fn a_quoted_field_over_several_lines_must_be_free_text_that_closes() {
+        // What the review sent.
+        let text = "Payment Date,Amount,Supplier Name\n01/05/2025,1.00,\"A\n01/05/2025,1.00,B\n";
+        let msg = parse(text, BlankAmount::Error).unwrap_err().to_string();
+        assert!(
+            msg.starts_with("t.csv, line 2: a quoted field opens on this line and never closes"),
+            "{msg}"
+        );
+        let head = "Payment Date,Amount,Supplier Name,Service\n";
+        for (body, want) in [
+            (
+                "01/05/2025,1.00,\"A,x\n01/05/2025,1.00,B,x\n",
+                "t.csv, line 2: a quoted field opens on this line and runs over several lines, leaving 3 fields where the header has 4",
+            ),
+            (
+                "01/05/2025,1.00,B,x\r\n01/05/2025,1.00,B,\"A\r\n01/05/2025,1.00,B,x",
+                "t.csv, line 3: a quoted field opens on this line and never closes",
+            ),
+            (
+                "01/05/2025,1.00,\"A,x\n01/05/2025,\"2.00\",B,x\n",
+                "t.csv, line 2: a quoted field opens on this line and runs over several lines, leaving 5 fields where the header has 4",
+            ),
+            (
+                "01/05/2025,\"1.00\n\",A,x\n",
+                "t.csv, line 2, column B (Amount): \"1.00\\n\": a line end inside quotes",
+            ),
+        ] {
+            let text = format!("{head}{body}");
+            let msg = parse(&text, BlankAmount::Error).unwrap_err().to_string();
+            assert!(msg.starts_with(want), "{body:?}: {msg}");
+        }
+        // Free text over several lines, closed, is a name like any other.
+        let text = format!(
+            "{head}01/05/2025,1.00,\"A\nB Ltd\",\"Roads\r\nand bridges\"\n01/05/2025,2.00,C,x"
+        );
+        let (s, _) = parse(&text, BlankAmount::Error).unwrap();
+        assert_eq!((s.rows, s.total_pence), (2, 300));
+        let text = format!("{head}01/05/2025,1.00,C,\"x\ny\"\"\"");
+        assert_eq!(parse(&text, BlankAmount::Error).unwrap().0.rows, 1);
     }
 
     #[test]

@@ -29,6 +29,7 @@ mod name;
 mod pipeline;
 mod register;
 mod schema;
+mod sheet;
 mod store;
 mod writer;
 
@@ -44,12 +45,13 @@ pub use geo::{GeoResolver, NoDirectory};
 pub use journal::{Change, ChangeKind, Recorded, Recovery};
 pub use ledger::{
     BlankAmount, ColumnChoice, Field, ImportOptions, ParseSummary, YearTotal, date_from_days,
-    parse_csv, parse_date, parse_pence, parse_spreadsheet,
+    parse_csv, parse_date, parse_pence,
 };
 pub use location::{DeprivedBand, LocationClass, LocationResolver, SupplierLocation};
 pub use name::{is_redacted, normalise_name};
 pub use register::{LocationOverride, Supplier, SupplierRegister};
 pub use schema::{PAYMENTS_SCHEMA, col, payments_schema};
+pub use sheet::parse_spreadsheet;
 pub use store::{
     ImportInfo, OverridesInfo, RegisterInfo, SpendStore, YearInfo, read_info, scan_file,
     totals_by_year,

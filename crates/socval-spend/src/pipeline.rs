@@ -28,10 +28,10 @@ use std::sync::{Arc, Mutex};
 use arrow_array::RecordBatch;
 use sha2::{Digest, Sha256};
 
+use socval_core::line::leading_line_feeds;
+
 use crate::error::{Error, Result};
-use crate::ledger::{
-    Columns, ImportOptions, ParseSummary, RowParser, csv_header, leading_line_feeds,
-};
+use crate::ledger::{Columns, ImportOptions, ParseSummary, RowParser, csv_header, tail_quotes};
 
 /// Bytes read at a time; chunks are about this long.
 pub(crate) const BLOCK: usize = 8 << 20;
@@ -317,6 +317,9 @@ fn parse_chunk(source: &str, p: &mut RowParser, job: &Job) -> Outcome {
                 .next_back()
                 .is_some_and(|f| matches!(f.last(), Some(b'\n' | b'\r')))
     };
+    // The record read and the one before (the file's last, at the end).
+    let mut last = csv::ByteRecord::new();
+    let mut last_line = 0;
     loop {
         match rdr.read_byte_record(&mut r) {
             Ok(true) => {}
@@ -329,13 +332,21 @@ fn parse_chunk(source: &str, p: &mut RowParser, job: &Job) -> Outcome {
                 });
             }
         }
-        let line = match r.position() {
-            Some(p) => {
-                job.first_line + p.line() - 1 + leading_line_feeds(&job.bytes[p.byte() as usize..])
-            }
-            None => 0,
+        let (start, byte) = r.position().map_or((0, 0), |p| (p.line(), p.byte()));
+        // A record ended by a lone CR (old Mac line ends): the csv crate
+        // counts line feeds, so the serial parser numbers such lines.
+        let end = rdr.position().byte() as usize;
+        if end > 0 && job.bytes[end - 1] == b'\r' && job.bytes.get(end).is_some_and(|&b| b != b'\n')
+        {
+            return Outcome::Cut;
+        }
+        let line = job.first_line + start - 1 + leading_line_feeds(&job.bytes[byte as usize..]);
+        let checked = if rdr.position().line() != start + 1 {
+            p.check_spanning(line, &r)
+        } else {
+            Ok(())
         };
-        match p.push_record(line, &r) {
+        match checked.and_then(|()| p.push_record(line, &r)) {
             Ok(Some(b)) => out.push(b),
             Ok(None) => {}
             Err(_) if cut(&rdr, &r) => return Outcome::Cut,
@@ -344,6 +355,13 @@ fn parse_chunk(source: &str, p: &mut RowParser, job: &Job) -> Outcome {
         if cut(&rdr, &r) {
             return Outcome::Cut;
         }
+        std::mem::swap(&mut r, &mut last);
+        last_line = line;
+    }
+    if job.last
+        && let Err(e) = p.check_last(last_line, &last, tail_quotes(&job.bytes))
+    {
+        return Outcome::Failed(e);
     }
     if let Some(b) = p.finish() {
         out.push(b);
@@ -611,18 +629,37 @@ mod tests {
     }
 
     #[test]
+    fn a_quote_left_open_is_reported_as_a_serial_parse_reports_it() {
+        let mut bytes = ledger();
+        bytes.extend_from_slice(b"\n2019-05-03,7,PEOPLE,\"Open Ltd\n2019-05-03,7,PEOPLE,B\n");
+        let opts = ImportOptions {
+            blank_amount: BlankAmount::Skip,
+            ..Default::default()
+        };
+        let want = serial(&bytes, &opts).unwrap_err().to_string();
+        assert!(
+            want.starts_with("t.csv, line 3007: a quoted field opens on this line"),
+            "{want}"
+        );
+        for block in [64, 4096, 1 << 20] {
+            match parallel(&bytes, &opts, 2, block) {
+                Ok(None) => {}
+                Ok(Some(_)) => panic!("the open quote was not reported (block {block})"),
+                Err(e) => assert_eq!(e.to_string(), want, "block {block}"),
+            }
+        }
+    }
+
+    #[test]
     fn odd_files_are_left_to_the_serial_parser() {
         let opts = ImportOptions::default();
         for bytes in [&b""[..], b"Date,Amount,Supplier"] {
             assert!(parallel(bytes, &opts, 2, 8).unwrap().is_none());
         }
-        // Old Mac line ends (CR only): one chunk, read as the serial parser
-        // reads it.
+        // Old Mac line ends (CR only): the serial parser numbers their
+        // lines.
         let cr = b"Date,Amount,Supplier\r2019-01-01,1,A\r2019-01-02,2,B\r";
-        let (s, _, rows) = parallel(cr, &opts, 2, 8).unwrap().unwrap();
-        let (want, want_rows) = serial(cr, &opts).unwrap();
-        same_summary(&s, &want);
-        same_rows(&rows, &want_rows, "CR only");
+        assert!(parallel(cr, &opts, 2, 8).unwrap().is_none());
         let (s, _, rows) = parallel(b"Date,Amount,Supplier\n", &opts, 2, 8)
             .unwrap()
             .unwrap();

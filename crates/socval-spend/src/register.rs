@@ -8,7 +8,11 @@ use std::io::{Read, Write};
 use serde::Serialize;
 
 use crate::error::{Error, Result, column_letter};
-use crate::ledger::{field_text, header_key};
+use socval_core::line::LineReader;
+
+use crate::ledger::{
+    SPANNED_VALUE, check_closed, field_text, fields_spanned, header_key, spans_lines,
+};
 use crate::name::normalise_name;
 
 /// One supplier in the register.
@@ -109,17 +113,22 @@ const OVERRIDE_COLS: [(&str, &[&str]); 4] = [
 ];
 
 /// Reads a CSV, matching `cols` by alias; calls `row` with the cells.
+///
+/// A field may run over several lines only if it is one of `free_text` or
+/// a column not in `cols`, the record has the header's number of fields,
+/// and its quote closes (as in a payments file: docs/spend.md).
 fn read_table<const N: usize>(
     source: &str,
     r: impl Read,
     cols: &[(&'static str, &[&str]); N],
     required: &[&str],
+    free_text: &[&str],
     mut row: impl FnMut(u64, [Option<(usize, &str)>; N]) -> Result<()>,
 ) -> Result<()> {
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(r);
+        .from_reader(LineReader::new(r));
     let csv_err = |e: csv::Error| Error::Csv {
         source_name: source.to_string(),
         line: e.position().map(|p| p.line()).unwrap_or(0),
@@ -158,8 +167,32 @@ fn read_table<const N: usize>(
             });
         }
     }
+    // The last record's line and whether its last field ran over lines.
+    let (mut last_line, mut last_spans) = (0, false);
     while rdr.read_byte_record(&mut rec).map_err(csv_err)? {
-        let line = rec.position().map(|p| p.line()).unwrap_or(0);
+        let line = rec
+            .position()
+            .map_or(0, |p| rdr.get_mut().record_line(p.byte()));
+        last_line = line;
+        last_spans = rec.iter().next_back().is_some_and(spans_lines);
+        if rec.iter().any(spans_lines) {
+            if rec.len() != headers.len() {
+                return Err(fields_spanned(source, line, rec.len(), headers.len()));
+            }
+            for (i, f) in rec.iter().enumerate().filter(|(_, f)| spans_lines(f)) {
+                if let Some(n) = idx.iter().position(|&c| c == Some(i))
+                    && !free_text.contains(&cols[n].0)
+                {
+                    return Err(Error::Value {
+                        source_name: source.to_string(),
+                        line,
+                        column: format!("{} ({})", column_letter(i), headers[i]),
+                        value: field_text(f).into_owned(),
+                        reason: SPANNED_VALUE.into(),
+                    });
+                }
+            }
+        }
         let texts: Vec<String> = rec
             .iter()
             .map(|b| field_text(b).trim().to_string())
@@ -173,7 +206,7 @@ fn read_table<const N: usize>(
         }
         row(line, cells)?;
     }
-    Ok(())
+    check_closed(source, last_line, last_spans, rdr.get_ref().tail_quotes())
 }
 
 fn nonempty(c: Option<(usize, &str)>) -> Option<String> {
@@ -239,45 +272,55 @@ impl SupplierRegister {
     pub fn read_suppliers(source: &str, r: impl Read) -> Result<Vec<Supplier>> {
         let mut out = Vec::new();
         let mut ids: HashMap<String, u64> = HashMap::new();
-        read_table(source, r, &SUPPLIER_COLS, &["name"], |line, c| {
-            let name = nonempty(c[1]).ok_or_else(|| Error::Value {
-                source_name: source.to_string(),
-                line,
-                column: format!("{} (name)", column_letter(c[1].map(|x| x.0).unwrap_or(0))),
-                value: String::new(),
-                reason: "the supplier name is empty".into(),
-            })?;
-            let id = nonempty(c[0]);
-            if let Some(id) = &id
-                && let Some(first) = ids.insert(id.clone(), line)
-            {
-                return Err(Error::Value {
+        read_table(
+            source,
+            r,
+            &SUPPLIER_COLS,
+            &["name"],
+            &["name"],
+            |line, c| {
+                let name = nonempty(c[1]).ok_or_else(|| Error::Value {
                     source_name: source.to_string(),
                     line,
-                    column: format!(
-                        "{} (supplier_id)",
-                        column_letter(c[0].map(|x| x.0).unwrap_or(0))
-                    ),
-                    value: id.clone(),
-                    reason: format!("this supplier id is already on line {first}"),
+                    column: format!("{} (name)", column_letter(c[1].map(|x| x.0).unwrap_or(0))),
+                    value: String::new(),
+                    reason: "the supplier name is empty".into(),
+                })?;
+                let id = nonempty(c[0]);
+                if let Some(id) = &id
+                    && let Some(first) = ids.insert(id.clone(), line)
+                {
+                    return Err(Error::Value {
+                        source_name: source.to_string(),
+                        line,
+                        column: format!(
+                            "{} (supplier_id)",
+                            column_letter(c[0].map(|x| x.0).unwrap_or(0))
+                        ),
+                        value: id.clone(),
+                        reason: format!("this supplier id is already on line {first}"),
+                    });
+                }
+                out.push(Supplier {
+                    id,
+                    name,
+                    postcode: nonempty(c[2]),
+                    company_number: nonempty(c[3]),
+                    charity_number: nonempty(c[4]),
+                    sme: flag(source, line, "sme", c[5])?,
+                    vcse: flag(source, line, "vcse", c[6])?,
                 });
-            }
-            out.push(Supplier {
-                id,
-                name,
-                postcode: nonempty(c[2]),
-                company_number: nonempty(c[3]),
-                charity_number: nonempty(c[4]),
-                sme: flag(source, line, "sme", c[5])?,
-                vcse: flag(source, line, "vcse", c[6])?,
-            });
-            Ok(())
-        })?;
+                Ok(())
+            },
+        )?;
         Ok(out)
     }
 
     /// Reads an overrides CSV: `supplier_id` or `name`, `postcode` and
     /// `reason` (both required on every line).
+    ///
+    /// Returns an error naming file, line and column for a missing value or
+    /// a postcode that is not a UK postcode.
     pub fn read_overrides(source: &str, r: impl Read) -> Result<Vec<LocationOverride>> {
         let mut out = Vec::new();
         read_table(
@@ -285,6 +328,7 @@ impl SupplierRegister {
             r,
             &OVERRIDE_COLS,
             &["postcode", "reason"],
+            &["name", "reason"],
             |line, c| {
                 let missing = |n: usize, what: &str| Error::Value {
                     source_name: source.to_string(),
@@ -297,10 +341,25 @@ impl SupplierRegister {
                 if supplier_id.is_none() && name.is_none() {
                     return Err(missing(1, "supplier id or name"));
                 }
+                let postcode = nonempty(c[2]).ok_or_else(|| missing(2, "postcode"))?;
+                // The branch is found by its postcode: one that is not a UK
+                // postcode would leave the supplier unplaced, silently.
+                if let Err(why) = socval_geo::Postcode::parse(&postcode) {
+                    return Err(Error::Value {
+                        source_name: source.to_string(),
+                        line,
+                        column: format!(
+                            "{} (postcode)",
+                            column_letter(c[2].map(|x| x.0).unwrap_or(0))
+                        ),
+                        value: postcode,
+                        reason: format!("not a UK postcode ({why})"),
+                    });
+                }
                 out.push(LocationOverride {
                     supplier_id,
                     name,
-                    postcode: nonempty(c[2]).ok_or_else(|| missing(2, "postcode"))?,
+                    postcode,
                     reason: nonempty(c[3]).ok_or_else(|| missing(3, "reason"))?,
                 });
                 Ok(())
@@ -406,6 +465,74 @@ mod tests {
         SupplierRegister::write_suppliers(reg.suppliers(), &mut out).unwrap();
         let back = SupplierRegister::read_suppliers("x", &out[..]).unwrap();
         assert_eq!(back, reg.suppliers());
+    }
+
+    #[test]
+    fn register_lines_are_the_files_own_and_quotes_must_close() {
+        // CRLF line ends and a blank line: the bad flag is on line 4.
+        let e = SupplierRegister::read_suppliers(
+            "reg.csv",
+            "name,sme\r\nA,yes\r\n\r\nB,maybe\r\n".as_bytes(),
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().starts_with("reg.csv, line 4, column B (sme)"),
+            "{e}"
+        );
+        // A name over two lines is kept; a quote left open is refused.
+        let s = SupplierRegister::read_suppliers(
+            "reg.csv",
+            "name,postcode\n\"Acme\nNorth\",S60 2TH\nB,S1 2HH\n".as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(s[0].name, "Acme\nNorth");
+        assert_eq!(s[1].postcode.as_deref(), Some("S1 2HH"));
+        for (text, want) in [
+            (
+                "name,postcode\n\"Acme,S60 2TH\nB,S1 2HH\n",
+                "reg.csv, line 2: a quoted field opens on this line and runs over several lines, leaving 1 fields where the header has 2",
+            ),
+            (
+                "name,postcode\nA,S60 2TH\nB,\"S1 2HH\nC,S1 1AA\n",
+                "reg.csv, line 3, column B (postcode): \"S1 2HH\\nC,S1 1AA\\n\": a line end inside quotes",
+            ),
+            (
+                "postcode,name\nS60 2TH,A\nS1 2HH,\"B\nS1 1AA,C\n",
+                "reg.csv, line 3: a quoted field opens on this line and never closes",
+            ),
+        ] {
+            let e = SupplierRegister::read_suppliers("reg.csv", text.as_bytes()).unwrap_err();
+            assert!(e.to_string().starts_with(want), "{text:?}: {e}");
+        }
+    }
+
+    /// An override moves a supplier to a postcode: one that is not a UK
+    /// postcode could never be found, so it is refused (issue 12).
+    #[test]
+    fn override_postcodes_must_be_uk_postcodes() {
+        let o = SupplierRegister::read_overrides(
+            "o.csv",
+            "name,postcode,reason\nA,s60 2th,branch\nB,BFPO 123,base\n".as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(o[0].postcode, "s60 2th");
+        for (postcode, why) in [
+            (
+                "NOTAPOSTCODE",
+                "12 letters and digits; a postcode has 5 to 7",
+            ),
+            ("S60 2T!", "character '!' is not used in postcodes"),
+            ("QQ1 1AA", "outward code \"QQ1\" is not a UK format"),
+        ] {
+            let text = format!("name,postcode,reason\nA,S60 2TH,branch\nB,{postcode},branch\n");
+            let e = SupplierRegister::read_overrides("o.csv", text.as_bytes()).unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                format!(
+                    "o.csv, line 3, column B (postcode): {postcode:?}: not a UK postcode ({why})"
+                )
+            );
+        }
     }
 
     #[test]

@@ -33,9 +33,10 @@ use time::OffsetDateTime;
 
 use crate::error::{Error, Result};
 use crate::journal::{self, Change, ChangeKind, Recorded, Recovery, Step};
-use crate::ledger::{ImportOptions, ParseSummary, parse_csv, parse_spreadsheet};
+use crate::ledger::{ImportOptions, ParseSummary, parse_csv};
 use crate::pipeline::{BLOCK, Parsed, parse_csv_parallel};
 use crate::schema::{PAYMENTS_SCHEMA, col, payments_schema};
+use crate::sheet::parse_spreadsheet;
 use crate::writer::PaymentsWriter;
 
 /// One stored import, as described by its Parquet metadata.

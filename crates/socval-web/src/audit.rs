@@ -10,6 +10,8 @@ use axum::routing::get;
 use serde::Deserialize;
 use socval_store::{AuditAction, AuditEntry, AuditQuery};
 
+use socval_core::cell::safe_cells;
+
 use crate::AppState;
 use crate::auth::Ctx;
 use crate::error::AppError;
@@ -184,16 +186,6 @@ async fn audit(
     Ok(render(StatusCode::OK, &body))
 }
 
-/// Spreadsheets run cells that start with these as formulas: prefix them
-/// with an apostrophe so an export cannot carry a formula.
-fn cell(s: &str) -> String {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}")
-    } else {
-        s.to_owned()
-    }
-}
-
 async fn csv_export(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -213,7 +205,7 @@ async fn csv_export(
     }
     let body = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, csv::Error> {
         let mut w = csv::Writer::from_writer(Vec::new());
-        w.write_record([
+        w.write_record(safe_cells([
             "id",
             "at",
             "actor",
@@ -222,21 +214,21 @@ async fn csv_export(
             "entity_id",
             "before",
             "after",
-        ])?;
+        ]))?;
         for e in rows {
             let at =
                 e.at.format(&time::format_description::well_known::Rfc3339)
                     .unwrap_or_default();
-            w.write_record([
+            w.write_record(safe_cells([
                 e.id.to_string(),
                 at,
-                cell(&e.actor),
+                e.actor,
                 e.action.to_string(),
-                cell(&e.entity_type),
-                cell(&e.entity_id),
-                cell(e.before.as_deref().unwrap_or("")),
-                cell(e.after.as_deref().unwrap_or("")),
-            ])?;
+                e.entity_type,
+                e.entity_id,
+                e.before.unwrap_or_default(),
+                e.after.unwrap_or_default(),
+            ]))?;
         }
         w.into_inner().map_err(|e| e.into_error().into())
     })
@@ -259,20 +251,4 @@ async fn csv_export(
         body,
     )
         .into_response())
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn formula_cells_are_defused() {
-        for (s, want) in [
-            ("=SUM(A1)", "'=SUM(A1)"),
-            ("+1", "'+1"),
-            ("@x", "'@x"),
-            ("plain", "plain"),
-            ("", ""),
-        ] {
-            assert_eq!(super::cell(s), want);
-        }
-    }
 }

@@ -23,6 +23,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
+use socval_core::cell::safe_cells;
 use socval_core::contract::Rag;
 use socval_core::portfolio::{self, ContractLine, Entry, Line, Portfolio};
 use socval_core::{Framework, Gbp, RagThresholds};
@@ -426,21 +427,21 @@ fn csv_of(built: &Built, table: &str) -> Result<Vec<u8>, AppError> {
     let p = &built.portfolio;
     let err = |e: csv::Error| AppError::Internal(e.to_string());
     let lines = |w: &mut csv::Writer<Vec<u8>>, key: &str, ls: &[Line]| -> Result<(), AppError> {
-        w.write_record([key, "label", "committed_gbp", "delivered_gbp"])
+        w.write_record(safe_cells([key, "label", "committed_gbp", "delivered_gbp"]))
             .map_err(err)?;
         for l in ls {
-            w.write_record([
+            w.write_record(safe_cells([
                 l.key.as_str(),
                 &l.label,
                 &csv_money(l.committed_gbp),
                 &csv_money(l.delivered_gbp),
-            ])
+            ]))
             .map_err(err)?;
         }
         Ok(())
     };
     let contracts = |w: &mut csv::Writer<Vec<u8>>, cs: &[&ContractLine]| -> Result<(), AppError> {
-        w.write_record([
+        w.write_record(safe_cells([
             "id",
             "reference",
             "title",
@@ -452,10 +453,10 @@ fn csv_of(built: &Built, table: &str) -> Result<Vec<u8>, AppError> {
             "forecast_gbp",
             "progress_percent",
             "rag",
-        ])
+        ]))
         .map_err(err)?;
         for c in cs {
-            w.write_record([
+            w.write_record(safe_cells([
                 c.id.to_string(),
                 c.reference.clone(),
                 c.title.clone(),
@@ -469,14 +470,14 @@ fn csv_of(built: &Built, table: &str) -> Result<Vec<u8>, AppError> {
                     .map(|p| p.round_dp(2).to_string())
                     .unwrap_or_default(),
                 rag_text(c.rag).to_string(),
-            ])
+            ]))
             .map_err(err)?;
         }
         Ok(())
     };
     match table {
         "" | "table_2_10" => {
-            w.write_record([
+            w.write_record(safe_cells([
                 "code",
                 "measure",
                 "unit",
@@ -484,10 +485,10 @@ fn csv_of(built: &Built, table: &str) -> Result<Vec<u8>, AppError> {
                 "committed_gbp",
                 "delivered_units",
                 "delivered_gbp",
-            ])
+            ]))
             .map_err(err)?;
             for m in &p.measures {
-                w.write_record([
+                w.write_record(safe_cells([
                     m.code.clone(),
                     m.title.clone(),
                     m.unit.label().to_string(),
@@ -495,7 +496,7 @@ fn csv_of(built: &Built, table: &str) -> Result<Vec<u8>, AppError> {
                     m.committed_gbp.map(csv_money).unwrap_or_default(),
                     m.delivered_units.normalize().to_string(),
                     m.delivered_gbp.map(csv_money).unwrap_or_default(),
-                ])
+                ]))
                 .map_err(err)?;
             }
         }

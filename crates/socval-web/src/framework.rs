@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
 use socval_core::framework::{Framework, Meta};
+use socval_core::line::LineReader;
 use socval_core::{FinancialYear, Records};
 use socval_store::{FrameworkFormat, FrameworkRecord, NewFramework};
 
@@ -70,11 +71,13 @@ fn format_of(input: &ImportInput) -> Option<FrameworkFormat> {
     })
 }
 
-/// Splits CSV text into records with their line numbers.
+/// Splits CSV text into records, each with the line it starts on (CRLF
+/// line ends, as browsers send, blank lines and quoted line ends counted as
+/// a text editor counts them: `socval_core::line`).
 fn csv_records(text: &str, file: &str) -> Result<Records, String> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
-        .from_reader(text.as_bytes());
+        .from_reader(LineReader::new(text.as_bytes()));
     let headers = reader
         .headers()
         .map_err(|e| format!("{file}: line 1: {e}"))?
@@ -82,12 +85,21 @@ fn csv_records(text: &str, file: &str) -> Result<Records, String> {
         .map(str::to_owned)
         .collect();
     let mut records = Records::new(file, headers);
-    for row in reader.records() {
-        let row = row.map_err(|e| {
-            let line = e.position().map(|p| p.line()).unwrap_or(0);
-            format!("{file}: line {line}: {e}")
-        })?;
-        let line = row.position().map(|p| p.line()).unwrap_or(0);
+    let mut row = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut row) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                let line = e
+                    .position()
+                    .map_or(0, |p| reader.get_mut().record_line(p.byte()));
+                return Err(format!("{file}: line {line}: {e}"));
+            }
+        }
+        let line = row
+            .position()
+            .map_or(0, |p| reader.get_mut().record_line(p.byte()));
         records.push(line, row.iter().map(str::to_owned).collect());
     }
     Ok(records)

@@ -17,6 +17,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Form, Json, Router};
 use serde::{Deserialize, Serialize};
+use socval_core::cell::safe_cells;
 use socval_core::quotes::{self, PurchaseCheck, Quote};
 use socval_core::{Decimal, FinancialYear, Gbp, Policy};
 use socval_store::{
@@ -905,7 +906,7 @@ async fn csv_export(State(state): State<AppState>, ctx: Ctx) -> Result<Response,
     let rows = checked(state.store.purchases(org.id).await?, &policy_for(&org))?;
     let mut w = csv::Writer::from_writer(Vec::new());
     let io = |e: csv::Error| AppError::Internal(e.to_string());
-    w.write_record([
+    w.write_record(safe_cells([
         "purchase_id",
         "purchase_value_gbp",
         "supplier",
@@ -917,12 +918,12 @@ async fn csv_export(State(state): State<AppState>, ctx: Ctx) -> Result<Response,
         "postcode",
         "compliant",
         "reasons",
-    ])
+    ]))
     .map_err(io)?;
     for r in &rows {
         let p = &r.purchase;
         for q in &p.quotes {
-            w.write_record([
+            w.write_record(safe_cells([
                 p.reference.as_str(),
                 &Gbp::from_pence(p.value_pence).amount().to_string(),
                 &q.supplier,
@@ -934,7 +935,7 @@ async fn csv_export(State(state): State<AppState>, ctx: Ctx) -> Result<Response,
                 &q.postcode,
                 if r.check.compliant { "yes" } else { "no" },
                 &r.check.reasons.join("; "),
-            ])
+            ]))
             .map_err(io)?;
         }
     }

@@ -14,6 +14,8 @@ use socval_store::{
 };
 use time::{Duration, OffsetDateTime};
 
+use socval_core::cell::safe_cells;
+
 use crate::Global;
 use crate::exit;
 use crate::output::{Format, Report};
@@ -797,7 +799,7 @@ async fn run_with(store: &dyn Store, command: Command, out: &mut dyn Write) -> R
 /// rows). Returns how many rows were written.
 async fn export_audit(store: &dyn Store, org_id: Option<i64>, out: impl Write) -> Result<u64> {
     let mut w = csv::Writer::from_writer(out);
-    w.write_record([
+    w.write_record(safe_cells([
         "id",
         "at",
         "actor",
@@ -808,7 +810,7 @@ async fn export_audit(store: &dyn Store, org_id: Option<i64>, out: impl Write) -
         "entity_id",
         "before",
         "after",
-    ])?;
+    ]))?;
     let mut after_id = None;
     let mut n = 0;
     loop {
@@ -824,7 +826,7 @@ async fn export_audit(store: &dyn Store, org_id: Option<i64>, out: impl Write) -
         let Some(last) = page.last() else { break };
         after_id = Some(last.id);
         for r in &page {
-            w.write_record([
+            w.write_record(safe_cells([
                 r.id.to_string(),
                 rfc3339(r.at),
                 r.actor.clone(),
@@ -835,7 +837,7 @@ async fn export_audit(store: &dyn Store, org_id: Option<i64>, out: impl Write) -
                 r.entity_id.clone(),
                 r.before.clone().unwrap_or_default(),
                 r.after.clone().unwrap_or_default(),
-            ])?;
+            ]))?;
             n += 1;
         }
     }

@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use clap::Subcommand;
 use serde_json::{Value, json};
+use socval_core::cell::safe_cells;
 use socval_core::framework::{self, CSV_HEADERS, EMBEDDED, Framework, Meta};
+use socval_core::line::LineReader;
 use socval_core::{Decimal, Gbp, Policy, Records};
 
 use crate::Global;
@@ -181,9 +183,9 @@ fn export(fw: &Framework, format: FileFormat, out: &mut dyn Write) -> Result<u8>
         FileFormat::Toml => out.write_all(fw.to_toml().as_bytes())?,
         FileFormat::Csv => {
             let mut w = csv::Writer::from_writer(out);
-            w.write_record(CSV_HEADERS)?;
+            w.write_record(safe_cells(CSV_HEADERS))?;
             for row in fw.to_records() {
-                w.write_record(&row)?;
+                w.write_record(safe_cells(&row))?;
             }
             w.flush()?;
         }
@@ -287,9 +289,13 @@ pub(crate) fn read_csv(path: &Path) -> Result<Records> {
     records_from_reader(file, &name)
 }
 
-/// Splits CSV text from any reader into records.
+/// Splits CSV text from any reader into records, each with the line it
+/// starts on (CRLF line ends, blank lines and quoted line ends counted as a
+/// text editor counts them: `socval_core::line`).
 pub(crate) fn records_from_reader(reader: impl std::io::Read, name: &str) -> Result<Records> {
-    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(LineReader::new(reader));
     let headers: Vec<String> = rdr
         .headers()
         .with_context(|| format!("{name}: line 1: cannot read the header row"))?
@@ -297,15 +303,27 @@ pub(crate) fn records_from_reader(reader: impl std::io::Read, name: &str) -> Res
         .map(|h| h.trim_start_matches('\u{feff}').to_string())
         .collect();
     let mut records = Records::new(name, headers);
-    for row in rdr.records() {
-        let row = row.map_err(|e| {
-            let line = e.position().map(|p| p.line().to_string()).unwrap_or_else(|| "?".into());
-            anyhow::anyhow!("{name}: line {line}: not readable as CSV ({e}); expected UTF-8 comma-separated values with a header row")
-        })?;
+    let mut row = csv::StringRecord::new();
+    loop {
+        match rdr.read_record(&mut row) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                let line = e.position().map_or_else(
+                    || "?".into(),
+                    |p| rdr.get_mut().record_line(p.byte()).to_string(),
+                );
+                anyhow::bail!(
+                    "{name}: line {line}: not readable as CSV ({e}); expected UTF-8 comma-separated values with a header row"
+                );
+            }
+        }
         if row.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
-        let line = row.position().map(|p| p.line()).unwrap_or(0);
+        let line = row
+            .position()
+            .map_or(0, |p| rdr.get_mut().record_line(p.byte()));
         records.push(line, row.iter().map(str::to_string).collect());
     }
     Ok(records)

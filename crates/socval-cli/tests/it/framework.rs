@@ -85,6 +85,29 @@ fn export_round_trips_through_toml_and_csv_files() {
     }
 }
 
+/// A framework whose titles are formulas exports them as text (issue 12,
+/// item 6).
+#[test]
+fn csv_exports_carry_no_formulas() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "fw.csv",
+        "theme,outcome,code,title,unit,kind,year,proxy\n\
+         Jobs,@Local jobs,J1,\"=HYPERLINK(\"\"http://x.example/\"\",\"\"hires\"\")\",fte,per_unit,2024/25,100.50\n",
+    );
+    let out = expect(
+        dir.path(),
+        &["framework", "export", &file, "--format", "csv"],
+        0,
+    );
+    assert!(
+        out.contains(",'@Local jobs,J1,\"'=HYPERLINK(\"\"http://x.example/\"\",\"\"hires\"\")\","),
+        "{out}"
+    );
+    assert!(out.contains(",100.50"), "{out}");
+}
+
 #[test]
 fn validate_finds_duplicates_missing_proxies_and_unknown_units_with_lines() {
     let dir = tempfile::tempdir().unwrap();

@@ -214,6 +214,20 @@ fn bad_input_names_file_line_column_value_and_what_is_accepted() {
             "measure,units,year\nR01,1,2019\n",
             ["line 2", "`year`", "\"2019\"", "2019/20", "accepted"],
         ),
+        // The file's own line, with Windows line ends, after blank lines
+        // and after a quoted line end.
+        (
+            "measure,units\r\nR01,1\r\nR07,lots\r\n",
+            ["line 3,", "`units`", "\"lots\"", "not a number", "accepted"],
+        ),
+        (
+            "measure,units\r\nR01,1\r\n\r\n\r\nR07,lots\r\n",
+            ["line 5,", "`units`", "\"lots\"", "not a number", "accepted"],
+        ),
+        (
+            "measure,units,note\nR01,1,\"two\nlines\"\n\nR07,lots,x\n",
+            ["line 5,", "`units`", "\"lots\"", "not a number", "accepted"],
+        ),
     ];
     for (i, (text, parts)) in cases.iter().enumerate() {
         let file = write(dir.path(), &format!("bad{i}.csv"), text);

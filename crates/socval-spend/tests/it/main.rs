@@ -2,6 +2,7 @@
 //! and the analyses against a plain row-by-row model.
 
 mod model;
+mod sheet;
 mod sheffield;
 mod store;
 

@@ -392,3 +392,44 @@ fn recovery_waits_for_a_change_in_flight() {
     assert!(done.is_empty(), "{done:?}");
     assert_eq!(store.imports().unwrap().len(), 1);
 }
+
+/// A supplier named `=HYPERLINK(...)` is exported as text, not run as a
+/// formula; a credit note's amount stays a number (issue 12, item 6).
+#[test]
+fn csv_exports_carry_no_formulas() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = SpendStore::new(&tmp.path().join("data"));
+    let a = write(
+        tmp.path(),
+        "a.csv",
+        "Payment Date,Amount,Supplier Name,Service\n\
+         2019-04-01,10.00,\"=HYPERLINK(\"\"http://x.example/\"\",\"\"Acme\"\")\",+1+1\n\
+         2019-04-02,-12.50,ACME LTD,@SUM(A1:A2)\n",
+    );
+    store
+        .import(&[a], &ImportOptions::default(), false)
+        .unwrap();
+    let out = tmp.path().join("out.csv");
+    let reg = socval_spend::SupplierRegister::default();
+    socval_spend::export(
+        &store,
+        &reg,
+        &socval_spend::NoDirectory,
+        None,
+        socval_spend::ExportFormat::Csv,
+        &out,
+    )
+    .unwrap();
+    let text = fs::read_to_string(&out).unwrap();
+    let mut rd = csv::Reader::from_reader(text.as_bytes());
+    let h = rd.headers().unwrap().clone();
+    let at = |n: &str| h.iter().position(|x| x == n).unwrap();
+    let rows: Vec<csv::StringRecord> = rd.records().map(Result::unwrap).collect();
+    assert_eq!(
+        &rows[0][at("supplier_name")],
+        "'=HYPERLINK(\"http://x.example/\",\"Acme\")"
+    );
+    assert_eq!(&rows[0][at("service")], "'+1+1");
+    assert_eq!(&rows[1][at("service")], "'@SUM(A1:A2)");
+    assert_eq!(&rows[1][at("amount_pence")], "-1250");
+}

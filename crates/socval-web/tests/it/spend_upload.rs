@@ -486,6 +486,15 @@ async fn an_officer_replaces_the_location_overrides_all_or_nothing_and_audited()
     r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("line 3"), "{}", r.body);
     assert!(!file.exists());
+    // A postcode that is not one: named with its line and column.
+    let r = post("supplier_id,postcode,reason\nA1,NOTAPOSTCODE,Rotherham depot\n").await;
+    r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains("line 2, column B (postcode)") && r.body.contains("not a UK postcode"),
+        "{}",
+        r.body
+    );
+    assert!(!file.exists());
 
     let r = post("supplier_id,postcode,reason\nA1,S60 2TH,Rotherham depot\n").await;
     r.assert_status(StatusCode::SEE_OTHER);

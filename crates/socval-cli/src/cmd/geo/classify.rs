@@ -10,6 +10,8 @@ use std::sync::{Arc, Mutex, mpsc};
 use anyhow::{Context, Result, bail};
 use socval_geo::{Class, Classifier, GeoData, Named, Reason};
 
+use socval_core::cell::is_formula;
+
 use super::definition::DefinitionArgs;
 use super::lookup::round_km;
 use crate::Global;
@@ -221,8 +223,14 @@ fn csv_record<'f>(buf: &mut Vec<u8>, fields: impl Iterator<Item = &'f [u8]>) {
         if i > 0 {
             buf.push(b',');
         }
+        // A field a spreadsheet would run as a formula gets an apostrophe
+        // (socval_core::cell).
+        let formula = is_formula(f);
         if f.iter().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
             buf.push(b'"');
+            if formula {
+                buf.push(b'\'');
+            }
             for &b in f {
                 if b == b'"' {
                     buf.push(b'"');
@@ -231,6 +239,9 @@ fn csv_record<'f>(buf: &mut Vec<u8>, fields: impl Iterator<Item = &'f [u8]>) {
             }
             buf.push(b'"');
         } else {
+            if formula {
+                buf.push(b'\'');
+            }
             buf.extend_from_slice(f);
         }
     }
@@ -567,10 +578,14 @@ pub fn run(global: &Global, args: Args, out: &mut dyn Write) -> Result<u8> {
 mod tests {
     use super::*;
 
-    /// `csv_record` writes what the csv crate's writer writes.
+    /// `csv_record` writes what the csv crate's writer writes, cells made
+    /// safe as every other CSV writer makes them.
     #[test]
     fn csv_record_matches_the_csv_writer() {
-        let fields: [&[u8]; 16] = [
+        let fields: [&[u8]; 19] = [
+            b"=HYPERLINK(\"http://x\",\"y\")",
+            b"-12.50",
+            b"@SUM(A1)",
             b"",
             b"plain",
             b"a,b",
@@ -595,7 +610,8 @@ mod tests {
                     let mut ours = Vec::new();
                     csv_record(&mut ours, rec.iter().copied());
                     let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
-                    w.write_record(rec).unwrap();
+                    let text = rec.map(|f| String::from_utf8_lossy(f).into_owned());
+                    w.write_record(socval_core::cell::safe_cells(text)).unwrap();
                     let theirs = w.into_inner().unwrap();
                     assert_eq!(
                         String::from_utf8_lossy(&ours),

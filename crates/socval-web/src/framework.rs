@@ -141,6 +141,13 @@ pub(crate) fn parse(input: &ImportInput) -> Result<(Framework, FrameworkFormat),
             }
             if input.edition.trim().is_empty() {
                 errors.add("edition", "Enter the edition, for example 2024");
+            } else {
+                errors.check_length(
+                    "edition",
+                    "Edition",
+                    input.edition.trim(),
+                    socval_core::limits::MAX_SHORT_TEXT,
+                );
             }
             if !errors.is_empty() {
                 return Err(errors);

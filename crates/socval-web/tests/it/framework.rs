@@ -65,6 +65,7 @@ async fn a_bad_file_is_refused_with_its_line_and_nothing_is_saved() {
         Option<(&'a str, &'a str)>,
         &'a str,
     );
+    let long_edition = "9".repeat(301);
     let cases: Vec<Case> = vec![
         ("no file", vec![], None, "Select a framework file"),
         (
@@ -115,6 +116,15 @@ async fn a_bad_file_is_refused_with_its_line_and_nothing_is_saved() {
                 "theme,outcome,code,title,unit,kind,year,proxy\r\nJobs,Local jobs,J1,Local FTE,fte,per_unit,2024/25,1.50\r\n\r\nJobs,Local jobs,J2,Local FTE,fte,per_unit,2024/25,lots\r\n",
             )),
             "line 4,",
+        ),
+        (
+            "CSV edition past the limit",
+            vec![("name", "my-toms"), ("edition", long_edition.as_str())],
+            Some((
+                "f.csv",
+                "theme,outcome,code,title,unit,kind,year,proxy\nJobs,Local jobs,J1,Local FTE,fte,per_unit,2024/25,1.50\n",
+            )),
+            "Edition must be 300 characters or fewer",
         ),
     ];
     for (what, fields, file, message) in cases {

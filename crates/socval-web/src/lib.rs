@@ -73,9 +73,6 @@ pub use error::{ApiError, AppError};
 pub use purchase::checks as purchase_checks;
 pub use report::ReportData;
 pub use route::{Access, ROUTES, RouteRule};
-pub use spend::{
-    recorded_spend_changes, recover_spend_areas, spend_import, spend_overrides, spend_register,
-};
 pub use throttle::ThrottlePolicy;
 
 /// How the portal is run.

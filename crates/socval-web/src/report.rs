@@ -274,11 +274,6 @@ fn generated_by() -> String {
     format!("socval {} (portal)", env!("CARGO_PKG_VERSION"))
 }
 
-/// The organisation's own spend area of the data directory.
-pub fn spend_store(data_dir: &std::path::Path, org: &Organisation) -> SpendStore {
-    SpendStore::for_org(data_dir, &org.slug)
-}
-
 /// The spend section's settings in the portal: the area's own
 /// (`socval spend settings --org SLUG`), else those of `socval report
 /// annual` by default (top 300; local Rotherham, region the Sheffield City
@@ -316,7 +311,7 @@ pub fn org_spend(
     org: &Organisation,
     year: FinancialYear,
 ) -> Result<(SpendInput, Option<FinancialYear>), AppError> {
-    let store = spend_store(data_dir, org);
+    let store = socval_app::spend::area(data_dir, org);
     let settings = org_settings(&store, org, year)?;
     let spend = socval_report::spend_from_store(data_dir, &store, &settings, || {
         format!(
@@ -384,7 +379,7 @@ async fn index(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppE
     }
     // Years with payments in the spend area have a report too (its spend
     // section), even without a contract valued in them.
-    let store = spend_store(&state.config.data_dir, &org);
+    let store = socval_app::spend::area(&state.config.data_dir, &org);
     let imports = tokio::task::spawn_blocking(move || store.imports())
         .await
         .map_err(|e| AppError::Internal(format!("reading the spend area: {e}")))?
@@ -682,7 +677,7 @@ async fn records_page(
                     .join("-")
             );
             let bytes = tokio::task::spawn_blocking(move || {
-                let store = spend_store(&data_dir, &org);
+                let store = socval_app::spend::area(&data_dir, &org);
                 if store
                     .imports()
                     .map_err(|e| AppError::Internal(e.to_string()))?

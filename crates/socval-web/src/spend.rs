@@ -25,7 +25,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use socval_spend::{BlankAmount, ImportInfo, ImportOptions, SpendStore};
-use socval_store::{Actor, Organisation, Role, SpendImport, SpendOverrides, SpendRegister};
+use socval_store::{Organisation, Role};
 use time::OffsetDateTime;
 
 use crate::AppState;
@@ -100,7 +100,7 @@ fn internal(what: &str, e: impl std::fmt::Display) -> AppError {
 
 /// The organisation's spend area.
 fn area(state: &AppState, org: &Organisation) -> SpendStore {
-    crate::report::spend_store(&state.config.data_dir, org)
+    socval_app::spend::area(&state.config.data_dir, org)
 }
 
 /// The imports (from their Parquet metadata, read on the blocking pool)
@@ -440,29 +440,6 @@ impl Drop for TmpDir {
     }
 }
 
-/// One import at a time in this process: the spend store checks for an
-/// earlier import of the same file and then renames, so two uploads of the
-/// same file at once could otherwise both pass the check.
-static IMPORTING: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-/// Reads the uploaded file, all or nothing, and prepares its import as a
-/// change made `at`, put in place once audited. Blocking.
-fn import(
-    store: &SpendStore,
-    up: &Upload,
-    opts: &ImportOptions,
-    at: OffsetDateTime,
-) -> Result<socval_spend::Change<Vec<ImportInfo>>, ImportError> {
-    let path = up
-        .path
-        .as_ref()
-        .ok_or_else(|| ImportError::Internal("no file in the upload".into()))?;
-    let _one_at_a_time = IMPORTING.lock().unwrap_or_else(|e| e.into_inner());
-    store
-        .prepare_import(std::slice::from_ref(path), opts, up.replace, at)
-        .map_err(|e| ImportError::from_spend(e, &up.dir.0))
-}
-
 enum ImportError {
     /// The file is wrong: shown to the user.
     Bad(String),
@@ -575,20 +552,26 @@ async fn upload(
         ..Default::default()
     };
     let form_again = again(FormErrors::default());
-    // The audit rows carry the time the import was prepared at, which is
-    // how recovery after a crash knows they were written.
-    let at = state.now();
-    let (result, store) = tokio::task::spawn_blocking(move || {
-        let r = import(&store, &up, &opts, at);
-        (r, store)
-    })
+    let path = up
+        .path
+        .clone()
+        .ok_or_else(|| internal("the upload", "no file"))?;
+    let infos = match socval_app::spend::import_payments(
+        &*state.store,
+        &store,
+        org.id,
+        &[path],
+        &opts,
+        up.replace,
+        &ctx.actor()?,
+        state.now(),
+    )
     .await
-    .map_err(|e| internal("the import", e))?;
-    let change = match result {
-        Ok(change) => change,
-        Err(ImportError::Bad(message)) => {
+    {
+        Ok(infos) => infos,
+        Err(e) => {
             let mut errors = FormErrors::default();
-            errors.add("payments", message);
+            errors.add("payments", refused(e, &up.dir.0, "the spend import")?);
             return page(
                 &state,
                 &ctx,
@@ -600,28 +583,7 @@ async fn upload(
             )
             .await;
         }
-        Err(ImportError::Internal(e)) => return Err(internal("the spend import", e)),
     };
-    let actor = ctx.actor()?;
-    let rows: Vec<_> = change.info.iter().map(spend_import).collect();
-    if let Err(e) = state
-        .store
-        .record_spend_imports(&actor, at, org.id, &rows)
-        .await
-    {
-        // Every import is in the audit log: without its rows, the prepared
-        // change is undone and nothing was imported.
-        tokio::task::spawn_blocking(move || drop(change))
-            .await
-            .map_err(|e| internal("undoing the import", e))?;
-        tracing::error!(error = %e, org = %org.slug, "spend import not audited: undone");
-        return Err(e.into());
-    }
-    let infos = tokio::task::spawn_blocking(move || change.commit())
-        .await
-        .map_err(|e| internal("putting the import in place", e))?
-        .map_err(|e| internal("putting the import in place", e))?;
-    drop(store);
     let sha = infos
         .first()
         .map(|i| i.sha256[..16].to_owned())
@@ -629,29 +591,41 @@ async fn upload(
     Ok(Redirect::to(&format!("/orgs/{}/spend?imported={sha}", org.slug)).into_response())
 }
 
-/// Writes an uploaded file beside the area's as a change prepared at a time.
-type Stage<T> =
-    fn(&SpendStore, &str, &Path, OffsetDateTime) -> socval_spend::Result<socval_spend::Change<T>>;
-
-/// What [`stage_csv`] gives a handler: the file staged beside the area's
-/// (with its name), or the page that says what is wrong with it.
-enum StagedCsv<T> {
-    Ready(Organisation, String, socval_spend::Change<T>),
-    Refused(Response),
+/// The message for the user when a use case refused what they sent
+/// (`Ok`), or the error the server answers with (`Err`).
+fn refused(e: socval_app::Error, tmp: &Path, what: &str) -> Result<String, AppError> {
+    match e {
+        socval_app::Error::Spend(e) => match ImportError::from_spend(e, tmp) {
+            ImportError::Bad(message) => Ok(message),
+            ImportError::Internal(message) => Err(internal(what, message)),
+        },
+        socval_app::Error::Store(e) => Err(e.into()),
+        e @ socval_app::Error::Task { .. } => Err(internal(what, e)),
+    }
 }
 
-/// The common part of the register and overrides forms: an officer's or
-/// admin's CSV in field `field` (`what` names it in messages), read and
-/// written beside the area's file by `stage`, on the blocking pool.
-async fn stage_csv<T: Send + 'static>(
+/// The two CSV files an officer replaces on the Spend page.
+#[derive(Clone, Copy)]
+enum AreaFile {
+    Register,
+    Overrides,
+}
+
+/// The register and overrides forms: an officer's or admin's CSV, checked
+/// whole, audited, then put in place (`socval_app::spend`); back to the
+/// page, which confirms it (`?FIELD=` the start of its SHA-256), or the
+/// page saying what is wrong with it.
+async fn replace_file(
     state: &AppState,
     ctx: &Ctx,
     req: Request,
-    field: &'static str,
-    what: &str,
-    stage: Stage<T>,
-) -> Result<StagedCsv<T>, AppError> {
-    let (org, store, up) = staff_upload(state, ctx, req, field).await?;
+    file: AreaFile,
+) -> Result<Response, AppError> {
+    let (field, what) = match file {
+        AreaFile::Register => ("register", "a supplier register"),
+        AreaFile::Overrides => ("overrides", "a location overrides file"),
+    };
+    let (org, area, up) = staff_upload(state, ctx, req, field).await?;
     let name = safe_name(&up.file_name);
     let refuse = |message: String| async {
         let mut errors = FormErrors::default();
@@ -668,7 +642,6 @@ async fn stage_csv<T: Send + 'static>(
             },
         )
         .await
-        .map(StagedCsv::Refused)
     };
     if up.size == 0 {
         return refuse(format!("Choose {what} (a .csv file) to upload")).await;
@@ -684,55 +657,26 @@ async fn stage_csv<T: Send + 'static>(
         .path
         .clone()
         .ok_or_else(|| internal("the upload", "no file"))?;
-    let at = state.now();
-    let (staged, up) = tokio::task::spawn_blocking({
-        let name = name.clone();
-        move || (stage(&store, &name, &path, at), up)
-    })
-    .await
-    .map_err(|e| internal(what, e))?;
-    match staged {
-        Ok(s) => Ok(StagedCsv::Ready(org, name, s)),
-        Err(e) => match ImportError::from_spend(e, &up.dir.0) {
-            ImportError::Bad(message) => refuse(message).await,
-            ImportError::Internal(message) => Err(AppError::Internal(message)),
-        },
-    }
-}
-
-/// The register and overrides forms: the file staged by [`stage_csv`],
-/// its audit row written by `record` (given the file's name and what it
-/// holds), then put in place; back to the page, which confirms it
-/// (`?FIELD=` the start of its SHA-256, read by `sha`).
-#[allow(clippy::too_many_arguments)]
-async fn replace_file<T: Send + 'static>(
-    state: &AppState,
-    ctx: &Ctx,
-    req: Request,
-    field: &'static str,
-    what: &str,
-    stage: Stage<T>,
-    sha: fn(&T) -> &str,
-    record: impl AsyncFnOnce(&Actor, OffsetDateTime, i64, &str, &T) -> socval_store::Result<()>,
-) -> Result<Response, AppError> {
-    let (org, name, staged) = match stage_csv(state, ctx, req, field, what, stage).await? {
-        StagedCsv::Ready(org, name, staged) => (org, name, staged),
-        StagedCsv::Refused(page) => return Ok(page),
+    let (db, actor, at) = (&*state.store, ctx.actor()?, state.now());
+    let done = match file {
+        AreaFile::Register => {
+            socval_app::spend::replace_register(db, &area, org.id, &name, &name, &path, &actor, at)
+                .await
+                .map(|i| i.sha256)
+        }
+        AreaFile::Overrides => {
+            socval_app::spend::replace_overrides(db, &area, org.id, &name, &name, &path, &actor, at)
+                .await
+                .map(|i| i.sha256)
+        }
     };
-    // The audit row carries the time the change was prepared at, which
-    // is how recovery after a crash knows it was recorded.
-    let at = state.now();
-    record(&ctx.actor()?, at, org.id, &name, &staged.info).await?;
-    let info = tokio::task::spawn_blocking(move || staged.commit())
-        .await
-        .map_err(|e| internal("putting the file in place", e))?
-        .map_err(|e| internal("putting the file in place", e))?;
-    Ok(Redirect::to(&format!(
-        "/orgs/{}/spend?{field}={}",
-        org.slug,
-        &sha(&info)[..16]
-    ))
-    .into_response())
+    match done {
+        Ok(sha) => Ok(
+            Redirect::to(&format!("/orgs/{}/spend?{field}={}", org.slug, &sha[..16]))
+                .into_response(),
+        ),
+        Err(e) => refuse(refused(e, &up.dir.0, what)?).await,
+    }
 }
 
 /// Replaces the organisation's supplier register with an uploaded CSV,
@@ -742,22 +686,7 @@ async fn upload_register(
     ctx: Ctx,
     req: Request,
 ) -> Result<Response, AppError> {
-    let store = state.store.clone();
-    replace_file(
-        &state,
-        &ctx,
-        req,
-        "register",
-        "a supplier register",
-        SpendStore::stage_register,
-        |i| &i.sha256,
-        async |actor, now, org, name, info| {
-            store
-                .record_spend_register(actor, now, org, &spend_register(name, info))
-                .await
-        },
-    )
-    .await
+    replace_file(&state, &ctx, req, AreaFile::Register).await
 }
 
 /// Replaces the organisation's location overrides with an uploaded CSV,
@@ -767,108 +696,7 @@ async fn upload_overrides(
     ctx: Ctx,
     req: Request,
 ) -> Result<Response, AppError> {
-    let store = state.store.clone();
-    replace_file(
-        &state,
-        &ctx,
-        req,
-        "overrides",
-        "a location overrides file",
-        SpendStore::stage_overrides,
-        |i| &i.sha256,
-        async |actor, now, org, name, info| {
-            store
-                .record_spend_overrides(actor, now, org, &spend_overrides(name, info))
-                .await
-        },
-    )
-    .await
-}
-
-/// What the audit log records of location overrides put in place (the
-/// portal's upload and `socval spend overrides import --org` alike).
-pub fn spend_overrides(source: &str, info: &socval_spend::OverridesInfo) -> SpendOverrides {
-    SpendOverrides {
-        source: source.to_owned(),
-        sha256: info.sha256.clone(),
-        overrides: info.overrides,
-    }
-}
-
-/// What the audit log records of a supplier register put in place (the
-/// portal's upload and `socval spend suppliers import --org` alike).
-pub fn spend_register(source: &str, info: &socval_spend::RegisterInfo) -> SpendRegister {
-    SpendRegister {
-        source: source.to_owned(),
-        sha256: info.sha256.clone(),
-        suppliers: info.suppliers,
-        with_postcode: info.with_postcode,
-    }
-}
-
-/// What the audit log records of one import (the portal's upload and
-/// `socval spend import --org` alike).
-pub fn spend_import(info: &ImportInfo) -> SpendImport {
-    SpendImport {
-        source: info.source.clone(),
-        sha256: info.sha256.clone(),
-        lines: info.lines,
-        rows: info.rows,
-        total_gbp: info.total_gbp,
-        years: info.years.keys().cloned().collect(),
-    }
-}
-
-/// The changes to organisation `org_id`'s spend area that the audit log
-/// has, for [`SpendStore::recover`].
-pub async fn recorded_spend_changes(
-    store: &dyn socval_store::Store,
-    org_id: i64,
-) -> socval_store::Result<Vec<socval_spend::Recorded>> {
-    use socval_spend::{ChangeKind, Recorded};
-    let row = |kind, sha256: &str, at: OffsetDateTime| Recorded {
-        kind,
-        sha256: sha256.to_ascii_lowercase(),
-        at_unix: at.unix_timestamp(),
-    };
-    let mut out = Vec::new();
-    for e in store.spend_imports(org_id).await? {
-        out.push(row(ChangeKind::Import, &e.import.sha256, e.at));
-    }
-    for e in store.spend_registers(org_id).await? {
-        out.push(row(ChangeKind::Register, &e.register.sha256, e.at));
-    }
-    for e in store.spend_overrides(org_id).await? {
-        out.push(row(ChangeKind::Overrides, &e.overrides.sha256, e.at));
-    }
-    Ok(out)
-}
-
-/// Finishes or undoes, in every organisation's spend area, the changes a
-/// crash interrupted (`socval_spend::journal`): run before serving. Logs
-/// what it did; returns an error if an area cannot be read or repaired.
-pub async fn recover_spend_areas(
-    store: &dyn socval_store::Store,
-    data_dir: &Path,
-) -> Result<(), AppError> {
-    for org in store.organisations().await? {
-        let recorded = recorded_spend_changes(store, org.id).await?;
-        let area = crate::report::spend_store(data_dir, &org);
-        let done = tokio::task::spawn_blocking(move || area.recover(&recorded))
-            .await
-            .map_err(|e| internal("recovering a spend area", e))?
-            .map_err(|e| internal("recovering a spend area", e))?;
-        for what in &done.completed {
-            tracing::warn!(org = %org.slug, change = %what, "finished a spend change interrupted after it was audited");
-        }
-        for what in &done.rolled_back {
-            tracing::warn!(org = %org.slug, change = %what, "undid a spend change interrupted before it was audited");
-        }
-        for path in &done.removed {
-            tracing::warn!(org = %org.slug, path = %path.display(), "removed a temporary file left by a crash");
-        }
-    }
-    Ok(())
+    replace_file(&state, &ctx, req, AreaFile::Overrides).await
 }
 
 #[cfg(test)]

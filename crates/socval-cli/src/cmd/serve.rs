@@ -114,7 +114,7 @@ pub(crate) async fn serve(
     config.data_dir = opts.data_dir.clone();
     config.trusted_proxies = opts.trusted_proxies.clone();
     // A crash during a spend import leaves it to be finished or undone.
-    socval_web::recover_spend_areas(&*store, &config.data_dir)
+    socval_app::spend::recover_all(&*store, &config.data_dir)
         .await
         .context("recovering the spend areas")?;
     let state = socval_web::AppState::new(store.clone(), config);

@@ -6,6 +6,7 @@ use std::io::Write;
 use anyhow::{Context, Result, bail};
 use clap::Subcommand;
 
+use socval_app::spend;
 use socval_spend::SpendStore;
 
 use crate::Global;
@@ -157,37 +158,37 @@ pub fn run(global: &Global, args: Args, out: &mut dyn Write) -> Result<u8> {
     if let Some(o) = &org {
         recover(global, &store, o)?;
     }
-    // Without --org the area is the server's own, outside the audit log:
-    // the record steps below do nothing for it.
+    // Without --org the area is the server's own, outside the audit log.
+    let now = time::OffsetDateTime::now_utc();
+    let actor = super::admin::actor();
     match args.command {
         Command::Import(a) => {
-            import::import(&store, a, out, |infos, at| {
-                let Some(o) = &org else { return Ok(()) };
-                let rows: Vec<_> = infos.iter().map(socval_web::spend_import).collect();
-                record(global, at, async |s, actor, at| {
-                    s.record_spend_imports(actor, at, o.id, &rows).await
-                })
+            import::import(&store, a, out, |files, opts, replace| match &org {
+                None => Ok(store.import(files, opts, replace)?),
+                Some(o) => with_db(global, async |db| {
+                    spend::import_payments(db, &store, o.id, files, opts, replace, &actor, now)
+                        .await
+                }),
             })?;
             Ok(crate::exit::OK)
         }
         Command::List(a) => import::list(&store, a, out),
         Command::Suppliers { command } => {
-            import::register(&store, command, out, |source, info, at| {
-                let Some(o) = &org else { return Ok(()) };
-                let register = socval_web::spend_register(source, info);
-                record(global, at, async |s, actor, at| {
-                    s.record_spend_register(actor, at, o.id, &register).await
-                })
+            import::register(&store, command, out, |source, name, file| match &org {
+                None => Ok(store.stage_register(source, file, now)?.commit()?),
+                Some(o) => with_db(global, async |db| {
+                    spend::replace_register(db, &store, o.id, source, name, file, &actor, now).await
+                }),
             })?;
             Ok(crate::exit::OK)
         }
         Command::Overrides { command } => {
-            import::overrides(&store, command, out, |source, info, at| {
-                let Some(o) = &org else { return Ok(()) };
-                let overrides = socval_web::spend_overrides(source, info);
-                record(global, at, async |s, actor, at| {
-                    s.record_spend_overrides(actor, at, o.id, &overrides).await
-                })
+            import::overrides(&store, command, out, |source, name, file| match &org {
+                None => Ok(store.stage_overrides(source, file, now)?.commit()?),
+                Some(o) => with_db(global, async |db| {
+                    spend::replace_overrides(db, &store, o.id, source, name, file, &actor, now)
+                        .await
+                }),
             })?;
             Ok(crate::exit::OK)
         }
@@ -218,37 +219,23 @@ fn portal_org(global: &Global, slug: &str) -> Result<socval_store::Organisation>
     })
 }
 
-/// Writes the audit rows of a change prepared `at` in an organisation's
-/// spend area, before it is put in place: `write` gets the portal's store,
-/// the command line's actor and the time.
-fn record(
+/// Runs a use case with the portal's database, then closes it.
+fn with_db<T>(
     global: &Global,
-    at: time::OffsetDateTime,
-    write: impl AsyncFnOnce(
-        &dyn socval_store::Store,
-        &socval_store::Actor,
-        time::OffsetDateTime,
-    ) -> socval_store::Result<()>,
-) -> Result<()> {
+    f: impl AsyncFnOnce(&dyn socval_store::Store) -> socval_app::Result<T>,
+) -> Result<T> {
     super::serve::runtime()?.block_on(async {
-        let store = super::admin::open_store(global).await?;
-        let result = write(&*store, &super::admin::actor(), at).await;
-        store.close().await;
-        result.context("the audit log could not be written")
+        let db = super::admin::open_store(global).await?;
+        let result = f(&*db).await;
+        db.close().await;
+        Ok(result?)
     })
 }
 
 /// Finishes or undoes what a crash interrupted in organisation `o`'s spend
 /// area (see `socval_spend::journal`), saying what it did on standard error.
 fn recover(global: &Global, store: &SpendStore, o: &socval_store::Organisation) -> Result<()> {
-    let recorded = super::serve::runtime()?.block_on(async {
-        let db = super::admin::open_store(global).await?;
-        let recorded = socval_web::recorded_spend_changes(&*db, o.id).await;
-        db.close().await;
-        recorded.context("reading the spend area's audit rows")
-    })?;
-    let done = store
-        .recover(&recorded)
+    let done = with_db(global, async |db| spend::recover(db, store, o.id).await)
         .with_context(|| format!("recovering {}", store.root().display()))?;
     for what in &done.completed {
         eprintln!("socval: finished {what}, interrupted after it was audited");

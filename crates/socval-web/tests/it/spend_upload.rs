@@ -540,7 +540,7 @@ async fn the_portal_finishes_or_undoes_imports_a_crash_interrupted() {
             &socval_store::Actor::system("test"),
             at,
             w.org_a,
-            &[socval_web::spend_import(&audited)],
+            &[socval_app::spend::import_row(&audited)],
         )
         .await
         .unwrap();
@@ -548,7 +548,7 @@ async fn the_portal_finishes_or_undoes_imports_a_crash_interrupted() {
         area.imports().unwrap().is_empty(),
         "nothing live before recovery"
     );
-    socval_web::recover_spend_areas(&*w.store, w._dir.path())
+    socval_app::spend::recover_all(&*w.store, w._dir.path())
         .await
         .unwrap();
     let live: Vec<String> = area

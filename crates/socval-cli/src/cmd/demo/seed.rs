@@ -421,14 +421,19 @@ pub async fn seed(store: &dyn Store, data_dir: &Path, now: OffsetDateTime) -> Re
 
     let (ledger, register) = seed_spend(data_dir, &council.slug)?;
     store
-        .record_spend_imports(&demo, now, council_id, &[socval_web::spend_import(&ledger)])
+        .record_spend_imports(
+            &demo,
+            now,
+            council_id,
+            &[socval_app::spend::import_row(&ledger)],
+        )
         .await?;
     store
         .record_spend_register(
             &demo,
             now,
             council_id,
-            &socval_web::spend_register("borsetshire-suppliers.csv", &register),
+            &socval_app::spend::register_row("borsetshire-suppliers.csv", &register),
         )
         .await?;
     counts.push(("payments in the spend ledger".into(), ledger.rows as usize));

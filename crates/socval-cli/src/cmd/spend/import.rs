@@ -9,7 +9,6 @@ use clap::Subcommand;
 use serde_json::json;
 use socval_core::FinancialYear;
 use socval_spend::{BlankAmount, GenerateOptions, ImportOptions, SpendStore};
-use time::OffsetDateTime;
 
 use crate::Global;
 use crate::exit;
@@ -92,14 +91,14 @@ fn info_report(infos: &[socval_spend::ImportInfo]) -> Report<serde_json::Value> 
     }
 }
 
-/// `socval spend import`: returns what was imported.
-/// `record` writes the audit rows of the prepared import (at the time it
-/// is given) before it is put in place; an error there imports nothing.
+/// `socval spend import`: reads the files and has `run` import them (into
+/// the area as they are, or through the audited use case for an
+/// organisation's area), then reports what was imported.
 pub fn import(
     spend: &SpendStore,
     a: ImportArgs,
     out: &mut dyn Write,
-    record: impl FnOnce(&[socval_spend::ImportInfo], OffsetDateTime) -> Result<()>,
+    run: impl FnOnce(&[PathBuf], &ImportOptions, bool) -> Result<Vec<socval_spend::ImportInfo>>,
 ) -> Result<Vec<socval_spend::ImportInfo>> {
     let mut opts = ImportOptions {
         blank_amount: a
@@ -113,12 +112,7 @@ pub fn import(
         opts.map.push(ImportOptions::parse_map(m)?);
     }
     let store = spend.clone();
-    let now = OffsetDateTime::now_utc();
-    let change = store
-        .prepare_import(&a.files, &opts, a.replace, now)
-        .context("nothing was imported")?;
-    record(&change.info, now).context("nothing was imported")?;
-    let infos = change.commit()?;
+    let infos = run(&a.files, &opts, a.replace).context("nothing was imported")?;
     let mut r = info_report(&infos);
     r.footer.push(format!(
         "Imported {} file(s) into {}",
@@ -157,22 +151,18 @@ pub enum OverridesCommand {
     },
 }
 
-/// `socval spend suppliers import`: replaces the register, whole, once
-/// every row is valid; `record` writes its audit row (given the file's name,
-/// what it holds and the time) before it is put in place.
+/// `socval spend suppliers import`: `run` replaces the register, whole,
+/// once every row is valid (given the file as named in errors, its name for
+/// the audit log, and its path); then says what it holds.
 pub fn register(
     spend: &SpendStore,
     c: RegisterCommand,
     out: &mut dyn Write,
-    record: impl FnOnce(&str, &socval_spend::RegisterInfo, OffsetDateTime) -> Result<()>,
+    run: impl FnOnce(&str, &str, &Path) -> Result<socval_spend::RegisterInfo>,
 ) -> Result<()> {
     let RegisterCommand::Import { file } = c;
-    let now = OffsetDateTime::now_utc();
-    let change = spend
-        .stage_register(&file.display().to_string(), &file, now)
+    let info = run(&file.display().to_string(), &file_name(&file), &file)
         .context("the register was not imported")?;
-    record(&file_name(&file), &change.info, now).context("the register was not imported")?;
-    let info = change.commit()?;
     writeln!(
         out,
         "Imported {} suppliers ({} with a postcode) into {}",
@@ -183,21 +173,17 @@ pub fn register(
     Ok(())
 }
 
-/// `socval spend overrides import`: replaces the location overrides,
-/// whole, once every row is valid, recorded as [`register`] is.
+/// `socval spend overrides import`: replaces the location overrides as
+/// [`register`] does the register.
 pub fn overrides(
     spend: &SpendStore,
     c: OverridesCommand,
     out: &mut dyn Write,
-    record: impl FnOnce(&str, &socval_spend::OverridesInfo, OffsetDateTime) -> Result<()>,
+    run: impl FnOnce(&str, &str, &Path) -> Result<socval_spend::OverridesInfo>,
 ) -> Result<()> {
     let OverridesCommand::Import { file } = c;
-    let now = OffsetDateTime::now_utc();
-    let change = spend
-        .stage_overrides(&file.display().to_string(), &file, now)
+    let info = run(&file.display().to_string(), &file_name(&file), &file)
         .context("the overrides were not imported")?;
-    record(&file_name(&file), &change.info, now).context("the overrides were not imported")?;
-    let info = change.commit()?;
     writeln!(
         out,
         "Imported {} location overrides into {}",

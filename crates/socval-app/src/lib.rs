@@ -1,0 +1,33 @@
+//! # socval-app
+//!
+//! The application layer: socval's use cases, written once and called by
+//! every front end (the `socval` command line and the portal). A use case
+//! takes the engines it needs (the [`socval_store::Store`], a
+//! [`socval_spend::SpendStore`], ...), does the whole job in the order that
+//! keeps the data consistent, and returns its own [`Error`]. Front ends
+//! parse, authorise, call and render; they do not sequence engines
+//! themselves.
+//!
+//! - [`spend`]: an organisation's spend area: import payments files, replace
+//!   the supplier register or the location overrides, each audited and made
+//!   whole across crashes; recover what a crash interrupted.
+//!
+//! ```no_run
+//! # async fn run(db: &dyn socval_store::Store, org: &socval_store::Organisation) -> Result<(), socval_app::Error> {
+//! use socval_app::spend;
+//! let area = spend::area(std::path::Path::new("socval-data"), org);
+//! let actor = socval_store::Actor::system("example");
+//! let now = time::OffsetDateTime::now_utc();
+//! let files = vec![std::path::PathBuf::from("payments-2025-26.csv")];
+//! let opts = socval_spend::ImportOptions::default();
+//! let imported = spend::import_payments(db, &area, org.id, &files, &opts, false, &actor, now).await?;
+//! println!("{} payments", imported[0].rows);
+//! # Ok(()) }
+//! ```
+#![deny(missing_docs)]
+#![allow(clippy::result_large_err)]
+
+mod error;
+pub mod spend;
+
+pub use error::{Error, Result};

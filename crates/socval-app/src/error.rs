@@ -10,6 +10,16 @@ pub enum Error {
     /// The database refused or failed.
     #[error(transparent)]
     Store(#[from] socval_store::Error),
+    /// The social value engine refused stored or given data (it names the
+    /// record).
+    #[error(transparent)]
+    Core(#[from] socval_core::Error),
+    /// A report could not be built.
+    #[error(transparent)]
+    Report(#[from] socval_report::Error),
+    /// Something stored that no longer reads (a framework's source).
+    #[error("{0}")]
+    Stored(String),
     /// Work on the blocking pool did not finish (it panicked or the
     /// runtime is shutting down).
     #[error("{what} did not finish: {reason}")]

@@ -11,6 +11,13 @@
 //! - [`spend`]: an organisation's spend area: import payments files, replace
 //!   the supplier register or the location overrides, each audited and made
 //!   whole across crashes; recover what a crash interrupted.
+//! - [`report`]: an organisation's annual report from what the portal
+//!   stores ([`report::ReportData`], [`report::org_spend`]).
+//! - [`engine`]: stored contracts, return lines and purchases as the
+//!   engines read them; the policy an organisation works to.
+//! - [`framework`]: stored frameworks read back.
+//! - [`records`]: CSV text as [`socval_core::Records`], lines counted as an
+//!   editor counts them.
 //!
 //! ```no_run
 //! # async fn run(db: &dyn socval_store::Store, org: &socval_store::Organisation) -> Result<(), socval_app::Error> {
@@ -27,7 +34,11 @@
 #![deny(missing_docs)]
 #![allow(clippy::result_large_err)]
 
+pub mod engine;
 mod error;
+pub mod framework;
+pub mod records;
+pub mod report;
 pub mod spend;
 
 pub use error::{Error, Result};

@@ -11,8 +11,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use serde::Serialize;
+use socval_core::RagThresholds;
 use socval_core::contract::{self, Progress};
-use socval_core::{FinancialYear, RagThresholds};
 use socval_store::Role;
 use socval_store::delivery::{DeliveryReturn, LineFact, LineStatus};
 use socval_store::procurement::Contract;
@@ -33,49 +33,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api/v1/orgs/{org}/contracts/{contract}", get(api_show))
 }
 
-/// The engine's contract for a stored one. `Err` says why it cannot be
-/// valued (a valuation year that does not parse).
-pub(crate) fn core_contract(k: &Contract, supplier: &str) -> Result<contract::Contract, String> {
-    let year: FinancialYear = k.valuation_year.parse().map_err(|_| {
-        format!(
-            "contract {} has valuation year {:?}, not a financial year like 2025/26",
-            k.reference, k.valuation_year
-        )
-    })?;
-    Ok(contract::Contract {
-        title: k.title.clone(),
-        supplier: supplier.to_owned(),
-        start: k.start,
-        years: u32::try_from(k.years).unwrap_or(0),
-        framework: k.framework_id.map(|i| i.to_string()).unwrap_or_default(),
-        year,
-        commitments: k
-            .commitments
-            .iter()
-            .enumerate()
-            .map(|(i, c)| contract::ContractCommitment {
-                measure: c.measure.clone(),
-                contract_year: u32::try_from(c.contract_year).unwrap_or(0),
-                units: c.units,
-                quarters: c.quarters,
-                line: i as u64 + 1,
-            })
-            .collect(),
-    })
-}
-
-/// The engine's return for a stored line (rejected lines are left out by
-/// callers: they are neither delivered nor awaiting review).
-pub(crate) fn core_return(l: &LineFact) -> contract::DeliveryReturn {
-    contract::DeliveryReturn {
-        measure: l.measure.clone(),
-        contract_year: u32::try_from(l.contract_year).unwrap_or(0),
-        quarter: u32::try_from(l.quarter).unwrap_or(0),
-        units: l.units,
-        verified: l.status == LineStatus::Verified,
-        line: 0,
-    }
-}
+pub(crate) use socval_app::engine::{contract as core_contract, delivery_return as core_return};
 
 /// The contract in the URL: the organisation's, and for a supplier its
 /// own company's (anything else is not found).

@@ -144,6 +144,17 @@ impl From<axum::extract::multipart::MultipartError> for AppError {
     }
 }
 
+impl From<socval_app::Error> for AppError {
+    /// A use case's error: the store's as the store's are answered,
+    /// anything else the server's fault.
+    fn from(e: socval_app::Error) -> Self {
+        match e {
+            socval_app::Error::Store(e) => e.into(),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
 impl From<socval_store::Error> for AppError {
     fn from(e: socval_store::Error) -> Self {
         match e {

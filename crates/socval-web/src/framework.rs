@@ -10,9 +10,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
+use socval_core::FinancialYear;
 use socval_core::framework::{Framework, Meta};
-use socval_core::line::LineReader;
-use socval_core::{FinancialYear, Records};
 use socval_store::{FrameworkFormat, FrameworkRecord, NewFramework};
 
 use crate::AppState;
@@ -71,40 +70,6 @@ fn format_of(input: &ImportInput) -> Option<FrameworkFormat> {
     })
 }
 
-/// Splits CSV text into records, each with the line it starts on (CRLF
-/// line ends, as browsers send, blank lines and quoted line ends counted as
-/// a text editor counts them: `socval_core::line`).
-fn csv_records(text: &str, file: &str) -> Result<Records, String> {
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(LineReader::new(text.as_bytes()));
-    let headers = reader
-        .headers()
-        .map_err(|e| format!("{file}: line 1: {e}"))?
-        .iter()
-        .map(str::to_owned)
-        .collect();
-    let mut records = Records::new(file, headers);
-    let mut row = csv::StringRecord::new();
-    loop {
-        match reader.read_record(&mut row) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
-                let line = e
-                    .position()
-                    .map_or(0, |p| reader.get_mut().record_line(p.byte()));
-                return Err(format!("{file}: line {line}: {e}"));
-            }
-        }
-        let line = row
-            .position()
-            .map_or(0, |p| reader.get_mut().record_line(p.byte()));
-        records.push(line, row.iter().map(str::to_owned).collect());
-    }
-    Ok(records)
-}
-
 /// Parses and validates a framework file (CPU work: run it off the async
 /// threads).
 pub(crate) fn parse(input: &ImportInput) -> Result<(Framework, FrameworkFormat), FormErrors> {
@@ -158,7 +123,7 @@ pub(crate) fn parse(input: &ImportInput) -> Result<(Framework, FrameworkFormat),
                 edition: input.edition.trim().to_owned(),
                 ..Meta::default()
             };
-            csv_records(text, &file)
+            socval_app::records::from_csv(text.as_bytes(), &file)
                 .and_then(|r| Framework::from_records(&r, meta).map_err(|e| e.to_string()))
         }
     };
@@ -250,28 +215,9 @@ pub(crate) async fn load(
     Ok(rec)
 }
 
-/// Parses a stored framework (it was valid when imported).
+/// A stored framework, parsed (off the async threads).
 pub(crate) async fn parsed(rec: &FrameworkRecord) -> Result<Framework, AppError> {
-    let source = rec.source.clone();
-    let format = rec.format;
-    let file = format!("{} {}", rec.name, rec.edition);
-    let (name, edition) = (rec.name.clone(), rec.edition.clone());
-    tokio::task::spawn_blocking(move || match format {
-        FrameworkFormat::Toml => Framework::from_toml(&source, &file).map_err(|e| e.to_string()),
-        FrameworkFormat::Csv => {
-            let meta = Meta {
-                id: name.clone(),
-                title: name,
-                edition,
-                ..Meta::default()
-            };
-            csv_records(&source, &file)
-                .and_then(|r| Framework::from_records(&r, meta).map_err(|e| e.to_string()))
-        }
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?
-    .map_err(|e| AppError::Internal(format!("stored framework no longer parses: {e}")))
+    Ok(socval_app::framework::parsed(rec).await?)
 }
 
 #[derive(Template)]

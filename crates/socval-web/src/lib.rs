@@ -70,8 +70,6 @@ pub use asset::css_path;
 pub use auth::{Ctx, OrgAccess, Principal};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{ApiError, AppError};
-pub use purchase::checks as purchase_checks;
-pub use report::ReportData;
 pub use route::{Access, ROUTES, RouteRule};
 pub use throttle::ThrottlePolicy;
 

@@ -66,14 +66,7 @@ pub(crate) fn router() -> Router<AppState> {
 
 // ---- shared by pages and API ----
 
-/// The organisation's policy: the defaults with its own thresholds.
-pub(crate) fn policy_for(org: &Organisation) -> Policy {
-    Policy {
-        social_value_threshold_gbp: Gbp::from_pence(org.procurement_threshold_pence),
-        quotes_threshold_gbp: Gbp::from_pence(org.small_purchase_threshold_pence),
-        ..Policy::default()
-    }
-}
+pub(crate) use socval_app::engine::policy_for;
 
 /// Whether the caller is staff with at least the officer role.
 pub(crate) fn is_officer(role: Role) -> bool {

@@ -18,7 +18,7 @@ use axum::routing::get;
 use axum::{Form, Json, Router};
 use serde::{Deserialize, Serialize};
 use socval_core::cell::safe_cells;
-use socval_core::quotes::{self, PurchaseCheck, Quote};
+use socval_core::quotes::{self, PurchaseCheck};
 use socval_core::{Decimal, FinancialYear, Gbp, Policy};
 use socval_store::{
     NewPurchase, NewPurchaseAudit, Organisation, Purchase, PurchaseAudit, PurchaseAuditItem,
@@ -67,41 +67,7 @@ const QUOTE_FIELDS: [[&str; 4]; QUOTE_ROWS] = [
     ["supplier_4", "postcode_4", "amount_4", "location_4"],
 ];
 
-/// The policy the organisation's purchases are checked against: the
-/// engine's defaults (two quotes, one local; assurance thresholds) with
-/// the organisation's own small-purchase threshold.
-pub(crate) fn policy_for(org: &Organisation) -> Policy {
-    Policy {
-        quotes_threshold_gbp: Gbp::from_pence(org.small_purchase_threshold_pence),
-        ..Policy::default()
-    }
-}
-
-/// The engine's quotes for stored purchases (the purchase's justification
-/// goes with each of its quotes).
-fn engine_quotes(purchases: &[Purchase]) -> Vec<Quote> {
-    purchases
-        .iter()
-        .flat_map(|p| {
-            p.quotes.iter().map(move |q| Quote {
-                purchase_id: p.reference.clone(),
-                purchase_value: Gbp::from_pence(p.value_pence),
-                supplier: q.supplier.clone(),
-                location: q.location.to_core(),
-                amount: Gbp::from_pence(q.amount_pence),
-                justification: p.justification.clone(),
-                line: 0,
-            })
-        })
-        .collect()
-}
-
-/// The quotes rule applied to each purchase, by `socval_core::quotes::check`,
-/// in the order given. Every stored purchase has at least one quote, so
-/// every purchase has its check.
-pub fn checks(purchases: &[Purchase], policy: &Policy) -> Vec<PurchaseCheck> {
-    quotes::check(&engine_quotes(purchases), policy)
-}
+pub(crate) use socval_app::engine::{policy_for, purchase_checks as checks};
 
 /// A purchase with the engine's verdict.
 pub(crate) struct Checked {

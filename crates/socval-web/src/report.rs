@@ -17,26 +17,16 @@
 //! only reads the store ([`ReportData::load`], also used by the CLI's
 //! `socval report annual --org`).
 
-use std::collections::HashMap;
-
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use socval_core::quotes;
-use socval_core::{FinancialYear, Framework, Gbp};
-use socval_report::{
-    ContractInput, ContractsInput, Filter, HtmlOptions, LineState, PurchaseFilter, QuotesInput,
-    Record, RecordKind, RecordQuery, Report, ReturnLineInput, SpendInput, SpendSettings, Sums,
-};
-use socval_spend::SpendStore;
-use socval_store::delivery::{DeliveryReturn, LineStatus};
-use socval_store::procurement::Contract;
-use socval_store::purchase::Purchase;
-use socval_store::{Organisation, Store};
-use time::Date;
+use socval_core::{FinancialYear, Gbp};
+use socval_report::{HtmlOptions, PurchaseFilter, RecordKind, RecordQuery, Report, Sums};
+
+use socval_app::report::{ReportData, org_spend};
 
 use crate::AppState;
 use crate::auth::Ctx;
@@ -54,213 +44,6 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/orgs/{org}/reports/{year}/report.xlsx", get(xlsx))
 }
 
-/// Small purchases: the audit sample drawn for the report (as
-/// `socval report annual`'s default `--audit-size`).
-pub const AUDIT_SIZE: usize = 25;
-
-/// An organisation's data for its annual report of one year, read from
-/// the store: its contracts valued in the year with their delivery
-/// returns, their frameworks, and its small purchases dated in the year.
-#[derive(Debug)]
-pub struct ReportData {
-    org: Organisation,
-    year: FinancialYear,
-    source: String,
-    frameworks: HashMap<i64, Framework>,
-    contracts: Vec<(Contract, String, Vec<DeliveryReturn>)>,
-    purchases: Vec<Purchase>,
-}
-
-impl ReportData {
-    /// Reads what the report of `org` for `year` needs. `source` names the
-    /// database for the footnotes (`sqlite://…`), without secrets.
-    ///
-    /// Returns an error if the store fails or a stored framework no longer
-    /// parses.
-    pub async fn load(
-        store: &dyn Store,
-        org: &Organisation,
-        year: FinancialYear,
-        source: &str,
-    ) -> Result<ReportData, AppError> {
-        let suppliers: HashMap<i64, String> = store
-            .suppliers(org.id)
-            .await?
-            .into_iter()
-            .map(|s| (s.id, s.name))
-            .collect();
-        let mut contracts = Vec::new();
-        let mut frameworks = HashMap::new();
-        for k in store.contracts(org.id).await? {
-            // Only the year's contracts: their returns are read one
-            // contract at a time.
-            if k.valuation_year.parse::<FinancialYear>().ok() != Some(year) {
-                continue;
-            }
-            if let Some(id) = k.framework_id
-                && !frameworks.contains_key(&id)
-            {
-                let rec = store.framework(id).await?;
-                frameworks.insert(id, crate::framework::parsed(&rec).await?);
-            }
-            let returns = store.contract_returns(k.id).await?;
-            let supplier = suppliers.get(&k.supplier_id).cloned().unwrap_or_default();
-            contracts.push((k, supplier, returns));
-        }
-        let purchases = store
-            .purchases(org.id)
-            .await?
-            .into_iter()
-            .filter(|p| year.contains(p.purchase_date))
-            .collect();
-        Ok(ReportData {
-            org: org.clone(),
-            year,
-            source: format!("organisation {} ({}) in {source}", org.slug, org.name),
-            frameworks,
-            contracts,
-            purchases,
-        })
-    }
-
-    /// The contracts as the report reads them, delivered to date `as_of`.
-    pub fn contracts(&self, as_of: Date) -> ContractsInput<'_> {
-        let contracts = self
-            .contracts
-            .iter()
-            .map(|(k, supplier, returns)| {
-                let core = crate::contract::core_contract(k, supplier).unwrap_or_else(|_| {
-                    // Not a financial year: no contract is loaded unless its
-                    // valuation year parses, so this does not happen.
-                    socval_core::contract::Contract {
-                        title: k.title.clone(),
-                        supplier: supplier.clone(),
-                        start: k.start,
-                        years: 0,
-                        framework: String::new(),
-                        year: self.year,
-                        commitments: vec![],
-                    }
-                });
-                ContractInput {
-                    id: k.id,
-                    reference: k.reference.clone(),
-                    category: k.category.clone(),
-                    contract: core,
-                    framework: k.framework_id.and_then(|id| self.frameworks.get(&id)),
-                    returns: returns
-                        .iter()
-                        .flat_map(|r| {
-                            r.lines.iter().map(|l| ReturnLineInput {
-                                return_id: r.id,
-                                line_id: l.id,
-                                contract_year: u32::try_from(r.contract_year).unwrap_or(0),
-                                quarter: u32::try_from(r.quarter).unwrap_or(0),
-                                measure: l.measure.clone(),
-                                units: l.units,
-                                state: match l.status {
-                                    LineStatus::Pending => LineState::Pending,
-                                    LineStatus::Verified => LineState::Verified,
-                                    LineStatus::Rejected => LineState::Rejected,
-                                },
-                            })
-                        })
-                        .collect(),
-                }
-            })
-            .collect();
-        ContractsInput {
-            source: self.source.clone(),
-            as_of,
-            contracts,
-        }
-    }
-
-    /// The small purchases of the year checked against the organisation's
-    /// quotes rule, with the reproducible audit sample (seed: the year's
-    /// first calendar year, size [`AUDIT_SIZE`]).
-    pub fn quotes(&self) -> QuotesInput {
-        let policy = crate::purchase::policy_for(&self.org);
-        let checks = crate::purchase::checks(&self.purchases, &policy);
-        let seed = u64::try_from(self.year.start_year()).unwrap_or(0);
-        let audit = quotes::audit(
-            &checks,
-            seed,
-            AUDIT_SIZE,
-            policy.assurance,
-            "small purchases",
-        )
-        .map_err(|e| match e {
-            socval_core::Error::Invalid { message, .. } => message,
-            e => e.to_string(),
-        });
-        QuotesInput {
-            file: format!("small purchases of {} dated in {}", self.source, self.year),
-            quotes: self.purchases.iter().map(|p| p.quotes.len()).sum(),
-            checks,
-            audit,
-            threshold: policy.quotes_threshold_gbp,
-        }
-    }
-
-    /// The report, delivered to date `as_of`, with the spend section
-    /// `spend` (compared with `compare`), and small purchases from `quotes`
-    /// or else the organisation's recorded ones.
-    ///
-    /// Returns an error (internal: the stored data) if the report cannot be
-    /// built.
-    pub fn report(
-        &self,
-        as_of: Date,
-        generated_by: String,
-        spend: SpendInput,
-        compare: Option<FinancialYear>,
-        quotes: Option<QuotesInput>,
-    ) -> Result<Report, AppError> {
-        let contracts = self.contracts(as_of);
-        // The framework named in the methods: that of the year's first
-        // contract (the methods list every contract's), or the open default.
-        let open;
-        let (framework, framework_source) = match self
-            .contracts
-            .iter()
-            .find_map(|(k, _, _)| k.framework_id.and_then(|id| self.frameworks.get(&id)))
-        {
-            Some(f) => (
-                f,
-                format!("the portal's framework {} {}", f.meta.id, f.meta.edition),
-            ),
-            None => {
-                open = socval_core::framework::embedded("open-default")
-                    .map_err(|e| AppError::Internal(e.to_string()))?;
-                (
-                    &open,
-                    "embedded open-default (no contract of the year)".to_string(),
-                )
-            }
-        };
-        socval_report::build(&socval_report::Inputs {
-            org: Some(self.org.name.clone()),
-            year: self.year,
-            compare,
-            framework,
-            framework_source,
-            carry_forward: false,
-            commitments: None,
-            contracts: Some(&contracts),
-            spend,
-            quotes: Some(quotes.unwrap_or_else(|| self.quotes())),
-            generated_by,
-        })
-        .map_err(|e| AppError::Internal(format!("building the report: {e}")))
-    }
-
-    /// The records `filter` selects: what a figure of the report adds up.
-    pub fn records(&self, as_of: Date, filter: &Filter) -> Vec<Record> {
-        socval_report::records(self.year, &self.contracts(as_of), filter)
-    }
-}
-
 /// The year in a URL: `2019-20` (or `2019/20` encoded).
 fn year_of(text: &str) -> Result<FinancialYear, AppError> {
     text.parse().map_err(|_| AppError::NotFound)
@@ -274,58 +57,9 @@ fn generated_by() -> String {
     format!("socval {} (portal)", env!("CARGO_PKG_VERSION"))
 }
 
-/// The spend section's settings in the portal: the area's own
-/// (`socval spend settings --org SLUG`), else those of `socval report
-/// annual` by default (top 300; local Rotherham, region the Sheffield City
-/// Region); compared with the previous year when the organisation's
-/// imports have payments in it.
-fn spend_settings(store: &SpendStore, year: FinancialYear) -> Result<SpendSettings, AppError> {
-    let imports = store
-        .imports()
-        .map_err(|e| AppError::Internal(format!("reading the spend area: {e}")))?;
-    let previous = year.previous();
-    let has_previous = imports
-        .iter()
-        .any(|i| i.years.contains_key(&previous.to_string()));
-    let area = socval_report::AreaSettings::read(store)
-        .map_err(|e| AppError::Internal(format!("the spend settings: {e}")))?;
-    Ok(area.for_year(year, has_previous.then_some(previous)))
-}
-
-/// [`spend_settings`] naming the organisation in the sources.
-fn org_settings(
-    store: &SpendStore,
-    org: &Organisation,
-    year: FinancialYear,
-) -> Result<SpendSettings, AppError> {
-    Ok(SpendSettings {
-        org: Some(org.slug.clone()),
-        ..spend_settings(store, year)?
-    })
-}
-
-/// The spend section of `org`'s report of `year`: the analyses of its own
-/// spend area, or a notice saying how to import its payments.
-pub fn org_spend(
-    data_dir: &std::path::Path,
-    org: &Organisation,
-    year: FinancialYear,
-) -> Result<(SpendInput, Option<FinancialYear>), AppError> {
-    let store = socval_app::spend::area(data_dir, org);
-    let settings = org_settings(&store, org, year)?;
-    let spend = socval_report::spend_from_store(data_dir, &store, &settings, || {
-        format!(
-            "No payments have been imported for {} yet, so there is no spend analysis (total spend, the top 300, graphs 1–4, year on year). Each organisation has its own spend: an officer or administrator uploads its payment files on the organisation's Spend page (/orgs/{}/spend), or an administrator imports them on the server with `socval spend import --org {} FILE...`; the supplier register with `socval spend suppliers import --org {} FILE`.",
-            org.name, org.slug, org.slug, org.slug
-        )
-    })
-    .map_err(|e| AppError::Internal(format!("the spend analysis: {e}")))?;
-    Ok((spend, settings.compare))
-}
-
 async fn load(state: &AppState, ctx: &Ctx, year: FinancialYear) -> Result<ReportData, AppError> {
     let org = ctx.org()?.org.clone();
-    ReportData::load(&*state.store, &org, year, "the portal's database").await
+    Ok(ReportData::load(&*state.store, &org, year, "the portal's database").await?)
 }
 
 async fn build(state: &AppState, ctx: &Ctx, year: FinancialYear) -> Result<Report, AppError> {
@@ -333,8 +67,8 @@ async fn build(state: &AppState, ctx: &Ctx, year: FinancialYear) -> Result<Repor
     let as_of = state.now().date();
     let data_dir = state.config.data_dir.clone();
     tokio::task::spawn_blocking(move || {
-        let (spend, compare) = org_spend(&data_dir, &data.org, year)?;
-        data.report(as_of, generated_by(), spend, compare, None)
+        let (spend, compare) = org_spend(&data_dir, data.org(), year)?;
+        Ok(data.report(as_of, generated_by(), spend, compare, None)?)
     })
     .await
     .map_err(|e| AppError::Internal(e.to_string()))?
@@ -590,7 +324,7 @@ fn wanted(query: Option<&str>) -> Result<Wanted, AppError> {
 
 /// The contracts filter of a records query (for the tests).
 #[cfg(test)]
-fn filter_of(query: Option<&str>) -> Result<Filter, AppError> {
+fn filter_of(query: Option<&str>) -> Result<socval_report::Filter, AppError> {
     match wanted(query)? {
         Wanted::Records(RecordQuery::Contracts(f)) => Ok(f),
         _ => Err(AppError::BadRequest("not a contracts filter".into())),
@@ -685,7 +419,7 @@ async fn records_page(
                 {
                     return Err(AppError::NotFound);
                 }
-                let settings = spend_settings(&store, q.year)?;
+                let settings = socval_app::report::area_settings(&store, q.year)?;
                 socval_report::spend_payments_csv(&data_dir, &store, &settings, &q)
                     .map(|(bytes, _, _)| bytes)
                     .map_err(|e| AppError::Internal(format!("listing the payments: {e}")))
@@ -742,6 +476,7 @@ async fn records_page(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use socval_report::Filter;
 
     #[test]
     fn record_queries_read_one_filter() {

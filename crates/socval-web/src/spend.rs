@@ -600,7 +600,7 @@ fn refused(e: socval_app::Error, tmp: &Path, what: &str) -> Result<String, AppEr
             ImportError::Internal(message) => Err(internal(what, message)),
         },
         socval_app::Error::Store(e) => Err(e.into()),
-        e @ socval_app::Error::Task { .. } => Err(internal(what, e)),
+        e => Err(internal(what, e)),
     }
 }
 

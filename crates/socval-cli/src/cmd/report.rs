@@ -188,7 +188,8 @@ fn annual(global: &Global, a: AnnualArgs, out: &mut dyn Write) -> Result<u8> {
                 let org = store.organisation_by_slug(slug).await.with_context(|| {
                     format!("no organisation with slug {slug:?} in the portal's database")
                 })?;
-                let data = socval_web::ReportData::load(&*store, &org, a.year, &source).await?;
+                let data =
+                    socval_app::report::ReportData::load(&*store, &org, a.year, &source).await?;
                 anyhow::Ok(data.report(as_of, generated_by, spend, a.compare, quotes)?)
             }
             .await;

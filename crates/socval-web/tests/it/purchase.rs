@@ -362,7 +362,7 @@ async fn audits_draw_the_same_sample_from_the_same_seed_as_the_engine() {
         quotes_threshold_gbp: socval_core::Gbp::from_pence(org.small_purchase_threshold_pence),
         ..Default::default()
     };
-    let checks = socval_web::purchase_checks(&all, &policy);
+    let checks = socval_app::engine::purchase_checks(&all, &policy);
     let engine = quotes::audit(&checks, 2021, 5, policy.assurance, "test").unwrap();
     let engine_refs: Vec<String> = engine
         .sample

@@ -89,57 +89,58 @@ pub async fn import_payments(
     .await
 }
 
-/// Replaces organisation `org_id`'s supplier register with `file`, whole,
-/// once every row is valid; audited (`spend_register`, the file named
-/// `name`) before it is put in place. `source` names the file in errors.
+/// A CSV file given for an organisation's spend area: the register or
+/// the location overrides.
+#[derive(Clone, Copy, Debug)]
+pub struct GivenFile<'a> {
+    /// The organisation.
+    pub org_id: i64,
+    /// The file as named in errors.
+    pub source: &'a str,
+    /// Its name in the audit log (without folders).
+    pub name: &'a str,
+    /// Where it is.
+    pub path: &'a Path,
+}
+
+/// Replaces the organisation's supplier register with `file`, whole, once
+/// every row is valid; audited (`spend_register`) before it is put in
+/// place.
 ///
 /// Returns what the register holds, or the error that stopped it, after
 /// which the area is as it was.
-#[allow(clippy::too_many_arguments)]
 pub async fn replace_register(
     db: &dyn Store,
     area: &SpendStore,
-    org_id: i64,
-    source: &str,
-    name: &str,
-    file: &Path,
+    file: GivenFile<'_>,
     actor: &Actor,
     at: OffsetDateTime,
 ) -> Result<RegisterInfo> {
-    let (area, source, file) = (area.clone(), source.to_owned(), file.to_owned());
-    audited(
-        "the register",
-        move || area.stage_register(&source, &file, at),
-        async |info: &RegisterInfo| {
-            let row = register_row(name, info);
-            db.record_spend_register(actor, at, org_id, &row).await
-        },
-    )
+    let (area, source, path) = (area.clone(), file.source.to_owned(), file.path.to_owned());
+    let stage = move || area.stage_register(&source, &path, at);
+    audited("the register", stage, async |info: &RegisterInfo| {
+        let row = register_row(file.name, info);
+        db.record_spend_register(actor, at, file.org_id, &row).await
+    })
     .await
 }
 
-/// Replaces organisation `org_id`'s location overrides with `file`, as
+/// Replaces the organisation's location overrides with `file`, as
 /// [`replace_register`] does the register (`spend_overrides`).
-#[allow(clippy::too_many_arguments)]
 pub async fn replace_overrides(
     db: &dyn Store,
     area: &SpendStore,
-    org_id: i64,
-    source: &str,
-    name: &str,
-    file: &Path,
+    file: GivenFile<'_>,
     actor: &Actor,
     at: OffsetDateTime,
 ) -> Result<OverridesInfo> {
-    let (area, source, file) = (area.clone(), source.to_owned(), file.to_owned());
-    audited(
-        "the overrides",
-        move || area.stage_overrides(&source, &file, at),
-        async |info: &OverridesInfo| {
-            let row = overrides_row(name, info);
-            db.record_spend_overrides(actor, at, org_id, &row).await
-        },
-    )
+    let (area, source, path) = (area.clone(), file.source.to_owned(), file.path.to_owned());
+    let stage = move || area.stage_overrides(&source, &path, at);
+    audited("the overrides", stage, async |info: &OverridesInfo| {
+        let row = overrides_row(file.name, info);
+        db.record_spend_overrides(actor, at, file.org_id, &row)
+            .await
+    })
     .await
 }
 

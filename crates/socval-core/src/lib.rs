@@ -57,7 +57,7 @@ mod year;
 
 pub use error::{Error, Result};
 pub use framework::{Framework, Issue};
-pub use money::{Gbp, MoneyParseError, percent_of};
+pub use money::{Gbp, MoneyParseError, group_digit_text, group_digits, percent_of};
 pub use policy::{AssuranceThresholds, Policy, RagThresholds, Weights};
 pub use record::{Record, Records};
 pub use rust_decimal::Decimal;

@@ -147,7 +147,7 @@ pub fn check_text(text: &str, max: usize) -> Result<&str, String> {
     if text.len() > max && text.chars().count() > max {
         return Err(format!(
             "is longer than {} characters",
-            crate::money::group_digits(max as u64)
+            crate::group_digits(max as u64)
         ));
     }
     Ok(text)

@@ -247,7 +247,7 @@ fn group_thousands(value: Decimal, dp: usize) -> String {
         Some((i, f)) => (i.to_string(), Some(f.to_string())),
         None => (text.clone(), None),
     };
-    let grouped = group_int_text(&int);
+    let grouped = group_digit_text(&int);
     let sign = if value.is_sign_negative() && !value.is_zero() {
         "-"
     } else {
@@ -259,13 +259,17 @@ fn group_thousands(value: Decimal, dp: usize) -> String {
     }
 }
 
-/// `1234567` as `1,234,567`.
-pub(crate) fn group_digits(n: u64) -> String {
-    group_int_text(&n.to_string())
+/// `1234567` as `1,234,567`: a count written for people.
+///
+/// ```
+/// assert_eq!(socval_core::group_digits(1_234_567), "1,234,567");
+/// ```
+pub fn group_digits(n: u64) -> String {
+    group_digit_text(&n.to_string())
 }
 
-/// A run of digits with a comma every three from the right.
-fn group_int_text(int: &str) -> String {
+/// A run of digits (`"1234567"`) with a comma every three from the right.
+pub fn group_digit_text(int: &str) -> String {
     let mut grouped = String::with_capacity(int.len() + int.len() / 3);
     for (i, c) in int.chars().enumerate() {
         if i > 0 && (int.len() - i).is_multiple_of(3) {

@@ -45,17 +45,6 @@ fn anchor(parts: &[&str]) -> String {
         .join("-")
 }
 
-fn group(int: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// A number for people: thousands separators, the decimals it has.
 pub(crate) fn number(d: Decimal) -> String {
     let s = d.normalize().abs().to_string();
@@ -69,8 +58,8 @@ pub(crate) fn number(d: Decimal) -> String {
         ""
     };
     match f {
-        Some(f) => format!("{sign}{}.{f}", group(&i)),
-        None => format!("{sign}{}", group(&i)),
+        Some(f) => format!("{sign}{}.{f}", socval_core::group_digit_text(&i)),
+        None => format!("{sign}{}", socval_core::group_digit_text(&i)),
     }
 }
 

@@ -61,18 +61,7 @@ impl Limits {
 /// What to do about a spreadsheet past a limit, at the end of each message.
 const FIX: &str = "save the sheet as CSV and import that";
 
-/// `1234567` as `1,234,567`.
-fn grouped(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+use socval_core::group_digits as grouped;
 
 /// Parses the first sheet (or `opts.sheet`) of an XLSX/XLSM/XLSB/XLS/ODS
 /// workbook.

@@ -46,15 +46,7 @@ impl FormErrors {
 
 /// `20000` as `20,000`.
 fn grouped(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    socval_core::group_digits(n as u64)
 }
 
 #[cfg(test)]

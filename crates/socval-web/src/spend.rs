@@ -199,18 +199,7 @@ async fn page(
     Ok(render(status, &body))
 }
 
-/// `12345` → `12,345`.
-fn group(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+use socval_core::group_digits as group;
 
 /// A supplier register or overrides file as the audit log recorded it:
 /// its name, what it holds in words, its SHA-256, when and by whom.
@@ -658,17 +647,19 @@ async fn replace_file(
         .clone()
         .ok_or_else(|| internal("the upload", "no file"))?;
     let (db, actor, at) = (&*state.store, ctx.actor()?, state.now());
+    let given = socval_app::spend::GivenFile {
+        org_id: org.id,
+        source: &name,
+        name: &name,
+        path: &path,
+    };
     let done = match file {
-        AreaFile::Register => {
-            socval_app::spend::replace_register(db, &area, org.id, &name, &name, &path, &actor, at)
-                .await
-                .map(|i| i.sha256)
-        }
-        AreaFile::Overrides => {
-            socval_app::spend::replace_overrides(db, &area, org.id, &name, &name, &path, &actor, at)
-                .await
-                .map(|i| i.sha256)
-        }
+        AreaFile::Register => socval_app::spend::replace_register(db, &area, given, &actor, at)
+            .await
+            .map(|i| i.sha256),
+        AreaFile::Overrides => socval_app::spend::replace_overrides(db, &area, given, &actor, at)
+            .await
+            .map(|i| i.sha256),
     };
     match done {
         Ok(sha) => Ok(

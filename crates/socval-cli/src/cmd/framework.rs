@@ -10,7 +10,6 @@ use clap::Subcommand;
 use serde_json::{Value, json};
 use socval_core::cell::safe_cells;
 use socval_core::framework::{self, CSV_HEADERS, EMBEDDED, Framework, Meta};
-use socval_core::line::LineReader;
 use socval_core::{Decimal, Gbp, Policy, Records};
 
 use crate::Global;
@@ -293,40 +292,7 @@ pub(crate) fn read_csv(path: &Path) -> Result<Records> {
 /// starts on (CRLF line ends, blank lines and quoted line ends counted as a
 /// text editor counts them: `socval_core::line`).
 pub(crate) fn records_from_reader(reader: impl std::io::Read, name: &str) -> Result<Records> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(LineReader::new(reader));
-    let headers: Vec<String> = rdr
-        .headers()
-        .with_context(|| format!("{name}: line 1: cannot read the header row"))?
-        .iter()
-        .map(|h| h.trim_start_matches('\u{feff}').to_string())
-        .collect();
-    let mut records = Records::new(name, headers);
-    let mut row = csv::StringRecord::new();
-    loop {
-        match rdr.read_record(&mut row) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
-                let line = e.position().map_or_else(
-                    || "?".into(),
-                    |p| rdr.get_mut().record_line(p.byte()).to_string(),
-                );
-                anyhow::bail!(
-                    "{name}: line {line}: not readable as CSV ({e}); expected UTF-8 comma-separated values with a header row"
-                );
-            }
-        }
-        if row.iter().all(|f| f.trim().is_empty()) {
-            continue;
-        }
-        let line = row
-            .position()
-            .map_or(0, |p| rdr.get_mut().record_line(p.byte()));
-        records.push(line, row.iter().map(str::to_string).collect());
-    }
-    Ok(records)
+    socval_app::records::from_csv(reader, name).map_err(anyhow::Error::msg)
 }
 
 /// The policy from `--policy FILE`, or Rotherham's defaults.

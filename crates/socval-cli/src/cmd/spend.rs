@@ -177,7 +177,8 @@ pub fn run(global: &Global, args: Args, out: &mut dyn Write) -> Result<u8> {
             import::register(&store, command, out, |source, name, file| match &org {
                 None => Ok(store.stage_register(source, file, now)?.commit()?),
                 Some(o) => with_db(global, async |db| {
-                    spend::replace_register(db, &store, o.id, source, name, file, &actor, now).await
+                    let given = given(o, source, name, file);
+                    spend::replace_register(db, &store, given, &actor, now).await
                 }),
             })?;
             Ok(crate::exit::OK)
@@ -186,8 +187,8 @@ pub fn run(global: &Global, args: Args, out: &mut dyn Write) -> Result<u8> {
             import::overrides(&store, command, out, |source, name, file| match &org {
                 None => Ok(store.stage_overrides(source, file, now)?.commit()?),
                 Some(o) => with_db(global, async |db| {
-                    spend::replace_overrides(db, &store, o.id, source, name, file, &actor, now)
-                        .await
+                    let given = given(o, source, name, file);
+                    spend::replace_overrides(db, &store, given, &actor, now).await
                 }),
             })?;
             Ok(crate::exit::OK)
@@ -217,6 +218,21 @@ fn portal_org(global: &Global, slug: &str) -> Result<socval_store::Organisation>
             format!("--org {slug}: no organisation with that slug in the portal's database (create it with `socval admin create-org`)")
         })
     })
+}
+
+/// A file given on the command line for organisation `o`'s area.
+fn given<'a>(
+    o: &socval_store::Organisation,
+    source: &'a str,
+    name: &'a str,
+    path: &'a std::path::Path,
+) -> spend::GivenFile<'a> {
+    spend::GivenFile {
+        org_id: o.id,
+        source,
+        name,
+        path,
+    }
 }
 
 /// Runs a use case with the portal's database, then closes it.

@@ -157,16 +157,18 @@ pub(crate) fn parse_bid(
             Err(problem) => {
                 // A number is shown as typed, anything else quoted.
                 let t = text.trim();
-                let shown = if problem == "is not a number" {
-                    format!("{t:?}")
-                } else {
-                    t.to_owned()
+                let what = match problem {
+                    "is not a number" => {
+                        format!("{t:?} is not a number: enter units like 2 or 2.5")
+                    }
+                    p if p.starts_with("is negative") => {
+                        format!("{t} is negative: enter 0 or more")
+                    }
+                    p => format!("{t} {p}"),
                 };
                 errors.add(
                     "commitments",
-                    format!(
-                        "Units for {code} in contract year {year}: {shown} {problem}: enter units like 2 or 2.5"
-                    ),
+                    format!("Units for {code} in contract year {year}: {what}"),
                 );
             }
         }

@@ -523,11 +523,12 @@ pub fn quarter_index(cy: u32, q: u32) -> u32 {
         .saturating_add(q.saturating_sub(1))
 }
 
-/// The error for a figure past what exact decimals hold.
+/// The error for a figure past what exact decimals hold (`line` 0: a
+/// record with no line, such as one the portal stores).
 pub(crate) fn overflow(file: &str, line: Option<u64>, what: String) -> Error {
     Error::Overflow {
         file: file.into(),
-        line,
+        line: line.filter(|l| *l > 0),
         what,
     }
 }
@@ -602,7 +603,7 @@ fn measure_progress(
         }
     };
     let is_this = |name: &str| framework.find(name).is_some_and(|f| f.measure.code == code);
-    let what = |figure: &str| format!("the {figure} of measure {code}");
+    let what = |figure: &str| format!("the {figure} for measure {code}");
     let (mut committed, mut expected) = (Tally::default(), Tally::default());
     for c in contract.commitments.iter().filter(|c| is_this(&c.measure)) {
         let ov = |figure: &str| overflow("contract file", Some(c.line), what(figure));

@@ -81,7 +81,7 @@ pub enum Error {
     /// figures are bounded ([`crate::limits`]), so this means many records
     /// near those bounds, or records stored before the bounds existed.
     #[error(
-        "{file}: {line_text}{what} is too large to compute exactly (more than 79,228,162,514,264,337,593,543,950,335); check the units and amounts entered (each at most 1,000,000,000,000)",
+        "{file}: {line_text}{what} is too large to compute exactly (past 79,228,162,514,264,337,593,543,950,335); check the units and amounts entered (each at most 1,000,000,000,000)",
         line_text = line.map(|l| format!("line {l}: ")).unwrap_or_default()
     )]
     Overflow {

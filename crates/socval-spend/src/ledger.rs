@@ -504,8 +504,11 @@ fn fast_pence(b: &[u8]) -> Option<i64> {
         Some(i) => (&b[..i], &b[i + 1..]),
         None => (b, &b[..0]),
     };
+    // Twelve digits of pounds stay under the limit of £10¹²
+    // (`limits::MAX_AMOUNT`); longer numbers take the slow path, which
+    // refuses what is past it.
     if int.is_empty()
-        || int.len() > 15
+        || int.len() > 12
         || frac.len() > 2
         || (b.len() > int.len() && frac.is_empty())
     {
@@ -1159,6 +1162,17 @@ mod tests {
         }
         for t in ["1.234", "abc", "1,23", "1.", "--1", "£"] {
             assert!(parse_pence(t).is_err(), "{t:?}");
+        }
+    }
+
+    #[test]
+    fn amounts_past_the_limit_are_refused_on_the_fast_path_too() {
+        assert_eq!(parse_pence("999999999999.99"), Ok(99_999_999_999_999));
+        assert_eq!(parse_pence("1000000000000"), Ok(100_000_000_000_000));
+        assert_eq!(parse_pence("-1000000000000.00"), Ok(-100_000_000_000_000));
+        for t in ["1000000000000.01", "999999999999999", "-999999999999999.99"] {
+            let e = parse_pence(t).unwrap_err();
+            assert!(e.contains("more than £1,000,000,000,000"), "{t}: {e}");
         }
     }
 

@@ -803,7 +803,15 @@ impl RowParser {
             })?;
         let y = s.years.entry(fy).or_default();
         y.rows += 1;
-        y.pence += pence;
+        // A year's total can overflow while the file's stays in range (its
+        // credit notes fall in another year).
+        y.pence = y.pence.checked_add(pence).ok_or_else(|| Error::Value {
+            source_name: self.source.clone(),
+            line,
+            column: self.cols.describe(amount_col),
+            value: amount_text.to_string(),
+            reason: format!("the total of {fy} overflows"),
+        })?;
 
         let c = &mut self.chunk;
         c.date.push(days);
@@ -1240,6 +1248,21 @@ mod tests {
             Ok(())
         })?;
         Ok((s, out))
+    }
+
+    #[test]
+    fn a_years_total_that_overflows_is_an_error() {
+        // £10¹² a line in 2019/20 and as much back in 2020/21: the file's
+        // total stays at most £10¹², 2019/20's passes i64::MAX pence.
+        let mut text = String::from("date,amount,supplier\n");
+        for _ in 0..92_234 {
+            text.push_str("2019-04-01,1000000000000,A\n2020-04-01,-1000000000000,A\n");
+        }
+        let e = parse(&text, BlankAmount::Error).unwrap_err().to_string();
+        assert!(
+            e.contains("line 184468") && e.contains("2019/20 overflows"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -28,14 +28,19 @@ fuzz_target!(|data: &[u8]| {
             "{s:?}"
         );
         // The largest units times this amount is a value socval can hold.
-        assert!(g.checked_mul_units(MAX_UNITS).is_some(), "{s:?} × max units");
+        assert!(
+            g.checked_mul_units(MAX_UNITS).is_some(),
+            "{s:?} × max units"
+        );
         let _ = g + g - g;
     }
     if let Ok(u) = parse_units(s) {
         assert!(!u.is_sign_negative() || u.is_zero(), "{s:?} gave {u}");
         assert!(u <= MAX_UNITS, "{s:?} gave {u}");
         let proxy = Gbp::new(MAX_AMOUNT);
-        let v = proxy.checked_mul_units(u).expect("units × the largest proxy");
+        let v = proxy
+            .checked_mul_units(u)
+            .expect("units × the largest proxy");
         let _ = v.round_pounds().display_whole_pounds();
         let _ = u / Decimal::from(4);
     }

@@ -53,8 +53,8 @@ fn workbook(sheet: &[u8]) -> Vec<u8> {
             r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#,
         ),
     ];
-    let options = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Stored);
+    let options =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
     let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     for (name, text) in PARTS {
         z.start_file(name, options).expect("in memory");

@@ -17,12 +17,20 @@ fuzz_target!(|data: &[u8]| {
     };
     // The canonical form reads back as itself, and its parts make it up.
     let canonical = p.as_str();
-    assert_eq!(Postcode::parse(canonical), Ok(p), "{canonical:?} does not read back");
+    assert_eq!(
+        Postcode::parse(canonical),
+        Ok(p),
+        "{canonical:?} does not read back"
+    );
     assert_eq!(format!("{} {}", p.outward(), p.inward()), canonical);
     assert!(p.outward().starts_with(p.area()));
     let _ = p.special();
     let _ = p.to_string();
     if let Some(key) = p.key() {
-        assert_eq!(Postcode::from_key(key), Some(p), "key {key} of {canonical:?}");
+        assert_eq!(
+            Postcode::from_key(key),
+            Some(p),
+            "key {key} of {canonical:?}"
+        );
     }
 });

@@ -13,9 +13,10 @@ use socval_core::evaluation::{self, Procurement};
 
 fuzz_target!(|data: &[u8]| {
     let (procurement, policy) = socval_fuzz::split(data);
-    let (Ok(procurement), Ok(policy)) =
-        (std::str::from_utf8(procurement), std::str::from_utf8(policy))
-    else {
+    let (Ok(procurement), Ok(policy)) = (
+        std::str::from_utf8(procurement),
+        std::str::from_utf8(policy),
+    ) else {
         return;
     };
     let policy = if policy.is_empty() {

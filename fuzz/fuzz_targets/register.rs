@@ -35,7 +35,11 @@ fuzz_target!(|data: &[u8]| {
     };
     for s in register.suppliers() {
         let name = normalise_name(&s.name);
-        assert!(register.find_name(&name).is_some(), "{:?} is not found by name", s.name);
+        assert!(
+            register.find_name(&name).is_some(),
+            "{:?} is not found by name",
+            s.name
+        );
         if let Some(id) = &s.id {
             assert!(register.find_id(id).is_some(), "{id:?} is not found by id");
         }

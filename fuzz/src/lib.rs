@@ -68,7 +68,10 @@ pub fn use_framework(fw: Framework) {
     };
     let again = Framework::from_toml(&saved, "saved.toml").expect("a saved framework reads back");
     assert_eq!(again.measure_count(), fw.measure_count());
-    assert!(again.validate().is_empty(), "a saved valid framework is valid");
+    assert!(
+        again.validate().is_empty(),
+        "a saved valid framework is valid"
+    );
 
     let commitments: Vec<Commitment> = fw
         .measures()
@@ -99,13 +102,21 @@ pub fn check_summary(s: &socval_spend::ParseSummary, batch_rows: u64) {
     let year_rows: u64 = s.years.values().map(|y| y.rows).sum();
     assert_eq!(year_rows, s.rows, "the years' rows add up to the rows");
     let year_pence: i128 = s.years.values().map(|y| i128::from(y.pence)).sum();
-    assert_eq!(year_pence, i128::from(s.total_pence), "the years add up to the total");
+    assert_eq!(
+        year_pence,
+        i128::from(s.total_pence),
+        "the years add up to the total"
+    );
     assert!(s.credit_notes <= s.rows && s.redacted_rows <= s.rows);
     let skipped = match s.blank_amount {
         socval_spend::BlankAmount::Skip => s.blank_amount_lines,
         _ => 0,
     };
-    assert_eq!(s.lines, s.rows + skipped, "every line is a payment or skipped");
+    assert_eq!(
+        s.lines,
+        s.rows + skipped,
+        "every line is a payment or skipped"
+    );
     let _ = socval_core::Gbp::from_pence(s.total_pence).display_pounds();
 }
 

@@ -196,7 +196,7 @@ for name, text in payments.items():
 
 
 def xlsx(rows):
-    """A minimal XLSX with inline strings, entries stored uncompressed."""
+    """A minimal XLSX of `rows` with inline strings, and its sheet's XML."""
     def cell(r, c, v):
         ref = chr(ord("A") + c) + str(r)
         if isinstance(v, (int, float)):
@@ -207,6 +207,11 @@ def xlsx(rows):
              + "".join(f'<row r="{i + 1}">' + "".join(cell(i + 1, j, v) for j, v in enumerate(r))
                        + "</row>" for i, r in enumerate(rows))
              + "</sheetData></worksheet>")
+    return workbook(sheet), sheet
+
+
+def workbook(sheet):
+    """An XLSX of one sheet whose XML is `sheet`, entries stored uncompressed."""
     files = {
         "[Content_Types].xml": '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>',
         "_rels/.rels": '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>',
@@ -219,7 +224,7 @@ def xlsx(rows):
         for name, text in files.items():
             info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
             z.writestr(info, text)
-    return buf.getvalue(), sheet
+    return buf.getvalue()
 
 
 rows = [

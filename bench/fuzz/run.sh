@@ -11,7 +11,8 @@
 # cargo-fuzz`); the stable toolchain does, with RUSTC_BOOTSTRAP=1 and no
 # sanitizer (-s none): libFuzzer's coverage and Rust's panics and overflow
 # checks find the bugs. New inputs go to fuzz/target/corpus/<target>; with
-# FUZZ_MERGE=1 the run minimises them into the committed fuzz/corpus/<target>.
+# FUZZ_MERGE=1 the run minimises them into the committed fuzz/corpus/<target>
+# (FUZZ_CORPUS_KB per target, default 32).
 set -uo pipefail
 cd "$(dirname "$0")/../../fuzz"
 SECONDS_EACH=${FUZZ_SECONDS:-600}
@@ -29,6 +30,24 @@ triple=$(rustc -vV | sed -n 's/^host: //p')
 bin=target/$triple/release
 echo "== $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(rustc --version), $SECONDS_EACH s per target"
 printf '%-15s %8s %12s  %s\n' target seconds executions result
+# Minimises what was found into the committed corpus: the fewest inputs that
+# cover every edge reached (not every counter value, which keeps thousands),
+# then the smallest of them up to FUZZ_CORPUS_KB (default 32) per target, so
+# that the repository's corpora stay small. The rest stays in target/corpus.
+keep_corpus() {
+  local t=$1 out=target/merged/$1 budget=$(( ${FUZZ_CORPUS_KB:-32} * 1024 )) used=0 f size
+  rm -rf "$out"; mkdir -p "$out"
+  "$bin/$t" -set_cover_merge=1 -use_counters=0 -use_cmp=0 "$out" "corpus/$t" "target/corpus/$t" \
+    >"target/$t.merge.log" 2>&1 || return
+  rm -rf "corpus/$t"; mkdir -p "corpus/$t"
+  for f in $(ls -Sr "$out"); do
+    size=$(stat -c %s "$out/$f")
+    [ $((used + size)) -gt "$budget" ] && break
+    cp "$out/$f" "corpus/$t/"
+    used=$((used + size))
+  done
+}
+
 failed=0
 for t in "${targets[@]}"; do
   work=target/corpus/$t
@@ -57,9 +76,7 @@ for t in "${targets[@]}"; do
   else
     result="nothing found"
     if [ "${FUZZ_MERGE:-0}" = 1 ]; then
-      mkdir -p "target/merged/$t"
-      "$bin/$t" -merge=1 "target/merged/$t" "corpus/$t" "$work" >/dev/null 2>&1 \
-        && rm -rf "corpus/$t" && mv "target/merged/$t" "corpus/$t"
+      keep_corpus "$t"
     fi
   fi
   printf '%-15s %8s %12s  %s\n' "$t" "$took" "${execs:-?}" "$result"

@@ -25,6 +25,9 @@ use crate::policy::RagThresholds;
 use crate::record::Records;
 use crate::{FinancialYear, Gbp};
 
+/// The longest contract socval accepts, in years: [`crate::limits::MAX_CONTRACT_YEARS`].
+pub const MAX_YEARS: u32 = crate::limits::MAX_CONTRACT_YEARS;
+
 /// A contract with its social value commitments.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Contract {
@@ -254,13 +257,13 @@ impl Contract {
             )
         })?;
         let years = *c.years.get_ref();
-        if years == 0 || years > crate::limits::MAX_CONTRACT_YEARS {
+        if years == 0 || years > MAX_YEARS {
             return Err(field(
                 line_at(text, c.years.span().start),
                 "years",
                 years.to_string(),
                 "is not a contract length",
-                "a whole number of years from 1 to 50",
+                &format!("a whole number of years from 1 to {MAX_YEARS}"),
             ));
         }
         let mut commitments = Vec::new();
@@ -889,6 +892,28 @@ quarters = [20, 0, 0, 0]
             "{:?}",
             p.notes
         );
+    }
+
+    #[test]
+    fn contract_lengths_are_bounded() {
+        // 2³⁰ years made quarters_elapsed overflow (years × 4); 10,000
+        // sent quarter_start past the calendar's end.
+        for years in ["0", "51", "10000", "1073741824"] {
+            let text = CONTRACT.replace("years = 2", &format!("years = {years}"));
+            let e = Contract::from_toml(&text, "c.toml")
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.contains("line 5") && e.contains("from 1 to 50"),
+                "{years}: {e}"
+            );
+        }
+        let text = CONTRACT
+            .replace("years = 2", "years = 50")
+            .replace("contract_year = 2", "contract_year = 50");
+        let c = Contract::from_toml(&text, "c.toml").unwrap();
+        assert_eq!(c.quarters_elapsed(crate::limits::LATEST_DATE), 200);
+        assert_eq!(c.quarter_start(50, 4), date!(2070 - 01 - 01));
     }
 
     #[test]

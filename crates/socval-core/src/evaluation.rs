@@ -186,7 +186,8 @@ impl Procurement {
     ///
     /// Returns an error naming file, line and value for anything malformed,
     /// weights that do not add up to 100, an unknown category, a bid price
-    /// that is not above zero, a repeated bidder or no bids at all.
+    /// that is not above zero or has a fraction of a penny, a repeated
+    /// bidder or no bids at all.
     pub fn from_toml(text: &str, file: &str, policy: &Policy) -> Result<Procurement> {
         let doc: FileDoc = toml::from_str(text).map_err(|e| Error::Toml {
             file: file.into(),
@@ -278,6 +279,18 @@ impl Procurement {
                 problem: format!("is not an amount: {}", e.reason),
                 expected: crate::record::AMOUNT_ACCEPTED.into(),
             })?;
+            // Prices are to the penny: a price of a fraction of a penny
+            // made social value ÷ price overflow when scoring.
+            if price.to_pence().is_none() {
+                return Err(Error::Field {
+                    file: file.into(),
+                    line: price_line,
+                    column: "price_gbp".into(),
+                    value: price_text,
+                    problem: "has a fraction of a penny".into(),
+                    expected: "a price in pounds and pence, such as 1234.56 or £1,234".into(),
+                });
+            }
             if price <= Gbp::ZERO {
                 return Err(Error::Field {
                     file: file.into(),
@@ -635,6 +648,20 @@ mod tests {
                 format!("{HEAD}{}", bid("A", "0", "1", "1", "")),
                 "line 9",
                 "price_gbp",
+            ),
+            (
+                format!(
+                    "{HEAD}{}",
+                    bid(
+                        "A",
+                        "0.0000000000000000000000000001",
+                        "1",
+                        "1",
+                        &cm("R01", "4")
+                    )
+                ),
+                "line 9",
+                "fraction of a penny",
             ),
             (
                 format!("{HEAD}{}", bid("A", "abc", "1", "1", "")),

@@ -54,7 +54,10 @@ pub const LATEST_DATE: Date = match Date::from_calendar_date(2099, Month::Decemb
     Err(_) => panic!("31 December 2099 exists"),
 };
 
-/// A contract runs for at most this many years.
+/// A contract runs for at most this many years (a contract file and the
+/// portal's procurement form alike). Quarters are counted in `u32` and
+/// dated from the start, so a longer contract could overflow them or pass
+/// the calendar's end.
 pub const MAX_CONTRACT_YEARS: u32 = 50;
 
 /// A short text: a name, a title, a reference, an email address, a postcode

@@ -508,6 +508,9 @@ fn fast_pence(b: &[u8]) -> Option<i64> {
         Some(i) => (&b[..i], &b[i + 1..]),
         None => (b, &b[..0]),
     };
+    // Twelve digits of pounds stay under the limit of £10¹²
+    // (`limits::MAX_AMOUNT`); longer numbers take the slow path, which
+    // refuses what is past it.
     if int.is_empty()
         // Twelve digits of pounds; longer amounts take the general path,
         // which holds them to socval_core::limits::MAX_AMOUNT.
@@ -806,7 +809,15 @@ impl RowParser {
             })?;
         let y = s.years.entry(fy).or_default();
         y.rows += 1;
-        y.pence += pence;
+        // A year's total can overflow while the file's stays in range (its
+        // credit notes fall in another year).
+        y.pence = y.pence.checked_add(pence).ok_or_else(|| Error::Value {
+            source_name: self.source.clone(),
+            line,
+            column: self.cols.describe(amount_col),
+            value: amount_text.to_string(),
+            reason: format!("the total of {fy} overflows"),
+        })?;
 
         let c = &mut self.chunk;
         c.date.push(days);
@@ -1115,6 +1126,17 @@ mod tests {
     }
 
     #[test]
+    fn amounts_past_the_limit_are_refused_on_the_fast_path_too() {
+        assert_eq!(parse_pence("999999999999.99"), Ok(99_999_999_999_999));
+        assert_eq!(parse_pence("1000000000000"), Ok(100_000_000_000_000));
+        assert_eq!(parse_pence("-1000000000000.00"), Ok(-100_000_000_000_000));
+        for t in ["1000000000000.01", "999999999999999", "-999999999999999.99"] {
+            let e = parse_pence(t).unwrap_err();
+            assert!(e.contains("more than £1,000,000,000,000"), "{t}: {e}");
+        }
+    }
+
+    #[test]
     fn headers_match_by_alias_and_map() {
         let h = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         let opts = ImportOptions::default();
@@ -1178,6 +1200,21 @@ mod tests {
             Ok(())
         })?;
         Ok((s, out))
+    }
+
+    #[test]
+    fn a_years_total_that_overflows_is_an_error() {
+        // £10¹² a line in 2019/20 and as much back in 2020/21: the file's
+        // total stays at most £10¹², 2019/20's passes i64::MAX pence.
+        let mut text = String::from("date,amount,supplier\n");
+        for _ in 0..92_234 {
+            text.push_str("2019-04-01,1000000000000,A\n2020-04-01,-1000000000000,A\n");
+        }
+        let e = parse(&text, BlankAmount::Error).unwrap_err().to_string();
+        assert!(
+            e.contains("line 184468") && e.contains("2019/20 overflows"),
+            "{e}"
+        );
     }
 
     #[test]

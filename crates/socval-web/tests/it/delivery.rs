@@ -3,23 +3,11 @@
 //! contract page, the dashboard, the at-risk list and their CSV follow;
 //! bad input is refused naming the field, leaving no row and no file.
 
-use axum::body::Body;
-use axum::http::{Method, Request, StatusCode, header};
+use axum::http::{StatusCode, header};
 use base64::Engine as _;
 use socval_store::delivery::evidence::EvidenceDir;
 
-use crate::support::{EVIDENCE_PDF, Reply, World, post_files, world};
-
-async fn post_json(w: &World, path: &str, token: &str, json: serde_json::Value) -> Reply {
-    let req = Request::builder()
-        .method(Method::POST)
-        .uri(path)
-        .header(header::AUTHORIZATION, format!("Bearer {token}"))
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(json.to_string()))
-        .unwrap();
-    w.send(req).await
-}
+use crate::support::{EVIDENCE_PDF, World, post_files, post_json, world};
 
 fn evidence_dir(w: &World) -> EvidenceDir {
     EvidenceDir::new(w._dir.path())

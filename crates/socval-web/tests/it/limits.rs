@@ -3,25 +3,13 @@
 //! refused with a message naming the field ("Title must be 300 characters
 //! or fewer") and changes nothing, not even the audit log.
 
-use axum::body::Body;
-use axum::http::{Method, Request, StatusCode, header};
+use axum::http::StatusCode;
 use socval_store::AuditQuery;
 
-use crate::support::{Reply, World, post_files, world};
+use crate::support::{Reply, World, post_files, post_json, world};
 
 const SHORT: usize = 300;
 const LONG: usize = 20_000;
-
-async fn post_json(w: &World, path: &str, token: &str, body: serde_json::Value) -> Reply {
-    let req = Request::builder()
-        .method(Method::POST)
-        .uri(path)
-        .header(header::AUTHORIZATION, format!("Bearer {token}"))
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(body.to_string()))
-        .unwrap();
-    w.send(req).await
-}
 
 async fn last_audit_id(w: &World) -> i64 {
     let q = AuditQuery {

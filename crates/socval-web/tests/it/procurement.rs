@@ -5,15 +5,14 @@
 
 use std::sync::Arc;
 
-use axum::body::Body;
-use axum::http::{Method, Request, StatusCode, header};
+use axum::http::{StatusCode, header};
 use socval_store::procurement::{
     Evidence, NewBid, NewDocument, NewProcurement, ProcurementState, ProcurementWeights,
 };
 use socval_store::{Actor, NewMembership, NewUser, Role, Store};
 use time::macros::datetime;
 
-use crate::support::{Reply, Session, World, redact, world};
+use crate::support::{Reply, Session, World, post_json, redact, world};
 
 const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n";
 
@@ -95,17 +94,6 @@ async fn post_bid(
         .into_iter()
         .collect();
     crate::support::post_files(w, path, s, fields, &files).await
-}
-
-async fn post_json(w: &World, path: &str, token: &str, body: serde_json::Value) -> Reply {
-    let req = Request::builder()
-        .method(Method::POST)
-        .uri(path)
-        .header(header::AUTHORIZATION, format!("Bearer {token}"))
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(body.to_string()))
-        .unwrap();
-    w.send(req).await
 }
 
 /// A supplier user for `supplier_2` (the fixture has one for `supplier_1`).

@@ -667,6 +667,18 @@ impl World {
     }
 }
 
+/// Posts `body` as JSON to `path` with the API token `token`.
+pub async fn post_json(w: &World, path: &str, token: &str, body: serde_json::Value) -> Reply {
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri(path)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    w.send(req).await
+}
+
 /// The value of the first `name="csrf_token"` field on a page.
 pub fn csrf_on_page(html: &str) -> String {
     let at = html

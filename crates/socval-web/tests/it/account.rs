@@ -200,25 +200,10 @@ async fn an_invitation_link_creates_the_account_once() {
         "nothing saved"
     );
 
-    let r = w
-        .post_form(
-            "/orgs/a/invitations",
-            &admin,
-            &[
-                ("email", "New.Officer@a.example"),
-                ("role", "officer"),
-                ("supplier", ""),
-            ],
-        )
-        .await;
-    r.assert_status(StatusCode::OK);
-    let at = r.body.find("/invitations/").unwrap();
-    let link: String = r.body[at..].split('<').next().unwrap().to_owned();
-
-    let page = w.get(&link, None).await;
+    let (link, page, pre) =
+        crate::support::open_invitation(&w, &admin, "New.Officer@a.example", "officer").await;
     page.assert_status(StatusCode::OK);
     assert!(page.body.contains("Join Alpha Borough Council"));
-    let pre = page.cookie("socval_pre").unwrap();
     let cookie = format!("socval_pre={pre}");
     let r = w
         .post_raw(
@@ -458,21 +443,8 @@ async fn new_passwords_must_be_long_uncommon_and_not_personal() {
 
     // The same rules when an invitation creates the account.
     let admin = w.session(w.admin).await;
-    let r = w
-        .post_form(
-            "/orgs/a/invitations",
-            &admin,
-            &[
-                ("email", "nia@a.example"),
-                ("role", "viewer"),
-                ("supplier", ""),
-            ],
-        )
-        .await;
-    let at = r.body.find("/invitations/").unwrap();
-    let link: String = r.body[at..].split('<').next().unwrap().to_owned();
-    let page = w.get(&link, None).await;
-    let pre = page.cookie("socval_pre").unwrap();
+    let (link, _, pre) =
+        crate::support::open_invitation(&w, &admin, "nia@a.example", "viewer").await;
     let cookie = format!("socval_pre={pre}");
     for (new, says) in [
         (

@@ -345,21 +345,8 @@ async fn texts_longer_than_their_limit_are_refused_naming_the_field() {
     );
 
     // Accepting an invitation: the name.
-    let r = w
-        .post_form(
-            "/orgs/a/invitations",
-            &admin,
-            &[
-                ("email", "nia@a.example"),
-                ("role", "viewer"),
-                ("supplier", ""),
-            ],
-        )
-        .await;
-    let at = r.body.find("/invitations/").unwrap();
-    let link: String = r.body[at..].split('<').next().unwrap().to_owned();
-    let page = w.get(&link, None).await;
-    let pre = page.cookie("socval_pre").unwrap();
+    let (link, _, pre) =
+        crate::support::open_invitation(&w, &admin, "nia@a.example", "viewer").await;
     before = last_audit_id(&w).await;
     let r = w
         .post_raw(

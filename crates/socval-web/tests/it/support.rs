@@ -667,6 +667,30 @@ impl World {
     }
 }
 
+/// `admin` invites `email` to organisation `a` as `role`; the invitation
+/// link is opened signed out. Returns the link, the page it shows and the
+/// pre-sign-in token (the `socval_pre` cookie, also the form's CSRF token).
+pub async fn open_invitation(
+    w: &World,
+    admin: &Session,
+    email: &str,
+    role: &str,
+) -> (String, Reply, String) {
+    let r = w
+        .post_form(
+            "/orgs/a/invitations",
+            admin,
+            &[("email", email), ("role", role), ("supplier", "")],
+        )
+        .await;
+    r.assert_status(StatusCode::OK);
+    let at = r.body.find("/invitations/").unwrap();
+    let link: String = r.body[at..].split('<').next().unwrap().to_owned();
+    let page = w.get(&link, None).await;
+    let pre = page.cookie("socval_pre").unwrap();
+    (link, page, pre)
+}
+
 /// Posts `body` as JSON to `path` with the API token `token`.
 pub async fn post_json(w: &World, path: &str, token: &str, body: serde_json::Value) -> Reply {
     let req = Request::builder()

@@ -88,14 +88,23 @@ pub const MAX_SHEET_CELLS: u64 = 20_000_000;
 /// ones included (published ledgers have 8 to 30 columns).
 pub const MAX_SHEET_COLUMNS: u32 = 1_000;
 
+/// What a refused number of units is: negative.
+pub const UNITS_NEGATIVE: &str = "is negative (units cannot be negative)";
+
+/// What a refused number of units is: past [`MAX_UNITS`].
+pub const UNITS_TOO_LARGE: &str = "is more than 1,000,000,000,000 units";
+
+/// What a refused number is: not a number at all.
+pub const NOT_A_NUMBER: &str = "is not a number";
+
 /// Checks a number of units: 0 to [`MAX_UNITS`], at most [`MAX_UNITS_DP`]
 /// decimal places. `Err` says what is wrong, for a message naming the field.
 pub fn check_units(units: Decimal) -> Result<Decimal, &'static str> {
     if units.is_sign_negative() && !units.is_zero() {
-        return Err("is negative (units cannot be negative)");
+        return Err(UNITS_NEGATIVE);
     }
     if units > MAX_UNITS {
-        return Err("is more than 1,000,000,000,000 units");
+        return Err(UNITS_TOO_LARGE);
     }
     if units.normalize().scale() > MAX_UNITS_DP {
         return Err("has more than 6 decimal places");

@@ -25,6 +25,9 @@ use serde::{Deserialize, Serialize};
 #[serde(transparent)]
 pub struct Gbp(Decimal);
 
+/// [`MoneyParseError::reason`] of an amount past `limits::MAX_AMOUNT`.
+pub(crate) const AMOUNT_TOO_LARGE: &str = "it is more than £1,000,000,000,000";
+
 /// Why a text could not be read as an amount of money.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
@@ -157,7 +160,7 @@ impl Gbp {
         // they matter (whole pence for payments and prices, six places for
         // a framework's proxies, which it reports with its other problems).
         if value.abs() > crate::limits::MAX_AMOUNT {
-            return Err(err("it is more than £1,000,000,000,000"));
+            return Err(err(AMOUNT_TOO_LARGE));
         }
         Ok(Gbp(value))
     }

@@ -159,16 +159,16 @@ pub(crate) fn parse_units(text: &str) -> std::result::Result<Decimal, &'static s
     // Reuse the money grammar for separators (and a `£` on units of £),
     // but not accountants' brackets, which mean a negative.
     if t.starts_with('(') {
-        return Err("is negative (units cannot be negative)");
+        return Err(crate::limits::UNITS_NEGATIVE);
     }
     // The money grammar bounds amounts to £10¹²; units have their own bound,
     // so an over-large number says so rather than "is not a number".
     let value = match Gbp::parse(t) {
         Ok(g) => g.amount(),
-        Err(e) if e.reason.contains("more than") => {
-            return Err("is more than 1,000,000,000,000 units");
+        Err(e) if e.reason == crate::money::AMOUNT_TOO_LARGE => {
+            return Err(crate::limits::UNITS_TOO_LARGE);
         }
-        Err(_) => return Err("is not a number"),
+        Err(_) => return Err(crate::limits::NOT_A_NUMBER),
     };
     crate::limits::check_units(value).map(|u| u.normalize())
 }

@@ -13,7 +13,7 @@ use axum::extract::{Form, Multipart, Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use socval_core::{Decimal, Gbp};
+use socval_core::{Decimal, Gbp, limits};
 use socval_store::Role;
 use socval_store::procurement::{Bid, Commitment, NewBid, NewDocument, Procurement, Score};
 
@@ -158,12 +158,10 @@ pub(crate) fn parse_bid(
                 // A number is shown as typed, anything else quoted.
                 let t = text.trim();
                 let what = match problem {
-                    "is not a number" => {
+                    limits::NOT_A_NUMBER => {
                         format!("{t:?} is not a number: enter units like 2 or 2.5")
                     }
-                    p if p.starts_with("is negative") => {
-                        format!("{t} is negative: enter 0 or more")
-                    }
+                    limits::UNITS_NEGATIVE => format!("{t} is negative: enter 0 or more"),
                     p => format!("{t} {p}"),
                 };
                 errors.add(
@@ -535,7 +533,7 @@ pub(crate) fn parse_score(
     let mut read = |field: &'static str, label: &str, text: &str| match Decimal::from_str(
         text.trim(),
     )
-    .map_err(|_| "is not a number")
+    .map_err(|_| limits::NOT_A_NUMBER)
     .and_then(socval_core::limits::check_percent)
     {
         Ok(d) => d,

@@ -305,7 +305,7 @@ pub(crate) async fn parse_procurement(
     };
     let weight = |errors: &mut FormErrors, field: &'static str, label: &str, text: &str| {
         match Decimal::from_str(text.trim())
-            .map_err(|_| "is not a number")
+            .map_err(|_| socval_core::limits::NOT_A_NUMBER)
             .and_then(socval_core::limits::check_percent)
         {
             Ok(d) => d,

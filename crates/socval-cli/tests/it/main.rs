@@ -6,6 +6,7 @@ mod demo;
 mod evaluate;
 mod framework;
 mod geo;
+mod pins;
 mod quotes;
 mod report;
 mod serve;

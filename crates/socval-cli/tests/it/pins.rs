@@ -4,7 +4,7 @@
 //! on the repository's examples and on real data (Sheffield's payments,
 //! ONS postcodes, IMD 2019, the council's commitments table).
 //!
-//! These outputs are a stable interface (docs/cli.md): restructuring the
+//! These outputs are a stable interface (docs/engine.md): restructuring the
 //! code must not change one byte of them. When a change is meant to alter
 //! an output, regenerate the pins with `SOCVAL_UPDATE_PINS=1 cargo test -p
 //! socval-cli pins` and say why in the commit.

@@ -23,6 +23,7 @@ else
   for f in fuzz_targets/*.rs; do targets+=("$(basename "$f" .rs)"); done
 fi
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+mkdir -p target
 # The lower priority keeps the machine's other builds and tests first.
 RUSTC_BOOTSTRAP=1 nice -n 10 cargo fuzz build -s none >/dev/null 2>target/build.log \
   || { cat target/build.log; exit 2; }

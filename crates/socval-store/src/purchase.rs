@@ -48,11 +48,11 @@ impl QuoteLocation {
     }
 
     /// The engine's location.
-    pub fn to_core(self) -> socval_core::quotes::Location {
+    pub fn to_core(self) -> socval_core::LocationClass {
         match self {
-            QuoteLocation::Local => socval_core::quotes::Location::Local,
-            QuoteLocation::Region => socval_core::quotes::Location::Region,
-            QuoteLocation::Outside => socval_core::quotes::Location::Outside,
+            QuoteLocation::Local => socval_core::LocationClass::Local,
+            QuoteLocation::Region => socval_core::LocationClass::Region,
+            QuoteLocation::Outside => socval_core::LocationClass::Outside,
         }
     }
 }

@@ -3,7 +3,7 @@
 //! `Names::get` gives, for every postcode in the real files, misspelt,
 //! missing, special and invalid ones.
 
-use socval_core::{DeprivedBand, LocationClass};
+use socval_core::LocationClass;
 use std::collections::BTreeMap;
 
 use socval_geo::{

@@ -1,6 +1,6 @@
 //! Postcode directory import and lookup on real ONS and OS files.
 
-use socval_core::{DeprivedBand, LocationClass};
+use socval_core::LocationClass;
 use std::collections::HashMap;
 use std::path::Path;
 

@@ -1,6 +1,6 @@
 //! IMD 2019 File 1 as published, and its join to 2021 LSOAs.
 
-use socval_core::{DeprivedBand, LocationClass};
+use socval_core::DeprivedBand;
 use std::collections::HashSet;
 
 use socval_geo::{Deprivation, GeoData, ImportOptions, LsoaVintage, NoFigure, import, open_input};

@@ -14,7 +14,7 @@ use toml::Spanned;
 
 use crate::error::{Error, Result};
 use crate::framework::Framework;
-use crate::policy::{Policy, Weights};
+use crate::policy::{Policy, Weights, WeightsProblem};
 use crate::valuation::{self, Commitment, Valuation, ValuationOptions};
 use crate::{FinancialYear, Gbp};
 
@@ -54,24 +54,7 @@ pub struct Bid {
     pub commitments: Vec<Commitment>,
 }
 
-/// What a contract of this value needs for delivery monitoring.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DeliveryRequirement {
-    /// Over the delivery plan threshold (£250k): a social value delivery plan.
-    DeliveryPlan,
-    /// Otherwise: a milestone tracker.
-    MilestoneTracker,
-}
-
-impl DeliveryRequirement {
-    /// `delivery_plan` or `milestone_tracker`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DeliveryRequirement::DeliveryPlan => "delivery_plan",
-            DeliveryRequirement::MilestoneTracker => "milestone_tracker",
-        }
-    }
-}
+pub use crate::policy::DeliveryRequirement;
 
 /// One bid's scores.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -222,8 +205,7 @@ impl Procurement {
             social_value: p.sv_weight.unwrap_or(d.social_value),
             sv_quantitative_share: p.sv_quantitative_share.unwrap_or(d.sv_quantitative_share),
         };
-        let sum = weights.price + weights.quality + weights.social_value;
-        if sum != Decimal::ONE_HUNDRED {
+        if let Some(WeightsProblem::Sum(sum)) = weights.problem() {
             return Err(invalid(
                 crate::record::toml_line(text, "price_weight", "")
                     .or_else(|| crate::record::toml_line(text, "quality_weight", ""))
@@ -475,20 +457,17 @@ pub fn evaluate(
                 .to_string(),
         );
     }
-    if p.value <= policy.social_value_threshold_gbp {
+    if !policy.requirements(p.value).social_value_required {
         notes.push(format!(
             "The value {} is not over the social value threshold {}: social value is optional here.",
             p.value.display_whole_pounds(),
             policy.social_value_threshold_gbp.display_whole_pounds()
         ));
     }
+    let needs = policy.requirements(p.value);
     Ok(Evaluation {
-        sv_required: p.value > policy.social_value_threshold_gbp,
-        delivery: if p.value > policy.delivery_plan_threshold_gbp {
-            DeliveryRequirement::DeliveryPlan
-        } else {
-            DeliveryRequirement::MilestoneTracker
-        },
+        sv_required: needs.social_value_required,
+        delivery: needs.delivery,
         weights: w,
         bids: scores,
         notes,

@@ -60,7 +60,10 @@ pub use error::{Error, Result};
 pub use framework::{Framework, Issue};
 pub use money::{Gbp, MoneyParseError, group_digit_text, group_digits, percent_of};
 pub use place::{DeprivedBand, LocationClass};
-pub use policy::{AssuranceThresholds, Policy, RagThresholds, Weights};
+pub use policy::{
+    AssuranceThresholds, DeliveryRequirement, Policy, QuoteRule, RagThresholds, Requirements,
+    Weights, WeightsProblem,
+};
 pub use record::{Record, Records};
 pub use rust_decimal::Decimal;
 pub use year::{FinancialYear, YearParseError};

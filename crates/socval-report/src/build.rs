@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 use socval_core::quotes::{Audit, PurchaseCheck};
 use socval_core::valuation::{self, Commitment, Valuation, ValuationOptions};
-use socval_core::{FinancialYear, Framework, Gbp};
+use socval_core::{FinancialYear, Framework, Gbp, QuoteRule};
 
 use crate::commitments::{Category, Commitments};
 use crate::contracts::{self, ContractsInput, Traced};
@@ -69,6 +69,8 @@ pub struct QuotesInput {
     pub audit: std::result::Result<Audit, String>,
     /// The policy's quotes threshold.
     pub threshold: Gbp,
+    /// The policy's quotes rule under the threshold.
+    pub rule: QuoteRule,
 }
 
 /// Collects sources and hands out their ids.
@@ -842,11 +844,11 @@ fn quotes_section(q: Option<&QuotesInput>, sources: &mut Sources) -> Section {
         };
     };
     let src = vec![sources.add(format!(
-        "{}: {} quote line(s) for {} purchase(s), checked against the quotes rule (under {}: at least two quotes, at least one local, else one from the region with a justification).",
+        "{}: {} quote line(s) for {} purchase(s), checked against the quotes rule ({}).",
         q.file,
         q.quotes,
         q.checks.len(),
-        q.threshold.display_whole_pounds()
+        q.rule.describe(q.threshold)
     ))];
     let in_scope = q.checks.iter().filter(|c| c.in_scope).count() as u64;
     let failing = q.checks.iter().filter(|c| !c.compliant).count() as u64;

@@ -25,25 +25,30 @@
 //! ```
 #![deny(missing_docs)]
 
-#[macro_use]
-mod sql;
-#[macro_use]
-pub mod procurement;
-#[macro_use]
+mod account;
+mod audit;
+pub mod bench;
+mod db;
 pub mod delivery;
-
 mod error;
+mod framework;
 pub mod login;
 pub mod model;
 pub mod password;
 mod postgres;
+pub mod procurement;
 pub mod purchase;
 pub mod secret;
+mod session;
+mod spend;
+mod sql;
 mod sqlite;
 mod store;
+mod token;
 
 use std::sync::Arc;
 
+pub use db::{Db, SqlStore};
 pub use delivery::DeliveryStore;
 pub use error::{Error, Result};
 pub use model::*;

@@ -210,9 +210,19 @@ impl<'t, DB: Db> PushBind<'t> for Separated<'_, DB, &'static str> {
 
 /// The store on a database of backend `DB`; see [`crate::SqliteStore`]
 /// and [`crate::PgStore`].
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct SqlStore<DB: Database> {
     pub(crate) pool: Pool<DB>,
+}
+
+// Not derived: that would ask for `DB: Clone`, which the backends' marker
+// types are not.
+impl<DB: Database> Clone for SqlStore<DB> {
+    fn clone(&self) -> Self {
+        SqlStore {
+            pool: self.pool.clone(),
+        }
+    }
 }
 
 impl<DB: Db> SqlStore<DB> {

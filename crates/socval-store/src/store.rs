@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 use crate::db::{Db, SqlStore};
 use crate::error::Result;
 use crate::model::*;
-use crate::{account, audit, framework, session, spend, token};
+use crate::{account, audit, framework, invitation, session, spend, token};
 
 /// Which database a store runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -528,11 +528,11 @@ impl<DB: Db> Store for SqlStore<DB> {
         now: OffsetDateTime,
         new: &NewInvitation,
     ) -> Result<(Invitation, String)> {
-        account::create_invitation(self, actor, now, new).await
+        invitation::create_invitation(self, actor, now, new).await
     }
 
     async fn invitation(&self, token: &str, now: OffsetDateTime) -> Result<Invitation> {
-        account::invitation(self, token, now).await
+        invitation::invitation(self, token, now).await
     }
 
     async fn accept_invitation(
@@ -541,11 +541,11 @@ impl<DB: Db> Store for SqlStore<DB> {
         now: OffsetDateTime,
         accept: &AcceptInvitation,
     ) -> Result<(User, Membership)> {
-        account::accept_invitation(self, token, now, accept).await
+        invitation::accept_invitation(self, token, now, accept).await
     }
 
     async fn invitations(&self, org_id: i64) -> Result<Vec<Invitation>> {
-        account::invitations(self, org_id).await
+        invitation::invitations(self, org_id).await
     }
 
     async fn create_session(

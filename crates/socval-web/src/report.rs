@@ -18,30 +18,35 @@
 //! `socval report annual --org`).
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
 use socval_core::{FinancialYear, Gbp};
 use socval_report::{HtmlOptions, PurchaseFilter, RecordKind, RecordQuery, Report, Sums};
+use socval_store::Role;
 
 use socval_app::report::{ReportData, org_spend};
 
-use crate::AppState;
+use crate::access::Access::{Public, Staff};
+use crate::access::{Route, get};
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::html::{Page, render};
-use crate::org::org_page;
+use crate::page::org_page;
+use crate::state::AppState;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/reports/report.css", get(css))
-        .route("/orgs/{org}/reports", get(index))
-        .route("/orgs/{org}/reports/{year}", get(page))
-        .route("/orgs/{org}/reports/{year}/records", get(records_page))
-        .route("/orgs/{org}/reports/{year}/report.json", get(json))
-        .route("/orgs/{org}/reports/{year}/report.xlsx", get(xlsx))
+/// The annual report's pages and downloads (viewer, officer, admin), and
+/// its stylesheet.
+pub(crate) fn routes() -> Vec<Route> {
+    let viewer = Staff(Role::Viewer);
+    vec![
+        get("/reports/report.css", Public, css),
+        get("/orgs/{org}/reports", viewer, index),
+        get("/orgs/{org}/reports/{year}", viewer, page),
+        get("/orgs/{org}/reports/{year}/records", viewer, records_page),
+        get("/orgs/{org}/reports/{year}/report.json", viewer, json),
+        get("/orgs/{org}/reports/{year}/report.xlsx", viewer, xlsx),
+    ]
 }
 
 /// The year in a URL: `2019-20` (or `2019/20` encoded).

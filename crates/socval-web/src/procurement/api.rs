@@ -3,12 +3,11 @@
 //! suppliers see only their own bids). Refusals of bad input answer 422
 //! with each problem on its field; nothing is changed.
 
+use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use socval_core::Gbp;
@@ -16,54 +15,26 @@ use socval_store::Role;
 use socval_store::procurement::{Bid, BidReceipt, Contract, Procurement};
 use utoipa::{OpenApi, ToSchema};
 
-use super::{
-    ProcurementInput, complete_evaluation, is_officer, load, parse_award, parse_procurement,
-    ranking, store_refusal,
-};
-use crate::AppState;
-use crate::api::{ApiProblem, ErrorBody, ImportProblems};
-use crate::auth::Ctx;
-use crate::bid::{BidInput, Saved, load_bid, parse_score, save_bid};
-use crate::error::{ApiError, AppError};
+use super::bid::{BidInput, Saved, parse_score, save_bid};
+use super::form::{ProcurementInput, parse_award, parse_procurement, policy_for, store_refusal};
+use super::ranking::{complete_evaluation, ranking};
+use super::visible::{load, load_bid};
+use crate::auth::{Ctx, at_least};
+use crate::error::{ApiError, ApiProblem, AppError, ErrorBody, ImportProblems};
+use crate::format::rfc3339;
 use crate::html::FormErrors;
-
-pub(crate) fn router() -> Router<AppState> {
-    let base = "/api/v1/orgs/{org}/procurements";
-    Router::new()
-        .route(base, get(list).post(create))
-        .route(&format!("{base}/{{procurement}}"), get(show))
-        .route(&format!("{base}/{{procurement}}/publish"), post(publish))
-        .route(&format!("{base}/{{procurement}}/open"), post(open))
-        .route(&format!("{base}/{{procurement}}/cancel"), post(cancel))
-        .route(
-            &format!("{base}/{{procurement}}/bids"),
-            get(bids).post(submit),
-        )
-        .route(
-            &format!("{base}/{{procurement}}/bids/{{bid}}"),
-            post(revise),
-        )
-        .route(
-            &format!("{base}/{{procurement}}/bids/{{bid}}/score"),
-            post(score),
-        )
-        .route(
-            &format!("{base}/{{procurement}}/evaluation"),
-            get(evaluation).post(complete),
-        )
-        .route(&format!("{base}/{{procurement}}/award"), post(award))
-}
+use crate::state::AppState;
 
 #[derive(OpenApi)]
 #[openapi(paths(
     list, create, show, publish, open, cancel, bids, submit, revise, score, evaluation, complete,
     award
 ))]
-pub(crate) struct ProcurementApi;
+struct ProcurementApi;
 
-fn rfc3339(t: time::OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
+/// The procurement part of the OpenAPI document.
+pub(crate) fn openapi() -> utoipa::openapi::OpenApi {
+    ProcurementApi::openapi()
 }
 
 fn problems(errors: FormErrors) -> Response {
@@ -475,7 +446,7 @@ fn staff(ctx: &Ctx) -> Result<bool, AppError> {
 #[utoipa::path(get, path = "/api/v1/orgs/{org}/procurements",
     params(("org" = String, Path, description = "Organisation slug")),
     responses((status = 200, body = [ApiProcurement]), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn list(
+pub(crate) async fn list(
     State(state): State<AppState>,
     ctx: Ctx,
 ) -> Result<Json<Vec<ApiProcurement>>, ApiError> {
@@ -500,14 +471,14 @@ async fn list(
     request_body = ProcurementRequest,
     responses((status = 201, body = ApiProcurement), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ImportProblems)))]
-async fn create(
+pub(crate) async fn create(
     State(state): State<AppState>,
     ctx: Ctx,
     body: Result<Json<ProcurementRequest>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let req = json_body(body)?;
     let org = ctx.org()?.org.clone();
-    let defaults = ProcurementInput::defaults(&super::policy_for(&org));
+    let defaults = ProcurementInput::defaults(&policy_for(&org));
     let input = ProcurementInput {
         reference: req.reference,
         title: req.title,
@@ -552,7 +523,7 @@ async fn create(
 #[utoipa::path(get, path = "/api/v1/orgs/{org}/procurements/{procurement}",
     params(("org" = String, Path, description = "Organisation slug"), ("procurement" = i64, Path, description = "Procurement id")),
     responses((status = 200, body = ApiProcurement), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn show(
+pub(crate) async fn show(
     State(state): State<AppState>,
     ctx: Ctx,
     Path((_, id)): Path<(String, String)>,
@@ -595,7 +566,7 @@ mod futures_like {
     params(("org" = String, Path, description = "Organisation slug"), ("procurement" = i64, Path, description = "Procurement id")),
     responses((status = 200, body = ApiProcurement), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 422, body = ImportProblems)))]
-async fn publish(
+pub(crate) async fn publish(
     State(state): State<AppState>,
     ctx: Ctx,
     Path((_, id)): Path<(String, String)>,
@@ -612,7 +583,7 @@ async fn publish(
     params(("org" = String, Path, description = "Organisation slug"), ("procurement" = i64, Path, description = "Procurement id")),
     responses((status = 200, body = ApiProcurement), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 422, body = ImportProblems)))]
-async fn open(
+pub(crate) async fn open(
     State(state): State<AppState>,
     ctx: Ctx,
     Path((_, id)): Path<(String, String)>,
@@ -629,7 +600,7 @@ async fn open(
     params(("org" = String, Path, description = "Organisation slug"), ("procurement" = i64, Path, description = "Procurement id")),
     responses((status = 200, body = ApiProcurement), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 422, body = ImportProblems)))]
-async fn cancel(
+pub(crate) async fn cancel(
     State(state): State<AppState>,
     ctx: Ctx,
     Path((_, id)): Path<(String, String)>,
@@ -646,7 +617,7 @@ async fn cancel(
 #[utoipa::path(get, path = "/api/v1/orgs/{org}/procurements/{procurement}/bids",
     params(("org" = String, Path, description = "Organisation slug"), ("procurement" = i64, Path, description = "Procurement id")),
     responses((status = 200, body = [ApiBid]), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn bids(
+pub(crate) async fn bids(
     State(state): State<AppState>,
     ctx: Ctx,
     Path((_, id)): Path<(String, String)>,
@@ -767,7 +738,7 @@ async fn save(
     request_body = BidRequest,
     responses((status = 201, body = ApiBid), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ImportProblems)))]
-async fn submit(
+pub(crate) async fn submit(
     State(state): State<AppState>,
     ctx: Ctx,
     Path((_, id)): Path<(String, String)>,
@@ -782,7 +753,7 @@ async fn submit(
     request_body = BidRequest,
     responses((status = 200, body = ApiBid), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 422, body = ImportProblems)))]
-async fn revise(
+pub(crate) async fn revise(
     State(state): State<AppState>,
     ctx: Ctx,
     Path((_, id, bid)): Path<(String, String, String)>,
@@ -797,7 +768,7 @@ async fn revise(
     request_body = ScoreRequest,
     responses((status = 200, body = ApiBid), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 422, body = ImportProblems)))]
-async fn score(
+pub(crate) async fn score(
     State(state): State<AppState>,
     ctx: Ctx,
     Path((_, id, bid)): Path<(String, String, String)>,
@@ -833,7 +804,7 @@ async fn score(
     params(("org" = String, Path, description = "Organisation slug"), ("procurement" = i64, Path, description = "Procurement id")),
     responses((status = 200, body = ApiEvaluation), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-async fn evaluation(
+pub(crate) async fn evaluation(
     State(state): State<AppState>,
     ctx: Ctx,
     Path((_, id)): Path<(String, String)>,
@@ -877,7 +848,7 @@ async fn evaluation(
     params(("org" = String, Path, description = "Organisation slug"), ("procurement" = i64, Path, description = "Procurement id")),
     responses((status = 200, body = ApiProcurement), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 422, body = ImportProblems)))]
-async fn complete(
+pub(crate) async fn complete(
     State(state): State<AppState>,
     ctx: Ctx,
     Path((_, id)): Path<(String, String)>,
@@ -896,7 +867,7 @@ async fn complete(
     request_body = AwardRequest,
     responses((status = 201, body = ApiContract), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 422, body = ImportProblems)))]
-async fn award(
+pub(crate) async fn award(
     State(state): State<AppState>,
     ctx: Ctx,
     Path((_, id)): Path<(String, String)>,
@@ -904,7 +875,7 @@ async fn award(
 ) -> Result<Response, ApiError> {
     let p = load(&state, &ctx, &id).await?;
     let req = json_body(body)?;
-    if !is_officer(ctx.org()?.role) {
+    if !at_least(ctx.org()?.role, Role::Officer) {
         return Err(AppError::Forbidden.into());
     }
     let award = match parse_award(&req.bid_id.to_string(), &req.contract_reference, &req.start) {

@@ -23,6 +23,23 @@ pub(crate) fn decimal_pounds(pence: i64) -> String {
     format!("{:.2}", Gbp::from_pence(pence).amount())
 }
 
+/// `£1,234.50`, or "not priced" for a figure with no value.
+pub(crate) fn pounds_or_unpriced(g: Option<Gbp>) -> String {
+    g.map(|g| g.display_pounds())
+        .unwrap_or_else(|| "not priced".into())
+}
+
+/// A proxy for people: `£26,273.47`, or every decimal place of a
+/// multiplier such as `£0.5229` (rounding it to the penny would mislead).
+pub(crate) fn proxy_pounds(g: Gbp) -> String {
+    let a = g.amount().normalize();
+    if a.scale() > 2 {
+        format!("£{a}")
+    } else {
+        g.display_pounds()
+    }
+}
+
 /// Money for CSV: pounds and pence, no `£` or separators (spreadsheets
 /// read it as a number).
 pub(crate) fn csv_pounds(g: Gbp) -> String {

@@ -22,7 +22,7 @@ use crate::access::{Route, get, post};
 use crate::auth::{Ctx, at_least};
 use crate::cache::lock;
 use crate::error::{ApiError, ApiProblem, AppError, ErrorBody, ImportProblems};
-use crate::format::rfc3339;
+use crate::format::{proxy_pounds, rfc3339};
 use crate::html::{FormErrors, Page, render};
 use crate::page::org_page;
 use crate::state::AppState;
@@ -402,17 +402,6 @@ struct ShowPage {
     measure_count: usize,
 }
 
-/// A proxy for people: `£26,273.47`, or every decimal place of a
-/// multiplier such as `£0.5229` (rounding it to the penny would mislead).
-fn proxy_text(g: socval_core::Gbp) -> String {
-    let a = g.amount().normalize();
-    if a.scale() > 2 {
-        format!("£{a}")
-    } else {
-        g.display_pounds()
-    }
-}
-
 /// The themes of a framework with each measure's proxy for `year`.
 fn view(fw: &Framework, year: Option<FinancialYear>) -> Vec<ThemeView> {
     fw.themes
@@ -443,7 +432,7 @@ fn view(fw: &Framework, year: Option<FinancialYear>) -> Vec<ThemeView> {
                                     .proxies
                                     .iter()
                                     .find(|p| p.year == y)
-                                    .map(|p| proxy_text(p.value_gbp))
+                                    .map(|p| proxy_pounds(p.value_gbp))
                                     .unwrap_or_else(|| "none for this year".into()),
                                 (None, false) => "none".into(),
                             },

@@ -13,6 +13,7 @@
 //! - [`visible`]: the procurement and bid in the URL, as the caller may see
 //!   them;
 //! - [`form`]: a procurement, award or score as typed, checked;
+//! - [`transition`]: publish, open the bids, cancel;
 //! - [`ranking`]: the opened bids ranked, and the evaluation completed;
 //! - [`bid`]: a supplier's own bid: its form, page and document;
 //! - [`page`]: the organisation's pages;
@@ -28,6 +29,7 @@ mod bid;
 mod form;
 mod page;
 mod ranking;
+mod transition;
 mod visible;
 
 /// The pages and API of procurements and their bids.

@@ -3,6 +3,7 @@
 
 use socval_store::Role;
 
+use crate::auth::at_least;
 use crate::contract::periods_due;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -49,7 +50,7 @@ pub(crate) async fn reminders(
                     }
                 }
             }
-            (Role::Admin | Role::Officer, _) => {
+            (role, _) if at_least(role, Role::Officer) => {
                 for r in state.store.returns_awaiting_review(org.id, None).await? {
                     out.push(Reminder {
                         text: format!(

@@ -18,6 +18,7 @@ use utoipa::{OpenApi, ToSchema};
 use super::bid::{BidInput, Saved, parse_score, save_bid};
 use super::form::{ProcurementInput, parse_award, parse_procurement, policy_for, store_refusal};
 use super::ranking::{complete_evaluation, ranking};
+use super::transition::Transition;
 use super::visible::{load, load_bid};
 use crate::auth::{Ctx, at_least};
 use crate::error::{ApiError, ApiProblem, AppError, ErrorBody, ImportProblems};
@@ -532,33 +533,21 @@ pub(crate) async fn show(
     Ok(Json(api_procurement(&p, state.now(), staff(&ctx)?)))
 }
 
+/// Makes a state change; a refusal answers 422 with the reason.
 async fn change(
     state: &AppState,
     ctx: &Ctx,
     id: &str,
-    what: fn(&AppState, socval_store::Actor, time::OffsetDateTime, i64) -> futures_like::Fut<'_>,
+    what: Transition,
 ) -> Result<Response, ApiError> {
     let p = load(state, ctx, id).await?;
-    match what(state, ctx.actor()?, state.now(), p.id).await {
+    match what.apply(state, &ctx.actor()?, state.now(), p.id).await {
         Ok(p) => Ok(Json(api_procurement(&p, state.now(), true)).into_response()),
         Err(e) => Ok(problems(store_refusal(
             e,
             &["state", "deadline", "suppliers", "measures"],
         )?)),
     }
-}
-
-mod futures_like {
-    use std::future::Future;
-    use std::pin::Pin;
-
-    pub(crate) type Fut<'a> = Pin<
-        Box<
-            dyn Future<Output = Result<socval_store::procurement::Procurement, socval_store::Error>>
-                + Send
-                + 'a,
-        >,
-    >;
 }
 
 /// Publishes a draft: invited suppliers may bid (officer, admin).
@@ -571,11 +560,7 @@ pub(crate) async fn publish(
     ctx: Ctx,
     Path((_, id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    change(&state, &ctx, &id, |s, a, now, id| {
-        let store = s.store.clone();
-        Box::pin(async move { store.publish_procurement(&a, now, id).await })
-    })
-    .await
+    change(&state, &ctx, &id, Transition::Publish).await
 }
 
 /// Opens the bids after the deadline (officer, admin).
@@ -588,11 +573,7 @@ pub(crate) async fn open(
     ctx: Ctx,
     Path((_, id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    change(&state, &ctx, &id, |s, a, now, id| {
-        let store = s.store.clone();
-        Box::pin(async move { store.open_bids(&a, now, id).await })
-    })
-    .await
+    change(&state, &ctx, &id, Transition::Open).await
 }
 
 /// Cancels a procurement not yet awarded (officer, admin).
@@ -605,11 +586,7 @@ pub(crate) async fn cancel(
     ctx: Ctx,
     Path((_, id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    change(&state, &ctx, &id, |s, a, now, id| {
-        let store = s.store.clone();
-        Box::pin(async move { store.cancel_procurement(&a, now, id).await })
-    })
-    .await
+    change(&state, &ctx, &id, Transition::Cancel).await
 }
 
 /// Bids: staff get receipts (no content) until the deadline and every bid

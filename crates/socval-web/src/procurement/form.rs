@@ -60,15 +60,18 @@ pub(crate) struct ProcurementInput {
     pub deadline: String,
 }
 
+/// The first value of form field `name` (empty if the form has none).
+pub(crate) fn field<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
+    pairs
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or_default()
+}
+
 impl ProcurementInput {
     pub(crate) fn from_pairs(pairs: &[(String, String)]) -> ProcurementInput {
-        let one = |k: &str| {
-            pairs
-                .iter()
-                .find(|(n, _)| n == k)
-                .map(|(_, v)| v.clone())
-                .unwrap_or_default()
-        };
+        let one = |k: &str| field(pairs, k).to_owned();
         let all = |k: &str| {
             pairs
                 .iter()

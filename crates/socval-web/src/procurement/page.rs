@@ -13,8 +13,11 @@ use socval_store::{Organisation, Role};
 use time::OffsetDateTime;
 
 use super::bid::{self, parse_score};
-use super::form::{ProcurementInput, parse_award, parse_procurement, policy_for, store_refusal};
+use super::form::{
+    ProcurementInput, field, parse_award, parse_procurement, policy_for, store_refusal,
+};
 use super::ranking::{RankRow, complete_evaluation, ranking, supplier_names};
+use super::transition::Transition;
 use super::visible::{load, load_bid};
 use crate::auth::{Ctx, at_least};
 use crate::error::AppError;
@@ -559,24 +562,19 @@ pub(crate) async fn show(
     show_page(&state, &ctx, p, FormErrors::default(), String::new()).await
 }
 
-/// Runs a state change; on refusal shows the page with the reason.
-async fn transition<F, Fut>(
+/// Makes a state change; on refusal shows the page with the reason.
+async fn transition(
     state: &AppState,
     ctx: &Ctx,
     id: &str,
-    field: &'static str,
-    change: F,
-) -> Result<Response, AppError>
-where
-    F: FnOnce(Procurement) -> Fut,
-    Fut: std::future::Future<Output = Result<Procurement, socval_store::Error>>,
-{
+    what: Transition,
+) -> Result<Response, AppError> {
     let p = load(state, ctx, id).await?;
     let slug = ctx.org()?.org.slug.clone();
-    match change(p.clone()).await {
+    match what.apply(state, &ctx.actor()?, state.now(), p.id).await {
         Ok(p) => Ok(Redirect::to(&format!("/orgs/{slug}/procurements/{}", p.id)).into_response()),
         Err(e) => {
-            let errors = store_refusal(e, &[field, "deadline", "suppliers", "measures"])?;
+            let errors = store_refusal(e, &[what.field(), "deadline", "suppliers", "measures"])?;
             show_page(state, ctx, p, errors, String::new()).await
         }
     }
@@ -587,12 +585,7 @@ pub(crate) async fn publish(
     ctx: Ctx,
     Path((_, id)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let (actor, now) = (ctx.actor()?, state.now());
-    let store = state.store.clone();
-    transition(&state, &ctx, &id, "publish", |p| async move {
-        store.publish_procurement(&actor, now, p.id).await
-    })
-    .await
+    transition(&state, &ctx, &id, Transition::Publish).await
 }
 
 pub(crate) async fn open(
@@ -600,12 +593,7 @@ pub(crate) async fn open(
     ctx: Ctx,
     Path((_, id)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let (actor, now) = (ctx.actor()?, state.now());
-    let store = state.store.clone();
-    transition(&state, &ctx, &id, "open", |p| async move {
-        store.open_bids(&actor, now, p.id).await
-    })
-    .await
+    transition(&state, &ctx, &id, Transition::Open).await
 }
 
 pub(crate) async fn cancel(
@@ -613,12 +601,7 @@ pub(crate) async fn cancel(
     ctx: Ctx,
     Path((_, id)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let (actor, now) = (ctx.actor()?, state.now());
-    let store = state.store.clone();
-    transition(&state, &ctx, &id, "cancel", |p| async move {
-        store.cancel_procurement(&actor, now, p.id).await
-    })
-    .await
+    transition(&state, &ctx, &id, Transition::Cancel).await
 }
 
 pub(crate) async fn complete(
@@ -641,13 +624,7 @@ pub(crate) async fn award(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let p = load(&state, &ctx, &id).await?;
-    let one = |k: &str| {
-        pairs
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.as_str())
-            .unwrap_or_default()
-    };
+    let one = |k: &str| field(&pairs, k);
     let award = match parse_award(one("bid"), one("contract_reference"), one("start")) {
         Ok(a) => a,
         Err(errors) => return show_page(&state, &ctx, p, errors, String::new()).await,
@@ -684,13 +661,7 @@ pub(crate) async fn score(
     }
     let p = load(&state, &ctx, &id).await?;
     let b = load_bid(&state, &ctx, &p, &bid).await?;
-    let one = |k: &str| {
-        pairs
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.as_str())
-            .unwrap_or_default()
-    };
+    let one = |k: &str| field(&pairs, k);
     let score = match parse_score(
         one("quality_score"),
         one("sv_qualitative_score"),

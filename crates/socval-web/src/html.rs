@@ -111,6 +111,16 @@ impl FormErrors {
             .map(|e| e.message.as_str())
     }
 
+    /// The status of the page showing the form: 200, or 422 when it shows
+    /// errors.
+    pub fn status(&self) -> StatusCode {
+        if self.is_empty() {
+            StatusCode::OK
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+    }
+
     /// All errors, for the summary.
     pub fn all(&self) -> &[FieldError] {
         &self.0

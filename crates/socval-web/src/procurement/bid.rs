@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use socval_core::{Decimal, Gbp, limits};
 use socval_store::procurement::{Bid, Commitment, NewBid, NewDocument, Procurement, Score};
 
-use super::form::store_refusal;
+use super::form::{positive_pence, store_refusal};
 use super::visible::{load, load_bid};
 use crate::auth::Ctx;
 use crate::error::AppError;
@@ -49,7 +49,13 @@ pub(crate) fn parse_bid(
     limit: usize,
 ) -> Result<NewBid, FormErrors> {
     let mut errors = FormErrors::default();
-    let price = parse_price(&mut errors, &input.price);
+    let price = positive_pence(
+        &mut errors,
+        ("price", "Price"),
+        &input.price,
+        "99,500.00",
+        "99,500.00",
+    );
     if input.quality_reference.trim().is_empty() {
         errors.add(
             "quality_reference",
@@ -102,37 +108,6 @@ pub(crate) fn parse_bid(
         commitments,
         document,
     })
-}
-
-/// The price in pence: more than £0, in pounds and pence.
-fn parse_price(errors: &mut FormErrors, text: &str) -> i64 {
-    match Gbp::parse(text) {
-        Ok(g) if g > Gbp::ZERO => match g.to_pence() {
-            Some(p) => p,
-            None => {
-                errors.add(
-                    "price",
-                    "Price must be in pounds and pence, for example 99,500.00",
-                );
-                0
-            }
-        },
-        Ok(_) => {
-            errors.add("price", "Price must be more than £0");
-            0
-        }
-        Err(e) => {
-            errors.add(
-                "price",
-                format!(
-                    "Price {:?} is not an amount of money ({}): enter it like 99,500.00",
-                    text.trim(),
-                    e.reason
-                ),
-            );
-            0
-        }
-    }
 }
 
 /// The units offered per measure and contract year; empty units are none.
@@ -385,11 +360,7 @@ pub(crate) async fn supplier_page(
     };
     let mut page = org_page(state, ctx, format!("{} {}", p.reference, p.title))?;
     page.has_errors = !errors.is_empty();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = errors.status();
     let body = SupplierPage {
         page,
         slug: access.org.slug.clone(),

@@ -164,7 +164,13 @@ pub(crate) async fn parse_procurement(
             String::new()
         }
     };
-    let value = parse_value(&mut errors, &input.estimated_value);
+    let value = positive_pence(
+        &mut errors,
+        ("estimated_value", "Estimated value"),
+        &input.estimated_value,
+        "250,000",
+        "250,000.00",
+    );
     let years: i64 = match input.contract_years.trim().parse() {
         Ok(y) if (1..=i64::from(socval_core::limits::MAX_CONTRACT_YEARS)).contains(&y) => y,
         _ => {
@@ -242,28 +248,36 @@ fn check_texts(errors: &mut FormErrors, input: &ProcurementInput) {
     }
 }
 
-/// The estimated value in pence: more than £0, in pounds and pence.
-fn parse_value(errors: &mut FormErrors, text: &str) -> i64 {
+/// An amount typed in `field` (named `label` in messages), in pence:
+/// more than £0, in pounds and pence. `like` shows how to type one and
+/// `like_pence` one with pence.
+pub(crate) fn positive_pence(
+    errors: &mut FormErrors,
+    (field, label): (&'static str, &str),
+    text: &str,
+    like: &str,
+    like_pence: &str,
+) -> i64 {
     match Gbp::parse(text) {
         Ok(v) if v > Gbp::ZERO => match v.to_pence() {
             Some(p) => p,
             None => {
                 errors.add(
-                    "estimated_value",
-                    "Estimated value must be in pounds and pence, for example 250,000.00",
+                    field,
+                    format!("{label} must be in pounds and pence, for example {like_pence}"),
                 );
                 0
             }
         },
         Ok(_) => {
-            errors.add("estimated_value", "Estimated value must be more than £0");
+            errors.add(field, format!("{label} must be more than £0"));
             0
         }
         Err(e) => {
             errors.add(
-                "estimated_value",
+                field,
                 format!(
-                    "Estimated value {:?} is not an amount of money ({}): enter it like 250,000",
+                    "{label} {:?} is not an amount of money ({}): enter it like {like}",
                     text.trim(),
                     e.reason
                 ),

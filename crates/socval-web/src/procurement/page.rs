@@ -166,11 +166,7 @@ async fn form_page(
             label: s.name,
         })
         .collect();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = errors.status();
     let body = FormPage {
         page,
         action: match editing {
@@ -426,11 +422,7 @@ pub(crate) async fn show_page(
     };
     let mut page = org_page(state, ctx, format!("{} {}", p.reference, p.title))?;
     page.has_errors = !errors.is_empty();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = errors.status();
     let terms = Terms::of(&p, &policy);
     let body = ShowPage {
         page,

@@ -78,13 +78,6 @@ pub fn policy_of(org: &Organisation) -> Result<Policy> {
     })
 }
 
-/// [`policy_of`] for the portal's handlers until they propagate its error
-/// (issue 13, in progress): a stored policy that no longer reads gives the
-/// built-in one there.
-pub fn policy_for(org: &Organisation) -> Policy {
-    policy_of(org).unwrap_or_default()
-}
-
 /// How a stored policy is named in messages.
 fn policy_file_name(org: &Organisation) -> String {
     format!("the policy of {}", org.slug)

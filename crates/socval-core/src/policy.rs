@@ -170,9 +170,27 @@ impl QuoteRule {
         format!(
             "under {}: at least {}, at least {} local, else one from the region with a justification",
             threshold.display_whole_pounds(),
-            count(self.min_quotes, "quote", "quotes"),
-            number_word(self.min_local),
+            self.min_quotes_text(),
+            self.min_local_text(),
         )
+    }
+
+    /// "two quotes", "three quotes", "one quote".
+    pub fn min_quotes_text(&self) -> String {
+        format!(
+            "{} {}",
+            number_word(self.min_quotes),
+            if self.min_quotes == 1 {
+                "quote"
+            } else {
+                "quotes"
+            }
+        )
+    }
+
+    /// "one", "two", ...: how many quotes must be local.
+    pub fn min_local_text(&self) -> String {
+        number_word(self.min_local)
     }
 }
 
@@ -184,10 +202,6 @@ fn number_word(n: u32) -> String {
     WORDS
         .get(n as usize)
         .map_or_else(|| n.to_string(), |w| (*w).to_string())
-}
-
-fn count(n: u32, one: &str, many: &str) -> String {
-    format!("{} {}", number_word(n), if n == 1 { one } else { many })
 }
 
 /// RAG status thresholds, as percentages of expected delivery.

@@ -263,7 +263,7 @@ pub struct Organisation {
     pub small_purchase_threshold_pence: i64,
     /// Its own Social Value Policy, as the TOML file it gave; `None`: the
     /// built-in policy with the two thresholds above. Read it with
-    /// `socval_app::engine::policy_for`.
+    /// `socval_app::engine::policy_of`.
     pub policy_toml: Option<String>,
     /// When it was created.
     #[serde(with = "time::serde::rfc3339")]

@@ -10,11 +10,10 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Serialize;
 use socval_app::engine::{contract as core_contract, delivery_return as core_return};
-use socval_core::RagThresholds;
 use socval_core::contract::{self, Progress};
-use socval_store::Role;
 use socval_store::delivery::{DeliveryReturn, LineFact, LineStatus};
 use socval_store::procurement::Contract;
+use socval_store::{Organisation, Role};
 use utoipa::{OpenApi, ToSchema};
 
 use crate::access::Access::Member;
@@ -65,9 +64,10 @@ pub(crate) async fn load(state: &AppState, ctx: &Ctx, id: &str) -> Result<Contra
     Ok(k)
 }
 
-/// A contract's progress today, with its returns.
+/// A contract's progress today by `org`'s policy, with its returns.
 pub(crate) async fn progress_of(
     state: &AppState,
+    org: &Organisation,
     k: &Contract,
 ) -> Result<(Result<Progress, String>, Vec<DeliveryReturn>), AppError> {
     let returns = state.store.contract_returns(k.id).await?;
@@ -101,17 +101,9 @@ pub(crate) async fn progress_of(
         })
         .collect();
     let today = state.now().date();
+    let rag = socval_app::engine::policy_of(org)?.rag;
     let p = core_contract(k, &supplier).and_then(|c| {
-        contract::progress(
-            &c,
-            &fw,
-            &lines,
-            "returns",
-            today,
-            RagThresholds::default(),
-            false,
-        )
-        .map_err(|e| e.to_string())
+        contract::progress(&c, &fw, &lines, "returns", today, rag, false).map_err(|e| e.to_string())
     });
     Ok((p, returns))
 }
@@ -250,7 +242,7 @@ async fn show(
 ) -> Result<Response, AppError> {
     let access = ctx.org()?.clone();
     let k = load(&state, &ctx, &id).await?;
-    let (p, returns) = progress_of(&state, &k).await?;
+    let (p, returns) = progress_of(&state, &ctx.org()?.org, &k).await?;
     let supplier = state.store.supplier(k.supplier_id).await?.name;
     let returned: Vec<(i64, i64)> = returns
         .iter()
@@ -436,7 +428,7 @@ pub(crate) async fn api_show(
     Path((_, id)): Path<(String, String)>,
 ) -> Result<Json<ApiContractDetail>, ApiError> {
     let k = load(&state, &ctx, &id).await?;
-    let (p, returns) = progress_of(&state, &k).await?;
+    let (p, returns) = progress_of(&state, &ctx.org()?.org, &k).await?;
     let returned: Vec<(i64, i64)> = returns
         .iter()
         .map(|r| (r.contract_year, r.quarter))

@@ -22,9 +22,10 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use socval_app::engine::{contract as core_contract, delivery_return as core_return};
+use socval_core::Framework;
 use socval_core::cell::safe_cells;
 use socval_core::portfolio::{self, ContractLine, Entry, Line};
-use socval_core::{Framework, RagThresholds};
+use socval_store::Organisation;
 use socval_store::Role;
 use socval_store::delivery::LineStatus;
 use utoipa::{OpenApi, ToSchema};
@@ -68,7 +69,14 @@ pub(crate) fn openapi() -> utoipa::openapi::OpenApi {
 
 /// The organisation's portfolio as of today, from the cache if nothing
 /// changed since it was built.
-pub(crate) async fn portfolio(state: &AppState, org_id: i64) -> Result<Arc<Built>, AppError> {
+pub(crate) async fn portfolio(
+    state: &AppState,
+    org: &Organisation,
+) -> Result<Arc<Built>, AppError> {
+    let org_id = org.id;
+    // The organisation's own RAG thresholds; a change of policy is an
+    // audited change of the organisation, so it moves the mark below.
+    let rag = socval_app::engine::policy_of(org)?.rag;
     let today = state.now().date();
     let current = |mark: i64| {
         lock(&state.portfolios.built)
@@ -150,7 +158,7 @@ pub(crate) async fn portfolio(state: &AppState, org_id: i64) -> Result<Arc<Built
                 returns: returns.get(&k.id).unwrap_or(&empty),
             })
             .collect();
-        let mut p = portfolio::build(&entries, today, RagThresholds::default());
+        let mut p = portfolio::build(&entries, today, rag);
         p.problems.extend(problems);
         p
     })
@@ -268,7 +276,7 @@ const CONTRACTS_SHOWN: usize = 50;
 
 async fn page(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     let org = ctx.org()?.org.clone();
-    let built = portfolio(&state, org.id).await?;
+    let built = portfolio(&state, &org).await?;
     let p = &built.portfolio;
     let body = DashboardPage {
         page: org_page(&state, &ctx, "Social value dashboard")?,
@@ -329,6 +337,9 @@ struct AtRiskPage {
     page: Page,
     slug: String,
     as_of: String,
+    /// The organisation's RAG thresholds, % of what was expected.
+    amber: String,
+    green: String,
     contracts: Vec<ContractRow>,
     total: usize,
 }
@@ -339,11 +350,14 @@ const AT_RISK_SHOWN: usize = 100;
 
 async fn at_risk_page(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     let org = ctx.org()?.org.clone();
-    let built = portfolio(&state, org.id).await?;
+    let built = portfolio(&state, &org).await?;
+    let rag = socval_app::engine::policy_of(&org)?.rag;
     let body = AtRiskPage {
         page: org_page(&state, &ctx, "Contracts at risk")?,
         slug: org.slug,
         as_of: built.portfolio.as_of.to_string(),
+        amber: rag.amber.normalize().to_string(),
+        green: rag.green.normalize().to_string(),
         contracts: built
             .at_risk()
             .take(AT_RISK_SHOWN)
@@ -470,7 +484,7 @@ async fn csv_export(
     Query(q): Query<CsvQuery>,
 ) -> Result<Response, AppError> {
     let org = ctx.org()?.org.clone();
-    let built = portfolio(&state, org.id).await?;
+    let built = portfolio(&state, &org).await?;
     let table = if q.table.is_empty() {
         "table_2_10"
     } else {
@@ -611,7 +625,7 @@ pub(crate) async fn api_dashboard(
     State(state): State<AppState>,
     ctx: Ctx,
 ) -> Result<axum::Json<ApiDashboard>, ApiError> {
-    let built = portfolio(&state, ctx.org()?.org.id).await?;
+    let built = portfolio(&state, &ctx.org()?.org).await?;
     let p = &built.portfolio;
     Ok(axum::Json(ApiDashboard {
         as_of: p.as_of.to_string(),
@@ -660,7 +674,7 @@ pub(crate) async fn api_at_risk(
     if !(1..=10_000).contains(&limit) {
         return Err(AppError::BadRequest("limit must be from 1 to 10000".into()).into());
     }
-    let built = portfolio(&state, ctx.org()?.org.id).await?;
+    let built = portfolio(&state, &ctx.org()?.org).await?;
     Ok(axum::Json(
         built
             .at_risk()

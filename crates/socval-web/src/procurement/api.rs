@@ -16,7 +16,7 @@ use socval_store::procurement::{Bid, BidReceipt, Contract, Procurement};
 use utoipa::{OpenApi, ToSchema};
 
 use super::bid::{BidInput, Saved, parse_score, save_bid};
-use super::form::{ProcurementInput, parse_award, parse_procurement, policy_for, store_refusal};
+use super::form::{ProcurementInput, parse_award, parse_procurement, policy_of, store_refusal};
 use super::ranking::{complete_evaluation, ranking};
 use super::transition::Transition;
 use super::visible::{load, load_bid};
@@ -479,7 +479,7 @@ pub(crate) async fn create(
 ) -> Result<Response, ApiError> {
     let req = json_body(body)?;
     let org = ctx.org()?.org.clone();
-    let defaults = ProcurementInput::defaults(&policy_for(&org));
+    let defaults = ProcurementInput::defaults(&policy_of(&org)?);
     let input = ProcurementInput {
         reference: req.reference,
         title: req.title,
@@ -498,7 +498,7 @@ pub(crate) async fn create(
             .unwrap_or(defaults.sv_quantitative_share),
         deadline: req.deadline,
     };
-    let new = match parse_procurement(&state, &org, &input).await {
+    let new = match parse_procurement(&state, &org, &policy_of(&org)?, &input).await {
         Ok(n) => n,
         Err(errors) => return Ok(problems(errors)),
     };

@@ -13,7 +13,7 @@ use crate::html::FormErrors;
 use crate::limit::MAX_SHORT_TEXT;
 use crate::state::AppState;
 
-pub(crate) use socval_app::engine::policy_for;
+pub(crate) use socval_app::engine::policy_of;
 
 /// Reads a date and time as typed (`2026-02-01 12:00`, or with a `T`),
 /// or RFC 3339 from the API; taken as UTC. `None` for anything else, and
@@ -149,9 +149,9 @@ impl ProcurementInput {
 pub(crate) async fn parse_procurement(
     state: &AppState,
     org: &Organisation,
+    policy: &Policy,
     input: &ProcurementInput,
 ) -> Result<NewProcurement, FormErrors> {
-    let policy = policy_for(org);
     let mut errors = FormErrors::default();
     check_texts(&mut errors, input);
     let category = match policy.category(&input.category) {

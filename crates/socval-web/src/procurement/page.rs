@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 
 use super::bid::{self, parse_score};
 use super::form::{
-    ProcurementInput, field, parse_award, parse_procurement, policy_for, store_refusal,
+    ProcurementInput, field, parse_award, parse_procurement, policy_of, store_refusal,
 };
 use super::ranking::{RankRow, complete_evaluation, ranking, supplier_names};
 use super::transition::Transition;
@@ -119,7 +119,7 @@ async fn form_page(
     editing: Option<i64>,
 ) -> Result<Response, AppError> {
     let org = ctx.org()?.org.clone();
-    let policy = policy_for(&org);
+    let policy = policy_of(&org)?;
     let mut page = org_page(
         state,
         ctx,
@@ -198,7 +198,7 @@ pub(crate) async fn new_form(
     State(state): State<AppState>,
     ctx: Ctx,
 ) -> Result<Response, AppError> {
-    let policy = policy_for(&ctx.org()?.org);
+    let policy = policy_of(&ctx.org()?.org)?;
     form_page(
         &state,
         &ctx,
@@ -216,7 +216,7 @@ pub(crate) async fn create(
 ) -> Result<Response, AppError> {
     let org = ctx.org()?.org.clone();
     let input = ProcurementInput::from_pairs(&pairs);
-    let new = match parse_procurement(&state, &org, &input).await {
+    let new = match parse_procurement(&state, &org, &policy_of(&org)?, &input).await {
         Ok(n) => n,
         Err(errors) => return form_page(&state, &ctx, input, errors, None).await,
     };
@@ -269,7 +269,7 @@ pub(crate) async fn update(
     }
     let p = load(&state, &ctx, &id).await?;
     let input = ProcurementInput::from_pairs(&pairs);
-    let new = match parse_procurement(&state, &access.org, &input).await {
+    let new = match parse_procurement(&state, &access.org, &policy_of(&access.org)?, &input).await {
         Ok(n) => n,
         Err(errors) => return form_page(&state, &ctx, input, errors, Some(p.id)).await,
     };
@@ -366,7 +366,7 @@ pub(crate) async fn show_page(
             .map(|(_, n)| n.clone())
             .unwrap_or_else(|| format!("supplier {id}"))
     };
-    let policy = policy_for(&access.org);
+    let policy = policy_of(&access.org)?;
     let rec = state.store.framework(p.framework_id).await?;
     let fw = crate::framework::parsed(&rec).await?;
     let measures = p

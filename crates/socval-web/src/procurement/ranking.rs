@@ -7,7 +7,7 @@ use socval_core::{Decimal, FinancialYear, Gbp};
 use socval_store::Organisation;
 use socval_store::procurement::{Bid, Procurement, Ranked};
 
-use super::form::{policy_for, store_refusal};
+use super::form::{policy_of, store_refusal};
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::html::FormErrors;
@@ -93,7 +93,7 @@ pub(crate) async fn ranking(
             .collect(),
         file: format!("procurement {}", p.reference),
     };
-    let policy = policy_for(org);
+    let policy = policy_of(org)?;
     let e: Evaluation = match tokio::task::spawn_blocking(move || {
         evaluation::evaluate(&input, &fw, &policy, false).map_err(|e| e.to_string())
     })

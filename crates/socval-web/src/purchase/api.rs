@@ -12,7 +12,7 @@ use utoipa::{OpenApi, ToSchema};
 
 use super::record::{
     Checked, DrawInput, PurchaseInput, QuoteInput, SaveError, checked, draw, load, load_audit,
-    policy_for, save,
+    policy_of, save,
 };
 use crate::auth::Ctx;
 use crate::error::{ApiError, ApiProblem, AppError, ErrorBody};
@@ -236,7 +236,7 @@ pub(crate) async fn api_list(
     ctx: Ctx,
 ) -> Result<Json<Vec<ApiPurchase>>, ApiError> {
     let org = ctx.org()?.org.clone();
-    let rows = checked(state.store.purchases(org.id).await?, &policy_for(&org))?;
+    let rows = checked(state.store.purchases(org.id).await?, &policy_of(&org)?)?;
     Ok(Json(rows.iter().map(ApiPurchase::from).collect()))
 }
 
@@ -252,7 +252,7 @@ pub(crate) async fn api_show(
 ) -> Result<Json<ApiPurchase>, ApiError> {
     let org = ctx.org()?.org.clone();
     let p = load(&state, &ctx, &id).await?;
-    let rows = checked(vec![p], &policy_for(&org))?;
+    let rows = checked(vec![p], &policy_of(&org)?)?;
     Ok(Json(ApiPurchase::from(&rows[0])))
 }
 
@@ -282,7 +282,7 @@ pub(crate) async fn api_create(
     match save(&state, &ctx, None, &input).await {
         Ok(p) => {
             let org = ctx.org()?.org.clone();
-            let rows = checked(vec![p], &policy_for(&org))?;
+            let rows = checked(vec![p], &policy_of(&org)?)?;
             Ok((StatusCode::CREATED, Json(ApiPurchase::from(&rows[0]))).into_response())
         }
         Err(SaveError::Invalid(errors)) => Ok(problems(&errors)),

@@ -16,7 +16,7 @@ use socval_store::{PurchaseAudit, QuoteLocation};
 
 use super::record::{
     Checked, DrawInput, PurchaseInput, QUOTE_FIELDS, QuoteInput, SaveError, can_edit, checked,
-    draw, load, load_audit, pad, policy_for, save, suggested_seed,
+    draw, load, load_audit, pad, policy_of, save, suggested_seed,
 };
 use crate::auth::Ctx;
 use crate::error::AppError;
@@ -33,6 +33,9 @@ struct ListPage {
     rows: Vec<Checked>,
     compliant: usize,
     threshold: String,
+    /// The quotes rule of the organisation's policy: "two quotes", "one".
+    min_quotes: String,
+    min_local: String,
     can_edit: bool,
     /// What the list is narrowed to (from the annual report's links), if
     /// anything: "small purchases that ... in 2019/20".
@@ -56,7 +59,8 @@ pub(crate) async fn list(
 ) -> Result<Response, AppError> {
     let org = ctx.org()?.org.clone();
     let page = org_page(&state, &ctx, "Small purchases")?;
-    let mut rows = checked(state.store.purchases(org.id).await?, &policy_for(&org))?;
+    let policy = policy_of(&org)?;
+    let mut rows = checked(state.store.purchases(org.id).await?, &policy)?;
     let year = match q.year.as_deref() {
         None | Some("") => None,
         Some(y) => Some(y.parse::<socval_core::FinancialYear>().map_err(|_| {
@@ -90,6 +94,8 @@ pub(crate) async fn list(
             compliant: rows.iter().filter(|r| r.check.compliant).count(),
             rows,
             threshold: pounds_pence(org.small_purchase_threshold_pence),
+            min_quotes: policy.quotes.min_quotes_text(),
+            min_local: policy.quotes.min_local_text(),
             slug: org.slug,
             can_edit: can_edit(&ctx),
         },
@@ -258,7 +264,7 @@ pub(crate) async fn show(
 ) -> Result<Response, AppError> {
     let org = ctx.org()?.org.clone();
     let p = load(&state, &ctx, &id).await?;
-    let row = checked(vec![p], &policy_for(&org))?
+    let row = checked(vec![p], &policy_of(&org)?)?
         .pop()
         .ok_or_else(|| AppError::Internal("no check".into()))?;
     let page = org_page(
@@ -283,7 +289,7 @@ pub(crate) async fn csv_export(
     ctx: Ctx,
 ) -> Result<Response, AppError> {
     let org = ctx.org()?.org.clone();
-    let rows = checked(state.store.purchases(org.id).await?, &policy_for(&org))?;
+    let rows = checked(state.store.purchases(org.id).await?, &policy_of(&org)?)?;
     let mut w = csv::Writer::from_writer(Vec::new());
     let io = |e: csv::Error| AppError::Internal(e.to_string());
     w.write_record(safe_cells([

@@ -31,7 +31,7 @@ pub(crate) const QUOTE_FIELDS: [[&str; 4]; QUOTE_ROWS] = [
     ["supplier_4", "postcode_4", "amount_4", "location_4"],
 ];
 
-pub(crate) use socval_app::engine::{policy_for, purchase_checks as checks};
+pub(crate) use socval_app::engine::{policy_of, purchase_checks as checks};
 
 /// A purchase with the engine's verdict.
 pub(crate) struct Checked {
@@ -519,7 +519,7 @@ pub(crate) async fn draw(
     let (Some(seed), Some(size), true) = (seed, size, errors.is_empty()) else {
         return Err(SaveError::Invalid(errors));
     };
-    let policy = policy_for(&org);
+    let policy = policy_of(&org).map_err(AppError::from)?;
     let purchases: Vec<Purchase> = state
         .store
         .purchases(org.id)

@@ -624,3 +624,94 @@ async fn units_beyond_the_limit_are_refused_and_stored_ones_do_not_break_any_pag
         }
     }
 }
+
+#[tokio::test]
+async fn an_organisations_own_policy_sets_its_rag_and_quotes_rule_on_every_page() {
+    let w = world().await;
+    let officer = w.session(w.officer).await;
+    let viewer = w.session(w.viewer).await;
+    // DEP-1 verified and before Q2 ends: 900 of 1,000 hours (90%) and 500
+    // of 500 → green by the built-in policy (green at 90%).
+    for l in w
+        .store
+        .delivery_return(w.contract_1.ret)
+        .await
+        .unwrap()
+        .lines
+    {
+        let path = format!(
+            "/orgs/a/contracts/{}/returns/{}/lines/{}",
+            w.contract_1.contract, w.contract_1.ret, l.id
+        );
+        w.post_form(&path, &officer, &[("decision", "verified")])
+            .await
+            .assert_status(StatusCode::SEE_OTHER);
+    }
+    w.clock.set(time::macros::datetime!(2025-07-15 10:00 UTC));
+    assert_eq!(at_risk(&w).await, ["DEP-2"]);
+    let page = w.get("/orgs/a/at-risk", Some(&viewer)).await.body;
+    assert!(
+        page.contains("red below 70% of what was expected, amber below 90%"),
+        "{page}"
+    );
+    let purchases = w.get("/orgs/a/purchases", Some(&viewer)).await.body;
+    assert!(purchases.contains("at least two quotes, one of them from a local supplier"));
+
+    // Organisation a's own policy: green at 95%, amber at 80%; three
+    // quotes, two local, under £30,000.
+    let org = w.store.organisation(w.org_a).await.unwrap();
+    let text = "quotes_threshold_gbp = 30000\n[quotes]\nmin_quotes = 3\nmin_local = 2\n\
+                [rag]\ngreen = 95\namber = 80\n";
+    socval_app::engine::set_policy(
+        &*w.store,
+        &socval_store::Actor::system("test"),
+        w.clock_now(),
+        &org,
+        Some((text, "a.toml")),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        at_risk(&w).await,
+        ["DEP-2", "DEP-1"],
+        "DEP-1 at 90% is amber now"
+    );
+    let page = w.get("/orgs/a/at-risk", Some(&viewer)).await.body;
+    assert!(
+        page.contains("red below 80% of what was expected, amber below 95%"),
+        "{page}"
+    );
+    let contract = w
+        .get(
+            &format!("/orgs/a/contracts/{}", w.contract_1.contract),
+            Some(&viewer),
+        )
+        .await
+        .body;
+    assert!(contract.contains("tag--amber"), "{contract}");
+    let purchases = w.get("/orgs/a/purchases", Some(&viewer)).await.body;
+    assert!(
+        purchases.contains("Purchases under £30,000")
+            && purchases.contains("at least three quotes, two of them from a local supplier"),
+        "{purchases}"
+    );
+    // Organisation b keeps the built-in policy.
+    let b = w.store.organisation(w.org_b).await.unwrap();
+    assert_eq!(
+        socval_app::engine::policy_of(&b).unwrap().rag.green,
+        90.into()
+    );
+}
+
+/// The references of organisation a's contracts at risk, from the API.
+async fn at_risk(w: &World) -> Vec<String> {
+    let api = w
+        .get_bearer("/api/v1/orgs/a/at-risk", &w.token_viewer)
+        .await
+        .json();
+    api.as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["reference"].as_str().unwrap().to_owned())
+        .collect()
+}

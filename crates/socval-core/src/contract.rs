@@ -666,7 +666,7 @@ fn measure_progress(
         None => committed.units.max(delivered.units),
     };
     let forecast_gbp = match (ratio, committed.gbp) {
-        (Some(r), Some(g)) => Some(g.checked_mul_units(r).ok_or_else(|| ov("£ forecast"))?),
+        (Some(r), Some(g)) => Some(g.checked_scale_by(r).ok_or_else(|| ov("£ forecast"))?),
         (None, g) => match (g, delivered.gbp) {
             (Some(g), Some(d)) => Some(g.max(d)),
             (g, d) => g.or(d),

@@ -165,18 +165,29 @@ impl Gbp {
         Ok(Gbp(value))
     }
 
-    /// The sum, or `None` past what exact decimals hold. There is no `+`
-    /// on amounts: every sum says what happens when it cannot be made.
+    /// The sum, or `None` when it cannot be held exactly: past the
+    /// largest decimal, or needing more than its 28 to 29 significant
+    /// digits (a decimal would round the last places away silently:
+    /// found by fuzzing, where the themes of a £10¹⁷ valuation did not add
+    /// up to its total). There is no `+` on amounts: every sum says what
+    /// happens when it cannot be made.
     pub fn checked_add(self, rhs: Gbp) -> Option<Gbp> {
-        self.0.checked_add(rhs.0).map(Gbp)
+        exact(
+            self.0.checked_add(rhs.0)?,
+            self.0.scale().max(rhs.0.scale()),
+        )
     }
 
-    /// The difference, or `None` past what exact decimals hold.
+    /// The difference, or `None` when it cannot be held exactly (see
+    /// [`Gbp::checked_add`]).
     pub fn checked_sub(self, rhs: Gbp) -> Option<Gbp> {
-        self.0.checked_sub(rhs.0).map(Gbp)
+        exact(
+            self.0.checked_sub(rhs.0)?,
+            self.0.scale().max(rhs.0.scale()),
+        )
     }
 
-    /// The sum of `amounts`, or `None` if it goes past what exact decimals hold.
+    /// The sum of `amounts`, or `None` if it cannot be held exactly.
     pub fn checked_sum(amounts: impl IntoIterator<Item = Gbp>) -> Option<Gbp> {
         amounts
             .into_iter()
@@ -185,10 +196,33 @@ impl Gbp {
 
     /// Units × a proxy value per unit, exactly.
     ///
-    /// Returns `None` on overflow (far beyond any real amount).
+    /// Returns `None` when the product cannot be held exactly (far beyond
+    /// any real amount, or more significant digits than a decimal has).
     pub fn checked_mul_units(self, units: Decimal) -> Option<Gbp> {
-        self.0.checked_mul(units).map(Gbp)
+        let product = self.0.checked_mul(units)?;
+        if self.0.is_zero() || units.is_zero() {
+            // A product with zero is zero, with scale 0.
+            return Some(Gbp(product));
+        }
+        exact(product, self.0.scale() + units.scale())
     }
+}
+
+impl Gbp {
+    /// The amount scaled by a `ratio` that is itself a rounded quotient
+    /// (a forecast: committed × delivered ÷ expected). The result is an
+    /// estimate and may round in its last decimal places, as the ratio
+    /// did; `None` only past the largest decimal.
+    pub fn checked_scale_by(self, ratio: Decimal) -> Option<Gbp> {
+        self.0.checked_mul(ratio).map(Gbp)
+    }
+}
+
+/// `value` as an amount if the decimal arithmetic that made it kept every
+/// decimal place it should have (`scale`); a decimal that runs out of
+/// digits rounds to fewer places instead of failing.
+fn exact(value: Decimal, scale: u32) -> Option<Gbp> {
+    (value.scale() >= scale).then_some(Gbp(value))
 }
 
 /// `part` as a percentage of `whole` (`part × 100 ÷ whole`), or `None` when
@@ -374,5 +408,27 @@ mod tests {
             None
         );
         assert_eq!(Gbp::checked_sum([max, max]), None);
+    }
+
+    #[test]
+    fn sums_and_products_that_would_round_are_refused() {
+        let g = |s: &str| Gbp::new(s.parse().unwrap());
+        // 29 significant digits: a decimal holds the sum only by rounding
+        // its last place, so the sum is refused rather than rounded.
+        let big = g("40000000000000000.000000000001");
+        assert_eq!(big.checked_add(big), None);
+        assert_eq!(big.checked_sub(g("-40000000000000000.000000000001")), None);
+        assert_eq!(Gbp::checked_sum([big, big]), None);
+        // Ordinary sums keep every place.
+        assert_eq!(g("0.1").checked_add(g("0.25")), Some(g("0.35")));
+        assert_eq!(
+            g("26272.995").checked_mul_units("531.06".parse().unwrap()),
+            Some(g("13952536.7247"))
+        );
+        // A product needing more than 28 decimal places is refused.
+        assert_eq!(g("0.000001").checked_mul_units(Decimal::new(1, 28)), None);
+        // The largest amount times the largest units is still exact.
+        let most = Gbp::new(crate::limits::MAX_AMOUNT);
+        assert!(most.checked_mul_units(crate::limits::MAX_UNITS).is_some());
     }
 }

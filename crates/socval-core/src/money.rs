@@ -210,13 +210,19 @@ impl Gbp {
 
 impl Gbp {
     /// The amount scaled by a `ratio` that is itself a rounded quotient
-    /// (a forecast: committed × delivered ÷ expected). The result is an
-    /// estimate and may round in its last decimal places, as the ratio
-    /// did; `None` only past the largest decimal.
+    /// (a forecast: committed × delivered ÷ expected): an estimate, kept to
+    /// [`ESTIMATE_DP`] decimal places so that estimates add up exactly
+    /// with [`Gbp::checked_add`]. `None` only past the largest decimal.
     pub fn checked_scale_by(self, ratio: Decimal) -> Option<Gbp> {
-        self.0.checked_mul(ratio).map(Gbp)
+        self.0
+            .checked_mul(ratio)
+            .map(|g| Gbp(g.round_dp(ESTIMATE_DP)))
     }
 }
+
+/// Decimal places kept of an estimate (a forecast): far below a penny,
+/// few enough that sums of estimates of real amounts stay exact.
+pub const ESTIMATE_DP: u32 = 10;
 
 /// `value` as an amount if the decimal arithmetic that made it kept every
 /// decimal place it should have (`scale`); a decimal that runs out of

@@ -107,8 +107,10 @@ pub enum WeightsProblem {
     Share(Decimal),
 }
 
-/// What a contract of a given value needs for delivery monitoring.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a contract of a given value needs for delivery monitoring: the
+/// qualitative social value evidence its procurement asks bidders for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum DeliveryRequirement {
     /// Over the delivery plan threshold: a social value delivery plan.
     DeliveryPlan,
@@ -117,12 +119,36 @@ pub enum DeliveryRequirement {
 }
 
 impl DeliveryRequirement {
-    /// `delivery_plan` or `milestone_tracker`.
+    /// `delivery_plan` or `milestone_tracker`: as stored and in JSON.
     pub fn as_str(self) -> &'static str {
         match self {
             DeliveryRequirement::DeliveryPlan => "delivery_plan",
             DeliveryRequirement::MilestoneTracker => "milestone_tracker",
         }
+    }
+
+    /// For people: "social value delivery plan" or "milestone tracker".
+    pub fn label(self) -> &'static str {
+        match self {
+            DeliveryRequirement::DeliveryPlan => "social value delivery plan",
+            DeliveryRequirement::MilestoneTracker => "milestone tracker",
+        }
+    }
+
+    /// Reads [`DeliveryRequirement::as_str`]'s words back.
+    pub fn from_key(s: &str) -> Option<DeliveryRequirement> {
+        [
+            DeliveryRequirement::DeliveryPlan,
+            DeliveryRequirement::MilestoneTracker,
+        ]
+        .into_iter()
+        .find(|d| d.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for DeliveryRequirement {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

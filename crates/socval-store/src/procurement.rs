@@ -96,68 +96,22 @@ impl FromStr for ProcurementState {
     }
 }
 
-/// The qualitative social value evidence a procurement asks bidders for
-/// (the policy: a delivery plan over £250,000, a milestone tracker below).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Evidence {
-    /// A social value delivery plan.
-    DeliveryPlan,
-    /// A milestone tracker.
-    MilestoneTracker,
-}
+/// The qualitative social value evidence a procurement asks bidders for:
+/// the policy's delivery requirement for its value
+/// (`socval_core::Policy::requirements`).
+pub use socval_core::DeliveryRequirement as Evidence;
 
-impl Evidence {
-    /// `delivery_plan` or `milestone_tracker`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Evidence::DeliveryPlan => "delivery_plan",
-            Evidence::MilestoneTracker => "milestone_tracker",
-        }
-    }
-
-    /// For people: "delivery plan" or "milestone tracker".
-    pub fn label(self) -> &'static str {
-        match self {
-            Evidence::DeliveryPlan => "social value delivery plan",
-            Evidence::MilestoneTracker => "milestone tracker",
-        }
-    }
-}
-
-impl fmt::Display for Evidence {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Evidence {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "delivery_plan" => Ok(Evidence::DeliveryPlan),
-            "milestone_tracker" => Ok(Evidence::MilestoneTracker),
-            _ => Err(Error::Invalid {
-                detail: format!("{s:?} is not delivery_plan or milestone_tracker"),
-            }),
-        }
-    }
+/// Reads a stored evidence column.
+pub(crate) fn parse_evidence(s: &str) -> Result<Evidence> {
+    Evidence::from_key(s).ok_or_else(|| Error::Invalid {
+        detail: format!("{s:?} is not delivery_plan or milestone_tracker"),
+    })
 }
 
 /// Evaluation weights, in percentage points (price + quality + social
 /// value = 100), and the quantitative share (0–1) of the social value
 /// weight.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub struct ProcurementWeights {
-    /// Price points.
-    pub price: Decimal,
-    /// Quality points.
-    pub quality: Decimal,
-    /// Social value points.
-    pub social_value: Decimal,
-    /// Share of the social value points given to the £ offered.
-    pub sv_quantitative_share: Decimal,
-}
+pub use socval_core::Weights as ProcurementWeights;
 
 /// A procurement.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

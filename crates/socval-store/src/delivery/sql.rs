@@ -385,7 +385,7 @@ impl<DB: Db> DeliveryStore for SqlStore<DB> {
                 years: r.col("years")?,
                 framework_id: r.col("framework_id")?,
                 valuation_year: r.col("valuation_year")?,
-                evidence: r.col::<String>("evidence")?.parse()?,
+                evidence: crate::procurement::parse_evidence(&r.col::<String>("evidence")?)?,
                 commitments: Vec::new(),
                 created_at: r.col("created_at")?,
             })

@@ -33,7 +33,7 @@ pub(crate) fn contract_from_row(r: &impl Columns) -> Result<Contract> {
         years: r.col("years")?,
         framework_id: r.col("framework_id")?,
         valuation_year: r.col("valuation_year")?,
-        evidence: r.col::<String>("evidence")?.parse()?,
+        evidence: crate::procurement::parse_evidence(&r.col::<String>("evidence")?)?,
         commitments: Vec::new(),
         created_at: r.col("created_at")?,
     })

@@ -2,7 +2,8 @@
 //! here, bids in [`super::bid`], contracts in [`super::contract`].
 
 use async_trait::async_trait;
-use socval_core::Decimal;
+use socval_core::limits::MAX_CONTRACT_YEARS;
+use socval_core::{Decimal, WeightsProblem};
 use time::OffsetDateTime;
 
 use crate::audit::{Audit, write_audit};
@@ -84,7 +85,7 @@ pub(crate) fn procurement_from_row(r: &impl Columns) -> Result<Procurement> {
             sv_quantitative_share: decimal(&r.col::<String>("sv_quantitative_share")?)?,
         },
         sv_required: r.col("sv_required")?,
-        evidence: r.col::<String>("evidence")?.parse()?,
+        evidence: crate::procurement::parse_evidence(&r.col::<String>("evidence")?)?,
         deadline: r.col("deadline")?,
         state: r.col::<String>("state")?.parse()?,
         measures: Vec::new(),
@@ -144,33 +145,27 @@ pub(crate) async fn procurement_list(
 
 pub(crate) fn check_procurement(new: &NewProcurement) -> Result<()> {
     let w = &new.weights;
-    if w.price + w.quality + w.social_value != Decimal::ONE_HUNDRED {
-        return invalid(format!(
-            "weights: price {} + quality {} + social value {} = {}, not 100",
-            w.price,
-            w.quality,
-            w.social_value,
-            w.price + w.quality + w.social_value
-        ));
-    }
-    if [w.price, w.quality, w.social_value]
-        .iter()
-        .any(|x| x.is_sign_negative() && !x.is_zero())
-    {
-        return invalid("weights: a weight is negative");
-    }
-    if w.sv_quantitative_share < Decimal::ZERO || w.sv_quantitative_share > Decimal::ONE {
-        return invalid(format!(
-            "sv_quantitative_share: {} is not between 0 and 1",
-            w.sv_quantitative_share
-        ));
+    match w.problem() {
+        None => {}
+        Some(WeightsProblem::Sum(sum)) => {
+            return invalid(format!(
+                "weights: price {} + quality {} + social value {} = {sum}, not 100",
+                w.price, w.quality, w.social_value,
+            ));
+        }
+        Some(WeightsProblem::Negative) => return invalid("weights: a weight is negative"),
+        Some(WeightsProblem::Share(share)) => {
+            return invalid(format!(
+                "sv_quantitative_share: {share} is not between 0 and 1"
+            ));
+        }
     }
     if new.estimated_value_pence <= 0 {
         return invalid("estimated_value: the estimated value must be above £0");
     }
-    if !(1..=50).contains(&new.contract_years) {
+    if !(1..=i64::from(MAX_CONTRACT_YEARS)).contains(&new.contract_years) {
         return invalid(format!(
-            "contract_years: {} is not from 1 to 50",
+            "contract_years: {} is not from 1 to {MAX_CONTRACT_YEARS}",
             new.contract_years
         ));
     }

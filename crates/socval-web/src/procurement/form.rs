@@ -4,7 +4,7 @@
 use std::str::FromStr;
 
 use socval_core::{Decimal, FinancialYear, Gbp, Policy};
-use socval_store::procurement::{Award, Evidence, NewProcurement, Procurement, ProcurementWeights};
+use socval_store::procurement::{Award, NewProcurement, Procurement, ProcurementWeights};
 use socval_store::{FrameworkRecord, Organisation, Supplier};
 use time::OffsetDateTime;
 
@@ -193,7 +193,8 @@ pub(crate) async fn parse_procurement(
         }
     };
     let (year, measures) = parse_framework(state, org, input, &mut errors).await?;
-    let sv_required = Gbp::from_pence(value) > policy.social_value_threshold_gbp;
+    let needs = policy.requirements(Gbp::from_pence(value));
+    let sv_required = needs.social_value_required;
     if sv_required && measures.is_empty() && errors.get("measures").is_none() {
         errors.add(
             "measures",
@@ -218,11 +219,7 @@ pub(crate) async fn parse_procurement(
         contract_years: years,
         weights,
         sv_required,
-        evidence: if Gbp::from_pence(value) > policy.delivery_plan_threshold_gbp {
-            Evidence::DeliveryPlan
-        } else {
-            Evidence::MilestoneTracker
-        },
+        evidence: needs.delivery,
         deadline,
         measures,
         suppliers,

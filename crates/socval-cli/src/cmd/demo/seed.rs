@@ -641,12 +641,10 @@ async fn seed_procurement(ctx: &mut Ctx<'_>, p: &ProcurementFile) -> Result<()> 
             social_value: w.social_value,
             sv_quantitative_share: w.sv_quantitative_share,
         },
-        sv_required: Gbp::from_pence(value) > policy.social_value_threshold_gbp,
-        evidence: if Gbp::from_pence(value) > policy.delivery_plan_threshold_gbp {
-            Evidence::DeliveryPlan
-        } else {
-            Evidence::MilestoneTracker
-        },
+        sv_required: policy
+            .requirements(Gbp::from_pence(value))
+            .social_value_required,
+        evidence: policy.requirements(Gbp::from_pence(value)).delivery,
         deadline,
         measures: p.measures.clone(),
         suppliers,
@@ -828,11 +826,7 @@ async fn seed_contract(ctx: &mut Ctx<'_>, c: &ContractFile) -> Result<()> {
                 years: c.years,
                 framework_id: Some(ctx.framework_id),
                 valuation_year: VALUATION_YEAR.into(),
-                evidence: if Gbp::from_pence(value) > policy.delivery_plan_threshold_gbp {
-                    Evidence::DeliveryPlan
-                } else {
-                    Evidence::MilestoneTracker
-                },
+                evidence: policy.requirements(Gbp::from_pence(value)).delivery,
                 commitments: c
                     .commitments
                     .iter()

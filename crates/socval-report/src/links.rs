@@ -21,7 +21,6 @@ use crate::contracts::{Filter, encode};
 use crate::error::{Error, Result};
 use crate::model::{Cell, Report};
 use crate::source::{SpendSettings, with_resolver};
-use crate::spend::{analyse_store, load_register};
 
 /// Which payments of a year a spend figure adds up.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -441,7 +440,7 @@ pub fn payments_csv(
     top_n: usize,
     q: &SpendQuery,
 ) -> Result<(Vec<u8>, u64, Gbp)> {
-    let register = load_register(store)?;
+    let register = store.register()?;
     static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let tmp = std::env::temp_dir().join(format!(
         "socval-payments-{}-{}.csv",
@@ -468,12 +467,15 @@ pub fn payments_csv(
             top_n,
             ..AnalysisOptions::default()
         };
-        analyse_store(store, &register, resolver, q.year, None, &opts)?.map(|(y, _, _)| {
-            y.top_suppliers
-                .into_iter()
-                .map(|t| (t.supplier_id, t.supplier))
-                .collect()
-        })
+        store
+            .analyse(&register, resolver, q.year, None, &opts)?
+            .map(|a| {
+                a.this
+                    .top_suppliers
+                    .into_iter()
+                    .map(|t| (t.supplier_id, t.supplier))
+                    .collect()
+            })
     } else {
         None
     };

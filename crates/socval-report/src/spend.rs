@@ -4,13 +4,9 @@
 
 use rust_decimal::Decimal;
 use socval_core::{FinancialYear, Gbp};
-use socval_spend::{
-    ANALYSIS_COLUMNS, AnalysisOptions, ByClass, DeprivedLocal, GbpSuppliers, ImportInfo,
-    LocationResolver, SpendStore, SpendTotals, SupplierRegister, WardRow, YearReport,
-};
+use socval_spend::{ByClass, DeprivedLocal, GbpSuppliers, ImportInfo, WardRow, YearReport};
 
 use crate::build::{Inputs, Sources, SpendInput};
-use crate::error::{Error, Result};
 use crate::model::{Block, Cell, Chart, Kind, Row, Section, Series, Table, col, row};
 use crate::total::*;
 
@@ -46,72 +42,6 @@ pub struct SpendProvenance {
     pub top_n: usize,
     /// The organisation whose own spend area was read (`--org`), if any.
     pub org: Option<String>,
-}
-
-/// Reads the supplier register and overrides of a spend store (empty when
-/// none were imported).
-///
-/// Returns an error if a file exists and cannot be read.
-pub fn load_register(store: &SpendStore) -> Result<SupplierRegister> {
-    let open = |p: &std::path::Path| -> Result<Option<std::fs::File>> {
-        match std::fs::File::open(p) {
-            Ok(f) => Ok(Some(f)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(Error::Csv {
-                file: p.display().to_string(),
-                reason: e.to_string(),
-            }),
-        }
-    };
-    let (sp, op) = (store.suppliers_path(), store.overrides_path());
-    let suppliers = match open(&sp)? {
-        Some(f) => SupplierRegister::read_suppliers(&sp.display().to_string(), f)?,
-        None => Vec::new(),
-    };
-    let overrides = match open(&op)? {
-        Some(f) => SupplierRegister::read_overrides(&op.display().to_string(), f)?,
-        None => Vec::new(),
-    };
-    Ok(SupplierRegister::new(suppliers, overrides)?)
-}
-
-/// The year's analysis, the comparison year's, and the imports read.
-pub type Analysed = (YearReport, Option<YearReport>, Vec<ImportInfo>);
-
-/// Runs the analyses for `year` (and `compare`) over every import in the
-/// store: the same computation as `socval spend analyse`.
-///
-/// Returns `Ok(None)` when nothing has been imported.
-pub fn analyse_store(
-    store: &SpendStore,
-    register: &SupplierRegister,
-    resolver: &dyn LocationResolver,
-    year: FinancialYear,
-    compare: Option<FinancialYear>,
-    opts: &AnalysisOptions,
-) -> Result<Option<Analysed>> {
-    let imports = store.imports()?;
-    if imports.is_empty() {
-        return Ok(None);
-    }
-    let blank: u64 = imports
-        .iter()
-        .filter(|i| i.blank_amount == "skip")
-        .map(|i| i.blank_amount_lines)
-        .sum();
-    let mut years = vec![year];
-    years.extend(compare);
-    let mut totals = SpendTotals::new(register, &years);
-    store.scan(&ANALYSIS_COLUMNS, |b| totals.add_batch(b))?;
-    let locations = totals.locations(resolver);
-    let report = |y| {
-        totals.report(y, &locations, opts).map(|mut r| {
-            r.data_quality.blank_amount_lines_skipped = blank;
-            r
-        })
-    };
-    let this = report(year).expect("year collected");
-    Ok(Some((this, compare.and_then(report), imports)))
 }
 
 fn m(g: Gbp) -> Cell {

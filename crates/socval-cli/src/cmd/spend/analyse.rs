@@ -8,8 +8,7 @@ use serde_json::json;
 use socval_core::FinancialYear;
 use socval_geo::GeoData;
 use socval_spend::{
-    ANALYSIS_COLUMNS, AnalysisOptions, ExportFormat, GeoResolver, LocationResolver, SpendStore,
-    SpendTotals, YearReport,
+    Analysed, AnalysisOptions, ExportFormat, GeoResolver, LocationResolver, SpendStore, YearReport,
 };
 
 use crate::Global;
@@ -75,33 +74,27 @@ pub fn analyse(
     a: AnalyseArgs,
     out: &mut dyn Write,
 ) -> Result<u8> {
-    let store = spend.clone();
-    let imports = store.imports()?;
-    if imports.is_empty() {
-        bail!("no payments imported: run `socval spend import FILE...` first");
+    const NONE: &str = "no payments imported: run `socval spend import FILE...` first";
+    // Checked before the postcode directory is opened, so that an empty
+    // area is not also warned about a missing directory.
+    if spend.imports()?.is_empty() {
+        bail!(NONE);
     }
-    let blank_skipped: u64 = imports
-        .iter()
-        .filter(|i| i.blank_amount == "skip")
-        .map(|i| i.blank_amount_lines)
-        .sum();
-    let register = socval_report::load_register(&store)?;
-    let mut years = vec![a.year];
-    years.extend(a.compare);
-    let mut totals = SpendTotals::new(&register, &years);
-    store.scan(&ANALYSIS_COLUMNS, |b| totals.add_batch(b))?;
+    let register = spend.register()?;
     let opts = AnalysisOptions {
         top_n: a.top,
         distance_bands_km: a.distance_bands.clone(),
     };
-    let locations = with_resolver(global, &a.local, |r| Ok(totals.locations(r)))?;
-    let report = |y| -> YearReport {
-        let mut r = totals.report(y, &locations, &opts).expect("year collected");
-        r.data_quality.blank_amount_lines_skipped = blank_skipped;
-        r
+    let Some(Analysed {
+        this,
+        previous: prev,
+        imports,
+    }) = with_resolver(global, &a.local, |r| {
+        Ok(spend.analyse(&register, r, a.year, a.compare, &opts)?)
+    })?
+    else {
+        bail!(NONE);
     };
-    let this = report(a.year);
-    let prev = a.compare.map(report);
     let mut doc = serde_json::to_value(&this)?;
     if let (Some(p), Some(o)) = (&prev, doc.as_object_mut()) {
         o.insert("change".into(), socval_spend::change(&this, p));
@@ -341,7 +334,7 @@ pub fn export(
     out: &mut dyn Write,
 ) -> Result<u8> {
     let store = spend.clone();
-    let register = socval_report::load_register(&store)?;
+    let register = store.register()?;
     let format = match a.format.as_str() {
         "parquet" => ExportFormat::Parquet,
         "csv" => ExportFormat::Csv,

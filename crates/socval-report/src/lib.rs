@@ -65,11 +65,11 @@ mod html;
 mod links;
 mod model;
 mod quotes;
+mod section;
 mod source;
-mod spend;
 mod total;
 
-pub use build::{Inputs, QuotesInput, SpendInput, build};
+pub use build::{Inputs, QuotesInput, SpendAnalysis, SpendInput, SpendProvenance, build};
 pub use chart::svg as chart_svg;
 pub use commitments::{Category, CommitmentLine, Commitments, read_commitments};
 pub use contracts::{
@@ -96,4 +96,3 @@ pub use socval_spend::AreaSettings;
 pub use source::{
     SpendSettings, describe_definition, local_definition, open_geo, spend_from_store, with_resolver,
 };
-pub use spend::{SpendAnalysis, SpendProvenance};

@@ -12,9 +12,8 @@ use socval_spend::{
     Analysed, AnalysisOptions, AreaSettings, GeoResolver, LocationResolver, NoDirectory, SpendStore,
 };
 
-use crate::build::SpendInput;
+use crate::build::{SpendAnalysis, SpendInput, SpendProvenance};
 use crate::error::{Error, Result};
-use crate::spend::{SpendAnalysis, SpendProvenance};
 
 /// What the spend section is computed for: the year, the comparison year,
 /// the top N and what "local" means.

@@ -220,7 +220,13 @@ mod tests {
         assert!(register.suppliers().is_empty());
         let y = FinancialYear::starting(2019);
         let none = area
-            .analyse(&register, &NoDirectory, y, None, &AnalysisOptions::default())
+            .analyse(
+                &register,
+                &NoDirectory,
+                y,
+                None,
+                &AnalysisOptions::default(),
+            )
             .unwrap();
         assert!(none.is_none());
     }

@@ -11,7 +11,7 @@ use socval_core::valuation::{self, Commitment, Valuation, ValuationOptions, Valu
 use crate::build::Inputs;
 use crate::commitments::{Category, Commitments};
 use crate::error::Result;
-use crate::model::{Block, Cell, Column, Kind, Row, Section, Table, col, row};
+use crate::model::{Block, Cell, Column, Kind, Row, Section, Table, col, row, total_row};
 use crate::total::*;
 
 /// The valuations of what was committed and what was delivered.
@@ -158,17 +158,6 @@ fn measures(v: &Valued) -> (Vec<&str>, BTreeMap<&str, Measure>) {
         }
     }
     (order, by_code)
-}
-
-/// A total row (not linked to records).
-fn total_row(cells: Vec<Cell>) -> Row {
-    Row {
-        key: "total".into(),
-        cells,
-        total: true,
-        records: None,
-        cell_records: Default::default(),
-    }
 }
 
 /// Table 2.10: commitments (and delivery to date) by measure.

@@ -6,7 +6,7 @@ use socval_core::{FinancialYear, Gbp};
 
 use crate::commitments::Category;
 use crate::contracts::{ContractsInput, Filter, LineState, Record, Sums, Traced};
-use crate::model::{Block, Cell, Column, Kind, Row, Section, Table, col, row};
+use crate::model::{Block, Cell, Column, Kind, Row, Section, Table, col, row, total_row};
 use crate::total::*;
 
 /// Table 2.10 and the breakdowns by theme, category and contract, from the
@@ -179,9 +179,8 @@ fn table_2_10(
             )
         })
         .collect();
-    rows.push(Row {
-        key: "total".into(),
-        cells: vec![
+    rows.push(linked(
+        total_row(vec![
             Cell::text("Total"),
             Cell::Empty,
             Cell::Empty,
@@ -189,11 +188,9 @@ fn table_2_10(
             Cell::money(all.committed_gbp.unwrap_or(Gbp::ZERO)),
             Cell::Empty,
             Cell::money(all.delivered_gbp.unwrap_or(Gbp::ZERO)),
-        ],
-        total: true,
-        records: Some(Filter::All.query()),
-        cell_records: Default::default(),
-    });
+        ]),
+        &Filter::All,
+    ));
     let mut notes = vec![
         format!(
             "Commitments of the contracts valued at {year} proxies (awarded in {year}), over each contract's whole term. Social value = units × the framework's proxy value per unit; totals are exact sums, shown rounded."

@@ -168,6 +168,7 @@ impl ReportData {
             checks,
             audit,
             threshold: policy.quotes_threshold_gbp,
+            rule: policy.quotes,
         }
     }
 

@@ -14,7 +14,7 @@ use toml::Spanned;
 
 use crate::error::{Error, Result};
 use crate::framework::Framework;
-use crate::policy::{Policy, Weights};
+use crate::policy::{Policy, Weights, WeightsProblem};
 use crate::valuation::{self, Commitment, Valuation, ValuationOptions};
 use crate::{FinancialYear, Gbp};
 
@@ -54,24 +54,7 @@ pub struct Bid {
     pub commitments: Vec<Commitment>,
 }
 
-/// What a contract of this value needs for delivery monitoring.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DeliveryRequirement {
-    /// Over the delivery plan threshold (£250k): a social value delivery plan.
-    DeliveryPlan,
-    /// Otherwise: a milestone tracker.
-    MilestoneTracker,
-}
-
-impl DeliveryRequirement {
-    /// `delivery_plan` or `milestone_tracker`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DeliveryRequirement::DeliveryPlan => "delivery_plan",
-            DeliveryRequirement::MilestoneTracker => "milestone_tracker",
-        }
-    }
-}
+pub use crate::policy::DeliveryRequirement;
 
 /// One bid's scores.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -180,6 +163,84 @@ fn line_at(text: &str, offset: usize) -> u64 {
         + 1
 }
 
+impl FileBid {
+    /// Checks one `[[bid]]` table: a bidder's name not among the `earlier`
+    /// bids, and a price in pounds and pence above zero.
+    fn read(self, text: &str, file: &str, earlier: &[Bid]) -> Result<Bid> {
+        let b = self;
+        let line = line_at(text, b.bidder.span().start);
+        let name = b.bidder.get_ref().trim().to_string();
+        let invalid = |message: String| Error::Invalid {
+            file: file.into(),
+            line: Some(line),
+            message,
+        };
+        if name.is_empty() {
+            return Err(invalid(
+                "bidder is empty (accepted: the bidder's name)".into(),
+            ));
+        }
+        if earlier.iter().any(|x| x.bidder.eq_ignore_ascii_case(&name)) {
+            return Err(invalid(format!(
+                "bidder {name:?} appears twice (accepted: one [[bid]] per bidder)"
+            )));
+        }
+        let price_line = line_at(text, b.price_gbp.span().start);
+        let price_text = match b.price_gbp.get_ref() {
+            toml::Value::String(s) => s.clone(),
+            toml::Value::Integer(i) => i.to_string(),
+            toml::Value::Float(f) => f.to_string(),
+            other => other.to_string(),
+        };
+        let price_error = |problem: String, expected: &str| Error::Field {
+            file: file.into(),
+            line: price_line,
+            column: "price_gbp".into(),
+            value: price_text.clone(),
+            problem,
+            expected: expected.into(),
+        };
+        let price = Gbp::parse(&price_text).map_err(|e| {
+            price_error(
+                format!("is not an amount: {}", e.reason),
+                crate::record::AMOUNT_ACCEPTED,
+            )
+        })?;
+        // Prices are to the penny: a price of a fraction of a penny
+        // made social value ÷ price overflow when scoring.
+        if price.to_pence().is_none() {
+            return Err(price_error(
+                "has a fraction of a penny".into(),
+                "a price in pounds and pence, such as 1234.56 or £1,234",
+            ));
+        }
+        if price <= Gbp::ZERO {
+            return Err(price_error(
+                "is not above zero, so no price score can be worked out".into(),
+                "a bid price above £0",
+            ));
+        }
+        let commitments = b
+            .commitment
+            .into_iter()
+            .map(|c| Commitment {
+                line: line_at(text, c.measure.span().start),
+                measure: c.measure.into_inner(),
+                units: c.units,
+                contract_year: c.contract_year,
+                year: c.year,
+            })
+            .collect();
+        Ok(Bid {
+            bidder: name,
+            price,
+            quality_score: b.quality_score,
+            sv_qualitative_score: b.sv_qualitative_score,
+            commitments,
+        })
+    }
+}
+
 impl Procurement {
     /// Reads a procurement file (`[procurement]` and `[[bid]]` tables, see
     /// the user guide). Weights left out come from `policy`.
@@ -222,8 +283,7 @@ impl Procurement {
             social_value: p.sv_weight.unwrap_or(d.social_value),
             sv_quantitative_share: p.sv_quantitative_share.unwrap_or(d.sv_quantitative_share),
         };
-        let sum = weights.price + weights.quality + weights.social_value;
-        if sum != Decimal::ONE_HUNDRED {
+        if let Some(WeightsProblem::Sum(sum)) = weights.problem() {
             return Err(invalid(
                 crate::record::toml_line(text, "price_weight", "")
                     .or_else(|| crate::record::toml_line(text, "quality_weight", ""))
@@ -245,80 +305,10 @@ impl Procurement {
                 "has no [[bid]] tables (accepted: at least one bid)".into(),
             ));
         }
-        let mut bids = Vec::with_capacity(doc.bid.len());
+        let mut bids: Vec<Bid> = Vec::with_capacity(doc.bid.len());
         for b in doc.bid {
-            let line = line_at(text, b.bidder.span().start);
-            let name = b.bidder.get_ref().trim().to_string();
-            if name.is_empty() {
-                return Err(invalid(
-                    Some(line),
-                    "bidder is empty (accepted: the bidder's name)".into(),
-                ));
-            }
-            if bids
-                .iter()
-                .any(|x: &Bid| x.bidder.eq_ignore_ascii_case(&name))
-            {
-                return Err(invalid(
-                    Some(line),
-                    format!("bidder {name:?} appears twice (accepted: one [[bid]] per bidder)"),
-                ));
-            }
-            let price_line = line_at(text, b.price_gbp.span().start);
-            let price_text = match b.price_gbp.get_ref() {
-                toml::Value::String(s) => s.clone(),
-                toml::Value::Integer(i) => i.to_string(),
-                toml::Value::Float(f) => f.to_string(),
-                other => other.to_string(),
-            };
-            let price = Gbp::parse(&price_text).map_err(|e| Error::Field {
-                file: file.into(),
-                line: price_line,
-                column: "price_gbp".into(),
-                value: price_text.clone(),
-                problem: format!("is not an amount: {}", e.reason),
-                expected: crate::record::AMOUNT_ACCEPTED.into(),
-            })?;
-            // Prices are to the penny: a price of a fraction of a penny
-            // made social value ÷ price overflow when scoring.
-            if price.to_pence().is_none() {
-                return Err(Error::Field {
-                    file: file.into(),
-                    line: price_line,
-                    column: "price_gbp".into(),
-                    value: price_text,
-                    problem: "has a fraction of a penny".into(),
-                    expected: "a price in pounds and pence, such as 1234.56 or £1,234".into(),
-                });
-            }
-            if price <= Gbp::ZERO {
-                return Err(Error::Field {
-                    file: file.into(),
-                    line: price_line,
-                    column: "price_gbp".into(),
-                    value: price_text,
-                    problem: "is not above zero, so no price score can be worked out".into(),
-                    expected: "a bid price above £0".into(),
-                });
-            }
-            let commitments = b
-                .commitment
-                .into_iter()
-                .map(|c| Commitment {
-                    line: line_at(text, c.measure.span().start),
-                    measure: c.measure.into_inner(),
-                    units: c.units,
-                    contract_year: c.contract_year,
-                    year: c.year,
-                })
-                .collect();
-            bids.push(Bid {
-                bidder: name,
-                price,
-                quality_score: b.quality_score,
-                sv_qualitative_score: b.sv_qualitative_score,
-                commitments,
-            });
+            let bid = b.read(text, file, &bids)?;
+            bids.push(bid);
         }
         Ok(Procurement {
             title: p.title,
@@ -447,8 +437,20 @@ pub fn evaluate(
         });
     }
 
-    // Rank on what the panel sees: totals to 2 decimal places. A stable sort
-    // keeps file order within a tie.
+    rank(&mut scores);
+    let needs = policy.requirements(p.value);
+    Ok(Evaluation {
+        sv_required: needs.social_value_required,
+        delivery: needs.delivery,
+        weights: w,
+        notes: notes(p, policy, &scores, highest_sv),
+        bids: scores,
+    })
+}
+
+/// Ranks on what the panel sees: totals to 2 decimal places. A stable sort
+/// keeps file order within a tie; tied bids share a rank.
+fn rank(scores: &mut [BidScore]) {
     let shown = |s: &BidScore| s.total_score.round_dp(2);
     scores.sort_by_key(|s| std::cmp::Reverse(shown(s)));
     for i in 0..scores.len() {
@@ -461,7 +463,11 @@ pub fn evaluate(
         let same_as_next = i + 1 < scores.len() && shown(&scores[i]) == shown(&scores[i + 1]);
         scores[i].tied = same_as_prev || same_as_next;
     }
+}
 
+/// What the panel should know about the result: no social value offered,
+/// a single bid, a tie at the top, social value optional at this value.
+fn notes(p: &Procurement, policy: &Policy, scores: &[BidScore], highest_sv: Gbp) -> Vec<String> {
     let mut notes = Vec::new();
     if highest_sv.is_zero() {
         notes.push("No bid offers any social value in £, so no bid scores quantitative social value points.".to_string());
@@ -475,24 +481,14 @@ pub fn evaluate(
                 .to_string(),
         );
     }
-    if p.value <= policy.social_value_threshold_gbp {
+    if !policy.requirements(p.value).social_value_required {
         notes.push(format!(
             "The value {} is not over the social value threshold {}: social value is optional here.",
             p.value.display_whole_pounds(),
             policy.social_value_threshold_gbp.display_whole_pounds()
         ));
     }
-    Ok(Evaluation {
-        sv_required: p.value > policy.social_value_threshold_gbp,
-        delivery: if p.value > policy.delivery_plan_threshold_gbp {
-            DeliveryRequirement::DeliveryPlan
-        } else {
-            DeliveryRequirement::MilestoneTracker
-        },
-        weights: w,
-        bids: scores,
-        notes,
-    })
+    notes
 }
 
 #[cfg(test)]

@@ -47,6 +47,7 @@ pub mod framework;
 pub mod limits;
 pub mod line;
 mod money;
+pub mod place;
 mod policy;
 pub mod portfolio;
 pub mod quotes;
@@ -58,7 +59,11 @@ mod year;
 pub use error::{Error, Result};
 pub use framework::{Framework, Issue};
 pub use money::{Gbp, MoneyParseError, group_digit_text, group_digits, percent_of};
-pub use policy::{AssuranceThresholds, Policy, RagThresholds, Weights};
+pub use place::{DeprivedBand, LocationClass};
+pub use policy::{
+    AssuranceThresholds, DeliveryRequirement, Policy, QuoteRule, RagThresholds, Requirements,
+    Weights, WeightsProblem,
+};
 pub use record::{Record, Records};
 pub use rust_decimal::Decimal;
 pub use year::{FinancialYear, YearParseError};

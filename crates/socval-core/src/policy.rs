@@ -70,6 +70,75 @@ impl Default for Weights {
     }
 }
 
+impl Weights {
+    /// What is wrong with the weights, if anything: a negative weight,
+    /// price + quality + social value not adding up to 100, or a
+    /// quantitative share outside 0–1. The one check of every set of
+    /// weights (policy files, procurement files, the portal's form, the
+    /// store).
+    pub fn problem(&self) -> Option<WeightsProblem> {
+        let sum = self.price + self.quality + self.social_value;
+        if sum != Decimal::ONE_HUNDRED {
+            return Some(WeightsProblem::Sum(sum));
+        }
+        if [self.price, self.quality, self.social_value]
+            .iter()
+            .any(|x| x.is_sign_negative() && !x.is_zero())
+        {
+            return Some(WeightsProblem::Negative);
+        }
+        if self.sv_quantitative_share < Decimal::ZERO || self.sv_quantitative_share > Decimal::ONE {
+            return Some(WeightsProblem::Share(self.sv_quantitative_share));
+        }
+        None
+    }
+}
+
+/// Why a set of [`Weights`] cannot be used. Each front end says it with
+/// its own field names (a file's keys, a form's labels).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WeightsProblem {
+    /// Price + quality + social value add up to this, not 100.
+    Sum(Decimal),
+    /// A weight is below zero.
+    Negative,
+    /// The quantitative share of the social value weight is this, not
+    /// between 0 and 1.
+    Share(Decimal),
+}
+
+/// What a contract of a given value needs for delivery monitoring.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryRequirement {
+    /// Over the delivery plan threshold: a social value delivery plan.
+    DeliveryPlan,
+    /// Otherwise: a milestone tracker.
+    MilestoneTracker,
+}
+
+impl DeliveryRequirement {
+    /// `delivery_plan` or `milestone_tracker`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryRequirement::DeliveryPlan => "delivery_plan",
+            DeliveryRequirement::MilestoneTracker => "milestone_tracker",
+        }
+    }
+}
+
+/// What the policy requires of a procurement of a given value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Requirements {
+    /// Bidders must offer social value: the value is over the social
+    /// value threshold.
+    pub social_value_required: bool,
+    /// A delivery plan or a milestone tracker.
+    pub delivery: DeliveryRequirement,
+    /// The weights bids are scored with unless the procurement sets its
+    /// own.
+    pub weights: Weights,
+}
+
 /// The council's own area and the wider region, as LAD codes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -93,6 +162,34 @@ pub struct QuoteRule {
     pub min_local: u32,
 }
 
+impl QuoteRule {
+    /// The rule in words, for purchases under `threshold`: "under
+    /// £25,000: at least two quotes, at least one local, else one from the
+    /// region with a justification".
+    pub fn describe(&self, threshold: Gbp) -> String {
+        format!(
+            "under {}: at least {}, at least {} local, else one from the region with a justification",
+            threshold.display_whole_pounds(),
+            count(self.min_quotes, "quote", "quotes"),
+            number_word(self.min_local),
+        )
+    }
+}
+
+/// "one", "two", ... "ten", then digits.
+fn number_word(n: u32) -> String {
+    const WORDS: [&str; 11] = [
+        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    ];
+    WORDS
+        .get(n as usize)
+        .map_or_else(|| n.to_string(), |w| (*w).to_string())
+}
+
+fn count(n: u32, one: &str, many: &str) -> String {
+    format!("{} {}", number_word(n), if n == 1 { one } else { many })
+}
+
 /// RAG status thresholds, as percentages of expected delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -103,6 +200,18 @@ pub struct RagThresholds {
     /// Amber at or above (70); red below.
     #[serde(deserialize_with = "crate::record::de::decimal")]
     pub amber: Decimal,
+}
+
+impl RagThresholds {
+    /// The rule in words: "green at or above 90% of what was expected to
+    /// date, amber at or above 70%, red below".
+    pub fn describe(&self) -> String {
+        format!(
+            "green at or above {}% of what was expected to date, amber at or above {}%, red below",
+            self.green.normalize(),
+            self.amber.normalize()
+        )
+    }
 }
 
 impl Default for RagThresholds {
@@ -127,6 +236,19 @@ pub struct AssuranceThresholds {
     /// Limited at or above (50); "No assurance" below.
     #[serde(deserialize_with = "crate::record::de::decimal")]
     pub limited: Decimal,
+}
+
+impl AssuranceThresholds {
+    /// The rule in words: "Substantial at or above 95%, Reasonable at or
+    /// above 80%, Limited at or above 50%, else No assurance".
+    pub fn describe(&self) -> String {
+        format!(
+            "Substantial at or above {}%, Reasonable at or above {}%, Limited at or above {}%, else No assurance",
+            self.substantial.normalize(),
+            self.reasonable.normalize(),
+            self.limited.normalize()
+        )
+    }
 }
 
 impl Default for AssuranceThresholds {
@@ -202,26 +324,29 @@ impl Policy {
             message,
         };
         let w = &self.weights;
-        if w.price + w.quality + w.social_value != Decimal::ONE_HUNDRED {
-            return Err(invalid(
-                "price",
-                format!(
-                    "[weights] price {} + quality {} + social_value {} = {}, not 100 (accepted: weights adding up to 100)",
-                    w.price,
-                    w.quality,
-                    w.social_value,
-                    w.price + w.quality + w.social_value
-                ),
-            ));
-        }
-        if w.sv_quantitative_share < Decimal::ZERO || w.sv_quantitative_share > Decimal::ONE {
-            return Err(invalid(
-                "sv_quantitative_share",
-                format!(
-                    "[weights] sv_quantitative_share {} is not between 0 and 1",
-                    w.sv_quantitative_share
-                ),
-            ));
+        match w.problem() {
+            None => {}
+            Some(WeightsProblem::Sum(sum)) => {
+                return Err(invalid(
+                    "price",
+                    format!(
+                        "[weights] price {} + quality {} + social_value {} = {sum}, not 100 (accepted: weights adding up to 100)",
+                        w.price, w.quality, w.social_value,
+                    ),
+                ));
+            }
+            Some(WeightsProblem::Negative) => {
+                return Err(invalid(
+                    "price",
+                    "[weights] a weight is negative (accepted: 0 to 100)".into(),
+                ));
+            }
+            Some(WeightsProblem::Share(share)) => {
+                return Err(invalid(
+                    "sv_quantitative_share",
+                    format!("[weights] sv_quantitative_share {share} is not between 0 and 1"),
+                ));
+            }
         }
         if self.rag.amber > self.rag.green {
             return Err(invalid(
@@ -243,6 +368,22 @@ impl Policy {
             return Err(invalid("categories", "categories is empty (accepted: a list such as [\"Places\", \"People\", \"Corporate\"])".into()));
         }
         Ok(())
+    }
+
+    /// What the policy requires of a procurement of `value`: social value
+    /// over the social value threshold, a delivery plan over the delivery
+    /// plan threshold (a milestone tracker otherwise), and the default
+    /// weights.
+    pub fn requirements(&self, value: Gbp) -> Requirements {
+        Requirements {
+            social_value_required: value > self.social_value_threshold_gbp,
+            delivery: if value > self.delivery_plan_threshold_gbp {
+                DeliveryRequirement::DeliveryPlan
+            } else {
+                DeliveryRequirement::MilestoneTracker
+            },
+            weights: self.weights,
+        }
     }
 
     /// The category as the policy spells it, if `name` is one (case-insensitive).
@@ -291,5 +432,72 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("threshold"), "{e}");
+    }
+
+    #[test]
+    fn requirements_follow_the_thresholds_in_force() {
+        let p = Policy::default();
+        let at = |pounds: i64| p.requirements(Gbp::new(Decimal::from(pounds)));
+        assert!(
+            !at(100_000).social_value_required,
+            "at the threshold: not over it"
+        );
+        assert!(at(100_001).social_value_required);
+        assert_eq!(at(250_000).delivery, DeliveryRequirement::MilestoneTracker);
+        assert_eq!(at(250_001).delivery, DeliveryRequirement::DeliveryPlan);
+        let own = Policy::from_toml(
+            "social_value_threshold_gbp = 50000\ndelivery_plan_threshold_gbp = 75000\n",
+            "own.toml",
+        )
+        .unwrap();
+        let r = own.requirements(Gbp::new(Decimal::from(80_000)));
+        assert!(r.social_value_required);
+        assert_eq!(r.delivery, DeliveryRequirement::DeliveryPlan);
+    }
+
+    #[test]
+    fn one_weights_check_names_each_problem() {
+        let w = |p: i64, q: i64, s: i64, share: &str| Weights {
+            price: Decimal::from(p),
+            quality: Decimal::from(q),
+            social_value: Decimal::from(s),
+            sv_quantitative_share: share.parse().unwrap(),
+        };
+        assert_eq!(w(50, 30, 20, "0.5").problem(), None);
+        assert_eq!(
+            w(60, 30, 20, "0.5").problem(),
+            Some(WeightsProblem::Sum(Decimal::from(110)))
+        );
+        assert_eq!(
+            w(110, 10, -20, "0.5").problem(),
+            Some(WeightsProblem::Negative)
+        );
+        assert_eq!(
+            w(50, 30, 20, "1.5").problem(),
+            Some(WeightsProblem::Share("1.5".parse().unwrap()))
+        );
+    }
+
+    #[test]
+    fn rules_in_words_say_the_policy_s_own_numbers() {
+        let p = Policy::from_toml(
+            "quotes_threshold_gbp = 10000\n[quotes]\nmin_quotes = 3\nmin_local = 2\n[rag]\ngreen = 95\namber = 72.5\n",
+            "own.toml",
+        )
+        .unwrap();
+        assert_eq!(
+            p.quotes.describe(p.quotes_threshold_gbp),
+            "under £10,000: at least three quotes, at least two local, else one from the region with a justification"
+        );
+        assert_eq!(
+            p.rag.describe(),
+            "green at or above 95% of what was expected to date, amber at or above 72.5%, red below"
+        );
+        assert!(
+            Policy::default()
+                .assurance
+                .describe()
+                .starts_with("Substantial at or above 95%")
+        );
     }
 }

@@ -11,31 +11,10 @@ use rust_decimal::Decimal;
 
 use crate::Gbp;
 use crate::error::{Error, Result};
+use crate::place::LocationClass;
 use crate::policy::{AssuranceThresholds, Policy};
 use crate::record::Records;
 use crate::rng::SplitMix64;
-
-/// Where a quoting supplier is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Location {
-    /// In the council's own district.
-    Local,
-    /// In the wider region (not local).
-    Region,
-    /// Elsewhere.
-    Outside,
-}
-
-impl Location {
-    /// `local`, `region` or `outside`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Location::Local => "local",
-            Location::Region => "region",
-            Location::Outside => "outside",
-        }
-    }
-}
 
 /// One quote for a purchase.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,7 +26,7 @@ pub struct Quote {
     /// The supplier.
     pub supplier: String,
     /// Where the supplier is.
-    pub location: Location,
+    pub location: LocationClass,
     /// The amount quoted.
     pub amount: Gbp,
     /// Why no local quote was obtained, if recorded.
@@ -132,9 +111,9 @@ pub fn quotes_from_records(records: &Records) -> Result<Vec<Quote>> {
             }
         }
         let loc = match r.get(location).to_ascii_lowercase().as_str() {
-            "local" => Location::Local,
-            "region" | "regional" => Location::Region,
-            "outside" | "elsewhere" | "national" => Location::Outside,
+            "local" => LocationClass::Local,
+            "region" | "regional" => LocationClass::Region,
+            "outside" | "elsewhere" | "national" => LocationClass::Outside,
             _ => {
                 return Err(records.field_error(
                     r,
@@ -194,15 +173,15 @@ pub fn check(quotes: &[Quote], policy: &Policy) -> Vec<PurchaseCheck> {
         .map(|id| {
             let qs = &by_id[id];
             // Best location per distinct supplier.
-            let mut suppliers: BTreeMap<String, Location> = BTreeMap::new();
+            let mut suppliers: BTreeMap<String, LocationClass> = BTreeMap::new();
             for q in qs {
                 let key = q.supplier.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
                 let e = suppliers.entry(key).or_insert(q.location);
                 *e = (*e).min(q.location);
             }
             let n = suppliers.len() as u32;
-            let local = suppliers.values().filter(|l| **l == Location::Local).count() as u32;
-            let region = suppliers.values().filter(|l| **l == Location::Region).count() as u32;
+            let local = suppliers.values().filter(|l| **l == LocationClass::Local).count() as u32;
+            let region = suppliers.values().filter(|l| **l == LocationClass::Region).count() as u32;
             let justified = qs.iter().any(|q| !q.justification.trim().is_empty());
             let value = qs[0].purchase_value;
             let in_scope = value < threshold;

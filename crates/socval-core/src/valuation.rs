@@ -112,6 +112,73 @@ pub struct Valuation {
     pub total: Gbp,
 }
 
+/// One commitment valued: its measure found, its units checked and
+/// counted, times the year's proxy.
+fn value_row(
+    framework: &Framework,
+    c: &Commitment,
+    options: &ValuationOptions,
+) -> Result<ValuedRow> {
+    let found = framework
+        .find(&c.measure)
+        .ok_or_else(|| Error::UnknownMeasure {
+            file: options.file.clone(),
+            line: c.line,
+            column: "measure".into(),
+            value: c.measure.clone(),
+            framework: framework.meta.id.clone(),
+            example: framework.example_code(),
+        })?;
+    let m = found.measure;
+    if c.units.is_sign_negative() && !c.units.is_zero() {
+        return Err(Error::Field {
+            file: options.file.clone(),
+            line: c.line,
+            column: "units".into(),
+            value: c.units.to_string(),
+            problem: "is negative (units cannot be negative)".into(),
+            expected: crate::record::UNITS_ACCEPTED.into(),
+        });
+    }
+    let year = c.year.unwrap_or(options.year);
+    let counted_units = if m.counting.counts(c.contract_year) {
+        c.units
+    } else {
+        Decimal::ZERO
+    };
+    let proxy = m.proxy_for(year, options.carry_forward)?;
+    let value = match proxy {
+        Some(p) => Some(
+            p.value_gbp
+                .checked_mul_units(counted_units)
+                .ok_or_else(|| Error::Field {
+                    file: options.file.clone(),
+                    line: c.line,
+                    column: "units".into(),
+                    value: c.units.to_string(),
+                    problem: "is too large to value".into(),
+                    expected: crate::record::UNITS_ACCEPTED.into(),
+                })?,
+        ),
+        None => None,
+    };
+    Ok(ValuedRow {
+        input: c.measure.clone(),
+        code: m.code.clone(),
+        title: m.title.clone(),
+        unit: m.unit.clone(),
+        kind: m.kind,
+        theme: found.theme.code.clone(),
+        outcome: found.outcome.code.clone(),
+        units: c.units,
+        counted_units,
+        contract_year: c.contract_year,
+        year,
+        proxy: proxy.map(|p| (p.year, p.value_gbp)),
+        value,
+    })
+}
+
 /// Values `commitments` with `framework`.
 ///
 /// Returns [`Error::UnknownMeasure`] for a measure the framework does not
@@ -123,67 +190,10 @@ pub fn value(
     commitments: &[Commitment],
     options: &ValuationOptions,
 ) -> Result<Valuation> {
-    let mut rows = Vec::with_capacity(commitments.len());
-    for c in commitments {
-        let found = framework
-            .find(&c.measure)
-            .ok_or_else(|| Error::UnknownMeasure {
-                file: options.file.clone(),
-                line: c.line,
-                column: "measure".into(),
-                value: c.measure.clone(),
-                framework: framework.meta.id.clone(),
-                example: framework.example_code(),
-            })?;
-        let m = found.measure;
-        if c.units.is_sign_negative() && !c.units.is_zero() {
-            return Err(Error::Field {
-                file: options.file.clone(),
-                line: c.line,
-                column: "units".into(),
-                value: c.units.to_string(),
-                problem: "is negative (units cannot be negative)".into(),
-                expected: crate::record::UNITS_ACCEPTED.into(),
-            });
-        }
-        let year = c.year.unwrap_or(options.year);
-        let counted_units = if m.counting.counts(c.contract_year) {
-            c.units
-        } else {
-            Decimal::ZERO
-        };
-        let proxy = m.proxy_for(year, options.carry_forward)?;
-        let value = match proxy {
-            Some(p) => Some(
-                p.value_gbp
-                    .checked_mul_units(counted_units)
-                    .ok_or_else(|| Error::Field {
-                        file: options.file.clone(),
-                        line: c.line,
-                        column: "units".into(),
-                        value: c.units.to_string(),
-                        problem: "is too large to value".into(),
-                        expected: crate::record::UNITS_ACCEPTED.into(),
-                    })?,
-            ),
-            None => None,
-        };
-        rows.push(ValuedRow {
-            input: c.measure.clone(),
-            code: m.code.clone(),
-            title: m.title.clone(),
-            unit: m.unit.clone(),
-            kind: m.kind,
-            theme: found.theme.code.clone(),
-            outcome: found.outcome.code.clone(),
-            units: c.units,
-            counted_units,
-            contract_year: c.contract_year,
-            year,
-            proxy: proxy.map(|p| (p.year, p.value_gbp)),
-            value,
-        });
-    }
+    let rows = commitments
+        .iter()
+        .map(|c| value_row(framework, c, options))
+        .collect::<Result<Vec<_>>>()?;
 
     let sum = |values: &mut dyn Iterator<Item = Gbp>, what: &str| {
         Gbp::checked_sum(values).ok_or_else(|| {

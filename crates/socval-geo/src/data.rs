@@ -180,6 +180,63 @@ pub struct ImportedFile {
     pub rows: u64,
 }
 
+/// Opens an input file, decompressing `.gz`, through `wrap`.
+fn open(f: &Path, wrap: WrapReader<'_>) -> Result<Box<dyn std::io::BufRead>> {
+    let file = std::fs::File::open(f).map_err(|e| Error::io(f, e))?;
+    maybe_gz(f, wrap(f, Box::new(file)))
+}
+
+/// The Code-Point Open column layout: from a headers file given with the
+/// data (listed in `summary`), else from one beside the first Code-Point
+/// file, as in the download, else the default layout.
+fn codepoint_layout(
+    files: &[PathBuf],
+    kinds: &[FileKind],
+    wrap: WrapReader<'_>,
+    summary: &mut ImportSummary,
+) -> Result<CodePointLayout> {
+    let mut layout = None;
+    for (f, k) in files.iter().zip(kinds) {
+        if *k == FileKind::CodePointHeaders {
+            layout = Some(CodePointLayout::from_headers(f, open(f, wrap)?)?);
+            summary.files.push(ImportedFile {
+                path: f.clone(),
+                kind: k.name(),
+                rows: 0,
+            });
+        }
+    }
+    if let Some(layout) = layout {
+        return Ok(layout);
+    }
+    let first_data = files
+        .iter()
+        .zip(kinds)
+        .find(|(_, k)| **k == FileKind::CodePoint);
+    match first_data.and_then(|(f, _)| headers_beside(f)) {
+        Some(h) => CodePointLayout::from_headers(&h, open(&h, wrap)?),
+        None => Ok(CodePointLayout::default()),
+    }
+}
+
+/// The first `*column_headers*` / `*column-headers*` file in the folder of
+/// `f`.
+fn headers_beside(f: &Path) -> Option<PathBuf> {
+    let dir = f.parent().unwrap_or(Path::new("."));
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name().is_some_and(|n| {
+                let n = n.to_string_lossy().to_ascii_lowercase();
+                n.contains("column_headers") || n.contains("column-headers")
+            })
+        })
+        .collect();
+    found.sort();
+    found.into_iter().next()
+}
+
 /// Imports files into `data_dir`: postcode files (ONSPD, NSPL, Code-Point
 /// Open) into a new index, a deprivation file, an LSOA best-fit lookup,
 /// names. All files are read before anything is written, and each output
@@ -201,53 +258,8 @@ pub fn import(
         };
         kinds.push(kind);
     }
-    let open = |f: &Path, wrap: WrapReader<'_>| -> Result<Box<dyn std::io::BufRead>> {
-        let file = std::fs::File::open(f).map_err(|e| Error::io(f, e))?;
-        maybe_gz(f, wrap(f, Box::new(file)))
-    };
     let mut summary = ImportSummary::default();
-    // Headers first: they apply to every Code-Point file.
-    let mut layout = CodePointLayout::default();
-    let mut has_headers = false;
-    for (f, k) in files.iter().zip(&kinds) {
-        if *k == FileKind::CodePointHeaders {
-            layout = CodePointLayout::from_headers(f, open(f, wrap)?)?;
-            has_headers = true;
-            summary.files.push(ImportedFile {
-                path: f.clone(),
-                kind: k.name(),
-                rows: 0,
-            });
-        }
-    }
-    // Beside the data file, as in the Code-Point Open download.
-    if !has_headers
-        && let Some((f, _)) = files
-            .iter()
-            .zip(&kinds)
-            .find(|(_, k)| **k == FileKind::CodePoint)
-    {
-        let dir = f.parent().unwrap_or(Path::new("."));
-        if let Ok(rd) = std::fs::read_dir(dir) {
-            let mut found: Vec<PathBuf> = rd
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| {
-                    p.file_name().is_some_and(|n| {
-                        n.to_string_lossy()
-                            .to_ascii_lowercase()
-                            .contains("column_headers")
-                            || n.to_string_lossy()
-                                .to_ascii_lowercase()
-                                .contains("column-headers")
-                    })
-                })
-                .collect();
-            found.sort();
-            if let Some(h) = found.first() {
-                layout = CodePointLayout::from_headers(h, open(h, wrap)?)?;
-            }
-        }
-    }
+    let layout = codepoint_layout(files, &kinds, wrap, &mut summary)?;
     let mut builder: Option<IndexBuilder> = None;
     let mut deprivation: Option<Deprivation> = None;
     let mut names: Option<Names> = None;

@@ -7,6 +7,7 @@ use std::io::Read;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
+use socval_core::DeprivedBand;
 
 use crate::error::{Error, Result};
 use crate::import::csv_error;
@@ -32,46 +33,6 @@ impl fmt::Display for LsoaVintage {
     }
 }
 
-/// Membership of the nationally most deprived areas. An LSOA in the 1% is
-/// also in the 10% and 20%; the band is the smallest group it is in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub enum Band {
-    /// Most deprived 1%.
-    #[serde(rename = "1%")]
-    Top1,
-    /// Most deprived 10% (and not 1%).
-    #[serde(rename = "10%")]
-    Top10,
-    /// Most deprived 20% (and not 10%).
-    #[serde(rename = "20%")]
-    Top20,
-}
-
-impl Band {
-    /// `1%`, `10%` or `20%`.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Band::Top1 => "1%",
-            Band::Top10 => "10%",
-            Band::Top20 => "20%",
-        }
-    }
-    /// The percentage.
-    pub fn percent(&self) -> u32 {
-        match self {
-            Band::Top1 => 1,
-            Band::Top10 => 10,
-            Band::Top20 => 20,
-        }
-    }
-}
-
-impl fmt::Display for Band {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// One LSOA's deprivation figures.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LsoaDeprivation<'a> {
@@ -82,7 +43,7 @@ pub struct LsoaDeprivation<'a> {
     /// National decile as published, 1 = most deprived 10%.
     pub decile: u8,
     /// The smallest most-deprived group the LSOA belongs to, if any.
-    pub band: Option<Band>,
+    pub band: Option<DeprivedBand>,
     /// How the postcode's LSOA was joined to the figure.
     pub matched: Match,
 }
@@ -362,10 +323,10 @@ impl Deprivation {
 
     /// The band of a rank: in the most deprived p% when
     /// `rank × 100 ≤ N × p` (that is, rank ≤ ⌊N × p / 100⌋).
-    pub fn band(&self, rank: u32) -> Option<Band> {
+    pub fn band(&self, rank: u32) -> Option<DeprivedBand> {
         let n = u64::from(self.lsoa_count());
         let r = u64::from(rank) * 100;
-        [Band::Top1, Band::Top10, Band::Top20]
+        [DeprivedBand::Top1, DeprivedBand::Top10, DeprivedBand::Top20]
             .into_iter()
             .find(|b| r <= n * u64::from(b.percent()))
     }
@@ -499,11 +460,11 @@ mod tests {
     fn bands_are_rank_at_most_n_times_p() {
         let d = with_n(100);
         let cases = [
-            (1, Some(Band::Top1)),
-            (2, Some(Band::Top10)),
-            (10, Some(Band::Top10)),
-            (11, Some(Band::Top20)),
-            (20, Some(Band::Top20)),
+            (1, Some(DeprivedBand::Top1)),
+            (2, Some(DeprivedBand::Top10)),
+            (10, Some(DeprivedBand::Top10)),
+            (11, Some(DeprivedBand::Top20)),
+            (20, Some(DeprivedBand::Top20)),
             (21, None),
         ];
         for (rank, want) in cases {
@@ -512,11 +473,11 @@ mod tests {
         // N = 32,844 (IMD 2019): 1% is rank <= 328, 10% <= 3,284, 20% <= 6,568.
         let d = with_n(32_844);
         let cases = [
-            (328, Some(Band::Top1)),
-            (329, Some(Band::Top10)),
-            (3_284, Some(Band::Top10)),
-            (3_285, Some(Band::Top20)),
-            (6_568, Some(Band::Top20)),
+            (328, Some(DeprivedBand::Top1)),
+            (329, Some(DeprivedBand::Top10)),
+            (3_284, Some(DeprivedBand::Top10)),
+            (3_285, Some(DeprivedBand::Top20)),
+            (6_568, Some(DeprivedBand::Top20)),
             (6_569, None),
         ];
         for (rank, want) in cases {

@@ -289,6 +289,51 @@ struct OnsColumns {
     doterm: Option<usize>,
 }
 
+impl OnsColumns {
+    /// The columns of an ONSPD or NSPL header (lower case), by name with
+    /// each edition's aliases; an error lists what was found when there is
+    /// no postcode column.
+    fn find(path: &Path, header: &[String]) -> Result<OnsColumns> {
+        let postcode =
+            find_col(header, POSTCODE_COLUMNS).ok_or_else(|| Error::NoPostcodeColumn {
+                path: path.to_owned(),
+                found: header.to_vec(),
+                accepted: POSTCODE_COLUMNS.iter().map(|s| s.to_string()).collect(),
+            })?;
+        Ok(OnsColumns {
+            postcode: (postcode, header[postcode].clone()),
+            lad: find_dated(header, LAD_COLUMNS, "lad", "cd"),
+            ward: find_dated(header, WARD_COLUMNS, "wd", "cd"),
+            lsoa11: find_col(header, LSOA11_COLUMNS),
+            lsoa21: find_col(header, LSOA21_COLUMNS),
+            lat: find_col(header, LAT_COLUMNS),
+            long: find_col(header, LONG_COLUMNS),
+            east: find_col(header, EAST_COLUMNS),
+            north: find_col(header, NORTH_COLUMNS),
+            doterm: find_col(header, DOTERM_COLUMNS),
+        })
+    }
+
+    /// What the file gives besides postcodes, as the index's source lists
+    /// it.
+    fn fields(&self) -> Vec<String> {
+        let has_coords = self.lat.is_some() && self.long.is_some()
+            || self.east.is_some() && self.north.is_some();
+        [
+            (self.lad.is_some(), "lad"),
+            (self.ward.is_some(), "ward"),
+            (self.lsoa11.is_some(), "lsoa11"),
+            (self.lsoa21.is_some(), "lsoa21"),
+            (has_coords, "coordinates"),
+            (self.doterm.is_some(), "termination"),
+        ]
+        .into_iter()
+        .filter(|(present, _)| *present)
+        .map(|(_, f)| f.to_string())
+        .collect()
+    }
+}
+
 fn find_col(header: &[String], names: &[&str]) -> Option<usize> {
     names
         .iter()
@@ -401,30 +446,11 @@ impl IndexBuilder {
                     .to_ascii_lowercase()
             })
             .collect();
-        let postcode =
-            find_col(&header, POSTCODE_COLUMNS).ok_or_else(|| Error::NoPostcodeColumn {
-                path: path.to_owned(),
-                found: header.clone(),
-                accepted: POSTCODE_COLUMNS.iter().map(|s| s.to_string()).collect(),
-            })?;
-        let cols = OnsColumns {
-            postcode: (postcode, header[postcode].clone()),
-            lad: find_dated(&header, LAD_COLUMNS, "lad", "cd"),
-            ward: find_dated(&header, WARD_COLUMNS, "wd", "cd"),
-            lsoa11: find_col(&header, LSOA11_COLUMNS),
-            lsoa21: find_col(&header, LSOA21_COLUMNS),
-            lat: find_col(&header, LAT_COLUMNS),
-            long: find_col(&header, LONG_COLUMNS),
-            east: find_col(&header, EAST_COLUMNS),
-            north: find_col(&header, NORTH_COLUMNS),
-            doterm: find_col(&header, DOTERM_COLUMNS),
-        };
+        let cols = OnsColumns::find(path, &header)?;
         let name = |i: Option<usize>| i.map(|i| header[i].clone()).unwrap_or_default();
         let src = self.sources.len() as u32;
         let mut rec = csv::ByteRecord::new();
         let mut n = 0u64;
-        let has_coords = cols.lat.is_some() && cols.long.is_some()
-            || cols.east.is_some() && cols.north.is_some();
         loop {
             match rdr.read_byte_record(&mut rec) {
                 Ok(true) => {}
@@ -488,24 +514,11 @@ impl IndexBuilder {
             }
             self.rows.push(row);
         }
-        let mut fields = Vec::new();
-        for (present, f) in [
-            (cols.lad.is_some(), "lad"),
-            (cols.ward.is_some(), "ward"),
-            (cols.lsoa11.is_some(), "lsoa11"),
-            (cols.lsoa21.is_some(), "lsoa21"),
-            (has_coords, "coordinates"),
-            (cols.doterm.is_some(), "termination"),
-        ] {
-            if present {
-                fields.push(f.to_string());
-            }
-        }
         self.sources.push(SourceInfo {
             file: path.display().to_string(),
             kind: "ons".into(),
             rows: n,
-            fields,
+            fields: cols.fields(),
         });
         Ok(n)
     }

@@ -14,7 +14,7 @@
 //!   ([`NoFigure`]).
 //! - [`LocalDefinition`]: own authority (with successor LAD codes), region
 //!   ([`Region::preset`] `scr-ca`, `scr-lep`), radius; [`LocalDefinition::classify`]
-//!   gives a [`Classification`]: [`Class`] local/region/outside/unknown with
+//!   gives a [`Classification`]: [`socval_core::LocationClass`] local/region/outside/unknown with
 //!   a [`Reason`], ward, LSOA, deprivation and distance.
 //! - [`GeoData`] opens all of it from a data directory; [`import`] writes it.
 //! - [`Classifier`] classifies many postcodes against one definition (a
@@ -44,7 +44,7 @@ mod postcode;
 
 pub use bulk::{Classifier, Named};
 pub use data::{GeoData, GeoPaths, ImportOptions, ImportSummary, ImportedFile, WrapReader, import};
-pub use deprivation::{Band, Deprivation, LsoaDeprivation, LsoaVintage, Match, NoFigure};
+pub use deprivation::{Deprivation, LsoaDeprivation, LsoaVintage, Match, NoFigure};
 pub use distance::{Distance, LatLong};
 pub use error::{Error, Result};
 pub use import::{
@@ -52,8 +52,8 @@ pub use import::{
 };
 pub use index::{IndexInfo, PostcodeIndex, PostcodeRecord, SourceInfo};
 pub use local::{
-    Class, Classification, LocalDefinition, ROTHERHAM, ROTHERHAM_TOWN_HALL, Reason, Region,
-    SUCCESSORS, is_lad_code, lad_aliases,
+    Classification, LocalDefinition, ROTHERHAM, ROTHERHAM_TOWN_HALL, Reason, Region, SUCCESSORS,
+    is_lad_code, lad_aliases,
 };
 pub use names::Names;
 pub use postcode::{InvalidPostcode, Postcode, Special};

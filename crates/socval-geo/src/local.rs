@@ -5,7 +5,9 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::deprivation::{Band, Deprivation, LsoaDeprivation, NoFigure};
+use socval_core::{DeprivedBand, LocationClass};
+
+use crate::deprivation::{Deprivation, LsoaDeprivation, NoFigure};
 use crate::distance::{Distance, LatLong};
 use crate::index::{PostcodeIndex, PostcodeRecord};
 use crate::postcode::{Postcode, Special};
@@ -120,39 +122,7 @@ pub fn is_lad_code(s: &str) -> bool {
         && s.bytes().skip(1).all(|b| b.is_ascii_digit())
 }
 
-/// Where a supplier is, relative to a local definition.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Class {
-    /// In the own authority (or within the radius).
-    Local,
-    /// In the wider region but not local.
-    Region,
-    /// Elsewhere.
-    Outside,
-    /// Cannot be placed; see the [`Reason`].
-    Unknown,
-}
-
-impl Class {
-    /// `local`, `region`, `outside` or `unknown`.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Class::Local => "local",
-            Class::Region => "region",
-            Class::Outside => "outside",
-            Class::Unknown => "unknown",
-        }
-    }
-}
-
-impl fmt::Display for Class {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Why a postcode is [`Class::Unknown`].
+/// Why a postcode is [`LocationClass::Unknown`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Reason {
@@ -378,24 +348,24 @@ impl LocalDefinition {
         rec: &PostcodeRecord<'_>,
         distance_km: Option<f64>,
         lad: LadClass,
-    ) -> (Class, Option<Reason>) {
+    ) -> (LocationClass, Option<Reason>) {
         if rec.terminated && !self.accept_terminated {
-            return (Class::Unknown, Some(Reason::Terminated));
+            return (LocationClass::Unknown, Some(Reason::Terminated));
         }
         if lad == LadClass::Local {
-            return (Class::Local, None);
+            return (LocationClass::Local, None);
         }
         if let Some(r) = self.radius {
             match distance_km {
-                Some(d) if d <= r.as_km() => return (Class::Local, None),
+                Some(d) if d <= r.as_km() => return (LocationClass::Local, None),
                 Some(_) => {}
-                None => return (Class::Unknown, Some(Reason::NoCoordinates)),
+                None => return (LocationClass::Unknown, Some(Reason::NoCoordinates)),
             }
         }
         match lad {
-            LadClass::None => (Class::Unknown, Some(Reason::NoLad)),
-            LadClass::Region => (Class::Region, None),
-            LadClass::Local | LadClass::Outside => (Class::Outside, None),
+            LadClass::None => (LocationClass::Unknown, Some(Reason::NoLad)),
+            LadClass::Region => (LocationClass::Region, None),
+            LadClass::Local | LadClass::Outside => (LocationClass::Outside, None),
         }
     }
 }
@@ -434,7 +404,7 @@ pub(crate) fn special_case<'a>(pc: &Postcode) -> Option<Classification<'a>> {
         s @ Special::Overseas(_) => {
             let mut c =
                 Classification::unknown(Some(*pc), Reason::NonGeographic, Some(s.to_string()));
-            c.class = Class::Outside;
+            c.class = LocationClass::Outside;
             c.reason = None;
             Some(c)
         }
@@ -452,7 +422,7 @@ pub struct Classification<'a> {
     /// The canonical postcode, if the input was valid.
     pub postcode: Option<Postcode>,
     /// Local, region, outside or unknown.
-    pub class: Class,
+    pub class: LocationClass,
     /// Why it is unknown.
     pub reason: Option<Reason>,
     /// More detail on the reason (why invalid, which special case).
@@ -474,7 +444,7 @@ impl<'a> Classification<'a> {
     ) -> Classification<'a> {
         Classification {
             postcode,
-            class: Class::Unknown,
+            class: LocationClass::Unknown,
             reason: Some(reason),
             detail,
             record: None,
@@ -489,7 +459,7 @@ impl<'a> Classification<'a> {
     }
 
     /// The most-deprived band (`1%`, `10%`, `20%`), if any.
-    pub fn most_deprived(&self) -> Option<Band> {
+    pub fn most_deprived(&self) -> Option<DeprivedBand> {
         self.imd().and_then(|d| d.band)
     }
 

@@ -3,7 +3,7 @@
 //! before them, so the report cannot disagree with itself.
 
 use socval_core::quotes::{Audit, PurchaseCheck};
-use socval_core::{FinancialYear, Framework, Gbp};
+use socval_core::{FinancialYear, Framework, Gbp, QuoteRule};
 use socval_spend::{ImportInfo, YearReport};
 
 use crate::commitments::Commitments;
@@ -97,6 +97,8 @@ pub struct QuotesInput {
     pub audit: std::result::Result<Audit, String>,
     /// The policy's quotes threshold.
     pub threshold: Gbp,
+    /// The policy's quotes rule under the threshold.
+    pub rule: QuoteRule,
 }
 
 /// Collects sources and hands out their ids.

@@ -36,5 +36,6 @@ pub fn read_quotes(
         checks,
         audit,
         threshold: policy.quotes_threshold_gbp,
+        rule: policy.quotes,
     })
 }

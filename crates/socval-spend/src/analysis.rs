@@ -601,10 +601,7 @@ fn breakdown(
         // The redacted payee is not a supplier: its £ counts, not its head.
         class[l.class as usize].suppliers -= u64::from(payees[p as usize].redacted);
         if l.class == LocationClass::Local {
-            for (i, b) in [DeprivedBand::P1, DeprivedBand::P10, DeprivedBand::P20]
-                .into_iter()
-                .enumerate()
-            {
+            for (i, b) in DeprivedBand::ALL.into_iter().enumerate() {
                 if l.band.is_some_and(|x| x <= b) {
                     dep[i].add(amt, 0);
                 }

@@ -1,9 +1,9 @@
 //! [`LocationResolver`] over `socval-geo`: the postcode directory, the
 //! deprivation file and a local definition.
 
-use socval_geo::{Band, Class, GeoData, LocalDefinition};
+use socval_geo::{GeoData, LocalDefinition};
 
-use crate::location::{DeprivedBand, LocationClass, LocationResolver, SupplierLocation};
+use crate::location::{LocationResolver, SupplierLocation};
 
 /// The resolver when no postcode directory has been imported: every
 /// supplier's location is unknown, with that reason.
@@ -34,12 +34,7 @@ impl LocationResolver for GeoResolver<'_> {
         let rec = c.record;
         let ward = rec.and_then(|r| r.ward).map(str::to_string);
         SupplierLocation {
-            class: match c.class {
-                Class::Local => LocationClass::Local,
-                Class::Region => LocationClass::Region,
-                Class::Outside => LocationClass::Outside,
-                Class::Unknown => LocationClass::Unknown,
-            },
+            class: c.class,
             postcode: c.postcode.map(|p| p.to_string()),
             lad: rec.and_then(|r| r.lad).map(str::to_string),
             ward_name: ward
@@ -48,11 +43,7 @@ impl LocationResolver for GeoResolver<'_> {
                 .map(str::to_string),
             ward,
             lsoa: rec.and_then(|r| r.lsoa21.or(r.lsoa11)).map(str::to_string),
-            band: c.most_deprived().map(|b| match b {
-                Band::Top1 => DeprivedBand::P1,
-                Band::Top10 => DeprivedBand::P10,
-                Band::Top20 => DeprivedBand::P20,
-            }),
+            band: c.most_deprived(),
             deprivation_known: c.imd().is_some(),
             distance_km: c.distance_km,
             terminated: rec.is_some_and(|r| r.terminated),

@@ -3,67 +3,7 @@
 //! CLI resolves them with `socval-geo`; tests build them from a table.
 
 use serde::Serialize;
-
-/// Local / rest of region / outside / unknown.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LocationClass {
-    /// In the council's own area.
-    Local,
-    /// In the wider region, outside the own area.
-    Region,
-    /// Elsewhere.
-    Outside,
-    /// Not known: no register entry, no postcode, or a postcode that does
-    /// not locate (see the reason).
-    Unknown,
-}
-
-impl LocationClass {
-    /// The four classes in report order.
-    pub const ALL: [LocationClass; 4] = [
-        LocationClass::Local,
-        LocationClass::Region,
-        LocationClass::Outside,
-        LocationClass::Unknown,
-    ];
-
-    /// `local`, `region`, `outside`, `unknown`.
-    pub fn name(self) -> &'static str {
-        match self {
-            LocationClass::Local => "local",
-            LocationClass::Region => "region",
-            LocationClass::Outside => "outside",
-            LocationClass::Unknown => "unknown",
-        }
-    }
-}
-
-/// The most deprived group (nationally, by IMD rank) an LSOA belongs to.
-/// The groups nest: an LSOA in the 1% is also in the 10% and the 20%.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub enum DeprivedBand {
-    /// The most deprived 1%.
-    #[serde(rename = "1%")]
-    P1,
-    /// The most deprived 10% (and not the 1%).
-    #[serde(rename = "10%")]
-    P10,
-    /// The most deprived 20% (and not the 10%).
-    #[serde(rename = "20%")]
-    P20,
-}
-
-impl DeprivedBand {
-    /// `1%`, `10%`, `20%`.
-    pub fn name(self) -> &'static str {
-        match self {
-            DeprivedBand::P1 => "1%",
-            DeprivedBand::P10 => "10%",
-            DeprivedBand::P20 => "20%",
-        }
-    }
-}
+pub use socval_core::{DeprivedBand, LocationClass};
 
 /// One supplier's resolved location.
 #[derive(Clone, Debug, PartialEq, Serialize)]

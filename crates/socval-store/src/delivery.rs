@@ -28,7 +28,6 @@ use crate::procurement::Contract;
 
 pub mod evidence;
 
-#[macro_use]
 mod sql;
 
 /// Where an officer's review of a line stands.

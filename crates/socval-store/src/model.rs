@@ -12,101 +12,204 @@ use time::OffsetDateTime;
 
 use crate::error::Error;
 
-macro_rules! text_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal,)+ }) => {
-        $(#[$meta])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name {
-            $($(#[$vmeta])* $variant,)+
-        }
-
-        impl $name {
-            /// Every value, in order.
-            pub const ALL: &[$name] = &[$($name::$variant,)+];
-
-            /// The name stored in the database and used on the command line.
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $($name::$variant => $text,)+
-                }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = Error;
-            fn from_str(s: &str) -> Result<Self, Error> {
-                match s {
-                    $($text => Ok($name::$variant),)+
-                    _ => Err(Error::Invalid {
-                        detail: format!(
-                            "{s:?} is not a {} (one of: {})",
-                            stringify!($name),
-                            [$($text),+].join(", ")
-                        ),
-                    }),
-                }
-            }
-        }
-    };
+/// The value of a text enum whose stored name is `s`, for its `FromStr`.
+/// Returns [`Error::Invalid`] naming the enum (`what`) and every name it
+/// has.
+fn parse_text<T: Copy>(
+    s: &str,
+    what: &str,
+    all: &[T],
+    as_str: fn(T) -> &'static str,
+) -> Result<T, Error> {
+    all.iter()
+        .copied()
+        .find(|&v| as_str(v) == s)
+        .ok_or_else(|| Error::Invalid {
+            detail: format!(
+                "{s:?} is not a {what} (one of: {})",
+                all.iter()
+                    .map(|&v| as_str(v))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        })
 }
 
-text_enum! {
-    /// What kind of anchor institution an organisation is.
-    OrgKind {
-        /// A local authority.
-        Council = "council",
-        /// An NHS trust.
-        NhsTrust = "nhs_trust",
-        /// A further or higher education college.
-        College = "college",
-        /// A housing association.
-        HousingAssociation = "housing_association",
-        /// Any other public or anchor body.
-        Other = "other",
+/// What kind of anchor institution an organisation is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrgKind {
+    /// A local authority.
+    Council,
+    /// An NHS trust.
+    NhsTrust,
+    /// A further or higher education college.
+    College,
+    /// A housing association.
+    HousingAssociation,
+    /// Any other public or anchor body.
+    Other,
+}
+
+impl OrgKind {
+    /// Every value, in order.
+    pub const ALL: &[OrgKind] = &[
+        OrgKind::Council,
+        OrgKind::NhsTrust,
+        OrgKind::College,
+        OrgKind::HousingAssociation,
+        OrgKind::Other,
+    ];
+
+    /// The name stored in the database and used on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrgKind::Council => "council",
+            OrgKind::NhsTrust => "nhs_trust",
+            OrgKind::College => "college",
+            OrgKind::HousingAssociation => "housing_association",
+            OrgKind::Other => "other",
+        }
     }
 }
 
-text_enum! {
-    /// What a user may do in an organisation.
-    Role {
-        /// Manages users, tokens, frameworks and settings; sees the audit log.
-        Admin = "admin",
-        /// Runs procurements, evaluates, verifies returns.
-        Officer = "officer",
-        /// Reads the organisation's data.
-        Viewer = "viewer",
-        /// Works for one supplier company: sees only its own bids,
-        /// contracts and returns.
-        Supplier = "supplier",
+impl fmt::Display for OrgKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
-text_enum! {
-    /// The kind of change an audit row records.
-    AuditAction {
-        /// A row was created.
-        Create = "create",
-        /// A row was changed.
-        Update = "update",
-        /// A row was deleted.
-        Delete = "delete",
+impl FromStr for OrgKind {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        parse_text(s, "OrgKind", OrgKind::ALL, OrgKind::as_str)
     }
 }
 
-text_enum! {
-    /// The file format a framework was imported from.
-    FrameworkFormat {
-        /// TOML, the native format.
-        Toml = "toml",
-        /// CSV, one row per measure and year.
-        Csv = "csv",
+/// What a user may do in an organisation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Manages users, tokens, frameworks and settings; sees the audit log.
+    Admin,
+    /// Runs procurements, evaluates, verifies returns.
+    Officer,
+    /// Reads the organisation's data.
+    Viewer,
+    /// Works for one supplier company: sees only its own bids,
+    /// contracts and returns.
+    Supplier,
+}
+
+impl Role {
+    /// Every value, in order.
+    pub const ALL: &[Role] = &[Role::Admin, Role::Officer, Role::Viewer, Role::Supplier];
+
+    /// The name stored in the database and used on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Officer => "officer",
+            Role::Viewer => "viewer",
+            Role::Supplier => "supplier",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        parse_text(s, "Role", Role::ALL, Role::as_str)
+    }
+}
+
+/// The kind of change an audit row records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditAction {
+    /// A row was created.
+    Create,
+    /// A row was changed.
+    Update,
+    /// A row was deleted.
+    Delete,
+}
+
+impl AuditAction {
+    /// Every value, in order.
+    pub const ALL: &[AuditAction] = &[
+        AuditAction::Create,
+        AuditAction::Update,
+        AuditAction::Delete,
+    ];
+
+    /// The name stored in the database and used on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::Create => "create",
+            AuditAction::Update => "update",
+            AuditAction::Delete => "delete",
+        }
+    }
+}
+
+impl fmt::Display for AuditAction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for AuditAction {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        parse_text(s, "AuditAction", AuditAction::ALL, AuditAction::as_str)
+    }
+}
+
+/// The file format a framework was imported from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FrameworkFormat {
+    /// TOML, the native format.
+    Toml,
+    /// CSV, one row per measure and year.
+    Csv,
+}
+
+impl FrameworkFormat {
+    /// Every value, in order.
+    pub const ALL: &[FrameworkFormat] = &[FrameworkFormat::Toml, FrameworkFormat::Csv];
+
+    /// The name stored in the database and used on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FrameworkFormat::Toml => "toml",
+            FrameworkFormat::Csv => "csv",
+        }
+    }
+}
+
+impl fmt::Display for FrameworkFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for FrameworkFormat {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        parse_text(
+            s,
+            "FrameworkFormat",
+            FrameworkFormat::ALL,
+            FrameworkFormat::as_str,
+        )
     }
 }
 
@@ -685,26 +788,6 @@ pub struct NewFramework {
     pub format: FrameworkFormat,
     /// See [`FrameworkRecord::source`].
     pub source: String,
-}
-
-/// How much synthetic data [`crate::Store::seed_bench`] inserts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct BenchSeed {
-    /// Organisations.
-    pub orgs: i64,
-    /// Users, spread over the organisations.
-    pub users: i64,
-    /// Audit rows, spread over the organisations.
-    pub audit_rows: i64,
-}
-
-/// What [`crate::Store::seed_bench`] inserted.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct BenchSeeded {
-    /// The organisations' slugs (`bench-001`, ...).
-    pub org_slugs: Vec<String>,
-    /// The e-mail address of the first user of each organisation (an admin).
-    pub admin_emails: Vec<String>,
 }
 
 /// Normalises an e-mail address for storage and lookup: trimmed, lower case.

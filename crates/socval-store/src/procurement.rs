@@ -31,7 +31,8 @@ use time::{Date, OffsetDateTime};
 use crate::error::{Error, Result};
 use crate::model::Actor;
 
-#[macro_use]
+mod bid;
+mod contract;
 mod sql;
 
 /// Where a procurement is in its life.

@@ -6,8 +6,10 @@ use std::path::Path;
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
+use crate::db::{Db, SqlStore};
 use crate::error::Result;
 use crate::model::*;
+use crate::{account, audit, framework, invitation, session, spend, token};
 
 /// Which database a store runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,7 +55,8 @@ pub enum Backend {
 ///   portal and `socval admin` both rely on this one rule).
 #[async_trait]
 pub trait Store:
-    crate::procurement::ProcurementStore
+    std::any::Any
+    + crate::procurement::ProcurementStore
     + crate::delivery::DeliveryStore
     + crate::purchase::PurchaseStore
     + Send
@@ -356,10 +359,331 @@ pub trait Store:
     /// use (SQLite: `VACUUM INTO`). Refuses to overwrite an existing file.
     /// PostgreSQL returns [`crate::Error::Backup`]: use `pg_dump`.
     async fn backup(&self, path: &Path) -> Result<()>;
-    /// Inserts synthetic organisations, users (all with the password
-    /// `bench-password`), memberships and audit rows in large batches, for
-    /// benchmarks. Not for production databases.
-    async fn seed_bench(&self, seed: BenchSeed, now: OffsetDateTime) -> Result<BenchSeeded>;
     /// Closes the connection pool, waiting for queries in flight.
     async fn close(&self);
+}
+
+/// Both backends' implementation: the store's statements are written once,
+/// in the modules of each part, generic over the backend ([`Db`]).
+#[async_trait]
+impl<DB: Db> Store for SqlStore<DB> {
+    fn backend(&self) -> Backend {
+        DB::BACKEND
+    }
+
+    async fn create_organisation(
+        &self,
+        actor: &Actor,
+        now: OffsetDateTime,
+        new: &NewOrganisation,
+    ) -> Result<Organisation> {
+        account::create_organisation(self, actor, now, new).await
+    }
+
+    async fn update_organisation(
+        &self,
+        actor: &Actor,
+        now: OffsetDateTime,
+        id: i64,
+        new: &NewOrganisation,
+    ) -> Result<Organisation> {
+        account::update_organisation(self, actor, now, id, new).await
+    }
+
+    async fn organisation(&self, id: i64) -> Result<Organisation> {
+        account::organisation(self, id).await
+    }
+
+    async fn organisation_by_slug(&self, slug: &str) -> Result<Organisation> {
+        account::organisation_by_slug(self, slug).await
+    }
+
+    async fn organisations(&self) -> Result<Vec<Organisation>> {
+        account::organisations(self).await
+    }
+
+    async fn create_user(&self, actor: &Actor, now: OffsetDateTime, new: &NewUser) -> Result<User> {
+        account::create_user(self, actor, now, new).await
+    }
+
+    async fn user(&self, id: i64) -> Result<User> {
+        account::user(self, id).await
+    }
+
+    async fn user_by_email(&self, email: &str) -> Result<User> {
+        account::user_by_email(self, email).await
+    }
+
+    async fn users(&self, org_id: Option<i64>) -> Result<Vec<User>> {
+        account::users(self, org_id).await
+    }
+
+    async fn rename_user(
+        &self,
+        actor: &Actor,
+        now: OffsetDateTime,
+        id: i64,
+        name: &str,
+    ) -> Result<User> {
+        account::rename_user(self, actor, now, id, name).await
+    }
+
+    async fn set_user_disabled(
+        &self,
+        actor: &Actor,
+        now: OffsetDateTime,
+        id: i64,
+        disabled: bool,
+    ) -> Result<User> {
+        account::set_user_disabled(self, actor, now, id, disabled).await
+    }
+
+    async fn set_password(
+        &self,
+        actor: &Actor,
+        now: OffsetDateTime,
+        user_id: i64,
+        password_hash: &str,
+    ) -> Result<User> {
+        account::set_password(self, actor, now, user_id, password_hash).await
+    }
+
+    async fn credentials(&self, email: &str) -> Result<Credentials> {
+        account::credentials(self, email).await
+    }
+
+    async fn record_login_failure(
+        &self,
+        user_id: i64,
+        now: OffsetDateTime,
+        policy: &LockoutPolicy,
+    ) -> Result<User> {
+        account::record_login_failure(self, user_id, now, policy).await
+    }
+
+    async fn record_login_success(&self, user_id: i64, now: OffsetDateTime) -> Result<User> {
+        account::record_login_success(self, user_id, now).await
+    }
+
+    async fn add_membership(
+        &self,
+        actor: &Actor,
+        now: OffsetDateTime,
+        membership: &NewMembership,
+    ) -> Result<Membership> {
+        account::add_membership(self, actor, now, membership).await
+    }
+
+    async fn update_membership(
+        &self,
+        actor: &Actor,
+        now: OffsetDateTime,
+        membership: &NewMembership,
+    ) -> Result<Membership> {
+        account::update_membership(self, actor, now, membership).await
+    }
+
+    async fn remove_membership(
+        &self,
+        actor: &Actor,
+        now: OffsetDateTime,
+        user_id: i64,
+        org_id: i64,
+    ) -> Result<()> {
+        account::remove_membership(self, actor, now, user_id, org_id).await
+    }
+
+    async fn membership(&self, user_id: i64, org_id: i64) -> Result<Membership> {
+        account::membership(self, user_id, org_id).await
+    }
+
+    async fn memberships(&self, user_id: i64) -> Result<Vec<OrgMembership>> {
+        account::memberships(self, user_id).await
+    }
+
+    async fn members(&self, org_id: i64) -> Result<Vec<Member>> {
+        account::members(self, org_id).await
+    }
+
+    async fn create_supplier(
+        &self,
+        actor: &Actor,
+        now: OffsetDateTime,
+        new: &NewSupplier,
+    ) -> Result<Supplier> {
+        account::create_supplier(self, actor, now, new).await
+    }
+
+    async fn supplier(&self, id: i64) -> Result<Supplier> {
+        account::supplier(self, id).await
+    }
+
+    async fn suppliers(&self, org_id: i64) -> Result<Vec<Supplier>> {
+        account::suppliers(self, org_id).await
+    }
+
+    async fn create_invitation(
+        &self,
+        actor: &Actor,
+        now: OffsetDateTime,
+        new: &NewInvitation,
+    ) -> Result<(Invitation, String)> {
+        invitation::create_invitation(self, actor, now, new).await
+    }
+
+    async fn invitation(&self, token: &str, now: OffsetDateTime) -> Result<Invitation> {
+        invitation::invitation(self, token, now).await
+    }
+
+    async fn accept_invitation(
+        &self,
+        token: &str,
+        now: OffsetDateTime,
+        accept: &AcceptInvitation,
+    ) -> Result<(User, Membership)> {
+        invitation::accept_invitation(self, token, now, accept).await
+    }
+
+    async fn invitations(&self, org_id: i64) -> Result<Vec<Invitation>> {
+        invitation::invitations(self, org_id).await
+    }
+
+    async fn create_session(
+        &self,
+        user_id: i64,
+        now: OffsetDateTime,
+        policy: &SessionPolicy,
+    ) -> Result<(Session, String)> {
+        session::create_session(self, user_id, now, policy).await
+    }
+
+    async fn session(&self, session_id: &str, now: OffsetDateTime) -> Result<SessionUser> {
+        session::session(self, session_id, now).await
+    }
+
+    async fn session_access(
+        &self,
+        session_id: &str,
+        org_slug: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<SessionAccess> {
+        session::session_access(self, session_id, org_slug, now).await
+    }
+
+    async fn delete_session(&self, session_id: &str) -> Result<()> {
+        session::delete_session(self, session_id).await
+    }
+
+    async fn delete_user_sessions(&self, user_id: i64, except: Option<&str>) -> Result<u64> {
+        session::delete_user_sessions(self, user_id, except).await
+    }
+
+    async fn delete_expired_sessions(&self, now: OffsetDateTime) -> Result<u64> {
+        session::delete_expired_sessions(self, now).await
+    }
+
+    async fn create_api_token(
+        &self,
+        actor: &Actor,
+        now: OffsetDateTime,
+        new: &NewApiToken,
+    ) -> Result<(ApiToken, String)> {
+        token::create_api_token(self, actor, now, new).await
+    }
+
+    async fn api_token(&self, secret: &str, now: OffsetDateTime) -> Result<ApiToken> {
+        token::api_token(self, secret, now).await
+    }
+
+    async fn api_tokens(&self, org_id: i64) -> Result<Vec<ApiToken>> {
+        token::api_tokens(self, org_id).await
+    }
+
+    async fn revoke_api_token(
+        &self,
+        actor: &Actor,
+        now: OffsetDateTime,
+        id: i64,
+    ) -> Result<ApiToken> {
+        token::revoke_api_token(self, actor, now, id).await
+    }
+
+    async fn create_framework(
+        &self,
+        actor: &Actor,
+        now: OffsetDateTime,
+        new: &NewFramework,
+    ) -> Result<FrameworkRecord> {
+        framework::create_framework(self, actor, now, new).await
+    }
+
+    async fn framework(&self, id: i64) -> Result<FrameworkRecord> {
+        framework::framework(self, id).await
+    }
+
+    async fn frameworks(&self, org_id: i64) -> Result<Vec<FrameworkRecord>> {
+        framework::frameworks(self, org_id).await
+    }
+
+    async fn delete_framework(&self, actor: &Actor, now: OffsetDateTime, id: i64) -> Result<()> {
+        framework::delete_framework(self, actor, now, id).await
+    }
+
+    async fn record_spend_imports(
+        &self,
+        actor: &Actor,
+        now: OffsetDateTime,
+        org_id: i64,
+        imports: &[SpendImport],
+    ) -> Result<()> {
+        spend::record_spend_imports(self, actor, now, org_id, imports).await
+    }
+
+    async fn spend_imports(&self, org_id: i64) -> Result<Vec<SpendImportEntry>> {
+        spend::spend_imports(self, org_id).await
+    }
+
+    async fn record_spend_register(
+        &self,
+        actor: &Actor,
+        now: OffsetDateTime,
+        org_id: i64,
+        register: &SpendRegister,
+    ) -> Result<()> {
+        spend::record_spend_register(self, actor, now, org_id, register).await
+    }
+
+    async fn spend_registers(&self, org_id: i64) -> Result<Vec<SpendRegisterEntry>> {
+        spend::spend_registers(self, org_id).await
+    }
+
+    async fn record_spend_overrides(
+        &self,
+        actor: &Actor,
+        now: OffsetDateTime,
+        org_id: i64,
+        overrides: &SpendOverrides,
+    ) -> Result<()> {
+        spend::record_spend_overrides(self, actor, now, org_id, overrides).await
+    }
+
+    async fn spend_overrides(&self, org_id: i64) -> Result<Vec<SpendOverridesEntry>> {
+        spend::spend_overrides(self, org_id).await
+    }
+
+    async fn audit(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>> {
+        audit::audit(self, query).await
+    }
+
+    async fn audit_count(&self, org_id: Option<i64>) -> Result<i64> {
+        audit::audit_count(self, org_id).await
+    }
+
+    async fn backup(&self, path: &Path) -> Result<()> {
+        DB::backup(&self.pool, path).await
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
+    }
 }

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use clap::Subcommand;
 use socval_store::{
-    Actor, AuditQuery, BenchSeed, NewApiToken, NewInvitation, NewMembership, NewOrganisation,
-    NewSupplier, NewUser, OrgKind, Organisation, Role, SqliteStore, Store, password, secret,
+    Actor, AuditQuery, NewApiToken, NewInvitation, NewMembership, NewOrganisation, NewSupplier,
+    NewUser, OrgKind, Organisation, Role, SqliteStore, Store, bench, password, secret,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -768,16 +768,12 @@ async fn run_with(store: &dyn Store, command: Command, out: &mut dyn Write) -> R
             writeln!(out, "backed up to {}", a.path.display())?;
         }
         Command::SeedBench(a) => {
-            let seeded = store
-                .seed_bench(
-                    BenchSeed {
-                        orgs: a.orgs,
-                        users: a.users,
-                        audit_rows: a.audit_rows,
-                    },
-                    now,
-                )
-                .await?;
+            let seed = bench::BenchSeed {
+                orgs: a.orgs,
+                users: a.users,
+                audit_rows: a.audit_rows,
+            };
+            let seeded = bench::seed(store, seed, now).await?;
             writeln!(
                 out,
                 "seeded {} organisations, {} users, {} audit rows; log in as {} with password bench-password",

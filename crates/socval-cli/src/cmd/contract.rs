@@ -29,18 +29,26 @@ pub struct Args {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Progress to date per measure: expected, delivered, RAG, forecast. Exit code 3 if anything is red.
-    #[command(after_help = "Examples:
+    #[command(after_help = progress_help())]
+    Progress(ProgressArgs),
+}
+
+/// `contract progress --help`: RAG as the default policy sets it.
+fn progress_help() -> String {
+    format!(
+        "Examples:
   socval contract progress data/examples/contract.toml --returns data/examples/returns.csv --as-of 2021-03-31
   socval contract progress contract.toml --returns returns.csv --green 95 --amber 80 --format json
 
 Commitments per contract year are spread evenly over its quarters unless the file gives
 `quarters = [a, b, c, d]`. Expected to date covers quarters ended by --as-of; delivered
-counts verified returns for those quarters. Progress = delivered ÷ expected. RAG: green at or
-above 90%, amber at or above 70%, red below (policy [rag], or --green/--amber). Forecast at
-completion = committed × delivered ÷ expected.
+counts verified returns for those quarters. Progress = delivered ÷ expected. RAG by the policy
+in force ([rag] of --policy, or --green/--amber; by default {}). Forecast at completion =
+committed × delivered ÷ expected.
 
-Exit codes: 0 nothing red, 1 error, 3 a measure or the contract is red.")]
-    Progress(ProgressArgs),
+Exit codes: 0 nothing red, 1 error, 3 a measure or the contract is red.",
+        socval_core::Policy::default().rag.describe()
+    )
 }
 
 #[derive(clap::Args, Debug)]

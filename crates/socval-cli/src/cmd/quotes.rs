@@ -14,7 +14,7 @@ use crate::Global;
 use crate::exit;
 use crate::output::{Format, Report};
 
-/// Small purchases: at least two quotes, one local (paragraph 2.5).
+/// Small purchases: the quotes rule (paragraph 2.5) and its sample audit.
 #[derive(clap::Args, Debug)]
 #[command(after_help = "Examples:
   socval quotes check data/examples/quotes.csv
@@ -29,30 +29,46 @@ pub struct Args {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Check every purchase against the quotes rule. Exit code 3 if any is not compliant.
-    #[command(after_help = "Examples:
+    #[command(after_help = check_help())]
+    Check(CheckArgs),
+    /// Audit a reproducible random sample: compliance rate and assurance opinion. Exit code 3 if any sampled purchase is not compliant.
+    #[command(after_help = audit_help())]
+    Audit(AuditArgs),
+}
+
+/// `quotes check --help`: the rule as the default policy states it.
+fn check_help() -> String {
+    let p = Policy::default();
+    format!(
+        "Examples:
   socval quotes check data/examples/quotes.csv
   socval quotes check quotes.csv --format json
 
 The CSV has purchase_id, purchase_value_gbp, supplier, supplier_location (local, region or
-outside), amount_gbp and optionally justification. Under the quotes threshold (£25,000) a
-purchase needs at least 2 quotes from different suppliers, at least 1 local; if none is local,
-1 from the region and a recorded justification. Purchases at or over the threshold are out of
-scope (compliant, with the reason).
+outside), amount_gbp and optionally justification. The rule of the policy in force (--policy;
+by default {}): {}. Quotes count from different suppliers. Purchases at or over the threshold
+are out of scope (compliant, with the reason).
 
-Exit codes: 0 all compliant, 1 error, 3 a purchase is not compliant.")]
-    Check(CheckArgs),
-    /// Audit a reproducible random sample: compliance rate and assurance opinion. Exit code 3 if any sampled purchase is not compliant.
-    #[command(after_help = "Examples:
+Exit codes: 0 all compliant, 1 error, 3 a purchase is not compliant.",
+        p.name,
+        p.quotes.describe(p.quotes_threshold_gbp)
+    )
+}
+
+/// `quotes audit --help`: the opinion thresholds of the default policy.
+fn audit_help() -> String {
+    format!(
+        "Examples:
   socval quotes audit data/examples/quotes.csv --seed 2021 --size 5
   socval quotes audit quotes.csv --seed 7 --size 25 --format json
 
 The same file, seed and size always give the same sample (purchases are ordered by id before
-drawing, so row order does not matter). Opinion from the compliance rate: Substantial at or
-above 95%, Reasonable at or above 80%, Limited at or above 50%, else No assurance (policy
-[assurance]).
+drawing, so row order does not matter). Opinion from the compliance rate, by the policy in
+force ([assurance]; by default {}).
 
-Exit codes: 0 every sampled purchase compliant, 1 error, 3 a sampled purchase is not compliant.")]
-    Audit(AuditArgs),
+Exit codes: 0 every sampled purchase compliant, 1 error, 3 a sampled purchase is not compliant.",
+        Policy::default().assurance.describe()
+    )
 }
 
 #[derive(clap::Args, Debug)]

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use super::{CountingRule, Framework, Measure, Meta, Outcome, Proxy, Theme, Unit, ValuationKind};
 use crate::error::{Error, Result};
-use crate::record::Records;
+use crate::record::{Record, Records};
 
 /// The CSV header [`Framework::to_records`] writes.
 pub const CSV_HEADERS: [&str; 14] = [
@@ -94,54 +94,8 @@ impl Framework {
                 })?,
                 None => CountingRule::EveryYear,
             };
-            let p = match (r.get(year).is_empty(), r.get(proxy).is_empty()) {
-                (true, true) => None,
-                (false, false) => Some(Proxy {
-                    year: records.year(r, year)?,
-                    value_gbp: records.amount(r, proxy)?,
-                    source: get_opt(source),
-                    licence: get_opt(licence),
-                }),
-                (true, false) => {
-                    return Err(records.field_error(
-                        r,
-                        year,
-                        "is empty but a proxy is given",
-                        "the year the proxy is for, such as 2019/20",
-                    ));
-                }
-                (false, true) => {
-                    return Err(records.field_error(
-                        r,
-                        proxy,
-                        "is empty but a year is given",
-                        "the proxy in £ per unit, such as 26272.995",
-                    ));
-                }
-            };
-
-            let ti = match fw.themes.iter().position(|t| t.code == t_code) {
-                Some(i) => i,
-                None => {
-                    fw.themes.push(Theme {
-                        code: t_code.clone(),
-                        title: t_title,
-                        outcomes: Vec::new(),
-                    });
-                    fw.themes.len() - 1
-                }
-            };
-            let oi = match fw.themes[ti].outcomes.iter().position(|o| o.code == o_code) {
-                Some(i) => i,
-                None => {
-                    fw.themes[ti].outcomes.push(Outcome {
-                        code: o_code.clone(),
-                        title: o_title,
-                        measures: Vec::new(),
-                    });
-                    fw.themes[ti].outcomes.len() - 1
-                }
-            };
+            let p = proxy_of(records, r, year, proxy, get_opt(source), get_opt(licence))?;
+            let (ti, oi) = fw.outcome_slot(t_code, t_title, o_code, o_title);
             let m_code = r.get(code).to_string();
             let m_title = r.get(title).to_string();
             let m_unit = Unit::parse(r.get(unit));
@@ -183,6 +137,41 @@ impl Framework {
         }
         fw.resolve_units();
         Ok(fw)
+    }
+
+    /// The (theme, outcome) indices of an outcome, adding the theme and
+    /// the outcome when they are new.
+    fn outcome_slot(
+        &mut self,
+        t_code: String,
+        t_title: String,
+        o_code: String,
+        o_title: String,
+    ) -> (usize, usize) {
+        let ti = match self.themes.iter().position(|t| t.code == t_code) {
+            Some(i) => i,
+            None => {
+                self.themes.push(Theme {
+                    code: t_code,
+                    title: t_title,
+                    outcomes: Vec::new(),
+                });
+                self.themes.len() - 1
+            }
+        };
+        let outcomes = &mut self.themes[ti].outcomes;
+        let oi = match outcomes.iter().position(|o| o.code == o_code) {
+            Some(i) => i,
+            None => {
+                outcomes.push(Outcome {
+                    code: o_code,
+                    title: o_title,
+                    measures: Vec::new(),
+                });
+                outcomes.len() - 1
+            }
+        };
+        (ti, oi)
     }
 
     /// The framework as CSV rows under [`CSV_HEADERS`]: a row per measure per
@@ -236,6 +225,38 @@ fn slug(title: &str) -> String {
         title.to_string()
     } else {
         s.to_uppercase()
+    }
+}
+
+/// A row's proxy: both year and value, or neither (a measure without one).
+fn proxy_of(
+    records: &Records,
+    r: &Record,
+    year: usize,
+    proxy: usize,
+    source: String,
+    licence: String,
+) -> Result<Option<Proxy>> {
+    match (r.get(year).is_empty(), r.get(proxy).is_empty()) {
+        (true, true) => Ok(None),
+        (false, false) => Ok(Some(Proxy {
+            year: records.year(r, year)?,
+            value_gbp: records.amount(r, proxy)?,
+            source,
+            licence,
+        })),
+        (true, false) => Err(records.field_error(
+            r,
+            year,
+            "is empty but a proxy is given",
+            "the year the proxy is for, such as 2019/20",
+        )),
+        (false, true) => Err(records.field_error(
+            r,
+            proxy,
+            "is empty but a year is given",
+            "the proxy in £ per unit, such as 26272.995",
+        )),
     }
 }
 

@@ -3,11 +3,11 @@
 //! `Names::get` gives, for every postcode in the real files, misspelt,
 //! missing, special and invalid ones.
 
+use socval_core::LocationClass;
 use std::collections::BTreeMap;
 
 use socval_geo::{
-    Class, Classifier, Distance, GeoData, ImportOptions, LocalDefinition, Match, NoFigure, Region,
-    import,
+    Classifier, Distance, GeoData, ImportOptions, LocalDefinition, Match, NoFigure, Region, import,
 };
 
 use crate::common::data;
@@ -125,7 +125,7 @@ fn classifier_agrees_with_one_by_one_classify() {
         assert!(
             inputs
                 .iter()
-                .any(|s| classifier.classify(s).classification.class == Class::Local),
+                .any(|s| classifier.classify(s).classification.class == LocationClass::Local),
             "{}",
             def.name
         );

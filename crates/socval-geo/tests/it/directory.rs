@@ -1,10 +1,11 @@
 //! Postcode directory import and lookup on real ONS and OS files.
 
+use socval_core::LocationClass;
 use std::collections::HashMap;
 use std::path::Path;
 
 use socval_geo::{
-    Class, Error, GeoData, ImportOptions, IndexBuilder, PostcodeIndex, Reason, import, open_input,
+    Error, GeoData, ImportOptions, IndexBuilder, PostcodeIndex, Reason, import, open_input,
 };
 
 use crate::common::data;
@@ -121,7 +122,7 @@ fn codepoint_open_with_headers_file_and_merge() {
     assert!(worst < 0.01, "worst disagreement {worst} km");
     // Sheffield's new code is in the default region (successor codes).
     let def = cp.default_definition();
-    assert_eq!(cp.classify(&def, "S1 1AA").class, Class::Region);
+    assert_eq!(cp.classify(&def, "S1 1AA").class, LocationClass::Region);
 }
 
 #[test]
@@ -137,29 +138,49 @@ fn classify_reasons_on_real_data() {
     let radius = def
         .clone()
         .with_radius("5km".parse().unwrap(), geo.point("S60 2TH").unwrap());
-    let cases: [(&str, &socval_geo::LocalDefinition, Class, Option<Reason>); 10] = [
-        ("S60 2TH", &def, Class::Local, None),
-        ("s11 8ux", &def, Class::Region, None),
-        ("DN1 1AB", &def, Class::Region, None),
-        ("S40 1LP", &def, Class::Outside, None),
+    let cases: [(
+        &str,
+        &socval_geo::LocalDefinition,
+        LocationClass,
+        Option<Reason>,
+    ); 10] = [
+        ("S60 2TH", &def, LocationClass::Local, None),
+        ("s11 8ux", &def, LocationClass::Region, None),
+        ("DN1 1AB", &def, LocationClass::Region, None),
+        ("S40 1LP", &def, LocationClass::Outside, None),
         (
             "not a postcode",
             &def,
-            Class::Unknown,
+            LocationClass::Unknown,
             Some(Reason::Invalid),
         ),
-        ("S99 9ZZ", &def, Class::Unknown, Some(Reason::NotFound)),
-        ("BX1 1LT", &def, Class::Unknown, Some(Reason::NonGeographic)),
-        ("GIR 0AA", &def, Class::Unknown, Some(Reason::NonGeographic)),
+        (
+            "S99 9ZZ",
+            &def,
+            LocationClass::Unknown,
+            Some(Reason::NotFound),
+        ),
+        (
+            "BX1 1LT",
+            &def,
+            LocationClass::Unknown,
+            Some(Reason::NonGeographic),
+        ),
+        (
+            "GIR 0AA",
+            &def,
+            LocationClass::Unknown,
+            Some(Reason::NonGeographic),
+        ),
         // Doncaster, no coordinates: with a radius it cannot be placed.
         (
             "DN1 1AA",
             &radius,
-            Class::Unknown,
+            LocationClass::Unknown,
             Some(Reason::NoCoordinates),
         ),
         // Sheffield city centre is about 9 km away: outside a 5 km radius, still region.
-        ("S1 2HH", &radius, Class::Region, None),
+        ("S1 2HH", &radius, LocationClass::Region, None),
     ];
     for (pc, d, class, reason) in cases {
         let c = geo.classify(d, pc);

@@ -1,10 +1,9 @@
 //! IMD 2019 File 1 as published, and its join to 2021 LSOAs.
 
+use socval_core::DeprivedBand;
 use std::collections::HashSet;
 
-use socval_geo::{
-    Band, Deprivation, GeoData, ImportOptions, LsoaVintage, NoFigure, import, open_input,
-};
+use socval_geo::{Deprivation, GeoData, ImportOptions, LsoaVintage, NoFigure, import, open_input};
 
 use crate::common::data;
 
@@ -29,7 +28,7 @@ fn rotherham_figures() {
     );
     assert!(
         d.lsoas_in_lad("E08000018")
-            .all(|l| l.band.is_none() || l.band <= Some(Band::Top20))
+            .all(|l| l.band.is_none() || l.band <= Some(DeprivedBand::Top20))
     );
 }
 

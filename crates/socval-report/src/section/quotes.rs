@@ -21,11 +21,11 @@ pub(crate) fn section(q: Option<&QuotesInput>, sources: &mut Sources) -> Section
         };
     };
     let src = vec![sources.add(format!(
-        "{}: {} quote line(s) for {} purchase(s), checked against the quotes rule (under {}: at least two quotes, at least one local, else one from the region with a justification).",
+        "{}: {} quote line(s) for {} purchase(s), checked against the quotes rule ({}).",
         q.file,
         q.quotes,
         q.checks.len(),
-        q.threshold.display_whole_pounds()
+        q.rule.describe(q.threshold)
     ))];
     let mut blocks = vec![Block::Table(summary(&q.checks, &src))];
     let non: Vec<&PurchaseCheck> = q.checks.iter().filter(|c| !c.compliant).collect();

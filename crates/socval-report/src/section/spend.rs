@@ -612,7 +612,7 @@ fn top_suppliers(t: &YearReport, src: Vec<String>) -> Table {
                         Cell::text(&s.supplier),
                         Cell::text(s.supplier_id.clone().unwrap_or_default()),
                         m(s.gbp),
-                        Cell::text(s.class.name()),
+                        Cell::text(s.class.as_str()),
                         Cell::text(s.postcode.clone().unwrap_or_default()),
                         Cell::text(s.ward.clone().unwrap_or_default()),
                     ],

@@ -60,7 +60,7 @@ fn resolver() -> Table {
     Table(HashMap::from([
         (
             "S60 1AA",
-            (LocationClass::Local, Some("W1"), Some(DeprivedBand::P10)),
+            (LocationClass::Local, Some("W1"), Some(DeprivedBand::Top10)),
         ),
         ("S60 2BB", (LocationClass::Local, Some("W2"), None)),
         ("S1 3CC", (LocationClass::Region, None, None)),

@@ -74,9 +74,9 @@ fn setup(in_register: u8, classes: &[u8]) -> (SupplierRegister, TableResolver) {
         ][classes[i] as usize % 4];
         let band = [
             None,
-            Some(DeprivedBand::P1),
-            Some(DeprivedBand::P10),
-            Some(DeprivedBand::P20),
+            Some(DeprivedBand::Top1),
+            Some(DeprivedBand::Top10),
+            Some(DeprivedBand::Top20),
         ][classes[i] as usize / 4 % 4];
         let ward = ["W1", "W2"][i % 2];
         table.insert(pc.clone(), loc(class, Some(ward), band));
@@ -141,7 +141,7 @@ proptest! {
                     return (LocationClass::Unknown, None, None);
                 }
                 let c = [LocationClass::Local, LocationClass::Region, LocationClass::Outside, LocationClass::Unknown][classes[w] as usize % 4];
-                let b = [None, Some(DeprivedBand::P1), Some(DeprivedBand::P10), Some(DeprivedBand::P20)][classes[w] as usize / 4 % 4];
+                let b = [None, Some(DeprivedBand::Top1), Some(DeprivedBand::Top10), Some(DeprivedBand::Top20)][classes[w] as usize / 4 % 4];
                 (c, Some(["W1", "W2"][w % 2]), b)
             };
             let mut local = 0i64;
@@ -154,7 +154,7 @@ proptest! {
                 if c == LocationClass::Local {
                     local += p;
                     *wards.entry(ward.unwrap()).or_default() += p;
-                    if band.is_some_and(|b| b <= DeprivedBand::P10) { dep10 += p; }
+                    if band.is_some_and(|b| b <= DeprivedBand::Top10) { dep10 += p; }
                 }
                 if w < NAMES.len() && in_register & (1 << w) == 0 { unmatched += p; }
                 if w < NAMES.len() && in_register & (1 << w) != 0 && w % 2 == 0 { vcse += p; }

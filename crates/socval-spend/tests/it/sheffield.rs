@@ -301,9 +301,9 @@ fn real_geography(data_dir: &std::path::Path, store: &SpendStore, ind: &Independ
             };
             let band = ranks.get(lsoa).and_then(|&r| {
                 [
-                    (1, DeprivedBand::P1),
-                    (10, DeprivedBand::P10),
-                    (20, DeprivedBand::P20),
+                    (1, DeprivedBand::Top1),
+                    (10, DeprivedBand::Top10),
+                    (20, DeprivedBand::Top20),
                 ]
                 .into_iter()
                 .find(|(p, _)| r * 100 <= n * p)
@@ -397,9 +397,9 @@ fn register_and_resolver(ind: &Independent) -> (SupplierRegister, TableResolver)
             };
             let h: u32 = lsoa.bytes().map(u32::from).sum();
             let band = match h % 10 {
-                0 => Some(DeprivedBand::P1),
-                1 | 2 => Some(DeprivedBand::P10),
-                3 => Some(DeprivedBand::P20),
+                0 => Some(DeprivedBand::Top1),
+                1 | 2 => Some(DeprivedBand::Top10),
+                3 => Some(DeprivedBand::Top20),
                 _ => None,
             };
             table.insert(
@@ -491,7 +491,7 @@ fn check_against_model(
         }
         if l.class == LocationClass::Local {
             *wards.entry(l.ward.clone().unwrap()).or_default() += p;
-            for (i, b) in [DeprivedBand::P1, DeprivedBand::P10, DeprivedBand::P20]
+            for (i, b) in [DeprivedBand::Top1, DeprivedBand::Top10, DeprivedBand::Top20]
                 .iter()
                 .enumerate()
             {

@@ -1433,17 +1433,17 @@ async fn two_admins_demoting_each_other_at_once_leave_one(store: &dyn Store, _ra
 }
 
 async fn seed_bench_inserts_in_batches(store: &dyn Store, _raw: &Raw) {
-    let seeded = store
-        .seed_bench(
-            BenchSeed {
-                orgs: 3,
-                users: 2_500,
-                audit_rows: 2_345,
-            },
-            T0,
-        )
-        .await
-        .unwrap();
+    let seeded = bench::seed(
+        store,
+        bench::BenchSeed {
+            orgs: 3,
+            users: 2_500,
+            audit_rows: 2_345,
+        },
+        T0,
+    )
+    .await
+    .unwrap();
     assert_eq!(seeded.org_slugs, ["bench-001", "bench-002", "bench-003"]);
     assert_eq!(seeded.admin_emails.len(), 3);
     assert_eq!(store.organisations().await.unwrap().len(), 3);

@@ -8,7 +8,8 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, mpsc};
 
 use anyhow::{Context, Result, bail};
-use socval_geo::{Class, Classifier, GeoData, Named, Reason};
+use socval_core::LocationClass;
+use socval_geo::{Classifier, GeoData, Named, Reason};
 
 use socval_core::cell::is_formula;
 
@@ -88,7 +89,6 @@ struct Totals {
     no_imd: u64,
 }
 
-const CLASSES: [Class; 4] = [Class::Local, Class::Region, Class::Outside, Class::Unknown];
 const REASONS: [Reason; 6] = [
     Reason::Invalid,
     Reason::NotFound,
@@ -553,7 +553,7 @@ pub fn run(global: &Global, args: Args, out: &mut dyn Write) -> Result<u8> {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        let by_class = Totals::by_name(&totals.by_class, &CLASSES, |c| c.as_str());
+        let by_class = Totals::by_name(&totals.by_class, &LocationClass::ALL, |c| c.as_str());
         let by_reason = Totals::by_name(&totals.by_reason, &REASONS, |r| r.as_str());
         let mut msg = format!("{} rows: {}", totals.rows, join(&by_class));
         if !by_reason.is_empty() {

@@ -147,30 +147,7 @@ pub fn build(inputs: &Inputs<'_>) -> Result<Report> {
             ));
         }
         (_, _, Some((k, t))) => {
-            let src = sources.add(format!(
-                "Contracts of {} valued at {} proxies: {} contract(s) ({}), {} commitment row(s) and {} delivery return line(s); delivered to date as of {}. Each figure's records are listed in the portal (the number links to them).",
-                k.source,
-                inputs.year,
-                t.contracts.len(),
-                if t.contracts.is_empty() {
-                    "none".to_string()
-                } else {
-                    t.contracts
-                        .iter()
-                        .map(|c| format!("{} [id {}]", c.reference, c.id))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                },
-                t.records
-                    .iter()
-                    .filter(|r| r.kind == contracts::RecordKind::Commitment)
-                    .count(),
-                t.records
-                    .iter()
-                    .filter(|r| r.kind == contracts::RecordKind::ReturnLine)
-                    .count(),
-                k.as_of
-            ));
+            let src = sources.add(crate::section::contracts::source(inputs.year, k, t));
             let (commit, table_2_10) = crate::section::contracts::section(
                 inputs.year,
                 k,
@@ -181,16 +158,7 @@ pub fn build(inputs: &Inputs<'_>) -> Result<Report> {
             sections.push(commit);
         }
         (Some(v), Some(c), None) => {
-            let src = sources.add(format!(
-                "{}: {} commitment line(s) (lines {}–{}), valued with framework {} at the proxies for {}{}.",
-                c.file,
-                c.lines.len(),
-                c.lines.first().map(|l| l.commitment.line).unwrap_or(0),
-                c.lines.last().map(|l| l.commitment.line).unwrap_or(0),
-                fw.meta.id,
-                inputs.year,
-                if inputs.carry_forward { " (or the latest earlier year's, --carry-forward)" } else { "" }
-            ));
+            let src = sources.add(commitments::source(inputs, c));
             let (commit, table_2_10) =
                 commitments::section(inputs, c, v, &[src.clone(), fw_src.clone()]);
             sections.push(headlines::section(&table_2_10, &[src]));

@@ -76,6 +76,25 @@ pub(crate) fn value(inputs: &Inputs<'_>, c: &Commitments) -> Result<Valued> {
     })
 }
 
+/// The source of the section's figures: the commitments file, its lines
+/// and the framework's proxies.
+pub(crate) fn source(inputs: &Inputs<'_>, c: &Commitments) -> String {
+    format!(
+        "{}: {} commitment line(s) (lines {}–{}), valued with framework {} at the proxies for {}{}.",
+        c.file,
+        c.lines.len(),
+        c.lines.first().map(|l| l.commitment.line).unwrap_or(0),
+        c.lines.last().map(|l| l.commitment.line).unwrap_or(0),
+        inputs.framework.meta.id,
+        inputs.year,
+        if inputs.carry_forward {
+            " (or the latest earlier year's, --carry-forward)"
+        } else {
+            ""
+        }
+    )
+}
+
 /// Table 2.10 and the breakdowns by theme, category and contract. Returns
 /// the section and table 2.10 (for the headlines).
 pub(crate) fn section(

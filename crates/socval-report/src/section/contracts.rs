@@ -5,9 +5,37 @@
 use socval_core::{FinancialYear, Gbp};
 
 use crate::commitments::Category;
-use crate::contracts::{ContractsInput, Filter, LineState, Record, Sums, Traced};
+use crate::contracts::{ContractsInput, Filter, LineState, Record, RecordKind, Sums, Traced};
 use crate::model::{Block, Cell, Column, Kind, Row, Section, Table, col, row, total_row};
 use crate::total::*;
+
+/// The source of the section's figures: the contracts and their records.
+pub(crate) fn source(year: FinancialYear, k: &ContractsInput<'_>, t: &Traced) -> String {
+    format!(
+        "Contracts of {} valued at {} proxies: {} contract(s) ({}), {} commitment row(s) and {} delivery return line(s); delivered to date as of {}. Each figure's records are listed in the portal (the number links to them).",
+        k.source,
+        year,
+        t.contracts.len(),
+        if t.contracts.is_empty() {
+            "none".to_string()
+        } else {
+            t.contracts
+                .iter()
+                .map(|c| format!("{} [id {}]", c.reference, c.id))
+                .collect::<Vec<_>>()
+                .join(", ")
+        },
+        t.records
+            .iter()
+            .filter(|r| r.kind == RecordKind::Commitment)
+            .count(),
+        t.records
+            .iter()
+            .filter(|r| r.kind == RecordKind::ReturnLine)
+            .count(),
+        k.as_of
+    )
+}
 
 /// Table 2.10 and the breakdowns by theme, category and contract, from the
 /// records of the year's contracts. Returns the section and table 2.10

@@ -32,7 +32,11 @@ fuzz_target!(|data: &[u8]| {
             g.checked_mul_units(MAX_UNITS).is_some(),
             "{s:?} × max units"
         );
-        let _ = g + g - g;
+        // Two of the largest amount add up; the sum less one is the other.
+        let twice = g
+            .checked_add(g)
+            .expect("two amounts within the limit add up");
+        assert_eq!(twice.checked_sub(g), Some(g), "{s:?}");
     }
     if let Ok(u) = parse_units(s) {
         assert!(!u.is_sign_negative() || u.is_zero(), "{s:?} gave {u}");

@@ -147,8 +147,10 @@ impl ReportData {
     /// The small purchases of the year checked against the organisation's
     /// quotes rule, with the reproducible audit sample (seed: the year's
     /// first calendar year, size [`AUDIT_SIZE`]).
-    pub fn quotes(&self) -> QuotesInput {
-        let policy = crate::engine::policy_for(&self.org);
+    ///
+    /// Returns an error if the organisation's stored policy no longer reads.
+    pub fn quotes(&self) -> Result<QuotesInput> {
+        let policy = crate::engine::policy_of(&self.org)?;
         let checks = crate::engine::purchase_checks(&self.purchases, &policy);
         let seed = u64::try_from(self.year.start_year()).unwrap_or(0);
         let audit = quotes::audit(
@@ -162,14 +164,14 @@ impl ReportData {
             socval_core::Error::Invalid { message, .. } => message,
             e => e.to_string(),
         });
-        QuotesInput {
+        Ok(QuotesInput {
             file: format!("small purchases of {} dated in {}", self.source, self.year),
             quotes: self.purchases.iter().map(|p| p.quotes.len()).sum(),
             checks,
             audit,
             threshold: policy.quotes_threshold_gbp,
             rule: policy.quotes,
-        }
+        })
     }
 
     /// The report, delivered to date `as_of`, with the spend section
@@ -186,6 +188,10 @@ impl ReportData {
         quotes: Option<QuotesInput>,
     ) -> Result<Report> {
         let contracts = self.contracts(as_of);
+        let quotes = match quotes {
+            Some(q) => q,
+            None => self.quotes()?,
+        };
         // The framework named in the methods: that of the year's first
         // contract (the methods list every contract's), or the open default.
         let open;
@@ -216,7 +222,7 @@ impl ReportData {
             commitments: None,
             contracts: Some(&contracts),
             spend,
-            quotes: Some(quotes.unwrap_or_else(|| self.quotes())),
+            quotes: Some(quotes),
             generated_by,
         })
         .map_err(Error::from)

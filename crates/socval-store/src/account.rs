@@ -27,11 +27,12 @@ static INSERT_MEMBERSHIP: Sql = Sql::new(&[
          VALUES ($1, $2, $3, $4, $5) RETURNING ",
     MEMBERSHIP_COLS,
 ]);
-static CREATE_ORGANISATION: Sql = Sql::new(&["INSERT INTO organisations (slug, name, kind, procurement_threshold_pence, small_purchase_threshold_pence, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING ", ORG_COLS]);
+static CREATE_ORGANISATION: Sql = Sql::new(&["INSERT INTO organisations (slug, name, kind, procurement_threshold_pence, small_purchase_threshold_pence, created_at, policy_toml)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ", ORG_COLS]);
 static UPDATE_ORGANISATION: Sql = Sql::new(&[
     "UPDATE organisations SET slug = $2, name = $3, kind = $4,
-             procurement_threshold_pence = $5, small_purchase_threshold_pence = $6
+             procurement_threshold_pence = $5, small_purchase_threshold_pence = $6,
+             policy_toml = $7
              WHERE id = $1 RETURNING ",
     ORG_COLS,
 ]);
@@ -98,6 +99,7 @@ pub(crate) fn org_from_row(r: &impl Columns) -> Result<Organisation> {
         kind: r.col::<String>("kind")?.parse()?,
         procurement_threshold_pence: r.col("procurement_threshold_pence")?,
         small_purchase_threshold_pence: r.col("small_purchase_threshold_pence")?,
+        policy_toml: r.col("policy_toml")?,
         created_at: r.col("created_at")?,
     })
 }
@@ -313,6 +315,7 @@ pub(crate) async fn create_organisation<DB: Db>(
         .arg(new.procurement_threshold_pence)
         .arg(new.small_purchase_threshold_pence)
         .arg(ts(now))
+        .arg(new.policy_toml.as_deref())
         .fetch_one(tx.executor())
         .await
         .map_err(|e| {
@@ -346,6 +349,7 @@ pub(crate) async fn update_organisation<DB: Db>(
         .arg(new.kind.as_str())
         .arg(new.procurement_threshold_pence)
         .arg(new.small_purchase_threshold_pence)
+        .arg(new.policy_toml.as_deref())
         .fetch_one(tx.executor())
         .await
         .map_err(|e| {
@@ -696,7 +700,7 @@ pub(crate) async fn memberships<DB: Db>(
     let rows = sqlx::query(
         "SELECT m.user_id, m.org_id, m.role, m.supplier_id, m.created_at AS m_created_at,
                     o.id, o.slug, o.name, o.kind, o.procurement_threshold_pence,
-                    o.small_purchase_threshold_pence, o.created_at
+                    o.small_purchase_threshold_pence, o.policy_toml, o.created_at
              FROM memberships m JOIN organisations o ON o.id = m.org_id
              WHERE m.user_id = $1 ORDER BY o.name, o.id",
     )

@@ -261,6 +261,10 @@ pub struct Organisation {
     /// Purchases below this value (pence) follow the small-purchase quote
     /// rules (the policy's £25,000).
     pub small_purchase_threshold_pence: i64,
+    /// Its own Social Value Policy, as the TOML file it gave; `None`: the
+    /// built-in policy with the two thresholds above. Read it with
+    /// `socval_app::engine::policy_for`.
+    pub policy_toml: Option<String>,
     /// When it was created.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
@@ -279,19 +283,41 @@ pub struct NewOrganisation {
     pub procurement_threshold_pence: i64,
     /// See [`Organisation::small_purchase_threshold_pence`].
     pub small_purchase_threshold_pence: i64,
+    /// See [`Organisation::policy_toml`].
+    pub policy_toml: Option<String>,
 }
 
 impl NewOrganisation {
-    /// An organisation with the policy's thresholds (£100,000 and £25,000).
+    /// An organisation working to the built-in policy (its thresholds:
+    /// social value over £100,000, quotes under £25,000).
     pub fn new(slug: impl Into<String>, name: impl Into<String>, kind: OrgKind) -> Self {
+        let policy = socval_core::Policy::default();
         NewOrganisation {
             slug: slug.into(),
             name: name.into(),
             kind,
-            procurement_threshold_pence: 10_000_000,
-            small_purchase_threshold_pence: 2_500_000,
+            procurement_threshold_pence: pence(policy.social_value_threshold_gbp),
+            small_purchase_threshold_pence: pence(policy.quotes_threshold_gbp),
+            policy_toml: None,
         }
     }
+
+    /// The organisation's current values, to change some of them.
+    pub fn from_existing(o: &Organisation) -> Self {
+        NewOrganisation {
+            slug: o.slug.clone(),
+            name: o.name.clone(),
+            kind: o.kind,
+            procurement_threshold_pence: o.procurement_threshold_pence,
+            small_purchase_threshold_pence: o.small_purchase_threshold_pence,
+            policy_toml: o.policy_toml.clone(),
+        }
+    }
+}
+
+/// A threshold of the built-in policy in pence (whole pounds: they fit).
+fn pence(g: socval_core::Gbp) -> i64 {
+    g.to_pence().unwrap_or(i64::MAX)
 }
 
 /// A person who can log in. The password hash is never part of this type.

@@ -89,6 +89,7 @@ pub(crate) async fn session_access<DB: Db>(
                     o.id AS o_id, o.slug AS o_slug, o.name AS o_name, o.kind AS o_kind,
                     o.procurement_threshold_pence AS o_procurement_threshold_pence,
                     o.small_purchase_threshold_pence AS o_small_purchase_threshold_pence,
+                    o.policy_toml AS o_policy_toml,
                     o.created_at AS o_created_at,
                     m.role AS m_role, m.supplier_id AS m_supplier_id, m.created_at AS m_created_at
              FROM sessions s
@@ -133,6 +134,7 @@ pub(crate) async fn session_access<DB: Db>(
                     kind: row.col::<String>("o_kind")?.parse()?,
                     procurement_threshold_pence: row.col("o_procurement_threshold_pence")?,
                     small_purchase_threshold_pence: row.col("o_small_purchase_threshold_pence")?,
+                    policy_toml: row.col("o_policy_toml")?,
                     created_at: row.col("o_created_at")?,
                 },
                 membership: Membership {

@@ -70,8 +70,7 @@ impl Sql {
 }
 
 /// The columns of an [`crate::Organisation`], in `organisations`.
-pub(crate) const ORG_COLS: &str =
-    "id, slug, name, kind, procurement_threshold_pence, small_purchase_threshold_pence, created_at";
+pub(crate) const ORG_COLS: &str = "id, slug, name, kind, procurement_threshold_pence, small_purchase_threshold_pence, policy_toml, created_at";
 /// The columns of a [`crate::User`], in `users`.
 pub(crate) const USER_COLS: &str =
     "id, email, name, disabled, failed_logins, locked_until, created_at";

@@ -3,55 +3,39 @@
 //! organisation to an existing one).
 
 use askama::Template;
+use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::{Form, Router};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 use socval_store::{AcceptInvitation, Actor, Invitation, Role, login, normalise_email, password};
 
-use crate::auth::{Ctx, pre_cookie, pre_cookie_name, removal, session_cookie, session_cookie_name};
+use crate::access::Access::{Public, SignedIn};
+use crate::access::{Route, get, post};
+use crate::auth::{
+    ClientAddr, Ctx, pre_cookie, pre_cookie_name, removal, session_cookie, session_cookie_name,
+};
+use crate::csrf;
 use crate::error::{AppError, wait_words};
 use crate::html::{FormErrors, Page, render};
 use crate::limit::{MAX_EMAIL, MAX_SHORT_TEXT};
-use crate::throttle::ClientAddr;
-use crate::{AppState, csrf};
+use crate::page::user_page;
+use crate::state::AppState;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/login", get(login_page).post(login))
-        .route("/logout", post(logout))
-        .route("/logout-everywhere", post(logout_everywhere))
-        .route("/account", get(account))
-        .route(
-            "/account/password",
-            get(password_page).post(change_password),
-        )
-        .route(
-            "/invitations/{token}",
-            get(invitation_page).post(accept_invitation),
-        )
-}
-
-/// A page's chrome for the signed-in user (no organisation).
-pub(crate) fn user_page(
-    state: &AppState,
-    ctx: &Ctx,
-    title: impl Into<String>,
-) -> Result<Page, AppError> {
-    let (session, _) = ctx.session()?;
-    Ok(Page {
-        title: title.into(),
-        user: Some(crate::html::NavUser {
-            name: session.user.name.clone(),
-        }),
-        org: None,
-        csrf: csrf::token(session.session.csrf_secret.as_bytes()),
-        has_errors: false,
-        demo: state.config.demo,
-    })
+/// Signing in and out, the account pages and invitations.
+pub(crate) fn routes() -> Vec<Route> {
+    vec![
+        get("/login", Public, login_page),
+        post("/login", Public, login),
+        post("/logout", SignedIn, logout),
+        post("/logout-everywhere", SignedIn, logout_everywhere),
+        get("/account", SignedIn, account),
+        get("/account/password", SignedIn, password_page),
+        post("/account/password", SignedIn, change_password),
+        get("/invitations/{token}", Public, invitation_page),
+        post("/invitations/{token}", Public, accept_invitation),
+    ]
 }
 
 /// The double-submit value for a form shown before sign-in: the existing

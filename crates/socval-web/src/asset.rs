@@ -1,18 +1,10 @@
-//! Static files compiled into the binary: the stylesheet, served under a
-//! content-hashed name with a year-long cache, so a new release is fetched
-//! at once and an unchanged one never is.
+//! Static files compiled into the binary: the stylesheet, named by its
+//! content's hash (served by `file.rs` with a year-long cache, so a new
+//! release is fetched at once and an unchanged one never is).
 
 use std::sync::LazyLock;
 
-use axum::Router;
-use axum::extract::Path;
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use sha2::{Digest, Sha256};
-
-use crate::AppState;
-use crate::error::AppError;
 
 const CSS: &str = include_str!("../static/socval.css");
 
@@ -27,26 +19,7 @@ pub fn css_path() -> &'static str {
     &CSS_PATH
 }
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new().route("/static/{file}", get(file))
-}
-
-async fn file(Path(name): Path<String>) -> Result<Response, AppError> {
-    if name != *CSS_NAME {
-        return Err(AppError::NotFound);
-    }
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/css; charset=utf-8"),
-            ),
-            (
-                header::CACHE_CONTROL,
-                HeaderValue::from_static("public, max-age=31536000, immutable"),
-            ),
-        ],
-        CSS,
-    )
-        .into_response())
+/// The stylesheet's text if `name` is its current content-hashed name.
+pub(crate) fn css(name: &str) -> Option<&'static str> {
+    (name == *CSS_NAME).then_some(CSS)
 }

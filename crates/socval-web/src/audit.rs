@@ -2,26 +2,41 @@
 //! changed and how, and exported as CSV. Read-only: no route edits it.
 
 use askama::Template;
-use axum::Router;
+use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use serde::Deserialize;
-use socval_store::{AuditAction, AuditEntry, AuditQuery};
-
+use serde::{Deserialize, Serialize};
 use socval_core::cell::safe_cells;
+use socval_store::{AuditAction, AuditEntry, AuditQuery, Role};
+use utoipa::{OpenApi, ToSchema};
 
-use crate::AppState;
+use crate::access::Access::Staff;
+use crate::access::{Route, get};
 use crate::auth::Ctx;
-use crate::error::AppError;
+use crate::error::{ApiError, AppError, ErrorBody};
+use crate::format::rfc3339;
 use crate::html::{Page, render};
-use crate::org::org_page;
+use crate::page::org_page;
+use crate::state::AppState;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/orgs/{org}/audit", get(audit))
-        .route("/orgs/{org}/audit.csv", get(csv_export))
+/// The audit log's page, CSV export and API (admin).
+pub(crate) fn routes() -> Vec<Route> {
+    let admin = Staff(Role::Admin);
+    vec![
+        get("/orgs/{org}/audit", admin, page),
+        get("/orgs/{org}/audit.csv", admin, csv_export),
+        get("/api/v1/orgs/{org}/audit", admin, audit),
+    ]
+}
+
+#[derive(OpenApi)]
+#[openapi(paths(audit), components(schemas(ApiAuditEntry, ApiAuditPage)))]
+struct AuditApi;
+
+/// The audit log part of the OpenAPI document.
+pub(crate) fn openapi() -> utoipa::openapi::OpenApi {
+    AuditApi::openapi()
 }
 
 /// Rows per page.
@@ -162,7 +177,7 @@ fn check_filter(filter: &mut Filter) {
     }
 }
 
-async fn audit(
+async fn page(
     State(state): State<AppState>,
     ctx: Ctx,
     Query(mut filter): Query<Filter>,
@@ -216,9 +231,7 @@ async fn csv_export(
             "after",
         ]))?;
         for e in rows {
-            let at =
-                e.at.format(&time::format_description::well_known::Rfc3339)
-                    .unwrap_or_default();
+            let at = rfc3339(e.at);
             w.write_record(safe_cells([
                 e.id.to_string(),
                 at,
@@ -251,4 +264,91 @@ async fn csv_export(
         body,
     )
         .into_response())
+}
+
+// ---- API ----
+
+/// One audit row.
+#[derive(Serialize, ToSchema)]
+pub struct ApiAuditEntry {
+    /// Id (increases with time).
+    pub id: i64,
+    /// When (RFC 3339).
+    pub at: String,
+    /// Who.
+    pub actor: String,
+    /// `create`, `update` or `delete`.
+    pub action: String,
+    /// What kind of thing changed.
+    pub entity_type: String,
+    /// Which one.
+    pub entity_id: String,
+    /// Before, as JSON text.
+    pub before: Option<String>,
+    /// After, as JSON text.
+    pub after: Option<String>,
+}
+
+impl From<AuditEntry> for ApiAuditEntry {
+    fn from(e: AuditEntry) -> Self {
+        ApiAuditEntry {
+            id: e.id,
+            at: rfc3339(e.at),
+            actor: e.actor,
+            action: e.action.to_string(),
+            entity_type: e.entity_type,
+            entity_id: e.entity_id,
+            before: e.before,
+            after: e.after,
+        }
+    }
+}
+
+/// A page of the audit log, newest first.
+#[derive(Serialize, ToSchema)]
+pub struct ApiAuditPage {
+    /// The rows.
+    pub entries: Vec<ApiAuditEntry>,
+    /// Pass as `before` for the next (older) page; absent on the last.
+    pub next_before: Option<i64>,
+}
+
+/// Query of the audit endpoint.
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct AuditParams {
+    /// Only rows older than this id.
+    pub before: Option<i64>,
+    /// Only this entity type.
+    pub entity: Option<String>,
+    /// Only this action (`create`, `update`, `delete`).
+    pub action: Option<String>,
+    /// Rows per page, 1 to 1000 (default 100).
+    pub limit: Option<usize>,
+}
+
+/// The organisation's audit log, newest first (admin).
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/audit",
+    params(("org" = String, Path, description = "Organisation slug"), AuditParams),
+    responses((status = 200, body = ApiAuditPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn audit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(p): Query<AuditParams>,
+) -> Result<Json<ApiAuditPage>, ApiError> {
+    let org = ctx.org()?;
+    let limit = p.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(AppError::BadRequest("limit must be from 1 to 1000".into()).into());
+    }
+    let filter = Filter {
+        before: p.before,
+        entity: p.entity.unwrap_or_default(),
+        action: p.action.unwrap_or_default(),
+    };
+    let (rows, next) = page_of(&state, org.org.id, &filter, limit).await?;
+    Ok(Json(ApiAuditPage {
+        entries: rows.into_iter().map(Into::into).collect(),
+        next_before: next,
+    }))
 }

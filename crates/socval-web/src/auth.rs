@@ -1,14 +1,17 @@
 //! Who is asking: a browser session (cookie) or an API token (bearer), and
 //! what they may do in the organisation in the URL. [`Ctx`] is what the
-//! guard in [`crate::route`] hands to every handler.
+//! guard (`guard.rs`) hands to every handler.
 
-use axum::extract::FromRequestParts;
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use socval_store::{Actor, ApiToken, Organisation, Role, SessionUser};
 
-use crate::AppState;
 use crate::error::AppError;
+use crate::state::AppState;
+use crate::throttle::client_addr;
 
 /// How a request proved who it is.
 #[derive(Clone, Debug)]
@@ -95,14 +98,38 @@ impl FromRequestParts<AppState> for Ctx {
     }
 }
 
-/// The rank of staff roles; suppliers are outside the ladder.
-pub(crate) fn rank(role: Role) -> Option<u8> {
-    match role {
+/// The client's address, as the throttle counts it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ClientAddr(pub IpAddr);
+
+impl FromRequestParts<AppState> for ClientAddr {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
+        Ok(ClientAddr(client_addr(
+            peer,
+            &parts.headers,
+            &state.config.trusted_proxies,
+        )))
+    }
+}
+
+/// Whether `role` is a staff role of at least `min` (admin > officer >
+/// viewer): the one role check of the portal, for the route table's
+/// [`Access::Staff`](crate::access::Access::Staff) rules and for what a
+/// page offers. Suppliers are outside the ladder and never qualify.
+pub(crate) fn at_least(role: Role, min: Role) -> bool {
+    let rank = |r: Role| match r {
         Role::Admin => Some(3),
         Role::Officer => Some(2),
         Role::Viewer => Some(1),
         Role::Supplier => None,
-    }
+    };
+    matches!((rank(role), rank(min)), (Some(have), Some(need)) if have >= need)
 }
 
 /// Names of the cookies; `__Host-` prefixed when served over HTTPS.

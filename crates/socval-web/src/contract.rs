@@ -5,35 +5,50 @@
 
 use askama::Template;
 use axum::Json;
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::get;
 use serde::Serialize;
+use socval_app::engine::{contract as core_contract, delivery_return as core_return};
 use socval_core::RagThresholds;
 use socval_core::contract::{self, Progress};
 use socval_store::Role;
 use socval_store::delivery::{DeliveryReturn, LineFact, LineStatus};
 use socval_store::procurement::Contract;
-use utoipa::ToSchema;
+use utoipa::{OpenApi, ToSchema};
 
-use crate::AppState;
+use crate::access::Access::Member;
+use crate::access::{Route, get};
 use crate::auth::Ctx;
-use crate::dashboard::{percent, pounds, rag_text};
-use crate::error::{ApiError, AppError};
+use crate::error::{ApiError, AppError, ErrorBody};
+use crate::format::{pounds, progress, rag_text};
 use crate::html::{Page, render};
-use crate::org::org_page;
+use crate::page::org_page;
+use crate::state::AppState;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/orgs/{org}/contracts", get(list))
-        .route("/orgs/{org}/contracts/{contract}", get(show))
-        .route("/api/v1/orgs/{org}/contracts", get(api_list))
-        .route("/api/v1/orgs/{org}/contracts/{contract}", get(api_show))
+/// The contract list and page, and their API.
+pub(crate) fn routes() -> Vec<Route> {
+    vec![
+        get("/orgs/{org}/contracts", Member, list),
+        get("/orgs/{org}/contracts/{contract}", Member, show),
+        get("/api/v1/orgs/{org}/contracts", Member, api_list),
+        get("/api/v1/orgs/{org}/contracts/{contract}", Member, api_show),
+    ]
 }
 
-pub(crate) use socval_app::engine::{contract as core_contract, delivery_return as core_return};
+// The paths are named from the crate root: that names the operations'
+// tag (`crate::contract`), as the document has always had it.
+#[derive(OpenApi)]
+#[openapi(
+    paths(crate::contract::api_list, crate::contract::api_show),
+    components(schemas(ApiContract, ApiContractDetail, ApiMeasureProgress))
+)]
+struct ContractApi;
+
+/// The contract part of the OpenAPI document.
+pub(crate) fn openapi() -> utoipa::openapi::OpenApi {
+    ContractApi::openapi()
+}
 
 /// The contract in the URL: the organisation's, and for a supplier its
 /// own company's (anything else is not found).
@@ -65,7 +80,7 @@ pub(crate) async fn progress_of(
             returns,
         ));
     };
-    let fw = crate::dashboard::framework(state, fw_id).await?;
+    let fw = crate::framework::cached(state, fw_id).await?;
     let supplier = state.store.supplier(k.supplier_id).await?.name;
     let lines: Vec<contract::DeliveryReturn> = returns
         .iter()
@@ -292,7 +307,7 @@ async fn show(
                     expected: units(m.expected_units),
                     delivered: units(m.delivered_units),
                     unverified: units(m.unverified_units),
-                    progress: percent(m.progress_percent),
+                    progress: progress(m.progress_percent),
                     rag: rag_text(m.rag),
                     forecast: units(m.forecast_units.round_dp(2)),
                     committed_gbp: m.committed_gbp.map(pounds).unwrap_or_default(),
@@ -303,7 +318,7 @@ async fn show(
             body.expected = pounds(p.expected_gbp);
             body.delivered = pounds(p.delivered_gbp);
             body.forecast = pounds(p.forecast_gbp);
-            body.progress = percent(p.progress_percent);
+            body.progress = progress(p.progress_percent);
             body.rag = rag_text(p.rag);
             body.notes = p.notes;
         }
@@ -394,8 +409,8 @@ pub struct ApiContractDetail {
 /// supplier company's own.
 #[utoipa::path(get, path = "/api/v1/orgs/{org}/contracts",
     params(("org" = String, Path, description = "Organisation slug")),
-    responses((status = 200, body = [ApiContract]), (status = 401, body = crate::api::ErrorBody),
-              (status = 404, body = crate::api::ErrorBody)))]
+    responses((status = 200, body = [ApiContract]), (status = 401, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
 pub(crate) async fn api_list(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -413,8 +428,8 @@ pub(crate) async fn api_list(
 /// forecast (staff, or the contract's supplier).
 #[utoipa::path(get, path = "/api/v1/orgs/{org}/contracts/{contract}",
     params(("org" = String, Path, description = "Organisation slug"), ("contract" = i64, Path, description = "Contract id")),
-    responses((status = 200, body = ApiContractDetail), (status = 401, body = crate::api::ErrorBody),
-              (status = 404, body = crate::api::ErrorBody)))]
+    responses((status = 200, body = ApiContractDetail), (status = 401, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
 pub(crate) async fn api_show(
     State(state): State<AppState>,
     ctx: Ctx,

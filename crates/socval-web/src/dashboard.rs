@@ -14,81 +14,56 @@
 //! instead of waiting.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use serde::{Deserialize, Serialize};
+use socval_app::engine::{contract as core_contract, delivery_return as core_return};
 use socval_core::cell::safe_cells;
-use socval_core::contract::Rag;
-use socval_core::portfolio::{self, ContractLine, Entry, Line, Portfolio};
-use socval_core::{Framework, Gbp, RagThresholds};
+use socval_core::portfolio::{self, ContractLine, Entry, Line};
+use socval_core::{Framework, RagThresholds};
+use socval_store::Role;
 use socval_store::delivery::LineStatus;
-use time::Date;
-use utoipa::ToSchema;
+use utoipa::{OpenApi, ToSchema};
 
-use crate::AppState;
+use crate::access::Access::Staff;
+use crate::access::{Route, get};
 use crate::auth::Ctx;
-use crate::error::{ApiError, AppError};
+use crate::cache::{Built, lock};
+use crate::error::{ApiError, AppError, ErrorBody};
+use crate::format::{csv_pounds, pounds, progress, rag_text};
 use crate::html::{Page, render};
-use crate::org::org_page;
+use crate::page::org_page;
+use crate::state::AppState;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/orgs/{org}/dashboard", get(page))
-        .route("/orgs/{org}/dashboard.csv", get(csv_export))
-        .route("/orgs/{org}/at-risk", get(at_risk_page))
-        .route("/api/v1/orgs/{org}/dashboard", get(api_dashboard))
-        .route("/api/v1/orgs/{org}/at-risk", get(api_at_risk))
+/// The dashboard, the contracts at risk, the CSV export, and their API
+/// (viewer, officer, admin).
+pub(crate) fn routes() -> Vec<Route> {
+    let viewer = Staff(Role::Viewer);
+    vec![
+        get("/orgs/{org}/dashboard", viewer, page),
+        get("/orgs/{org}/dashboard.csv", viewer, csv_export),
+        get("/orgs/{org}/at-risk", viewer, at_risk_page),
+        get("/api/v1/orgs/{org}/dashboard", viewer, api_dashboard),
+        get("/api/v1/orgs/{org}/at-risk", viewer, api_at_risk),
+    ]
 }
 
-/// Built figures of one organisation, and what they were built from.
-#[derive(Debug)]
-pub(crate) struct Built {
-    mark: i64,
-    as_of: Date,
-    /// The figures.
-    pub portfolio: Portfolio,
-    /// Contracts at risk, furthest behind first (indexes into
-    /// `portfolio.contracts`).
-    at_risk: Vec<usize>,
-    /// Contracts by social value committed, largest first (indexes).
-    by_value: Vec<usize>,
-}
+// The paths are named from the crate root: that names the operations'
+// tag (`crate::dashboard`), as the document has always had it.
+#[derive(OpenApi)]
+#[openapi(
+    paths(crate::dashboard::api_dashboard, crate::dashboard::api_at_risk),
+    components(schemas(ApiFigureLine, ApiMeasureLine, ApiContractLine, ApiDashboard))
+)]
+struct DashboardApi;
 
-impl Built {
-    fn at_risk(&self) -> impl Iterator<Item = &ContractLine> {
-        self.at_risk.iter().map(|&i| &self.portfolio.contracts[i])
-    }
-}
-
-/// Portfolios by organisation id, and parsed frameworks by id.
-#[derive(Debug, Default)]
-pub(crate) struct Cache {
-    built: Mutex<HashMap<i64, Arc<Built>>>,
-    frameworks: Mutex<HashMap<i64, Arc<Framework>>>,
-    /// One build at a time: fifty requests arriving at once after a change
-    /// wait for one build instead of doing fifty.
-    building: tokio::sync::Mutex<()>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// A parsed framework (frameworks never change once imported).
-pub(crate) async fn framework(state: &AppState, id: i64) -> Result<Arc<Framework>, AppError> {
-    if let Some(f) = lock(&state.portfolios.frameworks).get(&id) {
-        return Ok(f.clone());
-    }
-    let rec = state.store.framework(id).await?;
-    let fw = Arc::new(crate::framework::parsed(&rec).await?);
-    lock(&state.portfolios.frameworks).insert(id, fw.clone());
-    Ok(fw)
+/// The dashboard part of the OpenAPI document.
+pub(crate) fn openapi() -> utoipa::openapi::OpenApi {
+    DashboardApi::openapi()
 }
 
 /// The organisation's portfolio as of today, from the cache if nothing
@@ -133,7 +108,7 @@ pub(crate) async fn portfolio(state: &AppState, org_id: i64) -> Result<Arc<Built
     let mut frameworks: HashMap<i64, Arc<Framework>> = HashMap::new();
     for id in data.contracts.iter().filter_map(|k| k.framework_id) {
         if let std::collections::hash_map::Entry::Vacant(e) = frameworks.entry(id) {
-            e.insert(framework(state, id).await?);
+            e.insert(crate::framework::cached(state, id).await?);
         }
     }
     let built = tokio::task::spawn_blocking(move || {
@@ -145,7 +120,7 @@ pub(crate) async fn portfolio(state: &AppState, org_id: i64) -> Result<Arc<Built
             returns
                 .entry(l.contract_id)
                 .or_default()
-                .push(crate::contract::core_return(l));
+                .push(core_return(l));
         }
         let mut problems = Vec::new();
         let mut cores = Vec::with_capacity(data.contracts.len());
@@ -153,7 +128,7 @@ pub(crate) async fn portfolio(state: &AppState, org_id: i64) -> Result<Arc<Built
             let supplier = suppliers.get(&k.supplier_id).cloned().unwrap_or_default();
             match (
                 k.framework_id.and_then(|id| frameworks.get(&id)),
-                crate::contract::core_contract(k, &supplier),
+                core_contract(k, &supplier),
             ) {
                 (Some(fw), Ok(c)) => cores.push((k, c, fw.clone())),
                 (None, _) => problems.push((
@@ -204,27 +179,6 @@ pub(crate) async fn portfolio(state: &AppState, org_id: i64) -> Result<Arc<Built
     Ok(built)
 }
 
-/// `£1,234` for pages (exact sums, shown to the pound).
-pub(crate) fn pounds(g: Gbp) -> String {
-    g.display_whole_pounds()
-}
-
-/// A progress percentage to one decimal place, or "not due yet".
-pub(crate) fn percent(p: Option<socval_core::Decimal>) -> String {
-    p.map(|p| format!("{}%", p.round_dp(1)))
-        .unwrap_or_else(|| "nothing due yet".into())
-}
-
-/// `red`, `amber`, `green`, or `none`.
-pub(crate) fn rag_text(r: Option<Rag>) -> &'static str {
-    match r {
-        Some(Rag::Red) => "red",
-        Some(Rag::Amber) => "amber",
-        Some(Rag::Green) => "green",
-        None => "none",
-    }
-}
-
 struct LineRow {
     label: String,
     committed: String,
@@ -270,7 +224,7 @@ pub(crate) fn contract_row(c: &ContractLine) -> ContractRow {
         expected: pounds(c.expected_gbp),
         delivered: pounds(c.delivered_gbp),
         forecast: pounds(c.forecast_gbp),
-        progress: percent(c.progress_percent),
+        progress: progress(c.progress_percent),
         rag: rag_text(c.rag),
     }
 }
@@ -416,12 +370,6 @@ pub(crate) const CSV_TABLES: &[&str] = &[
     "at_risk",
 ];
 
-/// Money for CSV: pounds and pence, no `£` or separators (spreadsheets
-/// read it as a number).
-fn csv_money(g: Gbp) -> String {
-    g.round_pence().amount().to_string()
-}
-
 fn csv_of(built: &Built, table: &str) -> Result<Vec<u8>, AppError> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let p = &built.portfolio;
@@ -433,8 +381,8 @@ fn csv_of(built: &Built, table: &str) -> Result<Vec<u8>, AppError> {
             w.write_record(safe_cells([
                 l.key.as_str(),
                 &l.label,
-                &csv_money(l.committed_gbp),
-                &csv_money(l.delivered_gbp),
+                &csv_pounds(l.committed_gbp),
+                &csv_pounds(l.delivered_gbp),
             ]))
             .map_err(err)?;
         }
@@ -462,10 +410,10 @@ fn csv_of(built: &Built, table: &str) -> Result<Vec<u8>, AppError> {
                 c.title.clone(),
                 c.supplier.clone(),
                 c.category.clone(),
-                csv_money(c.committed_gbp),
-                csv_money(c.expected_gbp),
-                csv_money(c.delivered_gbp),
-                csv_money(c.forecast_gbp),
+                csv_pounds(c.committed_gbp),
+                csv_pounds(c.expected_gbp),
+                csv_pounds(c.delivered_gbp),
+                csv_pounds(c.forecast_gbp),
                 c.progress_percent
                     .map(|p| p.round_dp(2).to_string())
                     .unwrap_or_default(),
@@ -493,9 +441,9 @@ fn csv_of(built: &Built, table: &str) -> Result<Vec<u8>, AppError> {
                     m.title.clone(),
                     m.unit.label().to_string(),
                     m.committed_units.normalize().to_string(),
-                    m.committed_gbp.map(csv_money).unwrap_or_default(),
+                    m.committed_gbp.map(csv_pounds).unwrap_or_default(),
                     m.delivered_units.normalize().to_string(),
-                    m.delivered_gbp.map(csv_money).unwrap_or_default(),
+                    m.delivered_gbp.map(csv_pounds).unwrap_or_default(),
                 ]))
                 .map_err(err)?;
             }
@@ -657,8 +605,8 @@ fn api_lines(ls: &[Line]) -> Vec<ApiFigureLine> {
 /// The dashboard's figures (viewer, officer, admin).
 #[utoipa::path(get, path = "/api/v1/orgs/{org}/dashboard",
     params(("org" = String, Path, description = "Organisation slug")),
-    responses((status = 200, body = ApiDashboard), (status = 401, body = crate::api::ErrorBody),
-              (status = 403, body = crate::api::ErrorBody), (status = 404, body = crate::api::ErrorBody)))]
+    responses((status = 200, body = ApiDashboard), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub(crate) async fn api_dashboard(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -701,8 +649,8 @@ pub struct AtRiskParams {
 /// officer, admin).
 #[utoipa::path(get, path = "/api/v1/orgs/{org}/at-risk",
     params(("org" = String, Path, description = "Organisation slug"), AtRiskParams),
-    responses((status = 200, body = [ApiContractLine]), (status = 401, body = crate::api::ErrorBody),
-              (status = 403, body = crate::api::ErrorBody), (status = 404, body = crate::api::ErrorBody)))]
+    responses((status = 200, body = [ApiContractLine]), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub(crate) async fn api_at_risk(
     State(state): State<AppState>,
     ctx: Ctx,

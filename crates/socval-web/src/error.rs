@@ -8,12 +8,37 @@
 use askama::Template;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 use serde_json::json;
+use utoipa::ToSchema;
 
 use crate::html::{Page, render};
 
-/// A minimal page for when even the error page cannot be rendered.
-pub(crate) const PLAIN_INTERNAL: &str = "<!DOCTYPE html><html lang=\"en-GB\"><title>Internal error</title><h1>Sorry, there is a problem with the service</h1><p>internal error</p></html>";
+/// An error answer.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// What went wrong.
+    pub error: String,
+}
+
+/// Why an import was refused: nothing was saved.
+#[derive(Serialize, ToSchema)]
+pub struct ImportProblems {
+    /// Summary.
+    pub error: String,
+    /// Each problem, with the field (`source`, `name`, `edition`) and the
+    /// file's line where known.
+    pub problems: Vec<ApiProblem>,
+}
+
+/// One problem.
+#[derive(Serialize, ToSchema)]
+pub struct ApiProblem {
+    /// The request field it concerns.
+    pub field: String,
+    /// What is wrong, with file and line.
+    pub message: String,
+}
 
 /// Everything a handler can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -215,10 +240,9 @@ impl IntoResponse for ApiError {
 /// to send it.
 pub(crate) async fn multipart(
     req: axum::extract::Request,
-    state: &crate::AppState,
 ) -> Result<axum::extract::Multipart, AppError> {
     use axum::extract::FromRequest;
-    axum::extract::Multipart::from_request(req, state)
+    axum::extract::Multipart::from_request(req, &())
         .await
         .map_err(|e| {
             AppError::BadRequest(format!(
@@ -238,9 +262,10 @@ const MAX_REFUSAL_TEXT: usize = 4 * 1024;
 /// is not the JSON expected), the 404 of an unknown API route, 405 for a
 /// method the route does not have, 413 from the body limit. Their words
 /// are kept (5xx: "internal error"), and so are their headers (`Allow`,
-/// `Retry-After`, ...).
+/// `Retry-After`, ...). `max_upload_bytes` is the site's upload limit
+/// ([`crate::Config::max_upload_bytes`]), named in a 413.
 pub(crate) async fn api_errors_as_json(
-    axum::extract::State(state): axum::extract::State<crate::AppState>,
+    axum::extract::State(max_upload_bytes): axum::extract::State<usize>,
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
@@ -278,7 +303,7 @@ pub(crate) async fn api_errors_as_json(
             "this endpoint does not take {method}: see /api/v1/openapi.json for its methods"
         )),
         StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge {
-            limit: state.config.max_upload_bytes,
+            limit: max_upload_bytes,
         },
         _ if !text.is_empty() => AppError::BadRequest(text),
         s => AppError::BadRequest(

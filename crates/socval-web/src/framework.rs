@@ -3,27 +3,57 @@
 //! and every problem is listed with its line), and staff browse themes →
 //! outcomes → measures with the proxy values of a financial year.
 
+use std::sync::Arc;
+
 use askama::Template;
-use axum::Router;
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use socval_core::FinancialYear;
 use socval_core::framework::{Framework, Meta};
-use socval_store::{FrameworkFormat, FrameworkRecord, NewFramework};
+use socval_store::{FrameworkFormat, FrameworkRecord, NewFramework, Role};
+use utoipa::{OpenApi, ToSchema};
 
-use crate::AppState;
-use crate::auth::Ctx;
-use crate::error::AppError;
+use crate::access::Access::Staff;
+use crate::access::{Route, get, post};
+use crate::auth::{Ctx, at_least};
+use crate::cache::lock;
+use crate::error::{ApiError, ApiProblem, AppError, ErrorBody, ImportProblems};
+use crate::format::{proxy_pounds, rfc3339};
 use crate::html::{FormErrors, Page, render};
-use crate::org::org_page;
+use crate::page::org_page;
+use crate::state::AppState;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/orgs/{org}/frameworks", get(list).post(import_form))
-        .route("/orgs/{org}/frameworks/{framework}", get(show))
+/// The framework pages and their API: staff read, officers import.
+pub(crate) fn routes() -> Vec<Route> {
+    let (viewer, officer) = (Staff(Role::Viewer), Staff(Role::Officer));
+    vec![
+        get("/orgs/{org}/frameworks", viewer, list),
+        post("/orgs/{org}/frameworks", officer, import_form),
+        get("/orgs/{org}/frameworks/{framework}", viewer, show),
+        get("/api/v1/orgs/{org}/frameworks", viewer, frameworks),
+        post("/api/v1/orgs/{org}/frameworks", officer, import_framework),
+        get(
+            "/api/v1/orgs/{org}/frameworks/{framework}",
+            viewer,
+            framework,
+        ),
+    ]
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(frameworks, framework, import_framework),
+    components(schemas(ApiFramework, ApiFrameworkDetail, ImportRequest))
+)]
+struct FrameworkApi;
+
+/// The framework part of the OpenAPI document.
+pub(crate) fn openapi() -> utoipa::openapi::OpenApi {
+    FrameworkApi::openapi()
 }
 
 /// A framework file to import.
@@ -220,6 +250,18 @@ pub(crate) async fn parsed(rec: &FrameworkRecord) -> Result<Framework, AppError>
     Ok(socval_app::framework::parsed(rec).await?)
 }
 
+/// A stored framework, parsed, from the cache (frameworks never change
+/// once imported).
+pub(crate) async fn cached(state: &AppState, id: i64) -> Result<Arc<Framework>, AppError> {
+    if let Some(f) = lock(&state.portfolios.frameworks).get(&id) {
+        return Ok(f.clone());
+    }
+    let rec = state.store.framework(id).await?;
+    let fw = Arc::new(parsed(&rec).await?);
+    lock(&state.portfolios.frameworks).insert(id, fw.clone());
+    Ok(fw)
+}
+
 #[derive(Template)]
 #[template(path = "frameworks.html")]
 struct ListPage {
@@ -246,7 +288,7 @@ async fn list_page(
         page,
         slug: access.org.slug.clone(),
         frameworks: state.store.frameworks(access.org.id).await?,
-        can_import: matches!(crate::auth::rank(access.role), Some(r) if r >= 2),
+        can_import: at_least(access.role, Role::Officer),
         errors,
         name,
         edition,
@@ -360,17 +402,6 @@ struct ShowPage {
     measure_count: usize,
 }
 
-/// A proxy for people: `£26,273.47`, or every decimal place of a
-/// multiplier such as `£0.5229` (rounding it to the penny would mislead).
-fn proxy_text(g: socval_core::Gbp) -> String {
-    let a = g.amount().normalize();
-    if a.scale() > 2 {
-        format!("£{a}")
-    } else {
-        g.display_pounds()
-    }
-}
-
 /// The themes of a framework with each measure's proxy for `year`.
 fn view(fw: &Framework, year: Option<FinancialYear>) -> Vec<ThemeView> {
     fw.themes
@@ -401,7 +432,7 @@ fn view(fw: &Framework, year: Option<FinancialYear>) -> Vec<ThemeView> {
                                     .proxies
                                     .iter()
                                     .find(|p| p.year == y)
-                                    .map(|p| proxy_text(p.value_gbp))
+                                    .map(|p| proxy_pounds(p.value_gbp))
                                     .unwrap_or_else(|| "none for this year".into()),
                                 (None, false) => "none".into(),
                             },
@@ -443,4 +474,175 @@ async fn show(
         rec,
     };
     Ok(render(StatusCode::OK, &body))
+}
+
+// ---- API ----
+
+/// An imported framework.
+#[derive(Serialize, ToSchema)]
+pub struct ApiFramework {
+    /// Id.
+    pub id: i64,
+    /// Name, e.g. `open-default`.
+    pub name: String,
+    /// Edition.
+    pub edition: String,
+    /// `toml` or `csv`.
+    pub format: String,
+    /// SHA-256 of the file as imported.
+    pub sha256: String,
+    /// When it was imported (RFC 3339).
+    pub created_at: String,
+}
+
+impl From<&FrameworkRecord> for ApiFramework {
+    fn from(r: &FrameworkRecord) -> Self {
+        ApiFramework {
+            id: r.id,
+            name: r.name.clone(),
+            edition: r.edition.clone(),
+            format: r.format.to_string(),
+            sha256: r.sha256.clone(),
+            created_at: rfc3339(r.created_at),
+        }
+    }
+}
+
+/// A framework with its themes, outcomes, measures and proxies.
+#[derive(Serialize, ToSchema)]
+pub struct ApiFrameworkDetail {
+    /// The imported file.
+    pub framework: ApiFramework,
+    /// The content: `framework` (id, title, edition, source, licence) and
+    /// `theme` → `outcome` → `measure` → `proxy` (year, value_gbp), as in
+    /// the TOML format.
+    #[schema(value_type = Object)]
+    pub content: serde_json::Value,
+}
+
+/// A framework file to import.
+#[derive(Deserialize, ToSchema)]
+pub struct ImportRequest {
+    /// `toml` or `csv`.
+    pub format: String,
+    /// The file's text.
+    pub source: String,
+    /// For CSV: the framework's name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// For CSV: the edition.
+    #[serde(default)]
+    pub edition: Option<String>,
+}
+
+/// An organisation's frameworks (viewer, officer, admin).
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/frameworks",
+    params(("org" = String, Path, description = "Organisation slug")),
+    responses((status = 200, body = [ApiFramework]), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn frameworks(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<Vec<ApiFramework>>, ApiError> {
+    let org = ctx.org()?;
+    Ok(Json(
+        state
+            .store
+            .frameworks(org.org.id)
+            .await?
+            .iter()
+            .map(ApiFramework::from)
+            .collect(),
+    ))
+}
+
+/// One framework with its content (viewer, officer, admin).
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/frameworks/{framework}",
+    params(("org" = String, Path, description = "Organisation slug"), ("framework" = i64, Path, description = "Framework id")),
+    responses((status = 200, body = ApiFrameworkDetail), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn framework(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<Json<ApiFrameworkDetail>, ApiError> {
+    let rec = load(&state, &ctx, &id).await?;
+    let fw = parsed(&rec).await?;
+    let content = serde_json::to_value(&fw).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(Json(ApiFrameworkDetail {
+        framework: ApiFramework::from(&rec),
+        content,
+    }))
+}
+
+/// Imports a framework file (officer, admin). All or nothing: on any
+/// problem nothing is saved and every problem is listed.
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/frameworks",
+    params(("org" = String, Path, description = "Organisation slug")),
+    request_body = ImportRequest,
+    responses((status = 201, body = ApiFramework), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 422, body = ImportProblems)))]
+async fn import_framework(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    body: Result<Json<ImportRequest>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(req) = body.map_err(AppError::from)?;
+    let format = match req.format.as_str() {
+        "toml" => FrameworkFormat::Toml,
+        "csv" => FrameworkFormat::Csv,
+        other => {
+            return Err(
+                AppError::BadRequest(format!("format {other:?} is not toml or csv")).into(),
+            );
+        }
+    };
+    let input = ImportInput {
+        filename: format!("source.{format}"),
+        format: Some(format),
+        source: req.source,
+        name: req.name.unwrap_or_default(),
+        edition: req.edition.unwrap_or_default(),
+    };
+    // The page's form names its framework within the file's rules; the
+    // edition is free text.
+    let mut errors = FormErrors::default();
+    errors.check_length(
+        "edition",
+        "Edition",
+        input.edition.trim(),
+        crate::limit::MAX_SHORT_TEXT,
+    );
+    let imported = if errors.is_empty() {
+        import(&state, &ctx, input).await
+    } else {
+        Err(ImportError::Invalid(errors))
+    };
+    match imported {
+        Ok(rec) => Ok((StatusCode::CREATED, Json(ApiFramework::from(&rec))).into_response()),
+        Err(ImportError::Invalid(errors)) => {
+            let problems: Vec<ApiProblem> = errors
+                .all()
+                .iter()
+                .map(|e| ApiProblem {
+                    field: if e.field == "file" {
+                        "source".into()
+                    } else {
+                        e.field.to_owned()
+                    },
+                    message: e.message.clone(),
+                })
+                .collect();
+            let body = ImportProblems {
+                error: format!(
+                    "the framework has {} problem(s); nothing was saved",
+                    problems.len()
+                ),
+                problems,
+            };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response())
+        }
+        Err(ImportError::App(e)) => Err(e.into()),
+    }
 }

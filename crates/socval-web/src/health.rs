@@ -1,16 +1,18 @@
 //! `/healthz`: the load balancer's question "can you serve?", answered by
 //! asking the database.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::{Json, Router};
 use serde_json::{Value, json};
 
-use crate::AppState;
+use crate::access::Access::Public;
+use crate::access::{Route, get};
+use crate::state::AppState;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new().route("/healthz", get(healthz))
+/// The health check, for load balancers.
+pub(crate) fn routes() -> Vec<Route> {
+    vec![get("/healthz", Public, healthz)]
 }
 
 async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {

@@ -7,6 +7,9 @@ use axum::response::{Html, IntoResponse, Response};
 
 use crate::asset;
 
+/// A minimal page for when even the error page cannot be rendered.
+pub(crate) const PLAIN_INTERNAL: &str = "<!DOCTYPE html><html lang=\"en-GB\"><title>Internal error</title><h1>Sorry, there is a problem with the service</h1><p>internal error</p></html>";
+
 /// The signed-in user, for the header.
 #[derive(Clone, Debug)]
 pub struct NavUser {
@@ -108,6 +111,16 @@ impl FormErrors {
             .map(|e| e.message.as_str())
     }
 
+    /// The status of the page showing the form: 200, or 422 when it shows
+    /// errors.
+    pub fn status(&self) -> StatusCode {
+        if self.is_empty() {
+            StatusCode::OK
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+    }
+
     /// All errors, for the summary.
     pub fn all(&self) -> &[FieldError] {
         &self.0
@@ -120,11 +133,7 @@ pub fn render<T: askama::Template>(status: StatusCode, template: &T) -> Response
         Ok(body) => (status, Html(body)).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "template failed to render");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                Html(crate::error::PLAIN_INTERNAL),
-            )
-                .into_response()
+            (StatusCode::INTERNAL_SERVER_ERROR, Html(PLAIN_INTERNAL)).into_response()
         }
     }
 }

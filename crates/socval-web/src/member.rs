@@ -6,32 +6,36 @@
 //! administer).
 
 use askama::Template;
+use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::{Form, Router};
 use serde::Deserialize;
 use socval_store::{
     Invitation, Member, NewInvitation, NewMembership, Organisation, Role, Supplier, normalise_email,
 };
 
-use crate::AppState;
+use crate::access::Access::Staff;
+use crate::access::{Route, get, post};
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::html::{FormErrors, Page, render};
 use crate::limit::{MAX_EMAIL, too_long};
-use crate::org::org_page;
+use crate::page::org_page;
+use crate::state::AppState;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/orgs/{org}/members", get(members))
-        .route("/orgs/{org}/invitations", post(invite))
-        .route("/orgs/{org}/members/{member}", get(member))
-        .route("/orgs/{org}/members/{member}/role", post(change_role))
-        .route("/orgs/{org}/members/{member}/remove", post(remove))
-        .route("/orgs/{org}/members/{member}/disable", post(disable))
-        .route("/orgs/{org}/members/{member}/enable", post(enable))
+/// Members and invitations (admin).
+pub(crate) fn routes() -> Vec<Route> {
+    let admin = Staff(Role::Admin);
+    vec![
+        get("/orgs/{org}/members", admin, members),
+        post("/orgs/{org}/invitations", admin, invite),
+        get("/orgs/{org}/members/{member}", admin, member),
+        post("/orgs/{org}/members/{member}/role", admin, change_role),
+        post("/orgs/{org}/members/{member}/remove", admin, remove),
+        post("/orgs/{org}/members/{member}/disable", admin, disable),
+        post("/orgs/{org}/members/{member}/enable", admin, enable),
+    ]
 }
 
 #[derive(Template)]

@@ -1,44 +1,50 @@
-//! The home page (the user's organisations, to switch between) and an
-//! organisation's overview.
+//! The home page (the user's organisations, to switch between), an
+//! organisation's overview, and the API's answer to who is calling and
+//! where they may act.
 
 use askama::Template;
-use axum::Router;
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::get;
+use serde::Serialize;
 use socval_store::{Organisation, Role};
+use utoipa::{OpenApi, ToSchema};
 
-use crate::AppState;
-use crate::account::user_page;
-use crate::auth::Ctx;
-use crate::error::AppError;
-use crate::html::{NavOrg, Page, render};
+use crate::access::Access::{Member, SignedIn};
+use crate::access::{Route, get};
+use crate::auth::{Ctx, Principal};
+use crate::delivery::reminder::{Reminder, reminders};
+use crate::error::{ApiError, AppError, ErrorBody};
+use crate::html::{Page, render};
+use crate::page::{org_page, user_page};
+use crate::state::AppState;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/", get(home))
-        .route("/orgs/{org}", get(overview))
+/// The home page, an organisation's overview, and who is calling and
+/// where they may act (API).
+pub(crate) fn routes() -> Vec<Route> {
+    vec![
+        get("/", SignedIn, home),
+        get("/orgs/{org}", Member, overview),
+        get("/api/v1/me", SignedIn, me),
+        get("/api/v1/orgs", SignedIn, orgs),
+    ]
 }
 
-/// A page's chrome inside the URL's organisation.
-pub(crate) fn org_page(
-    state: &AppState,
-    ctx: &Ctx,
-    title: impl Into<String>,
-) -> Result<Page, AppError> {
-    let mut page = user_page(state, ctx, title)?;
-    let access = ctx.org()?;
-    page.org = Some(NavOrg {
-        slug: access.org.slug.clone(),
-        name: access.org.name.clone(),
-        role: access.role,
-    });
-    Ok(page)
+#[derive(OpenApi)]
+#[openapi(
+    paths(me, orgs),
+    components(schemas(ApiUser, ApiTokenInfo, ApiOrg, Me))
+)]
+struct OrgApi;
+
+/// The caller's part of the OpenAPI document.
+pub(crate) fn openapi() -> utoipa::openapi::OpenApi {
+    OrgApi::openapi()
 }
 
 /// What each role may do, in words, for the overview and the docs.
-pub(crate) fn role_summary(role: Role) -> &'static str {
+fn role_summary(role: Role) -> &'static str {
     match role {
         Role::Admin => "You manage users, API tokens and frameworks, and can read the audit log.",
         Role::Officer => "You import frameworks and run procurements and contracts.",
@@ -57,14 +63,14 @@ struct OrgRow {
 struct HomePage {
     page: Page,
     orgs: Vec<OrgRow>,
-    reminders: Vec<crate::delivery::Reminder>,
+    reminders: Vec<Reminder>,
 }
 
 async fn home(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     let page = user_page(&state, &ctx, "Your organisations")?;
     let (session, _) = ctx.session()?;
     let memberships = state.store.memberships(session.user.id).await?;
-    let reminders = crate::delivery::reminders(&state, &memberships).await?;
+    let reminders = reminders(&state, &memberships).await?;
     let orgs = memberships
         .into_iter()
         .map(|m| OrgRow {
@@ -103,4 +109,122 @@ async fn overview(State(state): State<AppState>, ctx: Ctx) -> Result<Response, A
         org: access.org,
     };
     Ok(render(StatusCode::OK, &body))
+}
+
+// ---- API ----
+
+/// A user.
+#[derive(Serialize, ToSchema)]
+pub struct ApiUser {
+    /// Id.
+    pub id: i64,
+    /// E-mail address.
+    pub email: String,
+    /// Display name.
+    pub name: String,
+}
+
+/// The token making the request.
+#[derive(Serialize, ToSchema)]
+pub struct ApiTokenInfo {
+    /// What it is for.
+    pub name: String,
+    /// Its first characters.
+    pub prefix: String,
+    /// The organisation it acts in (slug).
+    pub org: String,
+    /// Its role: `admin`, `officer`, `viewer` or `supplier`.
+    pub role: String,
+    /// For supplier tokens, the supplier company.
+    pub supplier_id: Option<i64>,
+}
+
+/// An organisation and the caller's role there.
+#[derive(Serialize, ToSchema)]
+pub struct ApiOrg {
+    /// Short name used in URLs.
+    pub slug: String,
+    /// Full name.
+    pub name: String,
+    /// `council`, `nhs_trust`, `college`, `housing_association` or `other`.
+    pub kind: String,
+    /// The caller's role: `admin`, `officer`, `viewer` or `supplier`.
+    pub role: String,
+    /// For suppliers, their company.
+    pub supplier_id: Option<i64>,
+}
+
+/// Who is calling.
+#[derive(Serialize, ToSchema)]
+pub struct Me {
+    /// The signed-in user (session requests).
+    pub user: Option<ApiUser>,
+    /// The token (token requests).
+    pub token: Option<ApiTokenInfo>,
+    /// Where the caller may act.
+    pub orgs: Vec<ApiOrg>,
+}
+
+/// Who is calling, and where they may act.
+#[utoipa::path(get, path = "/api/v1/me", responses(
+    (status = 200, body = Me), (status = 401, body = ErrorBody)))]
+async fn me(State(state): State<AppState>, ctx: Ctx) -> Result<Json<Me>, ApiError> {
+    let orgs = orgs_of(&state, &ctx).await?;
+    Ok(Json(match ctx.principal()? {
+        Principal::Session { session, .. } => Me {
+            user: Some(ApiUser {
+                id: session.user.id,
+                email: session.user.email.clone(),
+                name: session.user.name.clone(),
+            }),
+            token: None,
+            orgs,
+        },
+        Principal::Token(t) => Me {
+            user: None,
+            token: Some(ApiTokenInfo {
+                name: t.name.clone(),
+                prefix: t.prefix.clone(),
+                org: orgs.first().map(|o| o.slug.clone()).unwrap_or_default(),
+                role: t.role.to_string(),
+                supplier_id: t.supplier_id,
+            }),
+            orgs,
+        },
+    }))
+}
+
+async fn orgs_of(state: &AppState, ctx: &Ctx) -> Result<Vec<ApiOrg>, AppError> {
+    Ok(match ctx.principal()? {
+        Principal::Session { session, .. } => state
+            .store
+            .memberships(session.user.id)
+            .await?
+            .into_iter()
+            .map(|m| ApiOrg {
+                slug: m.organisation.slug,
+                name: m.organisation.name,
+                kind: m.organisation.kind.to_string(),
+                role: m.membership.role.to_string(),
+                supplier_id: m.membership.supplier_id,
+            })
+            .collect(),
+        Principal::Token(t) => {
+            let o = state.store.organisation(t.org_id).await?;
+            vec![ApiOrg {
+                slug: o.slug,
+                name: o.name,
+                kind: o.kind.to_string(),
+                role: t.role.to_string(),
+                supplier_id: t.supplier_id,
+            }]
+        }
+    })
+}
+
+/// The organisations the caller may act in.
+#[utoipa::path(get, path = "/api/v1/orgs", responses(
+    (status = 200, body = [ApiOrg]), (status = 401, body = ErrorBody)))]
+async fn orgs(State(state): State<AppState>, ctx: Ctx) -> Result<Json<Vec<ApiOrg>>, ApiError> {
+    Ok(Json(orgs_of(&state, &ctx).await?))
 }

@@ -18,30 +18,38 @@
 //! `socval report annual --org`).
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
-use socval_core::{FinancialYear, Gbp};
-use socval_report::{HtmlOptions, PurchaseFilter, RecordKind, RecordQuery, Report, Sums};
+use socval_core::FinancialYear;
+use socval_report::{
+    HtmlOptions, PurchaseFilter, RecordKind, RecordQuery, Report, SpendQuery, Sums,
+};
+use socval_store::{Organisation, Role};
 
 use socval_app::report::{ReportData, org_spend};
 
-use crate::AppState;
+use crate::access::Access::{Public, Staff};
+use crate::access::{Route, get};
 use crate::auth::Ctx;
 use crate::error::AppError;
+use crate::format::pounds_or_unpriced;
 use crate::html::{Page, render};
-use crate::org::org_page;
+use crate::page::org_page;
+use crate::state::AppState;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/reports/report.css", get(css))
-        .route("/orgs/{org}/reports", get(index))
-        .route("/orgs/{org}/reports/{year}", get(page))
-        .route("/orgs/{org}/reports/{year}/records", get(records_page))
-        .route("/orgs/{org}/reports/{year}/report.json", get(json))
-        .route("/orgs/{org}/reports/{year}/report.xlsx", get(xlsx))
+/// The annual report's pages and downloads (viewer, officer, admin), and
+/// its stylesheet.
+pub(crate) fn routes() -> Vec<Route> {
+    let viewer = Staff(Role::Viewer);
+    vec![
+        get("/reports/report.css", Public, css),
+        get("/orgs/{org}/reports", viewer, index),
+        get("/orgs/{org}/reports/{year}", viewer, page),
+        get("/orgs/{org}/reports/{year}/records", viewer, records_page),
+        get("/orgs/{org}/reports/{year}/report.json", viewer, json),
+        get("/orgs/{org}/reports/{year}/report.xlsx", viewer, xlsx),
+    ]
 }
 
 /// The year in a URL: `2019-20` (or `2019/20` encoded).
@@ -345,9 +353,51 @@ fn csv_download(name: String, bytes: Vec<u8>) -> Response {
         .into_response()
 }
 
-fn pounds_opt(g: Option<Gbp>) -> String {
-    g.map(|g| g.display_pounds())
-        .unwrap_or_else(|| "not priced".into())
+/// The payments behind a spend figure of the report, as CSV.
+async fn spend_records_csv(
+    state: &AppState,
+    org: Organisation,
+    q: SpendQuery,
+) -> Result<Response, AppError> {
+    let slug = org.slug.clone();
+    let data_dir = state.config.data_dir.clone();
+    let name = format!(
+        "{slug}-payments-{}.csv",
+        RecordQuery::Spend(q.clone())
+            .query()
+            .split('&')
+            .filter_map(|p| p.split_once('=').map(|(_, v)| v))
+            .map(|v| {
+                v.chars()
+                    .map(|c| {
+                        if c.is_ascii_alphanumeric() || c == '-' {
+                            c
+                        } else {
+                            '_'
+                        }
+                    })
+                    .collect::<String>()
+            })
+            .collect::<Vec<_>>()
+            .join("-")
+    );
+    let bytes = tokio::task::spawn_blocking(move || {
+        let store = socval_app::spend::area(&data_dir, &org);
+        if store
+            .imports()
+            .map_err(|e| AppError::Internal(e.to_string()))?
+            .is_empty()
+        {
+            return Err(AppError::NotFound);
+        }
+        let settings = socval_app::report::area_settings(&store, q.year)?;
+        socval_report::spend_payments_csv(&data_dir, &store, &settings, &q)
+            .map(|(bytes, _, _)| bytes)
+            .map_err(|e| AppError::Internal(format!("listing the payments: {e}")))
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))??;
+    Ok(csv_download(name, bytes))
 }
 
 async fn records_page(
@@ -388,46 +438,7 @@ async fn records_page(
             };
             return Ok(Redirect::to(&to).into_response());
         }
-        Wanted::Records(RecordQuery::Spend(q)) => {
-            let data_dir = state.config.data_dir.clone();
-            let name = format!(
-                "{slug}-payments-{}.csv",
-                RecordQuery::Spend(q.clone())
-                    .query()
-                    .split('&')
-                    .filter_map(|p| p.split_once('=').map(|(_, v)| v))
-                    .map(|v| {
-                        v.chars()
-                            .map(|c| {
-                                if c.is_ascii_alphanumeric() || c == '-' {
-                                    c
-                                } else {
-                                    '_'
-                                }
-                            })
-                            .collect::<String>()
-                    })
-                    .collect::<Vec<_>>()
-                    .join("-")
-            );
-            let bytes = tokio::task::spawn_blocking(move || {
-                let store = socval_app::spend::area(&data_dir, &org);
-                if store
-                    .imports()
-                    .map_err(|e| AppError::Internal(e.to_string()))?
-                    .is_empty()
-                {
-                    return Err(AppError::NotFound);
-                }
-                let settings = socval_app::report::area_settings(&store, q.year)?;
-                socval_report::spend_payments_csv(&data_dir, &store, &settings, &q)
-                    .map(|(bytes, _, _)| bytes)
-                    .map_err(|e| AppError::Internal(format!("listing the payments: {e}")))
-            })
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))??;
-            return Ok(csv_download(name, bytes));
-        }
+        Wanted::Records(RecordQuery::Spend(q)) => return spend_records_csv(&state, org, q).await,
     };
     let data = load(&state, &ctx, year).await?;
     let as_of = state.now().date();
@@ -441,9 +452,9 @@ async fn records_page(
         report_url: format!("/orgs/{slug}/reports/{}", url_year(year)),
         as_of: as_of.to_string(),
         committed_units: number(sums.committed_units),
-        committed: pounds_opt(sums.committed_gbp),
+        committed: pounds_or_unpriced(sums.committed_gbp),
         delivered_units: number(sums.delivered_units),
-        delivered: pounds_opt(sums.delivered_gbp),
+        delivered: pounds_or_unpriced(sums.delivered_gbp),
         rows: records
             .iter()
             .map(|r| RecordRow {

@@ -19,38 +19,37 @@
 use std::path::{Path, PathBuf};
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Multipart, Query, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
 use socval_spend::{BlankAmount, ImportInfo, ImportOptions, SpendStore};
 use socval_store::{Organisation, Role};
 use time::OffsetDateTime;
 
-use crate::AppState;
-use crate::auth::Ctx;
+use crate::access::Access::Staff;
+use crate::access::{Route, get, post};
+use crate::auth::{Ctx, at_least};
 use crate::error::AppError;
+use crate::format::when;
 use crate::html::{FormErrors, Page, render};
-use crate::org::org_page;
-
-/// The page and its upload form (the route with the large body limit).
-pub(crate) const PATH: &str = "/orgs/{org}/spend";
+use crate::page::org_page;
+use crate::state::AppState;
 
 /// The file types the upload accepts: CSV, and the spreadsheets the spend
 /// crate reads (by extension).
 const EXTENSIONS: &[&str] = &["csv", "xlsx", "xlsm", "xls", "xlsb", "ods"];
 
-/// The supplier register's upload form (the site's body limit).
-pub(crate) const REGISTER_PATH: &str = "/orgs/{org}/spend/register";
-/// The location overrides' upload form (the site's body limit).
-pub(crate) const OVERRIDES_PATH: &str = "/orgs/{org}/spend/overrides";
-
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route(PATH, get(show).post(upload))
-        .route(REGISTER_PATH, axum::routing::post(upload_register))
-        .route(OVERRIDES_PATH, axum::routing::post(upload_overrides))
+/// The spend page and its three upload forms (officer, admin). The
+/// payments upload has its own body limit; the top of the crate gives
+/// these routes the spend upload's limit ([`crate::Config::max_spend_upload_bytes`]).
+pub(crate) fn routes() -> Vec<Route> {
+    let officer = Staff(Role::Officer);
+    vec![
+        get("/orgs/{org}/spend", Staff(Role::Viewer), show),
+        post("/orgs/{org}/spend", officer, upload).spend_upload(),
+        post("/orgs/{org}/spend/register", officer, upload_register),
+        post("/orgs/{org}/spend/overrides", officer, upload_overrides),
+    ]
 }
 
 struct ImportRow {
@@ -156,15 +155,10 @@ async fn page(
         .map(|i| {
             // Newest first: the latest time this content was imported.
             let imported = match recorded.iter().find(|r| r.import.sha256 == i.sha256) {
-                Some(r) => format!("{} by {}", crate::procurement::when(r.at), r.actor),
+                Some(r) => format!("{} by {}", when(r.at), r.actor),
                 None => std::fs::metadata(&i.path)
                     .and_then(|m| m.modified())
-                    .map(|t| {
-                        format!(
-                            "{} (not in the audit log)",
-                            crate::procurement::when(t.into())
-                        )
-                    })
+                    .map(|t| format!("{} (not in the audit log)", when(t.into())))
                     .unwrap_or_else(|_| "not recorded".to_owned()),
             };
             ImportRow {
@@ -187,7 +181,7 @@ async fn page(
         from: settings
             .from
             .unwrap_or_else(|| "not set (Rotherham Town Hall when local is Rotherham)".into()),
-        can_upload: matches!(access.role, Role::Admin | Role::Officer),
+        can_upload: at_least(access.role, Role::Officer),
         limit_mb: state.config.max_spend_upload_bytes / (1024 * 1024),
         register,
         overrides,
@@ -258,7 +252,7 @@ fn file_status(recorded: &[Recorded], in_place: bool, server: &str, none: &str) 
             "{}: {}, imported {} by {}",
             r.source,
             r.holds,
-            crate::procurement::when(r.at),
+            when(r.at),
             r.actor
         ),
         _ if in_place => server.to_owned(),
@@ -482,10 +476,10 @@ async fn staff_upload(
 ) -> Result<(Organisation, SpendStore, Upload), AppError> {
     let access = ctx.org()?.clone();
     // The route table allows officers and admins; say so here too.
-    if !matches!(access.role, Role::Admin | Role::Officer) {
+    if !at_least(access.role, Role::Officer) {
         return Err(AppError::Forbidden);
     }
-    let form = crate::error::multipart(req, state).await?;
+    let form = crate::error::multipart(req).await?;
     let store = area(state, &access.org);
     let up = read_form(form, &store, file_field).await?;
     Ok((access.org, store, up))

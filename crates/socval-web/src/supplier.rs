@@ -1,25 +1,45 @@
 //! Supplier companies: the organisation's staff see all of them; a
 //! supplier user sees only their own (the guard enforces it by
-//! [`crate::Access::SupplierOwn`]).
+//! [`crate::access::Access::SupplierOwn`]).
 
 use askama::Template;
-use axum::Router;
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::get;
-use socval_store::Supplier;
+use serde::Serialize;
+use socval_store::{Role, Supplier};
+use utoipa::{OpenApi, ToSchema};
 
-use crate::AppState;
+use crate::access::Access::{Staff, SupplierOwn};
+use crate::access::{Route, get};
 use crate::auth::Ctx;
-use crate::error::AppError;
+use crate::error::{ApiError, AppError, ErrorBody};
 use crate::html::{Page, render};
-use crate::org::org_page;
+use crate::page::org_page;
+use crate::state::AppState;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/orgs/{org}/suppliers", get(list))
-        .route("/orgs/{org}/suppliers/{supplier}", get(show))
+/// The supplier list (staff) and a supplier company's page and API (staff,
+/// or the company's own supplier users and tokens).
+pub(crate) fn routes() -> Vec<Route> {
+    vec![
+        get("/orgs/{org}/suppliers", Staff(Role::Viewer), list),
+        get("/orgs/{org}/suppliers/{supplier}", SupplierOwn, show),
+        get(
+            "/api/v1/orgs/{org}/suppliers/{supplier}",
+            SupplierOwn,
+            supplier,
+        ),
+    ]
+}
+
+#[derive(OpenApi)]
+#[openapi(paths(supplier), components(schemas(ApiSupplier)))]
+struct SupplierApi;
+
+/// The supplier part of the OpenAPI document.
+pub(crate) fn openapi() -> utoipa::openapi::OpenApi {
+    SupplierApi::openapi()
 }
 
 #[derive(Template)]
@@ -71,4 +91,41 @@ async fn show(
     let supplier = load(&state, &ctx, &id).await?;
     let page = org_page(&state, &ctx, supplier.name.clone())?;
     Ok(render(StatusCode::OK, &ShowPage { page, supplier }))
+}
+
+/// A supplier company.
+#[derive(Serialize, ToSchema)]
+pub struct ApiSupplier {
+    /// Id.
+    pub id: i64,
+    /// Company name.
+    pub name: String,
+    /// Companies House number.
+    pub company_number: Option<String>,
+    /// Postcode.
+    pub postcode: Option<String>,
+}
+
+impl From<Supplier> for ApiSupplier {
+    fn from(s: Supplier) -> Self {
+        ApiSupplier {
+            id: s.id,
+            name: s.name,
+            company_number: s.company_number,
+            postcode: s.postcode,
+        }
+    }
+}
+
+/// A supplier company: the organisation's staff, or that company's own
+/// supplier users and tokens.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/suppliers/{supplier}",
+    params(("org" = String, Path, description = "Organisation slug"), ("supplier" = i64, Path, description = "Supplier id")),
+    responses((status = 200, body = ApiSupplier), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn supplier(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<Json<ApiSupplier>, ApiError> {
+    Ok(Json(load(&state, &ctx, &id).await?.into()))
 }

@@ -14,16 +14,11 @@
 //! usually holds whole.
 
 use std::collections::HashMap;
-use std::net::{IpAddr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, Ipv6Addr};
 use std::sync::Mutex;
 
-use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::HeaderMap;
-use axum::http::request::Parts;
 use time::{Duration, OffsetDateTime};
-
-use crate::AppState;
-use crate::error::AppError;
 
 /// When failures from one address are refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -146,10 +141,6 @@ fn key(addr: IpAddr) -> IpAddr {
     }
 }
 
-/// The client's address, as the throttle counts it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct ClientAddr(pub IpAddr);
-
 /// The client address of a request: the socket peer, or behind a trusted
 /// proxy the address it forwarded. Without connection information (a
 /// router driven in tests without a socket) all requests share the
@@ -186,22 +177,6 @@ pub(crate) fn client_addr(
         }
     }
     peer
-}
-
-impl FromRequestParts<AppState> for ClientAddr {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip());
-        Ok(ClientAddr(client_addr(
-            peer,
-            &parts.headers,
-            &state.config.trusted_proxies,
-        )))
-    }
 }
 
 #[cfg(test)]

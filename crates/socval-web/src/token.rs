@@ -2,25 +2,30 @@
 //! secret is shown once), lists them, revokes them.
 
 use askama::Template;
+use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::{Form, Router};
 use serde::Deserialize;
 use socval_store::{ApiToken, NewApiToken, Role, Supplier};
 
-use crate::AppState;
+use crate::access::Access::Staff;
+use crate::access::{Route, get, post};
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::html::{FormErrors, Page, render};
 use crate::limit::MAX_SHORT_TEXT;
-use crate::org::org_page;
+use crate::page::org_page;
+use crate::state::AppState;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/orgs/{org}/tokens", get(tokens).post(create))
-        .route("/orgs/{org}/tokens/{token}/revoke", post(revoke))
+/// API tokens (admin).
+pub(crate) fn routes() -> Vec<Route> {
+    let admin = Staff(Role::Admin);
+    vec![
+        get("/orgs/{org}/tokens", admin, tokens),
+        post("/orgs/{org}/tokens", admin, create),
+        post("/orgs/{org}/tokens/{token}/revoke", admin, revoke),
+    ]
 }
 
 #[derive(Template)]

@@ -50,6 +50,19 @@ enum Command {
     CreateOrg(CreateOrg),
     /// List organisations.
     ListOrgs(ListOrgs),
+    /// Give an organisation its own Social Value Policy file (thresholds, weights, quotes rule, RAG, assurance).
+    #[command(after_help = "Examples:
+  cp data/policy/rotherham.toml borsetshire.toml   # then edit it
+  socval admin set-policy --org borsetshire borsetshire.toml
+  socval admin set-policy --org borsetshire --builtin   # back to the built-in policy
+
+The file is checked whole before anything changes (weights add up to 100, amber ≤ green,
+limited ≤ reasonable ≤ substantial); an error names the line. Keys left out keep the
+built-in values. The portal's pages, its API and `socval report annual --org` then apply
+it: RAG status, the quotes rule and its wording, thresholds, default weights.")]
+    SetPolicy(SetPolicy),
+    /// Print the policy an organisation works to, as a policy file.
+    ShowPolicy(ShowPolicy),
     /// Record a supplier company for an organisation (needed for supplier users).
     CreateSupplier(CreateSupplier),
     /// Create a user, optionally with a role in an organisation.
@@ -92,6 +105,26 @@ struct CreateOrg {
     /// council, nhs_trust, college, housing_association or other.
     #[arg(long, default_value = "council")]
     kind: String,
+}
+
+#[derive(clap::Args, Debug)]
+struct SetPolicy {
+    /// Organisation slug.
+    #[arg(long)]
+    org: String,
+    /// The policy file (TOML, as data/policy/rotherham.toml).
+    #[arg(required_unless_present = "builtin", conflicts_with = "builtin")]
+    file: Option<PathBuf>,
+    /// Go back to the built-in policy (Rotherham's, with £100,000 and £25,000).
+    #[arg(long)]
+    builtin: bool,
+}
+
+#[derive(clap::Args, Debug)]
+struct ShowPolicy {
+    /// Organisation slug.
+    #[arg(long)]
+    org: String,
 }
 
 #[derive(clap::Args, Debug)]
@@ -439,356 +472,539 @@ fn rfc3339(t: OffsetDateTime) -> String {
 async fn run_with(store: &dyn Store, command: Command, out: &mut dyn Write) -> Result<u8> {
     let now = OffsetDateTime::now_utc();
     match command {
-        Command::CreateOrg(a) => {
-            let kind: OrgKind = a.kind.parse()?;
-            let o = store
-                .create_organisation(&actor(), now, &NewOrganisation::new(&a.slug, &a.name, kind))
-                .await?;
-            writeln!(
-                out,
-                "created organisation {} ({}, id {})",
-                o.slug, o.kind, o.id
-            )?;
-        }
-        Command::ListOrgs(a) => {
-            let orgs = store.organisations().await?;
-            let rows = orgs
-                .iter()
-                .map(|o| {
-                    vec![
-                        o.id.to_string(),
-                        o.slug.clone(),
-                        o.name.clone(),
-                        o.kind.to_string(),
-                    ]
-                })
-                .collect();
-            Report {
-                json: &orgs,
-                headers: vec!["id", "slug", "name", "kind"],
-                rows,
-                numeric: vec![0],
-                footer: vec![],
-            }
-            .write(a.format, out)?;
-        }
-        Command::CreateSupplier(a) => {
-            let o = org(store, &a.org).await?;
-            let s = store
-                .create_supplier(
-                    &actor(),
-                    now,
-                    &NewSupplier {
-                        org_id: o.id,
-                        name: a.name,
-                        company_number: a.company_number,
-                        postcode: a.postcode,
-                    },
-                )
-                .await?;
-            writeln!(
-                out,
-                "created supplier {:?} for {} (id {})",
-                s.name, o.slug, s.id
-            )?;
-        }
-        Command::CreateUser(a) => {
-            // Check the organisation and role before creating anything.
-            let membership = match (&a.org, &a.role) {
-                (Some(slug), Some(r)) => {
-                    let o = org(store, slug).await?;
-                    let r = role(r)?;
-                    let supplier_id = supplier_for(store, &o, r, a.supplier.as_deref()).await?;
-                    Some((o, r, supplier_id))
-                }
-                _ => None,
-            };
-            let (pw, generated) = password_from(&a.password, &a.email)?;
-            let hash = password::hash_blocking(pw.clone()).await?;
-            let user = store
-                .create_user(
-                    &actor(),
-                    now,
-                    &NewUser {
-                        email: a.email,
-                        name: a.name,
-                        password_hash: hash,
-                    },
-                )
-                .await?;
-            writeln!(out, "created user {} (id {})", user.email, user.id)?;
-            if let Some((o, r, supplier_id)) = membership {
-                store
-                    .add_membership(
-                        &actor(),
-                        now,
-                        &NewMembership {
-                            user_id: user.id,
-                            org_id: o.id,
-                            role: r,
-                            supplier_id,
-                        },
-                    )
-                    .await?;
-                writeln!(out, "added {} to {} as {r}", user.email, o.slug)?;
-            }
-            if generated {
-                writeln!(out, "password (shown once): {pw}")?;
-            }
-        }
-        Command::ListUsers(a) => {
-            let (users, members) = match &a.org {
-                Some(slug) => {
-                    let o = org(store, slug).await?;
-                    let members = store.members(o.id).await?;
-                    (
-                        members.iter().map(|m| m.user.clone()).collect(),
-                        Some(members),
-                    )
-                }
-                None => (store.users(None).await?, None),
-            };
-            let rows = users
-                .iter()
-                .enumerate()
-                .map(|(i, u)| {
-                    let role = members
-                        .as_ref()
-                        .map(|m| m[i].membership.role.to_string())
-                        .unwrap_or_default();
-                    let state = if u.disabled {
-                        "disabled"
-                    } else if u.is_locked(now) {
-                        "locked"
-                    } else {
-                        "active"
-                    };
-                    vec![
-                        u.id.to_string(),
-                        u.email.clone(),
-                        u.name.clone(),
-                        role,
-                        state.to_string(),
-                    ]
-                })
-                .collect();
-            Report {
-                json: &users,
-                headers: vec!["id", "email", "name", "role", "state"],
-                rows,
-                numeric: vec![0],
-                footer: vec![],
-            }
-            .write(a.format, out)?;
-        }
-        Command::Invite(a) => {
-            let o = org(store, &a.org).await?;
-            let r = role(&a.role)?;
-            let supplier_id = supplier_for(store, &o, r, a.supplier.as_deref()).await?;
-            if a.days < 1 {
-                bail!("--days must be at least 1");
-            }
-            let (inv, token) = store
-                .create_invitation(
-                    &actor(),
-                    now,
-                    &NewInvitation {
-                        org_id: o.id,
-                        email: a.email,
-                        role: r,
-                        supplier_id,
-                        expires_at: now + Duration::days(a.days),
-                    },
-                )
-                .await?;
-            writeln!(
-                out,
-                "invited {} to {} as {r}; the link works once, until {}:",
-                inv.email,
-                o.slug,
-                rfc3339(inv.expires_at)
-            )?;
-            writeln!(
-                out,
-                "{}/invitations/{token}",
-                a.base_url.trim_end_matches('/')
-            )?;
-        }
-        Command::ResetPassword(a) => {
-            let user = store
-                .user_by_email(&a.email)
-                .await
-                .with_context(|| format!("no user with e-mail {}", a.email))?;
-            let (pw, generated) = password_from(&a.password, &user.email)?;
-            let hash = password::hash_blocking(pw.clone()).await?;
-            store.set_password(&actor(), now, user.id, &hash).await?;
-            let ended = store.delete_user_sessions(user.id, None).await?;
-            writeln!(
-                out,
-                "reset the password of {}; ended {ended} session(s)",
-                user.email
-            )?;
-            if generated {
-                writeln!(out, "password (shown once): {pw}")?;
-            }
-        }
-        Command::SetRole(a) => {
-            let o = org(store, &a.org).await?;
-            let user = user(store, &a.email).await?;
-            let r = role(&a.role)?;
-            let supplier_id = supplier_for(store, &o, r, a.supplier.as_deref()).await?;
-            let m = NewMembership {
-                user_id: user.id,
-                org_id: o.id,
-                role: r,
-                supplier_id,
-            };
-            match store.membership(user.id, o.id).await {
-                Ok(old) => {
-                    store.update_membership(&actor(), now, &m).await?;
-                    writeln!(
-                        out,
-                        "{} is now {r} in {} (was {})",
-                        user.email, o.slug, old.role
-                    )?;
-                }
-                Err(socval_store::Error::NotFound { .. }) => {
-                    store.add_membership(&actor(), now, &m).await?;
-                    writeln!(out, "added {} to {} as {r}", user.email, o.slug)?;
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Command::RemoveMember(a) => {
-            let o = org(store, &a.org).await?;
-            let user = user(store, &a.email).await?;
-            // The store refuses to remove the organisation's last admin
-            // who can sign in (Error::LastAdmin says so), as in the portal.
-            match store.remove_membership(&actor(), now, user.id, o.id).await {
-                Err(socval_store::Error::NotFound { .. }) => {
-                    bail!("{} is not a member of {}", user.email, o.slug)
-                }
-                r => r?,
-            }
-            writeln!(out, "removed {} from {}", user.email, o.slug)?;
-        }
-        Command::DisableUser(a) => {
-            let user = user(store, &a.email).await?;
-            store
-                .set_user_disabled(&actor(), now, user.id, true)
-                .await?;
-            writeln!(
-                out,
-                "disabled {}: they cannot sign in and their sessions have ended",
-                user.email
-            )?;
-        }
-        Command::EnableUser(a) => {
-            let user = user(store, &a.email).await?;
-            store
-                .set_user_disabled(&actor(), now, user.id, false)
-                .await?;
-            writeln!(out, "enabled {}", user.email)?;
-        }
-        Command::CreateToken(a) => {
-            let o = org(store, &a.org).await?;
-            let r = role(&a.role)?;
-            let supplier_id = supplier_for(store, &o, r, a.supplier.as_deref()).await?;
-            let expires_at = match a.days {
-                Some(d) if d < 1 => bail!("--days must be at least 1"),
-                Some(d) => Some(now + Duration::days(d)),
-                None => None,
-            };
-            let (token, secret) = store
-                .create_api_token(
-                    &actor(),
-                    now,
-                    &NewApiToken {
-                        org_id: o.id,
-                        name: a.name,
-                        role: r,
-                        supplier_id,
-                        expires_at,
-                    },
-                )
-                .await?;
-            writeln!(
-                out,
-                "created API token {} ({}, {r} in {}); the secret is shown once:",
-                token.id, token.prefix, o.slug
-            )?;
-            writeln!(out, "{secret}")?;
-        }
-        Command::RevokeToken(a) => {
-            let o = org(store, &a.org).await?;
-            let tokens = store.api_tokens(o.id).await?;
-            let matching: Vec<_> = tokens
-                .iter()
-                .filter(|t| {
-                    t.id.to_string() == a.token
-                        || (a.token.len() >= 8 && t.prefix.starts_with(&a.token))
-                })
-                .collect();
-            let token = match matching.as_slice() {
-                [t] => *t,
-                [] => bail!("{} has no API token {:?}", o.slug, a.token),
-                _ => bail!(
-                    "{:?} matches {} tokens; give the id",
-                    a.token,
-                    matching.len()
-                ),
-            };
-            let revoked = store.revoke_api_token(&actor(), now, token.id).await?;
-            writeln!(out, "revoked API token {} ({})", revoked.id, revoked.prefix)?;
-        }
-        Command::AuditExport(a) => {
-            let org_id = match &a.org {
-                Some(slug) => Some(org(store, slug).await?.id),
-                None => None,
-            };
-            match &a.output {
-                Some(path) => {
-                    let file = std::fs::File::options()
-                        .write(true)
-                        .create_new(true)
-                        .open(path)
-                        .with_context(|| {
-                            format!("cannot create {} (it must not exist)", path.display())
-                        })?;
-                    let n = export_audit(store, org_id, io::BufWriter::new(file)).await?;
-                    writeln!(out, "wrote {n} audit rows to {}", path.display())?;
-                }
-                None => {
-                    export_audit(store, org_id, &mut *out).await?;
-                }
-            }
-        }
-        Command::Backup(a) => {
-            store.backup(&a.path).await?;
-            writeln!(out, "backed up to {}", a.path.display())?;
-        }
-        Command::SeedBench(a) => {
-            let seed = bench::BenchSeed {
-                orgs: a.orgs,
-                users: a.users,
-                audit_rows: a.audit_rows,
-            };
-            let seeded = bench::seed(store, seed, now).await?;
-            writeln!(
-                out,
-                "seeded {} organisations, {} users, {} audit rows; log in as {} with password bench-password",
-                a.orgs,
-                a.users,
-                a.audit_rows,
-                seeded
-                    .admin_emails
-                    .first()
-                    .map(String::as_str)
-                    .unwrap_or("-")
-            )?;
-        }
+        Command::CreateOrg(a) => create_org(store, a, now, out).await?,
+        Command::ListOrgs(a) => list_orgs(store, a, now, out).await?,
+        Command::SetPolicy(a) => set_policy(store, a, now, out).await?,
+        Command::ShowPolicy(a) => show_policy(store, a, now, out).await?,
+        Command::CreateSupplier(a) => create_supplier(store, a, now, out).await?,
+        Command::CreateUser(a) => create_user(store, a, now, out).await?,
+        Command::ListUsers(a) => list_users(store, a, now, out).await?,
+        Command::Invite(a) => invite(store, a, now, out).await?,
+        Command::ResetPassword(a) => reset_password(store, a, now, out).await?,
+        Command::SetRole(a) => set_role(store, a, now, out).await?,
+        Command::RemoveMember(a) => remove_member(store, a, now, out).await?,
+        Command::DisableUser(a) => disable_user(store, a, now, out).await?,
+        Command::EnableUser(a) => enable_user(store, a, now, out).await?,
+        Command::CreateToken(a) => create_token(store, a, now, out).await?,
+        Command::RevokeToken(a) => revoke_token(store, a, now, out).await?,
+        Command::AuditExport(a) => audit_export(store, a, now, out).await?,
+        Command::Backup(a) => backup(store, a, now, out).await?,
+        Command::SeedBench(a) => seed_bench(store, a, now, out).await?,
     }
     Ok(exit::OK)
+}
+
+async fn create_org(
+    store: &dyn Store,
+    a: CreateOrg,
+    now: OffsetDateTime,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let kind: OrgKind = a.kind.parse()?;
+    let o = store
+        .create_organisation(&actor(), now, &NewOrganisation::new(&a.slug, &a.name, kind))
+        .await?;
+    writeln!(
+        out,
+        "created organisation {} ({}, id {})",
+        o.slug, o.kind, o.id
+    )?;
+    Ok(())
+}
+
+async fn list_orgs(
+    store: &dyn Store,
+    a: ListOrgs,
+    _now: OffsetDateTime,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let orgs = store.organisations().await?;
+    let rows = orgs
+        .iter()
+        .map(|o| {
+            vec![
+                o.id.to_string(),
+                o.slug.clone(),
+                o.name.clone(),
+                o.kind.to_string(),
+            ]
+        })
+        .collect();
+    Report {
+        json: &orgs,
+        headers: vec!["id", "slug", "name", "kind"],
+        rows,
+        numeric: vec![0],
+        footer: vec![],
+    }
+    .write(a.format, out)?;
+    Ok(())
+}
+
+async fn set_policy(
+    store: &dyn Store,
+    a: SetPolicy,
+    now: OffsetDateTime,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let o = org(store, &a.org).await?;
+    let text = match &a.file {
+        Some(path) => Some((
+            std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read policy file {}", path.display()))?,
+            path.display().to_string(),
+        )),
+        None => None,
+    };
+    let given = text.as_ref().map(|(t, f)| (t.as_str(), f.as_str()));
+    let (o, policy) = socval_app::engine::set_policy(store, &actor(), now, &o, given).await?;
+    match &a.file {
+        Some(path) => writeln!(
+            out,
+            "{} now works to {} ({}): social value over {}, quotes {}; RAG {}",
+            o.slug,
+            policy.name,
+            path.display(),
+            policy.social_value_threshold_gbp.display_whole_pounds(),
+            policy.quotes.describe(policy.quotes_threshold_gbp),
+            policy.rag.describe()
+        )?,
+        None => writeln!(
+            out,
+            "{} now works to the built-in policy ({})",
+            o.slug, policy.name
+        )?,
+    }
+    Ok(())
+}
+
+async fn show_policy(
+    store: &dyn Store,
+    a: ShowPolicy,
+    _now: OffsetDateTime,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let o = org(store, &a.org).await?;
+    match &o.policy_toml {
+        Some(text) => write!(out, "{text}")?,
+        None => write!(
+            out,
+            "# {} works to the built-in policy.\n{}",
+            o.slug,
+            socval_app::engine::policy_of(&o)?.to_toml()
+        )?,
+    }
+    Ok(())
+}
+
+async fn create_supplier(
+    store: &dyn Store,
+    a: CreateSupplier,
+    now: OffsetDateTime,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let o = org(store, &a.org).await?;
+    let s = store
+        .create_supplier(
+            &actor(),
+            now,
+            &NewSupplier {
+                org_id: o.id,
+                name: a.name,
+                company_number: a.company_number,
+                postcode: a.postcode,
+            },
+        )
+        .await?;
+    writeln!(
+        out,
+        "created supplier {:?} for {} (id {})",
+        s.name, o.slug, s.id
+    )?;
+    Ok(())
+}
+
+async fn create_user(
+    store: &dyn Store,
+    a: CreateUser,
+    now: OffsetDateTime,
+    out: &mut dyn Write,
+) -> Result<()> {
+    // Check the organisation and role before creating anything.
+    let membership = match (&a.org, &a.role) {
+        (Some(slug), Some(r)) => {
+            let o = org(store, slug).await?;
+            let r = role(r)?;
+            let supplier_id = supplier_for(store, &o, r, a.supplier.as_deref()).await?;
+            Some((o, r, supplier_id))
+        }
+        _ => None,
+    };
+    let (pw, generated) = password_from(&a.password, &a.email)?;
+    let hash = password::hash_blocking(pw.clone()).await?;
+    let user = store
+        .create_user(
+            &actor(),
+            now,
+            &NewUser {
+                email: a.email,
+                name: a.name,
+                password_hash: hash,
+            },
+        )
+        .await?;
+    writeln!(out, "created user {} (id {})", user.email, user.id)?;
+    if let Some((o, r, supplier_id)) = membership {
+        store
+            .add_membership(
+                &actor(),
+                now,
+                &NewMembership {
+                    user_id: user.id,
+                    org_id: o.id,
+                    role: r,
+                    supplier_id,
+                },
+            )
+            .await?;
+        writeln!(out, "added {} to {} as {r}", user.email, o.slug)?;
+    }
+    if generated {
+        writeln!(out, "password (shown once): {pw}")?;
+    }
+    Ok(())
+}
+
+async fn list_users(
+    store: &dyn Store,
+    a: ListUsers,
+    now: OffsetDateTime,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let (users, members) = match &a.org {
+        Some(slug) => {
+            let o = org(store, slug).await?;
+            let members = store.members(o.id).await?;
+            (
+                members.iter().map(|m| m.user.clone()).collect(),
+                Some(members),
+            )
+        }
+        None => (store.users(None).await?, None),
+    };
+    let rows = users
+        .iter()
+        .enumerate()
+        .map(|(i, u)| {
+            let role = members
+                .as_ref()
+                .map(|m| m[i].membership.role.to_string())
+                .unwrap_or_default();
+            let state = if u.disabled {
+                "disabled"
+            } else if u.is_locked(now) {
+                "locked"
+            } else {
+                "active"
+            };
+            vec![
+                u.id.to_string(),
+                u.email.clone(),
+                u.name.clone(),
+                role,
+                state.to_string(),
+            ]
+        })
+        .collect();
+    Report {
+        json: &users,
+        headers: vec!["id", "email", "name", "role", "state"],
+        rows,
+        numeric: vec![0],
+        footer: vec![],
+    }
+    .write(a.format, out)?;
+    Ok(())
+}
+
+async fn invite(
+    store: &dyn Store,
+    a: Invite,
+    now: OffsetDateTime,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let o = org(store, &a.org).await?;
+    let r = role(&a.role)?;
+    let supplier_id = supplier_for(store, &o, r, a.supplier.as_deref()).await?;
+    if a.days < 1 {
+        bail!("--days must be at least 1");
+    }
+    let (inv, token) = store
+        .create_invitation(
+            &actor(),
+            now,
+            &NewInvitation {
+                org_id: o.id,
+                email: a.email,
+                role: r,
+                supplier_id,
+                expires_at: now + Duration::days(a.days),
+            },
+        )
+        .await?;
+    writeln!(
+        out,
+        "invited {} to {} as {r}; the link works once, until {}:",
+        inv.email,
+        o.slug,
+        rfc3339(inv.expires_at)
+    )?;
+    writeln!(
+        out,
+        "{}/invitations/{token}",
+        a.base_url.trim_end_matches('/')
+    )?;
+    Ok(())
+}
+
+async fn reset_password(
+    store: &dyn Store,
+    a: ResetPassword,
+    now: OffsetDateTime,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let user = store
+        .user_by_email(&a.email)
+        .await
+        .with_context(|| format!("no user with e-mail {}", a.email))?;
+    let (pw, generated) = password_from(&a.password, &user.email)?;
+    let hash = password::hash_blocking(pw.clone()).await?;
+    store.set_password(&actor(), now, user.id, &hash).await?;
+    let ended = store.delete_user_sessions(user.id, None).await?;
+    writeln!(
+        out,
+        "reset the password of {}; ended {ended} session(s)",
+        user.email
+    )?;
+    if generated {
+        writeln!(out, "password (shown once): {pw}")?;
+    }
+    Ok(())
+}
+
+async fn set_role(
+    store: &dyn Store,
+    a: SetRole,
+    now: OffsetDateTime,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let o = org(store, &a.org).await?;
+    let user = user(store, &a.email).await?;
+    let r = role(&a.role)?;
+    let supplier_id = supplier_for(store, &o, r, a.supplier.as_deref()).await?;
+    let m = NewMembership {
+        user_id: user.id,
+        org_id: o.id,
+        role: r,
+        supplier_id,
+    };
+    match store.membership(user.id, o.id).await {
+        Ok(old) => {
+            store.update_membership(&actor(), now, &m).await?;
+            writeln!(
+                out,
+                "{} is now {r} in {} (was {})",
+                user.email, o.slug, old.role
+            )?;
+        }
+        Err(socval_store::Error::NotFound { .. }) => {
+            store.add_membership(&actor(), now, &m).await?;
+            writeln!(out, "added {} to {} as {r}", user.email, o.slug)?;
+        }
+        Err(e) => return Err(e.into()),
+    }
+    Ok(())
+}
+
+async fn remove_member(
+    store: &dyn Store,
+    a: RemoveMember,
+    now: OffsetDateTime,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let o = org(store, &a.org).await?;
+    let user = user(store, &a.email).await?;
+    // The store refuses to remove the organisation's last admin
+    // who can sign in (Error::LastAdmin says so), as in the portal.
+    match store.remove_membership(&actor(), now, user.id, o.id).await {
+        Err(socval_store::Error::NotFound { .. }) => {
+            bail!("{} is not a member of {}", user.email, o.slug)
+        }
+        r => r?,
+    }
+    writeln!(out, "removed {} from {}", user.email, o.slug)?;
+    Ok(())
+}
+
+async fn disable_user(
+    store: &dyn Store,
+    a: UserEmail,
+    now: OffsetDateTime,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let user = user(store, &a.email).await?;
+    store
+        .set_user_disabled(&actor(), now, user.id, true)
+        .await?;
+    writeln!(
+        out,
+        "disabled {}: they cannot sign in and their sessions have ended",
+        user.email
+    )?;
+    Ok(())
+}
+
+async fn enable_user(
+    store: &dyn Store,
+    a: UserEmail,
+    now: OffsetDateTime,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let user = user(store, &a.email).await?;
+    store
+        .set_user_disabled(&actor(), now, user.id, false)
+        .await?;
+    writeln!(out, "enabled {}", user.email)?;
+    Ok(())
+}
+
+async fn create_token(
+    store: &dyn Store,
+    a: CreateToken,
+    now: OffsetDateTime,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let o = org(store, &a.org).await?;
+    let r = role(&a.role)?;
+    let supplier_id = supplier_for(store, &o, r, a.supplier.as_deref()).await?;
+    let expires_at = match a.days {
+        Some(d) if d < 1 => bail!("--days must be at least 1"),
+        Some(d) => Some(now + Duration::days(d)),
+        None => None,
+    };
+    let (token, secret) = store
+        .create_api_token(
+            &actor(),
+            now,
+            &NewApiToken {
+                org_id: o.id,
+                name: a.name,
+                role: r,
+                supplier_id,
+                expires_at,
+            },
+        )
+        .await?;
+    writeln!(
+        out,
+        "created API token {} ({}, {r} in {}); the secret is shown once:",
+        token.id, token.prefix, o.slug
+    )?;
+    writeln!(out, "{secret}")?;
+    Ok(())
+}
+
+async fn revoke_token(
+    store: &dyn Store,
+    a: RevokeToken,
+    now: OffsetDateTime,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let o = org(store, &a.org).await?;
+    let tokens = store.api_tokens(o.id).await?;
+    let matching: Vec<_> = tokens
+        .iter()
+        .filter(|t| {
+            t.id.to_string() == a.token || (a.token.len() >= 8 && t.prefix.starts_with(&a.token))
+        })
+        .collect();
+    let token = match matching.as_slice() {
+        [t] => *t,
+        [] => bail!("{} has no API token {:?}", o.slug, a.token),
+        _ => bail!(
+            "{:?} matches {} tokens; give the id",
+            a.token,
+            matching.len()
+        ),
+    };
+    let revoked = store.revoke_api_token(&actor(), now, token.id).await?;
+    writeln!(out, "revoked API token {} ({})", revoked.id, revoked.prefix)?;
+    Ok(())
+}
+
+async fn audit_export(
+    store: &dyn Store,
+    a: AuditExport,
+    _now: OffsetDateTime,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let org_id = match &a.org {
+        Some(slug) => Some(org(store, slug).await?.id),
+        None => None,
+    };
+    match &a.output {
+        Some(path) => {
+            let file = std::fs::File::options()
+                .write(true)
+                .create_new(true)
+                .open(path)
+                .with_context(|| format!("cannot create {} (it must not exist)", path.display()))?;
+            let n = export_audit(store, org_id, io::BufWriter::new(file)).await?;
+            writeln!(out, "wrote {n} audit rows to {}", path.display())?;
+        }
+        None => {
+            export_audit(store, org_id, &mut *out).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn backup(
+    store: &dyn Store,
+    a: Backup,
+    _now: OffsetDateTime,
+    out: &mut dyn Write,
+) -> Result<()> {
+    store.backup(&a.path).await?;
+    writeln!(out, "backed up to {}", a.path.display())?;
+    Ok(())
+}
+
+async fn seed_bench(
+    store: &dyn Store,
+    a: SeedBench,
+    now: OffsetDateTime,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let seed = bench::BenchSeed {
+        orgs: a.orgs,
+        users: a.users,
+        audit_rows: a.audit_rows,
+    };
+    let seeded = bench::seed(store, seed, now).await?;
+    writeln!(
+        out,
+        "seeded {} organisations, {} users, {} audit rows; log in as {} with password bench-password",
+        a.orgs,
+        a.users,
+        a.audit_rows,
+        seeded
+            .admin_emails
+            .first()
+            .map(String::as_str)
+            .unwrap_or("-")
+    )?;
+    Ok(())
 }
 
 /// Writes the audit log as CSV, a page at a time (it may hold millions of

@@ -810,3 +810,119 @@ fn password_works(data_dir: &Path, email: &str, password: &str) -> bool {
         ok
     })
 }
+
+/// The report's wording of the quotes rule for an organisation, read from
+/// `report annual --org`'s JSON.
+fn report_quotes_rule(data_dir: &Path, slug: &str) -> String {
+    let out = data_dir.join(format!("report-{slug}"));
+    let _ = std::fs::remove_dir_all(&out);
+    let o = out.to_str().unwrap();
+    ok(
+        data_dir,
+        &[
+            "report", "annual", "--org", slug, "--year", "2025/26", "--out", o,
+        ],
+    );
+    let json = std::fs::read_to_string(out.join("report.json")).unwrap();
+    let start = json
+        .find("checked against the quotes rule (")
+        .expect("rule source");
+    let rest = &json[start..];
+    rest[..rest.find(").").unwrap() + 1].to_string()
+}
+
+#[test]
+fn an_organisations_own_policy_changes_its_rules_and_their_wording() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(
+        d,
+        &[
+            "admin",
+            "create-org",
+            "--slug",
+            "bors",
+            "--name",
+            "Borsetshire",
+        ],
+    );
+    ok(
+        d,
+        &[
+            "admin",
+            "create-org",
+            "--slug",
+            "other",
+            "--name",
+            "Other Council",
+        ],
+    );
+    let built_in = report_quotes_rule(d, "bors");
+    assert!(
+        built_in.contains("under £25,000: at least two quotes, at least one local"),
+        "{built_in}"
+    );
+
+    let policy = d.join("bors.toml");
+    std::fs::write(
+        &policy,
+        "name = \"Borsetshire Social Value Policy 2026\"\nquotes_threshold_gbp = 30000\n\
+         [quotes]\nmin_quotes = 3\nmin_local = 2\n[rag]\ngreen = 95\namber = 80\n",
+    )
+    .unwrap();
+    let said = ok(
+        d,
+        &[
+            "admin",
+            "set-policy",
+            "--org",
+            "bors",
+            policy.to_str().unwrap(),
+        ],
+    );
+    assert!(said.contains("green at or above 95%"), "{said}");
+    let own = report_quotes_rule(d, "bors");
+    assert!(
+        own.contains("under £30,000: at least three quotes, at least two local"),
+        "{own}"
+    );
+    assert_eq!(
+        report_quotes_rule(d, "other"),
+        built_in,
+        "only bors changed"
+    );
+    let shown = ok(d, &["admin", "show-policy", "--org", "bors"]);
+    assert!(shown.contains("min_quotes = 3"), "{shown}");
+
+    // A bad file names its line and changes nothing.
+    let bad = d.join("bad.toml");
+    std::fs::write(&bad, "name = \"x\"\n[rag]\ngreen = 50\namber = 80\n").unwrap();
+    let o = socval(
+        d,
+        &[
+            "admin",
+            "set-policy",
+            "--org",
+            "bors",
+            bad.to_str().unwrap(),
+        ],
+        None,
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("bad.toml") && err.contains("line 4"), "{err}");
+    assert_eq!(report_quotes_rule(d, "bors"), own);
+
+    // Every change is in the audit log; --builtin goes back.
+    ok(d, &["admin", "set-policy", "--org", "bors", "--builtin"]);
+    assert_eq!(report_quotes_rule(d, "bors"), built_in);
+    let audit = ok(d, &["admin", "audit-export", "--org", "bors"]);
+    assert_eq!(
+        audit
+            .lines()
+            .filter(|l| l.contains("update") && l.contains("organisation"))
+            .count(),
+        2,
+        "{audit}"
+    );
+}

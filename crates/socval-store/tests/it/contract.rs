@@ -58,6 +58,7 @@ contract_tests!(
     seed_bench_inserts_in_batches,
     backup_copies_sqlite_and_refuses_postgres,
     audit_paging,
+    an_organisations_policy_reads_back_wherever_the_organisation_does,
     spend_imports_are_audited_per_organisation,
     an_organisation_keeps_an_admin_who_can_sign_in,
     two_admins_demoting_each_other_at_once_leave_one,
@@ -1560,4 +1561,52 @@ async fn audit_paging(store: &dyn Store, _raw: &Raw) {
         .await
         .unwrap();
     assert_eq!(older.len(), 2);
+}
+
+async fn an_organisations_policy_reads_back_wherever_the_organisation_does(
+    store: &dyn Store,
+    _raw: &Raw,
+) {
+    let o = org(store, "bors").await;
+    assert_eq!(
+        o.policy_toml, None,
+        "new organisations work to the built-in policy"
+    );
+    let text = "name = \"Borsetshire\"\nquotes_threshold_gbp = 30000\n# a comment kept\n";
+    let changed = NewOrganisation {
+        small_purchase_threshold_pence: 3_000_000,
+        policy_toml: Some(text.into()),
+        ..NewOrganisation::from_existing(&o)
+    };
+    let o = store
+        .update_organisation(&cli(), T0, o.id, &changed)
+        .await
+        .unwrap();
+    assert_eq!(o.policy_toml.as_deref(), Some(text));
+    assert_eq!(o.small_purchase_threshold_pence, 3_000_000);
+    assert_eq!(store.organisation(o.id).await.unwrap(), o);
+    assert_eq!(store.organisation_by_slug("BORS").await.unwrap(), o);
+    assert!(store.organisations().await.unwrap().contains(&o));
+    let u = user(store, "officer@bors.org").await;
+    store
+        .add_membership(
+            &cli(),
+            T0,
+            &NewMembership {
+                user_id: u.id,
+                org_id: o.id,
+                role: Role::Officer,
+                supplier_id: None,
+            },
+        )
+        .await
+        .unwrap();
+    let mine = store.memberships(u.id).await.unwrap();
+    assert_eq!(mine[0].organisation, o);
+    let (_, id) = store
+        .create_session(u.id, T0, &SessionPolicy::default())
+        .await
+        .unwrap();
+    let a = store.session_access(&id, Some("bors"), T0).await.unwrap();
+    assert_eq!(a.membership.unwrap().organisation, o);
 }

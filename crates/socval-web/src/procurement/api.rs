@@ -3,12 +3,11 @@
 //! suppliers see only their own bids). Refusals of bad input answer 422
 //! with each problem on its field; nothing is changed.
 
+use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use socval_core::Gbp;
@@ -16,54 +15,27 @@ use socval_store::Role;
 use socval_store::procurement::{Bid, BidReceipt, Contract, Procurement};
 use utoipa::{OpenApi, ToSchema};
 
-use super::{
-    ProcurementInput, complete_evaluation, is_officer, load, parse_award, parse_procurement,
-    ranking, store_refusal,
-};
-use crate::AppState;
-use crate::api::{ApiProblem, ErrorBody, ImportProblems};
-use crate::auth::Ctx;
-use crate::bid::{BidInput, Saved, load_bid, parse_score, save_bid};
-use crate::error::{ApiError, AppError};
+use super::bid::{BidInput, Saved, parse_score, save_bid};
+use super::form::{ProcurementInput, parse_award, parse_procurement, policy_for, store_refusal};
+use super::ranking::{complete_evaluation, ranking};
+use super::transition::Transition;
+use super::visible::{load, load_bid};
+use crate::auth::{Ctx, at_least};
+use crate::error::{ApiError, ApiProblem, AppError, ErrorBody, ImportProblems};
+use crate::format::rfc3339;
 use crate::html::FormErrors;
-
-pub(crate) fn router() -> Router<AppState> {
-    let base = "/api/v1/orgs/{org}/procurements";
-    Router::new()
-        .route(base, get(list).post(create))
-        .route(&format!("{base}/{{procurement}}"), get(show))
-        .route(&format!("{base}/{{procurement}}/publish"), post(publish))
-        .route(&format!("{base}/{{procurement}}/open"), post(open))
-        .route(&format!("{base}/{{procurement}}/cancel"), post(cancel))
-        .route(
-            &format!("{base}/{{procurement}}/bids"),
-            get(bids).post(submit),
-        )
-        .route(
-            &format!("{base}/{{procurement}}/bids/{{bid}}"),
-            post(revise),
-        )
-        .route(
-            &format!("{base}/{{procurement}}/bids/{{bid}}/score"),
-            post(score),
-        )
-        .route(
-            &format!("{base}/{{procurement}}/evaluation"),
-            get(evaluation).post(complete),
-        )
-        .route(&format!("{base}/{{procurement}}/award"), post(award))
-}
+use crate::state::AppState;
 
 #[derive(OpenApi)]
 #[openapi(paths(
     list, create, show, publish, open, cancel, bids, submit, revise, score, evaluation, complete,
     award
 ))]
-pub(crate) struct ProcurementApi;
+struct ProcurementApi;
 
-fn rfc3339(t: time::OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
+/// The procurement part of the OpenAPI document.
+pub(crate) fn openapi() -> utoipa::openapi::OpenApi {
+    ProcurementApi::openapi()
 }
 
 fn problems(errors: FormErrors) -> Response {
@@ -475,7 +447,7 @@ fn staff(ctx: &Ctx) -> Result<bool, AppError> {
 #[utoipa::path(get, path = "/api/v1/orgs/{org}/procurements",
     params(("org" = String, Path, description = "Organisation slug")),
     responses((status = 200, body = [ApiProcurement]), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn list(
+pub(crate) async fn list(
     State(state): State<AppState>,
     ctx: Ctx,
 ) -> Result<Json<Vec<ApiProcurement>>, ApiError> {
@@ -500,14 +472,14 @@ async fn list(
     request_body = ProcurementRequest,
     responses((status = 201, body = ApiProcurement), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ImportProblems)))]
-async fn create(
+pub(crate) async fn create(
     State(state): State<AppState>,
     ctx: Ctx,
     body: Result<Json<ProcurementRequest>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let req = json_body(body)?;
     let org = ctx.org()?.org.clone();
-    let defaults = ProcurementInput::defaults(&super::policy_for(&org));
+    let defaults = ProcurementInput::defaults(&policy_for(&org));
     let input = ProcurementInput {
         reference: req.reference,
         title: req.title,
@@ -552,7 +524,7 @@ async fn create(
 #[utoipa::path(get, path = "/api/v1/orgs/{org}/procurements/{procurement}",
     params(("org" = String, Path, description = "Organisation slug"), ("procurement" = i64, Path, description = "Procurement id")),
     responses((status = 200, body = ApiProcurement), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn show(
+pub(crate) async fn show(
     State(state): State<AppState>,
     ctx: Ctx,
     Path((_, id)): Path<(String, String)>,
@@ -561,14 +533,15 @@ async fn show(
     Ok(Json(api_procurement(&p, state.now(), staff(&ctx)?)))
 }
 
+/// Makes a state change; a refusal answers 422 with the reason.
 async fn change(
     state: &AppState,
     ctx: &Ctx,
     id: &str,
-    what: fn(&AppState, socval_store::Actor, time::OffsetDateTime, i64) -> futures_like::Fut<'_>,
+    what: Transition,
 ) -> Result<Response, ApiError> {
     let p = load(state, ctx, id).await?;
-    match what(state, ctx.actor()?, state.now(), p.id).await {
+    match what.apply(state, &ctx.actor()?, state.now(), p.id).await {
         Ok(p) => Ok(Json(api_procurement(&p, state.now(), true)).into_response()),
         Err(e) => Ok(problems(store_refusal(
             e,
@@ -577,34 +550,17 @@ async fn change(
     }
 }
 
-mod futures_like {
-    use std::future::Future;
-    use std::pin::Pin;
-
-    pub(crate) type Fut<'a> = Pin<
-        Box<
-            dyn Future<Output = Result<socval_store::procurement::Procurement, socval_store::Error>>
-                + Send
-                + 'a,
-        >,
-    >;
-}
-
 /// Publishes a draft: invited suppliers may bid (officer, admin).
 #[utoipa::path(post, path = "/api/v1/orgs/{org}/procurements/{procurement}/publish",
     params(("org" = String, Path, description = "Organisation slug"), ("procurement" = i64, Path, description = "Procurement id")),
     responses((status = 200, body = ApiProcurement), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 422, body = ImportProblems)))]
-async fn publish(
+pub(crate) async fn publish(
     State(state): State<AppState>,
     ctx: Ctx,
     Path((_, id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    change(&state, &ctx, &id, |s, a, now, id| {
-        let store = s.store.clone();
-        Box::pin(async move { store.publish_procurement(&a, now, id).await })
-    })
-    .await
+    change(&state, &ctx, &id, Transition::Publish).await
 }
 
 /// Opens the bids after the deadline (officer, admin).
@@ -612,16 +568,12 @@ async fn publish(
     params(("org" = String, Path, description = "Organisation slug"), ("procurement" = i64, Path, description = "Procurement id")),
     responses((status = 200, body = ApiProcurement), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 422, body = ImportProblems)))]
-async fn open(
+pub(crate) async fn open(
     State(state): State<AppState>,
     ctx: Ctx,
     Path((_, id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    change(&state, &ctx, &id, |s, a, now, id| {
-        let store = s.store.clone();
-        Box::pin(async move { store.open_bids(&a, now, id).await })
-    })
-    .await
+    change(&state, &ctx, &id, Transition::Open).await
 }
 
 /// Cancels a procurement not yet awarded (officer, admin).
@@ -629,16 +581,12 @@ async fn open(
     params(("org" = String, Path, description = "Organisation slug"), ("procurement" = i64, Path, description = "Procurement id")),
     responses((status = 200, body = ApiProcurement), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 422, body = ImportProblems)))]
-async fn cancel(
+pub(crate) async fn cancel(
     State(state): State<AppState>,
     ctx: Ctx,
     Path((_, id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    change(&state, &ctx, &id, |s, a, now, id| {
-        let store = s.store.clone();
-        Box::pin(async move { store.cancel_procurement(&a, now, id).await })
-    })
-    .await
+    change(&state, &ctx, &id, Transition::Cancel).await
 }
 
 /// Bids: staff get receipts (no content) until the deadline and every bid
@@ -646,7 +594,7 @@ async fn cancel(
 #[utoipa::path(get, path = "/api/v1/orgs/{org}/procurements/{procurement}/bids",
     params(("org" = String, Path, description = "Organisation slug"), ("procurement" = i64, Path, description = "Procurement id")),
     responses((status = 200, body = [ApiBid]), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn bids(
+pub(crate) async fn bids(
     State(state): State<AppState>,
     ctx: Ctx,
     Path((_, id)): Path<(String, String)>,
@@ -767,7 +715,7 @@ async fn save(
     request_body = BidRequest,
     responses((status = 201, body = ApiBid), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ImportProblems)))]
-async fn submit(
+pub(crate) async fn submit(
     State(state): State<AppState>,
     ctx: Ctx,
     Path((_, id)): Path<(String, String)>,
@@ -782,7 +730,7 @@ async fn submit(
     request_body = BidRequest,
     responses((status = 200, body = ApiBid), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 422, body = ImportProblems)))]
-async fn revise(
+pub(crate) async fn revise(
     State(state): State<AppState>,
     ctx: Ctx,
     Path((_, id, bid)): Path<(String, String, String)>,
@@ -797,7 +745,7 @@ async fn revise(
     request_body = ScoreRequest,
     responses((status = 200, body = ApiBid), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 422, body = ImportProblems)))]
-async fn score(
+pub(crate) async fn score(
     State(state): State<AppState>,
     ctx: Ctx,
     Path((_, id, bid)): Path<(String, String, String)>,
@@ -833,7 +781,7 @@ async fn score(
     params(("org" = String, Path, description = "Organisation slug"), ("procurement" = i64, Path, description = "Procurement id")),
     responses((status = 200, body = ApiEvaluation), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-async fn evaluation(
+pub(crate) async fn evaluation(
     State(state): State<AppState>,
     ctx: Ctx,
     Path((_, id)): Path<(String, String)>,
@@ -877,7 +825,7 @@ async fn evaluation(
     params(("org" = String, Path, description = "Organisation slug"), ("procurement" = i64, Path, description = "Procurement id")),
     responses((status = 200, body = ApiProcurement), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 422, body = ImportProblems)))]
-async fn complete(
+pub(crate) async fn complete(
     State(state): State<AppState>,
     ctx: Ctx,
     Path((_, id)): Path<(String, String)>,
@@ -896,7 +844,7 @@ async fn complete(
     request_body = AwardRequest,
     responses((status = 201, body = ApiContract), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 422, body = ImportProblems)))]
-async fn award(
+pub(crate) async fn award(
     State(state): State<AppState>,
     ctx: Ctx,
     Path((_, id)): Path<(String, String)>,
@@ -904,7 +852,7 @@ async fn award(
 ) -> Result<Response, ApiError> {
     let p = load(&state, &ctx, &id).await?;
     let req = json_body(body)?;
-    if !is_officer(ctx.org()?.role) {
+    if !at_least(ctx.org()?.role, Role::Officer) {
         return Err(AppError::Forbidden.into());
     }
     let award = match parse_award(&req.bid_id.to_string(), &req.contract_reference, &req.start) {

@@ -6,6 +6,7 @@ mod browser;
 mod delivery;
 mod framework;
 mod keepalive;
+mod layers;
 mod limits;
 mod matrix;
 mod member;

@@ -1,42 +1,29 @@
 //! Bids in the portal: an invited supplier submits its bid (price, quality
 //! response reference, social value units per measure per contract year,
 //! the qualitative document) and may revise it until the deadline; late
-//! submissions are refused. Officers score opened bids. Documents are
+//! submissions are refused. Officers score opened bids (the form is on the procurement page; its
+//! scores are read here). Documents are
 //! served to the bidding supplier, and to the organisation's staff only
 //! once the bids are open.
 
 use std::str::FromStr;
 
 use askama::Template;
-use axum::Router;
-use axum::extract::{Form, Multipart, Path, State};
+use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use socval_core::{Decimal, Gbp, limits};
-use socval_store::Role;
 use socval_store::procurement::{Bid, Commitment, NewBid, NewDocument, Procurement, Score};
 
-use crate::AppState;
+use super::form::{positive_pence, store_refusal};
+use super::visible::{load, load_bid};
 use crate::auth::Ctx;
 use crate::error::AppError;
+use crate::format::{pounds_pence, when};
 use crate::html::{FormErrors, Page, render};
 use crate::limit::{MAX_LONG_TEXT, MAX_SHORT_TEXT};
-use crate::org::org_page;
-use crate::procurement::{is_officer, load, pounds, show_page, store_refusal, when};
-
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/orgs/{org}/procurements/{procurement}/bid", post(submit))
-        .route(
-            "/orgs/{org}/procurements/{procurement}/bids/{bid}/score",
-            post(score),
-        )
-        .route(
-            "/orgs/{org}/procurements/{procurement}/bids/{bid}/document",
-            get(document),
-        )
-}
+use crate::page::org_page;
+use crate::state::AppState;
 
 /// A bid as typed in the form or sent to the API.
 #[derive(Clone, Debug, Default)]
@@ -62,33 +49,13 @@ pub(crate) fn parse_bid(
     limit: usize,
 ) -> Result<NewBid, FormErrors> {
     let mut errors = FormErrors::default();
-    let price = match Gbp::parse(&input.price) {
-        Ok(g) if g > Gbp::ZERO => match g.to_pence() {
-            Some(p) => p,
-            None => {
-                errors.add(
-                    "price",
-                    "Price must be in pounds and pence, for example 99,500.00",
-                );
-                0
-            }
-        },
-        Ok(_) => {
-            errors.add("price", "Price must be more than £0");
-            0
-        }
-        Err(e) => {
-            errors.add(
-                "price",
-                format!(
-                    "Price {:?} is not an amount of money ({}): enter it like 99,500.00",
-                    input.price.trim(),
-                    e.reason
-                ),
-            );
-            0
-        }
-    };
+    let price = positive_pence(
+        &mut errors,
+        ("price", "Price"),
+        &input.price,
+        "99,500.00",
+        "99,500.00",
+    );
     if input.quality_reference.trim().is_empty() {
         errors.add(
             "quality_reference",
@@ -102,8 +69,55 @@ pub(crate) fn parse_bid(
             MAX_SHORT_TEXT,
         );
     }
+    let commitments = parse_commitments(&mut errors, p, &input.units);
+    let document = match &input.document {
+        Some((name, bytes)) => match socval_core::evidence::check(name, bytes, limit) {
+            Ok(checked) => Some(NewDocument {
+                filename: checked.name,
+                content_type: checked.kind.media_type().to_owned(),
+                bytes: bytes.clone(),
+            }),
+            Err(e) => {
+                errors.add(
+                    "document",
+                    e.to_string()
+                        .replace("accepted as evidence", "accepted for this document"),
+                );
+                None
+            }
+        },
+        None => None,
+    };
+    if first && document.is_none() && p.sv_required && errors.get("document").is_none() {
+        errors.add(
+            "document",
+            format!(
+                "Attach your {} (PDF or office document)",
+                p.evidence.label()
+            ),
+        );
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(NewBid {
+        procurement_id: p.id,
+        supplier_id,
+        price_pence: price,
+        quality_reference: input.quality_reference.trim().to_owned(),
+        commitments,
+        document,
+    })
+}
+
+/// The units offered per measure and contract year; empty units are none.
+fn parse_commitments(
+    errors: &mut FormErrors,
+    p: &Procurement,
+    units: &[(String, String, String)],
+) -> Vec<Commitment> {
     let mut commitments = Vec::new();
-    for (measure, year, text) in &input.units {
+    for (measure, year, text) in units {
         if text.trim().is_empty() {
             continue;
         }
@@ -171,44 +185,7 @@ pub(crate) fn parse_bid(
             }
         }
     }
-    let document = match &input.document {
-        Some((name, bytes)) => match socval_core::evidence::check(name, bytes, limit) {
-            Ok(checked) => Some(NewDocument {
-                filename: checked.name,
-                content_type: checked.kind.media_type().to_owned(),
-                bytes: bytes.clone(),
-            }),
-            Err(e) => {
-                errors.add(
-                    "document",
-                    e.to_string()
-                        .replace("accepted as evidence", "accepted for this document"),
-                );
-                None
-            }
-        },
-        None => None,
-    };
-    if first && document.is_none() && p.sv_required && errors.get("document").is_none() {
-        errors.add(
-            "document",
-            format!(
-                "Attach your {} (PDF or office document)",
-                p.evidence.label()
-            ),
-        );
-    }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    Ok(NewBid {
-        procurement_id: p.id,
-        supplier_id,
-        price_pence: price,
-        quality_reference: input.quality_reference.trim().to_owned(),
-        commitments,
-        document,
-    })
+    commitments
 }
 
 /// Outcome of [`save_bid`].
@@ -383,11 +360,7 @@ pub(crate) async fn supplier_page(
     };
     let mut page = org_page(state, ctx, format!("{} {}", p.reference, p.title))?;
     page.has_errors = !errors.is_empty();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = errors.status();
     let body = SupplierPage {
         page,
         slug: access.org.slug.clone(),
@@ -403,7 +376,7 @@ pub(crate) async fn supplier_page(
         revision: bid.as_ref().map(|b| b.revision).unwrap_or(0),
         bid_price: bid
             .as_ref()
-            .map(|b| pounds(b.price_pence))
+            .map(|b| pounds_pence(b.price_pence))
             .unwrap_or_default(),
         bid_updated: bid.as_ref().map(|b| when(b.updated_at)).unwrap_or_default(),
         bid,
@@ -448,7 +421,7 @@ async fn read_form(mut form: Multipart, limit: usize) -> Result<BidInput, AppErr
     Ok(input)
 }
 
-async fn submit(
+pub(crate) async fn submit(
     State(state): State<AppState>,
     ctx: Ctx,
     Path((_, id)): Path<(String, String)>,
@@ -457,7 +430,7 @@ async fn submit(
     // The procurement first: for anyone not invited it does not exist,
     // whatever the body.
     let p = load(&state, &ctx, &id).await?;
-    let form = crate::error::multipart(req, &state).await?;
+    let form = crate::error::multipart(req).await?;
     let input = read_form(form, state.config.max_upload_bytes).await?;
     match save_bid(&state, &ctx, &p, &input, None).await? {
         Saved::Bid(_) => {
@@ -471,32 +444,7 @@ async fn submit(
     }
 }
 
-/// The URL's bid, checked to belong to the URL's procurement and to be
-/// readable by the caller: its own supplier always, staff once bids open.
-pub(crate) async fn load_bid(
-    state: &AppState,
-    ctx: &Ctx,
-    p: &Procurement,
-    bid: &str,
-) -> Result<Bid, AppError> {
-    let access = ctx.org()?;
-    let id: i64 = bid.parse().map_err(|_| AppError::NotFound)?;
-    let b = state.store.bid(id).await?;
-    if b.procurement_id != p.id {
-        return Err(AppError::NotFound);
-    }
-    let allowed = match access.role {
-        Role::Supplier => access.supplier_id == Some(b.supplier_id),
-        _ => p.bids_open_at(state.now()),
-    };
-    if !allowed {
-        // A sealed bid, or another supplier's: it does not exist for them.
-        return Err(AppError::NotFound);
-    }
-    Ok(b)
-}
-
-async fn document(
+pub(crate) async fn document(
     State(state): State<AppState>,
     ctx: Ctx,
     Path((_, id, bid)): Path<(String, String, String)>,
@@ -563,49 +511,4 @@ pub(crate) fn parse_score(
         sv_qualitative_score,
         comment: comment.trim().to_owned(),
     })
-}
-
-async fn score(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path((_, id, bid)): Path<(String, String, String)>,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> Result<Response, AppError> {
-    if !is_officer(ctx.org()?.role) {
-        return Err(AppError::Forbidden);
-    }
-    let p = load(&state, &ctx, &id).await?;
-    let b = load_bid(&state, &ctx, &p, &bid).await?;
-    let one = |k: &str| {
-        pairs
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.as_str())
-            .unwrap_or_default()
-    };
-    let score = match parse_score(
-        one("quality_score"),
-        one("sv_qualitative_score"),
-        one("comment"),
-    ) {
-        Ok(s) => s,
-        Err(errors) => return show_page(&state, &ctx, p, errors, String::new()).await,
-    };
-    match state
-        .store
-        .score_bid(&ctx.actor()?, state.now(), b.id, &score)
-        .await
-    {
-        Ok(_) => {
-            let slug = &ctx.org()?.org.slug;
-            Ok(
-                Redirect::to(&format!("/orgs/{slug}/procurements/{}#bid-{}", p.id, b.id))
-                    .into_response(),
-            )
-        }
-        Err(e) => {
-            let errors = store_refusal(e, &["quality_score", "sv_qualitative_score"])?;
-            show_page(&state, &ctx, p, errors, String::new()).await
-        }
-    }
 }

@@ -250,8 +250,12 @@ pub fn area_settings(area: &SpendStore, year: FinancialYear) -> Result<SpendSett
     let has_previous = imports
         .iter()
         .any(|i| i.years.contains_key(&previous.to_string()));
-    let settings = socval_report::AreaSettings::read(area)?;
-    Ok(settings.for_year(year, has_previous.then_some(previous)))
+    let settings = socval_spend::AreaSettings::read(area)?;
+    Ok(SpendSettings::for_area(
+        &settings,
+        year,
+        has_previous.then_some(previous),
+    ))
 }
 
 /// The spend section of `org`'s report of `year`, from its own spend area

@@ -12,8 +12,8 @@ use socval_core::{Decimal, Gbp};
 
 use crate::error::{Error, Result};
 use crate::html::escape;
+use crate::html::short_money;
 use crate::model::Chart;
-use crate::spend::short_money;
 
 /// Colours of the series, in order (GOV.UK blue, then dark grey, then
 /// light blue), distinguishable in greyscale print.

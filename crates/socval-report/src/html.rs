@@ -8,7 +8,7 @@ use socval_core::Gbp;
 
 use crate::chart;
 use crate::error::Result;
-use crate::model::{Block, Cell, Headline, Kind, Report, Table};
+use crate::model::{Block, Cell, Headline, Kind, Report, Section, Table};
 
 /// Escapes text for HTML and XML content and attribute values.
 pub fn escape(s: &str) -> String {
@@ -60,6 +60,35 @@ pub(crate) fn number(d: Decimal) -> String {
     match f {
         Some(f) => format!("{sign}{}.{f}", socval_core::group_digit_text(&i)),
         None => format!("{sign}{}", socval_core::group_digit_text(&i)),
+    }
+}
+
+/// Short money for chart descriptions and paragraphs: `£351.2m`, `£40k`.
+pub(crate) fn short_money(g: Gbp) -> String {
+    let a = g.amount();
+    let abs = a.abs();
+    let sign = if a.is_sign_negative() && !a.is_zero() {
+        "-"
+    } else {
+        ""
+    };
+    if abs >= Decimal::from(1_000_000_000) {
+        format!(
+            "{sign}£{}bn",
+            (abs / Decimal::from(1_000_000_000)).round_dp(2).normalize()
+        )
+    } else if abs >= Decimal::from(1_000_000) {
+        format!(
+            "{sign}£{}m",
+            (abs / Decimal::from(1_000_000)).round_dp(1).normalize()
+        )
+    } else if abs >= Decimal::from(1_000) {
+        format!(
+            "{sign}£{}k",
+            (abs / Decimal::from(1_000)).round_dp(0).normalize()
+        )
+    } else {
+        format!("{sign}£{}", abs.round_dp(0).normalize())
     }
 }
 
@@ -343,6 +372,36 @@ pub fn render(r: &Report) -> Result<String> {
 /// Returns an error if a chart cannot be drawn.
 pub fn render_with(r: &Report, opts: &HtmlOptions) -> Result<String> {
     let mut o = String::with_capacity(64 * 1024);
+    head_html(r, opts, &mut o);
+    title_html(r, opts, &mut o);
+    for s in &r.sections {
+        section_html(s, r, opts, &mut o)?;
+    }
+    o.push_str("<section aria-labelledby=\"sources\"><h2 id=\"sources\">Sources</h2><ol class=\"sources\">");
+    for s in &r.sources {
+        let _ = write!(
+            o,
+            "<li id=\"{}\"><strong>{}</strong>: {}</li>",
+            anchor(&[&s.id]),
+            escape(&s.id),
+            escape(&s.text)
+        );
+    }
+    o.push_str("</ol></section>\n</main>\n");
+    let footer = opts.footer.as_deref().unwrap_or(
+        "Every figure is in the exports beside this page: report.xlsx (a sheet per table), csv/ (a file per table) and report.json (the whole report).",
+    );
+    let _ = write!(
+        o,
+        "<footer>{}</footer>\n</div>\n</body>\n</html>\n",
+        escape(footer)
+    );
+    Ok(o)
+}
+
+/// The document's head (title, stylesheet) and the page's header, up to
+/// the opening of `<main>`.
+fn head_html(r: &Report, opts: &HtmlOptions, o: &mut String) {
     let org = r.org.as_deref().unwrap_or("");
     let _ = write!(
         o,
@@ -359,6 +418,12 @@ pub fn render_with(r: &Report, opts: &HtmlOptions) -> Result<String> {
             None => format!("<style>{CSS}</style>"),
         }
     );
+}
+
+/// The portal's navigation, the organisation, the title, what the report
+/// covers and the contents.
+fn title_html(r: &Report, opts: &HtmlOptions, o: &mut String) {
+    let org = r.org.as_deref().unwrap_or("");
     if !opts.nav.is_empty() {
         o.push_str("<nav class=\"portal-nav\" aria-label=\"Portal\"><ul>");
         for (href, text) in &opts.nav {
@@ -398,76 +463,62 @@ pub fn render_with(r: &Report, opts: &HtmlOptions) -> Result<String> {
         );
     }
     o.push_str("<li><a href=\"#sources\">Sources</a></li></ol></nav>\n");
-    for s in &r.sections {
-        let _ = writeln!(
-            o,
-            "<section aria-labelledby=\"{0}-h\"><h2 id=\"{0}\"><span id=\"{0}-h\">{1}</span></h2>",
-            anchor(&[&s.id]),
-            escape(&s.title)
-        );
-        let mut i = 0;
-        while i < s.blocks.len() {
-            match &s.blocks[i] {
-                Block::Paragraph { text, sources } => {
-                    let _ = writeln!(o, "<p>{}{}</p>", escape(text), cites(sources));
-                }
-                Block::Notice { text } => {
-                    let _ = writeln!(
-                        o,
-                        "<div class=\"notice\" role=\"note\"><p>{}</p></div>",
-                        escape(text)
-                    );
-                }
-                Block::Headlines { items } => {
-                    o.push_str("<ul class=\"headlines\">");
-                    for h in items {
-                        headline_html(h, &mut o, r, opts);
-                    }
-                    o.push_str("</ul>\n");
-                }
-                Block::Table(t) => table_html(t, &mut o, opts),
-                Block::Chart(c) => {
-                    o.push_str("<div class=\"pair\">");
-                    let _ = write!(
-                        o,
-                        "<figure id=\"{}\"><figcaption>{}{}</figcaption>{}</figure>",
-                        anchor(&[&c.id]),
-                        escape(&c.title),
-                        cites(&c.sources),
-                        chart::svg(c)?
-                    );
-                    // The data table beside the chart.
-                    if let Some(Block::Table(t)) = s.blocks.get(i + 1)
-                        && t.id == c.table
-                    {
-                        table_html(t, &mut o, opts);
-                        i += 1;
-                    }
-                    o.push_str("</div>\n");
-                }
-            }
-            i += 1;
-        }
-        o.push_str("</section>\n");
-    }
-    o.push_str("<section aria-labelledby=\"sources\"><h2 id=\"sources\">Sources</h2><ol class=\"sources\">");
-    for s in &r.sources {
-        let _ = write!(
-            o,
-            "<li id=\"{}\"><strong>{}</strong>: {}</li>",
-            anchor(&[&s.id]),
-            escape(&s.id),
-            escape(&s.text)
-        );
-    }
-    o.push_str("</ol></section>\n</main>\n");
-    let footer = opts.footer.as_deref().unwrap_or(
-        "Every figure is in the exports beside this page: report.xlsx (a sheet per table), csv/ (a file per table) and report.json (the whole report).",
-    );
-    let _ = write!(
+}
+
+/// One section and its blocks; a chart and the data table after it are
+/// shown side by side.
+///
+/// Returns an error if a chart cannot be drawn.
+fn section_html(s: &Section, r: &Report, opts: &HtmlOptions, o: &mut String) -> Result<()> {
+    let _ = writeln!(
         o,
-        "<footer>{}</footer>\n</div>\n</body>\n</html>\n",
-        escape(footer)
+        "<section aria-labelledby=\"{0}-h\"><h2 id=\"{0}\"><span id=\"{0}-h\">{1}</span></h2>",
+        anchor(&[&s.id]),
+        escape(&s.title)
     );
-    Ok(o)
+    let mut i = 0;
+    while i < s.blocks.len() {
+        match &s.blocks[i] {
+            Block::Paragraph { text, sources } => {
+                let _ = writeln!(o, "<p>{}{}</p>", escape(text), cites(sources));
+            }
+            Block::Notice { text } => {
+                let _ = writeln!(
+                    o,
+                    "<div class=\"notice\" role=\"note\"><p>{}</p></div>",
+                    escape(text)
+                );
+            }
+            Block::Headlines { items } => {
+                o.push_str("<ul class=\"headlines\">");
+                for h in items {
+                    headline_html(h, o, r, opts);
+                }
+                o.push_str("</ul>\n");
+            }
+            Block::Table(t) => table_html(t, o, opts),
+            Block::Chart(c) => {
+                o.push_str("<div class=\"pair\">");
+                let _ = write!(
+                    o,
+                    "<figure id=\"{}\"><figcaption>{}{}</figcaption>{}</figure>",
+                    anchor(&[&c.id]),
+                    escape(&c.title),
+                    cites(&c.sources),
+                    chart::svg(c)?
+                );
+                // The data table beside the chart.
+                if let Some(Block::Table(t)) = s.blocks.get(i + 1)
+                    && t.id == c.table
+                {
+                    table_html(t, o, opts);
+                    i += 1;
+                }
+                o.push_str("</div>\n");
+            }
+        }
+        i += 1;
+    }
+    o.push_str("</section>\n");
+    Ok(())
 }

@@ -14,11 +14,11 @@
 //!   [`Record`]s, and [`records`] lists the records behind any figure.
 //! - [`build`] with [`Inputs`]: the model. Headline figures are read back
 //!   from the rows of table 2.10, so they agree with it by construction.
-//! - [`analyse_store`] and [`load_register`]: the spend analyses over a data
-//!   directory's imports (the same computation as `socval spend analyse`).
 //! - [`spend_from_store`] with [`SpendSettings`]: the spend section's
 //!   input from a data directory's spend area (the instance's, or an
-//!   organisation's), for the CLI and the portal alike.
+//!   organisation's), for the CLI and the portal alike; the analyses
+//!   themselves are `socval_spend::SpendStore::analyse`, the same as
+//!   `socval spend analyse`'s.
 //! - [`link_records`], [`RecordQuery`], [`spend_payments_csv`]: in the
 //!   portal, spend figures link to the payments they add up and small
 //!   purchase figures to the purchases they count.
@@ -65,11 +65,11 @@ mod html;
 mod links;
 mod model;
 mod quotes;
+mod section;
 mod source;
-mod spend;
 mod total;
 
-pub use build::{Inputs, QuotesInput, SpendInput, build};
+pub use build::{Inputs, QuotesInput, SpendAnalysis, SpendInput, SpendProvenance, build};
 pub use chart::svg as chart_svg;
 pub use commitments::{Category, CommitmentLine, Commitments, read_commitments};
 pub use contracts::{
@@ -90,8 +90,9 @@ pub use model::{
     Source, Table,
 };
 pub use quotes::read_quotes;
+/// A spend area's settings, kept in `socval-spend`; named here too for the
+/// report's callers.
+pub use socval_spend::AreaSettings;
 pub use source::{
-    AreaSettings, SpendSettings, describe_definition, local_definition, open_geo, spend_from_store,
-    with_resolver,
+    SpendSettings, describe_definition, local_definition, open_geo, spend_from_store, with_resolver,
 };
-pub use spend::{Analysed, SpendAnalysis, SpendProvenance, analyse_store, load_register};

@@ -21,7 +21,6 @@ use crate::contracts::{Filter, encode};
 use crate::error::{Error, Result};
 use crate::model::{Cell, Report};
 use crate::source::{SpendSettings, with_resolver};
-use crate::spend::{analyse_store, load_register};
 
 /// Which payments of a year a spend figure adds up.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -441,7 +440,7 @@ pub fn payments_csv(
     top_n: usize,
     q: &SpendQuery,
 ) -> Result<(Vec<u8>, u64, Gbp)> {
-    let register = load_register(store)?;
+    let register = store.register()?;
     static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let tmp = std::env::temp_dir().join(format!(
         "socval-payments-{}-{}.csv",
@@ -463,103 +462,149 @@ pub fn payments_csv(
         ExportFormat::Csv,
         &tmp,
     )?;
-    let top: Option<Vec<(Option<String>, String)>> = if q.top {
+    let top = if q.top {
         let opts = AnalysisOptions {
             top_n,
             ..AnalysisOptions::default()
         };
-        analyse_store(store, &register, resolver, q.year, None, &opts)?.map(|(y, _, _)| {
-            y.top_suppliers
-                .into_iter()
-                .map(|t| (t.supplier_id, t.supplier))
-                .collect()
-        })
+        store
+            .analyse(&register, resolver, q.year, None, &opts)?
+            .map(|a| TopPayees::of(a.this.top_suppliers))
     } else {
         None
     };
-    let file = tmp.display().to_string();
+    select(&tmp, q, top.as_ref())
+}
+
+/// The top suppliers as the analysis groups payees: by register id, else
+/// (for a name not in the register) by the normalised name.
+#[derive(Default)]
+struct TopPayees {
+    ids: HashSet<String>,
+    names: HashSet<String>,
+}
+
+impl TopPayees {
+    fn of(top: Vec<socval_spend::TopSupplier>) -> TopPayees {
+        let mut t = TopPayees::default();
+        for s in top {
+            match s.supplier_id {
+                Some(id) => {
+                    t.ids.insert(id);
+                }
+                None => {
+                    t.names.insert(normalise_name(&s.supplier));
+                }
+            }
+        }
+        t
+    }
+}
+
+/// The columns of the enriched export that a spend figure selects on.
+struct Columns {
+    amount: usize,
+    name: usize,
+    redacted: usize,
+    reg: usize,
+    reg_id: usize,
+    class: usize,
+    ward: usize,
+    band: usize,
+    over: usize,
+}
+
+impl Columns {
+    fn find(headers: &csv::StringRecord, file: &str) -> Result<Columns> {
+        let at = |name: &str| {
+            headers
+                .iter()
+                .position(|h| h == name)
+                .ok_or_else(|| Error::Csv {
+                    file: file.to_string(),
+                    reason: format!("no column {name}"),
+                })
+        };
+        Ok(Columns {
+            amount: at("amount_pence")?,
+            name: at("supplier_name")?,
+            redacted: at("redacted")?,
+            reg: at("register_supplier")?,
+            reg_id: at("register_supplier_id")?,
+            class: at("location_class")?,
+            ward: at("ward")?,
+            band: at("deprivation_band")?,
+            over: at("override_reason")?,
+        })
+    }
+
+    /// Whether the payment `rec` is one of those `q` selects (`top`: the
+    /// year's top suppliers, when `q` asks for them).
+    fn keeps(&self, rec: &csv::StringRecord, q: &SpendQuery, top: Option<&TopPayees>) -> bool {
+        let f = |i: usize| rec.get(i).unwrap_or("");
+        let is_redacted = f(self.redacted) == "true";
+        let local = f(self.class) == "local";
+        // The payee as the analysis groups it: the register's supplier
+        // (by id, else name) or the published name, normalised.
+        let payee_name = || {
+            normalise_name(if f(self.reg).is_empty() {
+                f(self.name)
+            } else {
+                f(self.reg)
+            })
+        };
+        let in_top = || {
+            let Some(top) = top else { return false };
+            (!f(self.reg_id).is_empty() && top.ids.contains(f(self.reg_id)))
+                || (f(self.reg_id).is_empty() && !is_redacted && top.names.contains(&payee_name()))
+        };
+        let keep = match &q.what {
+            SpendWhat::All => true,
+            SpendWhat::Class(c) => f(self.class) == c,
+            SpendWhat::Band(b) => {
+                local
+                    && match b.as_str() {
+                        "1%" => f(self.band) == "1%",
+                        "10%" => matches!(f(self.band), "1%" | "10%"),
+                        _ => matches!(f(self.band), "1%" | "10%" | "20%"),
+                    }
+            }
+            SpendWhat::Ward(wd) => local && f(self.ward) == wd,
+            SpendWhat::Supplier { id: Some(id), .. } => f(self.reg_id) == id,
+            SpendWhat::Supplier { id: None, name: nm } => {
+                !is_redacted && f(self.reg_id).is_empty() && payee_name() == normalise_name(nm)
+            }
+            SpendWhat::Unmatched => !is_redacted && f(self.reg).is_empty(),
+            SpendWhat::Redacted => is_redacted,
+            SpendWhat::CreditNotes => f(self.amount).starts_with('-'),
+            SpendWhat::Overrides => !f(self.over).is_empty(),
+        };
+        keep && (!q.top || in_top())
+    }
+}
+
+/// The payments of the enriched export `path` that `q` selects, as CSV
+/// (no cell a formula), their number and their sum.
+fn select(path: &Path, q: &SpendQuery, top: Option<&TopPayees>) -> Result<(Vec<u8>, u64, Gbp)> {
+    let file = path.display().to_string();
     let bad = |e: csv::Error| Error::Csv {
         file: file.clone(),
         reason: e.to_string(),
     };
-    let mut rd = csv::Reader::from_path(&tmp).map_err(bad)?;
+    let mut rd = csv::Reader::from_path(path).map_err(bad)?;
     let headers = rd.headers().map_err(bad)?.clone();
-    let at = |name: &str| {
-        headers
-            .iter()
-            .position(|h| h == name)
-            .ok_or_else(|| Error::Csv {
-                file: file.clone(),
-                reason: format!("no column {name}"),
-            })
-    };
-    let (amount, name, redacted) = (at("amount_pence")?, at("supplier_name")?, at("redacted")?);
-    let (reg, reg_id, class) = (
-        at("register_supplier")?,
-        at("register_supplier_id")?,
-        at("location_class")?,
-    );
-    let (ward_c, band_c, over) = (at("ward")?, at("deprivation_band")?, at("override_reason")?);
-    let top_ids: HashSet<String> = top
-        .iter()
-        .flatten()
-        .filter_map(|(id, _)| id.clone())
-        .collect();
-    let top_names: HashSet<String> = top
-        .iter()
-        .flatten()
-        .filter(|(id, _)| id.is_none())
-        .map(|(_, n)| normalise_name(n))
-        .collect();
+    let cols = Columns::find(&headers, &file)?;
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(safe_cells(&headers)).map_err(bad)?;
     let (mut n, mut sum) = (0u64, 0i64);
     for rec in rd.records() {
         let rec = rec.map_err(bad)?;
-        let f = |i: usize| rec.get(i).unwrap_or("");
-        let is_redacted = f(redacted) == "true";
-        let local = f(class) == "local";
-        // The payee as the analysis groups it: the register's supplier
-        // (by id, else name) or the published name, normalised.
-        let in_top = || {
-            (!f(reg_id).is_empty() && top_ids.contains(f(reg_id)))
-                || (f(reg_id).is_empty()
-                    && !is_redacted
-                    && top_names.contains(&normalise_name(if f(reg).is_empty() {
-                        f(name)
-                    } else {
-                        f(reg)
-                    })))
-        };
-        let keep = match &q.what {
-            SpendWhat::All => true,
-            SpendWhat::Class(c) => f(class) == c,
-            SpendWhat::Band(b) => {
-                local
-                    && match b.as_str() {
-                        "1%" => f(band_c) == "1%",
-                        "10%" => matches!(f(band_c), "1%" | "10%"),
-                        _ => matches!(f(band_c), "1%" | "10%" | "20%"),
-                    }
-            }
-            SpendWhat::Ward(wd) => local && f(ward_c) == wd,
-            SpendWhat::Supplier { id: Some(id), .. } => f(reg_id) == id,
-            SpendWhat::Supplier { id: None, name: nm } => {
-                let nm = normalise_name(nm);
-                !is_redacted
-                    && f(reg_id).is_empty()
-                    && normalise_name(if f(reg).is_empty() { f(name) } else { f(reg) }) == nm
-            }
-            SpendWhat::Unmatched => !is_redacted && f(reg).is_empty(),
-            SpendWhat::Redacted => is_redacted,
-            SpendWhat::CreditNotes => f(amount).starts_with('-'),
-            SpendWhat::Overrides => !f(over).is_empty(),
-        } && (!q.top || in_top());
-        if keep {
+        if cols.keeps(&rec, q, top) {
             n += 1;
-            sum += f(amount).parse::<i64>().map_err(|e| Error::Csv {
+            let amount = rec.get(cols.amount).unwrap_or("");
+            sum += amount.parse::<i64>().map_err(|e| Error::Csv {
                 file: file.clone(),
-                reason: format!("amount_pence {:?}: {e}", f(amount)),
+                reason: format!("amount_pence {amount:?}: {e}"),
             })?;
             w.write_record(safe_cells(&rec)).map_err(bad)?;
         }

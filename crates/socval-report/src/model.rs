@@ -365,3 +365,11 @@ pub(crate) fn row(key: impl Into<String>, cells: Vec<Cell>) -> Row {
         cell_records: Default::default(),
     }
 }
+
+/// A table's total row, briefly.
+pub(crate) fn total_row(cells: Vec<Cell>) -> Row {
+    Row {
+        total: true,
+        ..row("total", cells)
+    }
+}

@@ -7,12 +7,13 @@
 use std::path::Path;
 
 use socval_core::FinancialYear;
-use socval_geo::{GeoData, LocalDefinition, ROTHERHAM};
-use socval_spend::{AnalysisOptions, GeoResolver, LocationResolver, NoDirectory, SpendStore};
+use socval_geo::{GeoData, LocalDefinition};
+use socval_spend::{
+    Analysed, AnalysisOptions, AreaSettings, GeoResolver, LocationResolver, NoDirectory, SpendStore,
+};
 
-use crate::build::SpendInput;
+use crate::build::{SpendAnalysis, SpendInput, SpendProvenance};
 use crate::error::{Error, Result};
-use crate::spend::{SpendAnalysis, SpendProvenance, analyse_store, load_register};
 
 /// What the spend section is computed for: the year, the comparison year,
 /// the top N and what "local" means.
@@ -37,100 +38,28 @@ pub struct SpendSettings {
 }
 
 impl SpendSettings {
-    /// The CLI's defaults: top 300, local Rotherham, region the Sheffield
-    /// City Region combined authority.
+    /// The defaults of a spend area without settings ([`AreaSettings`]'s):
+    /// top 300, local Rotherham, region the Sheffield City Region combined
+    /// authority.
     pub fn new(year: FinancialYear, compare: Option<FinancialYear>) -> SpendSettings {
+        SpendSettings::for_area(&AreaSettings::default(), year, compare)
+    }
+
+    /// The settings of a spend area for a report of `year` compared with
+    /// `compare`.
+    pub fn for_area(
+        area: &AreaSettings,
+        year: FinancialYear,
+        compare: Option<FinancialYear>,
+    ) -> SpendSettings {
         SpendSettings {
             year,
             compare,
-            top: 300,
-            local: vec![ROTHERHAM.to_string()],
-            region: "scr-ca".into(),
+            top: area.top,
+            local: area.local.clone(),
+            region: area.region.clone(),
             org: None,
-            from: None,
-        }
-    }
-}
-
-/// What "local" means for one spend area, and the top N: kept as
-/// `settings.json` in the area (`socval spend settings --org SLUG`), read
-/// by the portal's report. The CLI's flags are used on the command line.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct AreaSettings {
-    /// Own authority LAD codes.
-    pub local: Vec<String>,
-    /// The wider region: a preset, LAD codes separated by commas, or `none`.
-    pub region: String,
-    /// How many top suppliers to single out.
-    pub top: usize,
-    /// Where distances are measured from (the town hall's postcode, say).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<String>,
-}
-
-impl Default for AreaSettings {
-    fn default() -> Self {
-        let s = SpendSettings::new(FinancialYear::starting(2000), None);
-        AreaSettings {
-            local: s.local,
-            region: s.region,
-            top: s.top,
-            from: s.from,
-        }
-    }
-}
-
-impl AreaSettings {
-    /// `<area>/settings.json`.
-    pub fn path(store: &SpendStore) -> std::path::PathBuf {
-        store.root().join("settings.json")
-    }
-
-    /// The area's settings, or the defaults ([`SpendSettings::new`]'s) when
-    /// none were written.
-    ///
-    /// Returns an error if the file exists and cannot be read.
-    pub fn read(store: &SpendStore) -> Result<AreaSettings> {
-        let p = AreaSettings::path(store);
-        match std::fs::read(&p) {
-            Ok(b) => serde_json::from_slice(&b).map_err(|e| Error::Csv {
-                file: p.display().to_string(),
-                reason: e.to_string(),
-            }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(AreaSettings::default()),
-            Err(e) => Err(Error::write(&p, e)),
-        }
-    }
-
-    /// Writes them into the area (created if needed), replacing the file
-    /// whole.
-    ///
-    /// Returns an error if the settings are empty (no LAD code, top 0) or
-    /// the file cannot be written.
-    pub fn write(&self, store: &SpendStore) -> Result<()> {
-        LocalDefinition::from_user(&self.local, &self.region)
-            .map_err(|e| Error::Input(format!("--{e}")))?;
-        if self.top == 0 {
-            return Err(Error::Input("--top must be at least 1".into()));
-        }
-        let p = AreaSettings::path(store);
-        std::fs::create_dir_all(store.root()).map_err(|e| Error::write(store.root(), e))?;
-        let tmp = p.with_extension("json.tmp");
-        let text = serde_json::to_vec_pretty(self).map_err(|e| Error::write(&p, e))?;
-        std::fs::write(&tmp, text).map_err(|e| Error::write(&tmp, e))?;
-        std::fs::rename(&tmp, &p).map_err(|e| Error::write(&p, e))
-    }
-
-    /// The settings for a report of `year` compared with `compare`.
-    pub fn for_year(&self, year: FinancialYear, compare: Option<FinancialYear>) -> SpendSettings {
-        SpendSettings {
-            year,
-            compare,
-            top: self.top,
-            local: self.local.clone(),
-            region: self.region.clone(),
-            org: None,
-            from: self.from.clone(),
+            from: area.from.clone(),
         }
     }
 }
@@ -221,14 +150,17 @@ pub fn spend_from_store(
     if store.imports()?.is_empty() {
         return Ok(SpendInput::Missing(missing()));
     }
-    let register = load_register(store)?;
+    let register = store.register()?;
     let opts = AnalysisOptions {
         top_n: s.top,
         ..AnalysisOptions::default()
     };
     with_resolver(data_dir, s, |resolver, def, geo| {
-        let Some((this, previous, imports)) =
-            analyse_store(store, &register, resolver, s.year, s.compare, &opts)?
+        let Some(Analysed {
+            this,
+            previous,
+            imports,
+        }) = store.analyse(&register, resolver, s.year, s.compare, &opts)?
         else {
             return Ok(SpendInput::Missing(missing()));
         };

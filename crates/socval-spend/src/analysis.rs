@@ -653,28 +653,66 @@ fn build_report(
         .collect();
     let total: i64 = paid.iter().map(|&p| pence[p as usize]).sum();
     let payments: u64 = paid.iter().map(|&p| u64::from(rows[p as usize])).sum();
+    let ranked = ranked(t, &paid, pence);
+    let suppliers = ranked.len() as u64;
+    let top: Vec<u32> = ranked.iter().copied().take(opts.top_n).collect();
+    let top_gbp: i64 = top.iter().map(|&p| pence[p as usize]).sum();
+
+    let all = breakdown(&paid, &t.payees, pence, locs);
+    let topb = breakdown(&top, &t.payees, pence, locs);
+    let (sme, vcse) = flags(t, &paid, pence, rows, total);
+
+    YearReport {
+        year: t.years[y],
+        total_gbp: Gbp::from_pence(total),
+        payments,
+        suppliers,
+        top_n: top.len() as u64,
+        top_n_gbp: Gbp::from_pence(top_gbp),
+        top_n_share_pct: percent(top_gbp, total),
+        by_class: all.by_class,
+        top_n_by_class: topb.by_class,
+        deprived_local: all.deprived,
+        top_n_deprived_local: topb.deprived,
+        by_ward: all.wards,
+        top_n_by_ward: topb.wards,
+        by_distance: by_distance(t, &paid, pence, locs, &opts.distance_bands_km, total),
+        sme,
+        vcse,
+        top_suppliers: top_suppliers(t, &top, pence, locs),
+        data_quality: data_quality(t, y, &paid, locs, payments),
+    }
+}
+
+/// The payees paid in the year other than the redacted one, most £ first
+/// (then by name, then by id, so that ties rank the same every time).
+fn ranked(t: &SpendTotals<'_>, paid: &[u32], pence: &[i64]) -> Vec<u32> {
     let mut ranked: Vec<u32> = paid
         .iter()
         .copied()
         .filter(|&p| !t.payees[p as usize].redacted)
         .collect();
-    let suppliers = ranked.len() as u64;
     ranked.sort_by(|&a, &b| {
         pence[b as usize]
             .cmp(&pence[a as usize])
             .then_with(|| t.payees[a as usize].name.cmp(&t.payees[b as usize].name))
             .then(a.cmp(&b))
     });
-    let top: Vec<u32> = ranked.iter().copied().take(opts.top_n).collect();
-    let top_gbp: i64 = top.iter().map(|&p| pence[p as usize]).sum();
+    ranked
+}
 
-    let all = breakdown(&paid, &t.payees, pence, locs);
-    let topb = breakdown(&top, &t.payees, pence, locs);
-
-    // Distance bands.
-    let bands = &opts.distance_bands_km;
+/// Spend by distance band (`bands` are the upper bounds in km), then
+/// beyond the last band, then distance unknown.
+fn by_distance(
+    t: &SpendTotals<'_>,
+    paid: &[u32],
+    pence: &[i64],
+    locs: &[PayeeLocation],
+    bands: &[u32],
+    total: i64,
+) -> Vec<DistanceRow> {
     let mut dist = vec![Acc::default(); bands.len() + 2];
-    for &p in &paid {
+    for &p in paid {
         let i = match locs[p as usize].location.distance_km {
             None => bands.len() + 1,
             Some(d) => bands
@@ -707,18 +745,64 @@ fn build_report(
             share_pct: percent(a.pence, total),
         });
     }
+    by_distance
+}
 
-    // SME / VCSE and data quality.
+/// Spend with suppliers the register flags as SMEs and as VCSEs, and with
+/// those it does not say of (the redacted payee is neither).
+fn flags(
+    t: &SpendTotals<'_>,
+    paid: &[u32],
+    pence: &[i64],
+    rows: &[u32],
+    total: i64,
+) -> (FlagShare, FlagShare) {
     let (mut sme, mut sme_unknown, mut vcse, mut vcse_unknown) = (
         Acc::default(),
         Acc::default(),
         Acc::default(),
         Acc::default(),
     );
-    let mut dq = DataQuality {
-        payments,
-        ..Default::default()
-    };
+    for &p in paid {
+        let (amt, n) = (pence[p as usize], rows[p as usize]);
+        let payee = &t.payees[p as usize];
+        if payee.redacted {
+            continue;
+        }
+        let s = payee.supplier.map(|s| &t.register.suppliers()[s as usize]);
+        match s.and_then(|s| s.sme) {
+            Some(true) => sme.add(amt, n),
+            Some(false) => {}
+            None => sme_unknown.add(amt, n),
+        }
+        match s.and_then(|s| s.vcse) {
+            Some(true) => vcse.add(amt, n),
+            Some(false) => {}
+            None => vcse_unknown.add(amt, n),
+        }
+    }
+    (
+        FlagShare {
+            yes: sme.gs(total),
+            unknown: sme_unknown.gs(total),
+        },
+        FlagShare {
+            yes: vcse.gs(total),
+            unknown: vcse_unknown.gs(total),
+        },
+    )
+}
+
+/// What could not be matched, placed or counted in year `y`, of its
+/// `payments`.
+fn data_quality(
+    t: &SpendTotals<'_>,
+    y: usize,
+    paid: &[u32],
+    locs: &[PayeeLocation],
+    payments: u64,
+) -> DataQuality {
+    let (pence, rows) = (&t.pence[y], &t.rows[y]);
     let (mut redacted, mut unmatched, mut term, mut nodep, mut over) = (
         Acc::default(),
         Acc::default(),
@@ -727,27 +811,14 @@ fn build_report(
         Acc::default(),
     );
     let mut reasons: BTreeMap<&str, Acc> = BTreeMap::new();
-    for &p in &paid {
+    for &p in paid {
         let (amt, n) = (pence[p as usize], rows[p as usize]);
         let payee = &t.payees[p as usize];
         let pl = &locs[p as usize];
-        let s = payee.supplier.map(|s| &t.register.suppliers()[s as usize]);
         if payee.redacted {
             redacted.add(amt, n);
-        } else {
-            match s.and_then(|s| s.sme) {
-                Some(true) => sme.add(amt, n),
-                Some(false) => {}
-                None => sme_unknown.add(amt, n),
-            }
-            match s.and_then(|s| s.vcse) {
-                Some(true) => vcse.add(amt, n),
-                Some(false) => {}
-                None => vcse_unknown.add(amt, n),
-            }
-            if s.is_none() {
-                unmatched.add(amt, n);
-            }
+        } else if payee.supplier.is_none() {
+            unmatched.add(amt, n);
         }
         if let Some(r) = &pl.location.unknown_reason {
             reasons.entry(r.as_str()).or_default().add(amt, n);
@@ -763,30 +834,41 @@ fn build_report(
         }
     }
     let (cn, cp) = t.credit_notes[y];
-    dq.credit_notes = Finding {
-        gbp: Gbp::from_pence(cp),
-        payments: cn,
-        suppliers: 0,
-    };
     let mut redacted_f = redacted.finding();
     redacted_f.suppliers = 0;
-    dq.redacted = redacted_f;
-    dq.unmatched = unmatched.finding();
-    dq.unknown_location = reasons
-        .into_iter()
-        .map(|(r, a)| ReasonRow {
-            reason: r.to_string(),
-            gbp: Gbp::from_pence(a.pence),
-            payments: a.payments,
-            suppliers: if r == "redacted" { 0 } else { a.suppliers },
-        })
-        .collect();
-    dq.terminated_postcodes = term.finding();
-    dq.no_deprivation_figure = nodep.finding();
-    dq.overrides_applied = over.finding();
+    DataQuality {
+        payments,
+        credit_notes: Finding {
+            gbp: Gbp::from_pence(cp),
+            payments: cn,
+            suppliers: 0,
+        },
+        redacted: redacted_f,
+        unmatched: unmatched.finding(),
+        unknown_location: reasons
+            .into_iter()
+            .map(|(r, a)| ReasonRow {
+                reason: r.to_string(),
+                gbp: Gbp::from_pence(a.pence),
+                payments: a.payments,
+                suppliers: if r == "redacted" { 0 } else { a.suppliers },
+            })
+            .collect(),
+        terminated_postcodes: term.finding(),
+        no_deprivation_figure: nodep.finding(),
+        overrides_applied: over.finding(),
+        ..Default::default()
+    }
+}
 
-    let top_suppliers = top
-        .iter()
+/// The top suppliers, ranked, with where they are.
+fn top_suppliers(
+    t: &SpendTotals<'_>,
+    top: &[u32],
+    pence: &[i64],
+    locs: &[PayeeLocation],
+) -> Vec<TopSupplier> {
+    top.iter()
         .enumerate()
         .map(|(i, &p)| {
             let payee = &t.payees[p as usize];
@@ -803,34 +885,7 @@ fn build_report(
                 ward: l.ward.clone(),
             }
         })
-        .collect();
-
-    YearReport {
-        year: t.years[y],
-        total_gbp: Gbp::from_pence(total),
-        payments,
-        suppliers,
-        top_n: top.len() as u64,
-        top_n_gbp: Gbp::from_pence(top_gbp),
-        top_n_share_pct: percent(top_gbp, total),
-        by_class: all.by_class,
-        top_n_by_class: topb.by_class,
-        deprived_local: all.deprived,
-        top_n_deprived_local: topb.deprived,
-        by_ward: all.wards,
-        top_n_by_ward: topb.wards,
-        by_distance,
-        sme: FlagShare {
-            yes: sme.gs(total),
-            unknown: sme_unknown.gs(total),
-        },
-        vcse: FlagShare {
-            yes: vcse.gs(total),
-            unknown: vcse_unknown.gs(total),
-        },
-        top_suppliers,
-        data_quality: dq,
-    }
+        .collect()
 }
 
 /// Year-on-year change of every figure: `this − previous` for each amount,

@@ -93,6 +93,30 @@ pub enum Error {
         /// The earlier import.
         existing: PathBuf,
     },
+    /// A file of a spend area (its settings, its register) could not be
+    /// opened or is not what it should hold.
+    #[error("{}: {reason}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A file of a spend area (its settings) could not be written.
+    #[error("writing {}: {reason}", path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// A spend area's settings cannot be used: the message names the
+    /// option at fault (`--local`, `--region`, `--top`).
+    #[error("{reason}")]
+    Settings {
+        /// What is wrong.
+        reason: String,
+    },
     /// An export would not fit the chosen format.
     #[error("{reason}")]
     Export {
@@ -106,6 +130,13 @@ impl Error {
         Error::Io {
             path: path.into(),
             source,
+        }
+    }
+
+    pub(crate) fn write(path: impl Into<PathBuf>, e: impl std::fmt::Display) -> Self {
+        Error::Write {
+            path: path.into(),
+            reason: e.to_string(),
         }
     }
 

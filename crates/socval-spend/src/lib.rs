@@ -5,8 +5,10 @@
 //! location overrides, immutable Parquet storage, the CLES analyses in plain
 //! Rust over columnar arrays, and a deterministic synthetic generator.
 //!
-//! Main types: [`SpendStore`] (imports under the data directory),
-//! [`ImportOptions`], [`normalise_name`].
+//! Main types: [`SpendStore`] (imports under the data directory; its
+//! register, settings and analyses: [`SpendStore::register`],
+//! [`AreaSettings`], [`SpendStore::analyse`]), [`ImportOptions`],
+//! [`normalise_name`].
 //!
 //! ```
 //! use socval_spend::{ImportOptions, parse_csv};
@@ -17,6 +19,7 @@
 #![deny(missing_docs)]
 
 mod analysis;
+mod area;
 mod dict;
 mod error;
 mod export;
@@ -38,6 +41,7 @@ pub use analysis::{
     FlagShare, GbpSuppliers, Payee, PayeeLocation, ReasonRow, SpendTotals, TopSupplier, WardRow,
     YearReport, change, percent,
 };
+pub use area::{Analysed, AreaSettings};
 pub use error::{Error, Result};
 pub use export::{ENRICHMENT_COLUMNS, ExportFormat, export};
 pub use generate::{GenerateOptions, GenerateSummary, generate, postcodes_from_csv};

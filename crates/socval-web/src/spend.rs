@@ -456,9 +456,12 @@ impl ImportError {
             E::Csv { .. } | E::Value { .. } | E::Spreadsheet { .. } | E::Mapping { .. } => {
                 ImportError::Bad(strip(e.to_string()))
             }
-            E::Io { .. } | E::Parquet { .. } | E::Export { .. } => {
-                ImportError::Internal(e.to_string())
-            }
+            E::Io { .. }
+            | E::Parquet { .. }
+            | E::Export { .. }
+            | E::Read { .. }
+            | E::Write { .. }
+            | E::Settings { .. } => ImportError::Internal(e.to_string()),
         }
     }
 }

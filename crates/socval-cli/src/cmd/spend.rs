@@ -92,7 +92,7 @@ fn settings(
     a: SettingsArgs,
     out: &mut dyn Write,
 ) -> Result<u8> {
-    let mut s = socval_report::AreaSettings::read(store)?;
+    let mut s = socval_spend::AreaSettings::read(store)?;
     let change = a.local.is_some() || a.region.is_some() || a.top.is_some() || a.from.is_some();
     if let Some(l) = a.local {
         s.local = l
@@ -128,7 +128,7 @@ fn settings(
         out,
         "{} {}: local {}; region {}; top {}; distances from {}",
         if change { "Saved in" } else { "Settings of" },
-        socval_report::AreaSettings::path(store).display(),
+        store.settings_path().display(),
         s.local.join(","),
         s.region,
         s.top,

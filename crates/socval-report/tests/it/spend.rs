@@ -4,12 +4,10 @@
 use std::collections::HashMap;
 
 use socval_core::{FinancialYear, Gbp};
-use socval_report::{
-    Report, SpendAnalysis, SpendInput, SpendProvenance, analyse_store, build, load_register,
-};
+use socval_report::{Report, SpendAnalysis, SpendInput, SpendProvenance, build};
 use socval_spend::{
-    AnalysisOptions, DeprivedBand, ImportOptions, LocationClass, LocationResolver, SpendStore,
-    SupplierLocation,
+    Analysed, AnalysisOptions, DeprivedBand, ImportOptions, LocationClass, LocationResolver,
+    SpendStore, SupplierLocation,
 };
 
 use crate::{inputs, rotherham, seed_commitments};
@@ -81,14 +79,19 @@ pub fn spend_analysis(dir: &std::path::Path) -> SpendAnalysis {
         .unwrap();
     std::fs::create_dir_all(store.suppliers_path().parent().unwrap()).unwrap();
     std::fs::write(store.suppliers_path(), REGISTER).unwrap();
-    let register = load_register(&store).unwrap();
+    let register = store.register().unwrap();
     let resolver = resolver();
     let (y, c) = (FinancialYear::starting(2019), FinancialYear::starting(2018));
     let opts = AnalysisOptions {
         top_n: 2,
         ..Default::default()
     };
-    let (this, previous, imports) = analyse_store(&store, &register, &resolver, y, Some(c), &opts)
+    let Analysed {
+        this,
+        previous,
+        imports,
+    } = store
+        .analyse(&register, &resolver, y, Some(c), &opts)
         .unwrap()
         .unwrap();
     SpendAnalysis {
@@ -252,20 +255,20 @@ fn without_a_supplier_register_the_report_says_locations_are_unknown() {
     // The same payments, analysed with an empty register.
     let store = SpendStore::new(&tmp.path().join("data"));
     std::fs::remove_file(store.suppliers_path()).unwrap();
-    let register = load_register(&store).unwrap();
-    let (this, previous, _) = analyse_store(
-        &store,
-        &register,
-        &Table(HashMap::new()),
-        FinancialYear::starting(2019),
-        Some(FinancialYear::starting(2018)),
-        &AnalysisOptions {
-            top_n: 2,
-            ..Default::default()
-        },
-    )
-    .unwrap()
-    .unwrap();
+    let register = store.register().unwrap();
+    let Analysed { this, previous, .. } = store
+        .analyse(
+            &register,
+            &Table(HashMap::new()),
+            FinancialYear::starting(2019),
+            Some(FinancialYear::starting(2018)),
+            &AnalysisOptions {
+                top_n: 2,
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .unwrap();
     a.this = this;
     a.previous = previous;
     a.provenance.suppliers = 0;
@@ -294,16 +297,16 @@ fn without_a_supplier_register_the_report_says_locations_are_unknown() {
 fn an_empty_store_is_said_plainly() {
     let tmp = tempfile::tempdir().unwrap();
     let store = SpendStore::new(tmp.path());
-    let register = load_register(&store).unwrap();
-    let none = analyse_store(
-        &store,
-        &register,
-        &Table(HashMap::new()),
-        FinancialYear::starting(2019),
-        None,
-        &AnalysisOptions::default(),
-    )
-    .unwrap();
+    let register = store.register().unwrap();
+    let none = store
+        .analyse(
+            &register,
+            &Table(HashMap::new()),
+            FinancialYear::starting(2019),
+            None,
+            &AnalysisOptions::default(),
+        )
+        .unwrap();
     assert!(none.is_none());
 }
 

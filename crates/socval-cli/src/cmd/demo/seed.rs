@@ -512,7 +512,7 @@ fn seed_spend(
             time::OffsetDateTime::now_utc(),
         )?
         .commit()?;
-    socval_report::AreaSettings {
+    socval_spend::AreaSettings {
         local: vec![BORSETSHIRE_LAD.into()],
         region: CITY_REGION.into(),
         top: 100,

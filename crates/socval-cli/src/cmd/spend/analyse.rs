@@ -5,11 +5,11 @@ use std::path::PathBuf;
 
 use anyhow::{Result, bail};
 use serde_json::json;
-use socval_core::FinancialYear;
+use socval_core::{Decimal, FinancialYear, Gbp};
 use socval_geo::GeoData;
 use socval_spend::{
-    ANALYSIS_COLUMNS, AnalysisOptions, ExportFormat, GeoResolver, LocationResolver, SpendStore,
-    SpendTotals, YearReport,
+    Analysed, AnalysisOptions, ByClass, DeprivedLocal, ExportFormat, GbpSuppliers, GeoResolver,
+    LocationResolver, SpendStore, YearReport,
 };
 
 use crate::Global;
@@ -75,33 +75,27 @@ pub fn analyse(
     a: AnalyseArgs,
     out: &mut dyn Write,
 ) -> Result<u8> {
-    let store = spend.clone();
-    let imports = store.imports()?;
-    if imports.is_empty() {
-        bail!("no payments imported: run `socval spend import FILE...` first");
+    const NONE: &str = "no payments imported: run `socval spend import FILE...` first";
+    // Checked before the postcode directory is opened, so that an empty
+    // area is not also warned about a missing directory.
+    if spend.imports()?.is_empty() {
+        bail!(NONE);
     }
-    let blank_skipped: u64 = imports
-        .iter()
-        .filter(|i| i.blank_amount == "skip")
-        .map(|i| i.blank_amount_lines)
-        .sum();
-    let register = socval_report::load_register(&store)?;
-    let mut years = vec![a.year];
-    years.extend(a.compare);
-    let mut totals = SpendTotals::new(&register, &years);
-    store.scan(&ANALYSIS_COLUMNS, |b| totals.add_batch(b))?;
+    let register = spend.register()?;
     let opts = AnalysisOptions {
         top_n: a.top,
         distance_bands_km: a.distance_bands.clone(),
     };
-    let locations = with_resolver(global, &a.local, |r| Ok(totals.locations(r)))?;
-    let report = |y| -> YearReport {
-        let mut r = totals.report(y, &locations, &opts).expect("year collected");
-        r.data_quality.blank_amount_lines_skipped = blank_skipped;
-        r
+    let Some(Analysed {
+        this,
+        previous: prev,
+        imports,
+    }) = with_resolver(global, &a.local, |r| {
+        Ok(spend.analyse(&register, r, a.year, a.compare, &opts)?)
+    })?
+    else {
+        bail!(NONE);
     };
-    let this = report(a.year);
-    let prev = a.compare.map(report);
     let mut doc = serde_json::to_value(&this)?;
     if let (Some(p), Some(o)) = (&prev, doc.as_object_mut()) {
         o.insert("change".into(), socval_spend::change(&this, p));
@@ -127,166 +121,11 @@ fn table(
     prev: Option<&YearReport>,
     json: serde_json::Value,
 ) -> Report<serde_json::Value> {
-    let mut rows: Vec<Vec<String>> = Vec::new();
-    let pct = |p: &Option<socval_core::Decimal>| p.map(|p| format!("{p}%")).unwrap_or_default();
-    let mut row = |figure: String,
-                   gbp: socval_core::Gbp,
-                   share: String,
-                   suppliers: Option<u64>,
-                   prev_gbp: Option<socval_core::Gbp>| {
-        rows.push(vec![
-            figure,
-            gbp.display_whole_pounds(),
-            share,
-            suppliers.map(|s| s.to_string()).unwrap_or_default(),
-            prev_gbp
-                .map(|p| p.display_whole_pounds())
-                .unwrap_or_default(),
-            // Totals of whole pence: their difference always fits.
-            prev_gbp
-                .and_then(|p| gbp.checked_sub(p))
-                .map(|d| d.display_whole_pounds())
-                .unwrap_or_default(),
-        ]);
-    };
-    row(
-        "Total spend".into(),
-        r.total_gbp,
-        String::new(),
-        Some(r.suppliers),
-        prev.map(|p| p.total_gbp),
-    );
-    row(
-        format!("Top {} suppliers", r.top_n),
-        r.top_n_gbp,
-        pct(&r.top_n_share_pct),
-        Some(r.top_n),
-        prev.map(|p| p.top_n_gbp),
-    );
-    let classes = |c: &socval_spend::ByClass| {
-        [
-            ("local", c.local.clone()),
-            ("region", c.region.clone()),
-            ("outside", c.outside.clone()),
-            ("unknown", c.unknown.clone()),
-        ]
-    };
-    for (i, (name, g)) in classes(&r.by_class).into_iter().enumerate() {
-        row(
-            format!("All: {name}"),
-            g.gbp,
-            pct(&g.share_pct),
-            Some(g.suppliers),
-            prev.map(|p| classes(&p.by_class)[i].1.gbp),
-        );
-    }
-    for (i, (name, g)) in classes(&r.top_n_by_class).into_iter().enumerate() {
-        row(
-            format!("Top {}: {name}", r.top_n),
-            g.gbp,
-            pct(&g.share_pct),
-            Some(g.suppliers),
-            prev.map(|p| classes(&p.top_n_by_class)[i].1.gbp),
-        );
-    }
-    let dep = |d: &socval_spend::DeprivedLocal| {
-        [
-            ("1%", d.p1.clone()),
-            ("10%", d.p10.clone()),
-            ("20%", d.p20.clone()),
-        ]
-    };
-    for (i, (name, g)) in dep(&r.deprived_local).into_iter().enumerate() {
-        row(
-            format!("Local, most deprived {name}"),
-            g.gbp,
-            pct(&g.share_pct),
-            Some(g.suppliers),
-            prev.map(|p| dep(&p.deprived_local)[i].1.gbp),
-        );
-    }
-    row(
-        "SME".into(),
-        r.sme.yes.gbp,
-        pct(&r.sme.yes.share_pct),
-        Some(r.sme.yes.suppliers),
-        prev.map(|p| p.sme.yes.gbp),
-    );
-    row(
-        "VCSE".into(),
-        r.vcse.yes.gbp,
-        pct(&r.vcse.yes.share_pct),
-        Some(r.vcse.yes.suppliers),
-        prev.map(|p| p.vcse.yes.gbp),
-    );
-    for d in &r.by_distance {
-        row(
-            format!("Distance {}", d.band),
-            d.gbp,
-            pct(&d.share_pct),
-            Some(d.suppliers),
-            None,
-        );
-    }
-    for w in r.by_ward.iter().take(20) {
-        let name = if w.ward_name.is_empty() {
-            w.ward.clone()
-        } else {
-            format!("{} ({})", w.ward_name, w.ward)
-        };
-        row(
-            format!("Ward: {name}"),
-            w.gbp,
-            pct(&w.share_pct),
-            Some(w.suppliers),
-            None,
-        );
-    }
+    let mut rows = Rows::default();
+    rows.totals(r, prev);
+    rows.places(r);
+    rows.quality(r);
     let dq = &r.data_quality;
-    row(
-        "Unmatched suppliers".into(),
-        dq.unmatched.gbp,
-        String::new(),
-        Some(dq.unmatched.suppliers),
-        None,
-    );
-    row(
-        "Redacted payees".into(),
-        dq.redacted.gbp,
-        format!("{} payments", dq.redacted.payments),
-        None,
-        None,
-    );
-    row(
-        "Credit notes".into(),
-        dq.credit_notes.gbp,
-        format!("{} payments", dq.credit_notes.payments),
-        None,
-        None,
-    );
-    for u in &dq.unknown_location {
-        row(
-            format!("Unknown location: {}", u.reason),
-            u.gbp,
-            String::new(),
-            Some(u.suppliers),
-            None,
-        );
-    }
-    row(
-        "Terminated postcodes".into(),
-        dq.terminated_postcodes.gbp,
-        String::new(),
-        Some(dq.terminated_postcodes.suppliers),
-        None,
-    );
-    row(
-        "Overrides applied".into(),
-        dq.overrides_applied.gbp,
-        String::new(),
-        Some(dq.overrides_applied.suppliers),
-        None,
-    );
     let mut footer = vec![format!(
         "Financial year {}: {} payments.",
         r.year, r.payments
@@ -308,9 +147,167 @@ fn table(
             prev_header,
             if prev.is_some() { "change" } else { "" },
         ],
-        rows,
+        rows: rows.0,
         numeric: vec![1, 2, 3, 4, 5],
         footer,
+    }
+}
+
+fn pct(p: &Option<Decimal>) -> String {
+    p.map(|p| format!("{p}%")).unwrap_or_default()
+}
+
+fn classes(c: &ByClass) -> [(&'static str, &GbpSuppliers); 4] {
+    [
+        ("local", &c.local),
+        ("region", &c.region),
+        ("outside", &c.outside),
+        ("unknown", &c.unknown),
+    ]
+}
+
+fn bands(d: &DeprivedLocal) -> [(&'static str, &GbpSuppliers); 3] {
+    [("1%", &d.p1), ("10%", &d.p10), ("20%", &d.p20)]
+}
+
+/// The rows of the terminal table: figure, £, share, suppliers, the
+/// previous year's £ and the change.
+#[derive(Default)]
+struct Rows(Vec<Vec<String>>);
+
+impl Rows {
+    fn add(
+        &mut self,
+        figure: String,
+        gbp: Gbp,
+        share: String,
+        suppliers: Option<u64>,
+        prev_gbp: Option<Gbp>,
+    ) {
+        self.0.push(vec![
+            figure,
+            gbp.display_whole_pounds(),
+            share,
+            suppliers.map(|s| s.to_string()).unwrap_or_default(),
+            prev_gbp
+                .map(|p| p.display_whole_pounds())
+                .unwrap_or_default(),
+            // Totals of whole pence: their difference always fits.
+            prev_gbp
+                .and_then(|p| gbp.checked_sub(p))
+                .map(|d| d.display_whole_pounds())
+                .unwrap_or_default(),
+        ]);
+    }
+
+    /// A row of £, share and suppliers, with the previous year's £.
+    fn group(&mut self, figure: String, g: &GbpSuppliers, prev: Option<&GbpSuppliers>) {
+        self.add(
+            figure,
+            g.gbp,
+            pct(&g.share_pct),
+            Some(g.suppliers),
+            prev.map(|p| p.gbp),
+        );
+    }
+
+    /// Total spend, the top N, by location (all and top N), in the most
+    /// deprived areas, SMEs and VCSEs.
+    fn totals(&mut self, r: &YearReport, prev: Option<&YearReport>) {
+        self.add(
+            "Total spend".into(),
+            r.total_gbp,
+            String::new(),
+            Some(r.suppliers),
+            prev.map(|p| p.total_gbp),
+        );
+        self.add(
+            format!("Top {} suppliers", r.top_n),
+            r.top_n_gbp,
+            pct(&r.top_n_share_pct),
+            Some(r.top_n),
+            prev.map(|p| p.top_n_gbp),
+        );
+        for (i, (name, g)) in classes(&r.by_class).into_iter().enumerate() {
+            let p = prev.map(|p| classes(&p.by_class)[i].1);
+            self.group(format!("All: {name}"), g, p);
+        }
+        for (i, (name, g)) in classes(&r.top_n_by_class).into_iter().enumerate() {
+            let p = prev.map(|p| classes(&p.top_n_by_class)[i].1);
+            self.group(format!("Top {}: {name}", r.top_n), g, p);
+        }
+        for (i, (name, g)) in bands(&r.deprived_local).into_iter().enumerate() {
+            let p = prev.map(|p| bands(&p.deprived_local)[i].1);
+            self.group(format!("Local, most deprived {name}"), g, p);
+        }
+        self.group("SME".into(), &r.sme.yes, prev.map(|p| &p.sme.yes));
+        self.group("VCSE".into(), &r.vcse.yes, prev.map(|p| &p.vcse.yes));
+    }
+
+    /// Distance bands, and the 20 wards with the most local spend.
+    fn places(&mut self, r: &YearReport) {
+        for d in &r.by_distance {
+            self.add(
+                format!("Distance {}", d.band),
+                d.gbp,
+                pct(&d.share_pct),
+                Some(d.suppliers),
+                None,
+            );
+        }
+        for w in r.by_ward.iter().take(20) {
+            let name = if w.ward_name.is_empty() {
+                w.ward.clone()
+            } else {
+                format!("{} ({})", w.ward_name, w.ward)
+            };
+            self.add(
+                format!("Ward: {name}"),
+                w.gbp,
+                pct(&w.share_pct),
+                Some(w.suppliers),
+                None,
+            );
+        }
+    }
+
+    /// The data quality findings.
+    fn quality(&mut self, r: &YearReport) {
+        let dq = &r.data_quality;
+        self.add(
+            "Unmatched suppliers".into(),
+            dq.unmatched.gbp,
+            String::new(),
+            Some(dq.unmatched.suppliers),
+            None,
+        );
+        for (figure, f) in [
+            ("Redacted payees", &dq.redacted),
+            ("Credit notes", &dq.credit_notes),
+        ] {
+            self.add(
+                figure.into(),
+                f.gbp,
+                format!("{} payments", f.payments),
+                None,
+                None,
+            );
+        }
+        for u in &dq.unknown_location {
+            self.add(
+                format!("Unknown location: {}", u.reason),
+                u.gbp,
+                String::new(),
+                Some(u.suppliers),
+                None,
+            );
+        }
+        for (figure, f) in [
+            ("Terminated postcodes", &dq.terminated_postcodes),
+            ("Overrides applied", &dq.overrides_applied),
+        ] {
+            self.add(figure.into(), f.gbp, String::new(), Some(f.suppliers), None);
+        }
     }
 }
 
@@ -341,7 +338,7 @@ pub fn export(
     out: &mut dyn Write,
 ) -> Result<u8> {
     let store = spend.clone();
-    let register = socval_report::load_register(&store)?;
+    let register = store.register()?;
     let format = match a.format.as_str() {
         "parquet" => ExportFormat::Parquet,
         "csv" => ExportFormat::Csv,

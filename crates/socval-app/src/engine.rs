@@ -143,7 +143,7 @@ fn quotes_of(purchases: &[Purchase]) -> Vec<Quote> {
                 purchase_id: p.reference.clone(),
                 purchase_value: Gbp::from_pence(p.value_pence),
                 supplier: q.supplier.clone(),
-                location: q.location.to_core(),
+                location: q.location,
                 amount: Gbp::from_pence(q.amount_pence),
                 justification: p.justification.clone(),
                 line: 0,

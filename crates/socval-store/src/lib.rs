@@ -91,7 +91,7 @@ pub use postgres::PgStore;
 pub use procurement::ProcurementStore;
 pub use purchase::{
     AuditOpinion, NewPurchase, NewPurchaseAudit, Purchase, PurchaseAudit, PurchaseAuditItem,
-    PurchaseQuote, PurchaseStore, QuoteLocation,
+    PurchaseQuote, PurchaseStore, QuoteLocation, quote_location,
 };
 pub use sqlite::SqliteStore;
 pub use store::{Backend, Store};

@@ -19,65 +19,19 @@ use crate::model::Actor;
 
 mod sql;
 
-/// Where a quoting supplier is, as `socval_core::quotes` classifies it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum QuoteLocation {
-    /// In the organisation's own district.
-    Local,
-    /// In the wider region, not local.
-    Region,
-    /// Elsewhere.
-    Outside,
-}
+/// Where a quoting supplier is: `socval_core::LocationClass`, never
+/// `Unknown` for a quote (see [`quote_location`]).
+pub use socval_core::LocationClass as QuoteLocation;
 
-impl QuoteLocation {
-    /// Every value, nearest first.
-    pub const ALL: &[QuoteLocation] = &[
-        QuoteLocation::Local,
-        QuoteLocation::Region,
-        QuoteLocation::Outside,
-    ];
-
-    /// `local`, `region` or `outside`: as stored and as in quotes files.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            QuoteLocation::Local => "local",
-            QuoteLocation::Region => "region",
-            QuoteLocation::Outside => "outside",
-        }
-    }
-
-    /// The engine's location.
-    pub fn to_core(self) -> socval_core::LocationClass {
-        match self {
-            QuoteLocation::Local => socval_core::LocationClass::Local,
-            QuoteLocation::Region => socval_core::LocationClass::Region,
-            QuoteLocation::Outside => socval_core::LocationClass::Outside,
-        }
-    }
-}
-
-impl fmt::Display for QuoteLocation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for QuoteLocation {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "local" => Ok(QuoteLocation::Local),
-            "region" => Ok(QuoteLocation::Region),
-            "outside" => Ok(QuoteLocation::Outside),
-            _ => Err(Error::Invalid {
-                detail: format!(
-                    "{s:?} is not a supplier location (one of: local, region, outside)"
-                ),
-            }),
-        }
-    }
+/// Reads a quote's location: `local`, `region` or `outside` (a quoting
+/// supplier is always placed, so `unknown` is refused).
+pub fn quote_location(s: &str) -> Result<QuoteLocation> {
+    s.parse::<QuoteLocation>()
+        .ok()
+        .filter(|l| *l != QuoteLocation::Unknown)
+        .ok_or_else(|| Error::Invalid {
+            detail: format!("{s:?} is not a supplier location (one of: local, region, outside)"),
+        })
 }
 
 /// One quote obtained for a purchase.
@@ -353,6 +307,12 @@ pub(crate) fn check_purchase(new: &NewPurchase) -> Result<()> {
         }
         if q.amount_pence <= 0 {
             return invalid(format!("quote {}: the amount must be above £0", i + 1));
+        }
+        if q.location == QuoteLocation::Unknown {
+            return invalid(format!(
+                "quote {}: the supplier's location is unknown (accepted: local, region, outside)",
+                i + 1
+            ));
         }
     }
     Ok(())

@@ -92,7 +92,7 @@ async fn quotes_of<C: Conn>(
                     supplier: r.col("supplier")?,
                     postcode: r.col("postcode")?,
                     amount_pence: r.col("amount_pence")?,
-                    location: r.col::<String>("location")?.parse()?,
+                    location: super::quote_location(&r.col::<String>("location")?)?,
                 });
         }
     }

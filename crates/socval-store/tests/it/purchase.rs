@@ -102,6 +102,16 @@ async fn purchases_keep_their_quotes_exactly_and_are_audited(store: &dyn Store, 
     older
         .quotes
         .push(quote("Ambridge Signs", 1, QuoteLocation::Outside));
+    // A quoting supplier is always placed: an unknown location is refused.
+    let mut unplaced = new_purchase(o.id, "SP-000");
+    unplaced
+        .quotes
+        .push(quote("Nowhere Ltd", 1, QuoteLocation::Unknown));
+    let refused = store.create_purchase(&officer(), T0, &unplaced).await;
+    assert!(
+        matches!(&refused, Err(socval_store::Error::Invalid { detail }) if detail.contains("quote 3")),
+        "{refused:?}"
+    );
     let a = store.create_purchase(&officer(), T0, &older).await.unwrap();
     let b = store
         .create_purchase(&officer(), T0, &new_purchase(o.id, "SP-002"))

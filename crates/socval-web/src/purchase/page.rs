@@ -164,7 +164,7 @@ fn form_page(
         input,
         errors,
         threshold: pounds_pence(org.small_purchase_threshold_pence),
-        locations: QuoteLocation::ALL,
+        locations: &QuoteLocation::KNOWN,
     })
 }
 

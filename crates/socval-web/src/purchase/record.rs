@@ -8,7 +8,7 @@ use socval_core::quotes::{self, PurchaseCheck};
 use socval_core::{FinancialYear, Gbp, Policy};
 use socval_store::{
     NewPurchase, NewPurchaseAudit, Organisation, Purchase, PurchaseAudit, PurchaseAuditItem,
-    PurchaseQuote, QuoteLocation, Role,
+    PurchaseQuote, Role,
 };
 use time::Date;
 use utoipa::ToSchema;
@@ -348,7 +348,7 @@ fn quote(errors: &mut FormErrors, i: usize, q: &QuoteInput) -> Option<PurchaseQu
             None
         }
     };
-    let location = match q.location.trim().parse::<QuoteLocation>() {
+    let location = match socval_store::quote_location(q.location.trim()) {
         Ok(l) => Some(l),
         Err(_) => {
             errors.add(

@@ -542,8 +542,7 @@ async fn seed_purchases(
             .ok_or_else(|| anyhow!("{}: unknown organisation", what("org")))?;
         let key = (get("org").to_owned(), get("purchase_id").to_owned());
         let days_ago: i64 = get("days_ago").parse().with_context(|| what("days_ago"))?;
-        let location: QuoteLocation = get("supplier_location")
-            .parse()
+        let location: QuoteLocation = socval_store::quote_location(get("supplier_location"))
             .with_context(|| what("supplier_location"))?;
         let quote = PurchaseQuote {
             supplier: get("supplier").to_owned(),

@@ -711,16 +711,22 @@ pub(crate) async fn memberships<DB: Db>(
         .map(|r| {
             Ok(OrgMembership {
                 organisation: org_from_row(r)?,
-                membership: Membership {
-                    user_id: r.col("user_id")?,
-                    org_id: r.col("org_id")?,
-                    role: r.col::<String>("role")?.parse()?,
-                    supplier_id: r.col("supplier_id")?,
-                    created_at: r.col("m_created_at")?,
-                },
+                membership: joined_membership(r)?,
             })
         })
         .collect()
+}
+
+/// The membership of a row that joins `memberships` (its `created_at` as
+/// `m_created_at`) with a user or an organisation.
+fn joined_membership(r: &impl Columns) -> Result<Membership> {
+    Ok(Membership {
+        user_id: r.col("user_id")?,
+        org_id: r.col("org_id")?,
+        role: r.col::<String>("role")?.parse()?,
+        supplier_id: r.col("supplier_id")?,
+        created_at: r.col("m_created_at")?,
+    })
 }
 
 pub(crate) async fn members<DB: Db>(store: &SqlStore<DB>, org_id: i64) -> Result<Vec<Member>> {
@@ -737,13 +743,7 @@ pub(crate) async fn members<DB: Db>(store: &SqlStore<DB>, org_id: i64) -> Result
         .map(|r| {
             Ok(Member {
                 user: user_from_row(r)?,
-                membership: Membership {
-                    user_id: r.col("user_id")?,
-                    org_id: r.col("org_id")?,
-                    role: r.col::<String>("role")?.parse()?,
-                    supplier_id: r.col("supplier_id")?,
-                    created_at: r.col("m_created_at")?,
-                },
+                membership: joined_membership(r)?,
             })
         })
         .collect()

@@ -32,7 +32,7 @@ use crate::error::{Error, Result};
 use crate::model::Actor;
 
 mod bid;
-mod contract;
+pub(crate) mod contract;
 mod sql;
 
 /// Where a procurement is in its life.

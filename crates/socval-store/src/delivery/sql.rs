@@ -370,26 +370,7 @@ impl<DB: Db> DeliveryStore for SqlStore<DB> {
         .fetch_all(c.executor())
         .await?
         .iter()
-        .map(|r| {
-            Ok(Contract {
-                id: r.col("id")?,
-                org_id: r.col("org_id")?,
-                supplier_id: r.col("supplier_id")?,
-                procurement_id: r.col("procurement_id")?,
-                bid_id: r.col("bid_id")?,
-                reference: r.col("reference")?,
-                title: r.col("title")?,
-                category: r.col("category")?,
-                value_pence: r.col("value_pence")?,
-                start: r.col("start_date")?,
-                years: r.col("years")?,
-                framework_id: r.col("framework_id")?,
-                valuation_year: r.col("valuation_year")?,
-                evidence: crate::procurement::parse_evidence(&r.col::<String>("evidence")?)?,
-                commitments: Vec::new(),
-                created_at: r.col("created_at")?,
-            })
-        })
+        .map(crate::procurement::contract::contract_from_row)
         .collect::<Result<_>>()?;
         let index: BTreeMap<i64, usize> = contracts
             .iter()

@@ -494,22 +494,7 @@ async fn home_pages_remind_of_returns_due_and_at_risk_lists_contracts_behind() {
     assert!(at_risk.body.contains("tag--red"));
     // Verify everything of DEP-1 and move the clock to before Q2 ends:
     // delivered 900 of 1,000 hours and 500 of 500 → green, off the list.
-    for l in w
-        .store
-        .delivery_return(w.contract_1.ret)
-        .await
-        .unwrap()
-        .lines
-    {
-        let path = format!(
-            "/orgs/a/contracts/{}/returns/{}/lines/{}",
-            w.contract_1.contract, w.contract_1.ret, l.id
-        );
-        w.post_form(&path, &officer, &[("decision", "verified")])
-            .await
-            .assert_status(StatusCode::SEE_OTHER);
-    }
-    w.clock.set(time::macros::datetime!(2025-07-15 10:00 UTC));
+    verify_dep1_before_q2_ends(&w, &officer).await;
     let api = w
         .get_bearer("/api/v1/orgs/a/at-risk", &w.token_viewer)
         .await
@@ -632,22 +617,7 @@ async fn an_organisations_own_policy_sets_its_rag_and_quotes_rule_on_every_page(
     let viewer = w.session(w.viewer).await;
     // DEP-1 verified and before Q2 ends: 900 of 1,000 hours (90%) and 500
     // of 500 → green by the built-in policy (green at 90%).
-    for l in w
-        .store
-        .delivery_return(w.contract_1.ret)
-        .await
-        .unwrap()
-        .lines
-    {
-        let path = format!(
-            "/orgs/a/contracts/{}/returns/{}/lines/{}",
-            w.contract_1.contract, w.contract_1.ret, l.id
-        );
-        w.post_form(&path, &officer, &[("decision", "verified")])
-            .await
-            .assert_status(StatusCode::SEE_OTHER);
-    }
-    w.clock.set(time::macros::datetime!(2025-07-15 10:00 UTC));
+    verify_dep1_before_q2_ends(&w, &officer).await;
     assert_eq!(at_risk(&w).await, ["DEP-2"]);
     let page = w.get("/orgs/a/at-risk", Some(&viewer)).await.body;
     assert!(
@@ -714,4 +684,25 @@ async fn at_risk(w: &World) -> Vec<String> {
         .iter()
         .map(|c| c["reference"].as_str().unwrap().to_owned())
         .collect()
+}
+
+/// Verifies every line of DEP-1's return and sets the clock before its
+/// second quarter ends: 900 of 1,000 hours expected (90%) and 500 of 500.
+async fn verify_dep1_before_q2_ends(w: &World, officer: &crate::support::Session) {
+    for l in w
+        .store
+        .delivery_return(w.contract_1.ret)
+        .await
+        .unwrap()
+        .lines
+    {
+        let path = format!(
+            "/orgs/a/contracts/{}/returns/{}/lines/{}",
+            w.contract_1.contract, w.contract_1.ret, l.id
+        );
+        w.post_form(&path, officer, &[("decision", "verified")])
+            .await
+            .assert_status(StatusCode::SEE_OTHER);
+    }
+    w.clock.set(time::macros::datetime!(2025-07-15 10:00 UTC));
 }

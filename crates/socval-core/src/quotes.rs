@@ -224,10 +224,15 @@ pub fn check(quotes: &[Quote], policy: &Policy) -> Vec<PurchaseCheck> {
         .collect()
 }
 
-/// An internal audit's assurance opinion.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+/// An internal audit's assurance opinion. It is written three ways: as
+/// stored and in the API ([`Opinion::as_str`], `limited`), for people
+/// ([`Opinion::label`], "Limited assurance"), and in the CLI's and report's
+/// JSON and tables (`Display`, "Limited").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Opinion {
     /// No assurance.
+    #[serde(rename = "none")]
     NoAssurance,
     /// Limited assurance.
     Limited,
@@ -238,6 +243,40 @@ pub enum Opinion {
 }
 
 impl Opinion {
+    /// Every opinion, strongest first.
+    pub const ALL: [Opinion; 4] = [
+        Opinion::Substantial,
+        Opinion::Reasonable,
+        Opinion::Limited,
+        Opinion::NoAssurance,
+    ];
+
+    /// As stored and in the API: `substantial`, `reasonable`, `limited`,
+    /// `none`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Opinion::Substantial => "substantial",
+            Opinion::Reasonable => "reasonable",
+            Opinion::Limited => "limited",
+            Opinion::NoAssurance => "none",
+        }
+    }
+
+    /// Reads [`Opinion::as_str`]'s words back.
+    pub fn from_key(s: &str) -> Option<Opinion> {
+        Opinion::ALL.into_iter().find(|o| o.as_str() == s)
+    }
+
+    /// For people: "Substantial assurance", ..., "No assurance".
+    pub fn label(self) -> &'static str {
+        match self {
+            Opinion::Substantial => "Substantial assurance",
+            Opinion::Reasonable => "Reasonable assurance",
+            Opinion::Limited => "Limited assurance",
+            Opinion::NoAssurance => "No assurance",
+        }
+    }
+
     /// The opinion for a compliance rate (%).
     pub fn of(percent: Decimal, t: AssuranceThresholds) -> Opinion {
         if percent >= t.substantial {

@@ -7,9 +7,6 @@
 //! `socval_core::quotes::check`, and audits are drawn by
 //! `socval_core::quotes::audit`: the store records their result.
 
-use std::fmt;
-use std::str::FromStr;
-
 use async_trait::async_trait;
 use serde::Serialize;
 use time::{Date, OffsetDateTime};
@@ -96,72 +93,15 @@ pub struct NewPurchase {
     pub quotes: Vec<PurchaseQuote>,
 }
 
-/// An assurance opinion, as stored.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AuditOpinion {
-    /// Substantial assurance.
-    Substantial,
-    /// Reasonable assurance.
-    Reasonable,
-    /// Limited assurance.
-    Limited,
-    /// No assurance.
-    None,
-}
+/// An assurance opinion: `socval_core::quotes::Opinion`, stored as its
+/// `as_str` key.
+pub use socval_core::quotes::Opinion as AuditOpinion;
 
-impl AuditOpinion {
-    /// As stored: `substantial`, `reasonable`, `limited`, `none`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AuditOpinion::Substantial => "substantial",
-            AuditOpinion::Reasonable => "reasonable",
-            AuditOpinion::Limited => "limited",
-            AuditOpinion::None => "none",
-        }
-    }
-
-    /// The engine's opinion as stored.
-    pub fn from_core(o: socval_core::quotes::Opinion) -> AuditOpinion {
-        use socval_core::quotes::Opinion;
-        match o {
-            Opinion::Substantial => AuditOpinion::Substantial,
-            Opinion::Reasonable => AuditOpinion::Reasonable,
-            Opinion::Limited => AuditOpinion::Limited,
-            Opinion::NoAssurance => AuditOpinion::None,
-        }
-    }
-
-    /// For people: "Substantial assurance", ..., "No assurance".
-    pub fn label(self) -> &'static str {
-        match self {
-            AuditOpinion::Substantial => "Substantial assurance",
-            AuditOpinion::Reasonable => "Reasonable assurance",
-            AuditOpinion::Limited => "Limited assurance",
-            AuditOpinion::None => "No assurance",
-        }
-    }
-}
-
-impl fmt::Display for AuditOpinion {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for AuditOpinion {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "substantial" => Ok(AuditOpinion::Substantial),
-            "reasonable" => Ok(AuditOpinion::Reasonable),
-            "limited" => Ok(AuditOpinion::Limited),
-            "none" => Ok(AuditOpinion::None),
-            _ => Err(Error::Invalid {
-                detail: format!("{s:?} is not an audit opinion"),
-            }),
-        }
-    }
+/// Reads a stored opinion column.
+pub(crate) fn parse_opinion(s: &str) -> Result<AuditOpinion> {
+    AuditOpinion::from_key(s).ok_or_else(|| Error::Invalid {
+        detail: format!("{s:?} is not an audit opinion"),
+    })
 }
 
 /// One purchase of an audit's sample, as it was judged when drawn.

@@ -63,7 +63,7 @@ fn audit_row(r: &impl Columns, items: Vec<PurchaseAuditItem>) -> Result<Purchase
         compliance_percent: percent.parse().map_err(|_| Error::Invalid {
             detail: format!("stored compliance percentage {percent:?} is not a number"),
         })?,
-        opinion: r.col::<String>("opinion")?.parse()?,
+        opinion: super::parse_opinion(&r.col::<String>("opinion")?)?,
         items,
         created_by: r.col("created_by")?,
         created_at: r.col("created_at")?,

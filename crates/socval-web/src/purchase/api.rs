@@ -177,7 +177,7 @@ impl From<&PurchaseAudit> for ApiPurchaseAudit {
             population: a.population,
             compliant: a.compliant,
             compliance_percent: a.compliance_percent.normalize().to_string(),
-            opinion: a.opinion.to_string(),
+            opinion: a.opinion.as_str().to_string(),
             sample: a
                 .items
                 .iter()

@@ -572,7 +572,7 @@ pub(crate) async fn draw(
         population: audit.population as i64,
         compliant: audit.compliant as i64,
         compliance_percent: audit.compliance_percent,
-        opinion: socval_store::AuditOpinion::from_core(audit.opinion),
+        opinion: audit.opinion,
         items,
     };
     state

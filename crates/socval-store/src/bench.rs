@@ -66,15 +66,19 @@ async fn seed_sql<DB: Db>(
         .col("n")?;
     let mut org_ids = Vec::new();
     let mut org_slugs = Vec::new();
+    // The built-in policy's thresholds.
+    let built_in = NewOrganisation::new("", "", OrgKind::Council);
     for i in 0..seed.orgs {
         let slug = format!("bench-{:03}", start + i + 1);
         let row = sqlx::query(
             "INSERT INTO organisations (slug, name, kind, procurement_threshold_pence, small_purchase_threshold_pence, created_at)
-             VALUES ($1, $2, $3, 10000000, 2500000, $4) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .arg(&slug)
         .arg(format!("Bench organisation {}", start + i + 1))
         .arg(OrgKind::ALL[(i as usize) % OrgKind::ALL.len()].as_str())
+        .arg(built_in.procurement_threshold_pence)
+        .arg(built_in.small_purchase_threshold_pence)
         .arg(now)
         .fetch_one(tx.executor())
         .await

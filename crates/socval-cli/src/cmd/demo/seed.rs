@@ -20,7 +20,7 @@ use socval_core::framework::Framework;
 use socval_core::{Decimal, FinancialYear, Gbp, Policy};
 use socval_store::delivery::{LineStatus, NewEvidence, NewLine, NewReturn, Review};
 use socval_store::procurement::{
-    Award, Commitment, ContractCommitment, Evidence, NewBid, NewContract, NewProcurement,
+    Award, Bid, Commitment, ContractCommitment, Evidence, NewBid, NewContract, NewProcurement,
     ProcurementWeights, Ranked, Score,
 };
 use socval_store::{
@@ -251,13 +251,115 @@ pub async fn seed(store: &dyn Store, data_dir: &Path, now: OffsetDateTime) -> Re
     let start = days(now, -400);
     let mut counts: Vec<(String, usize)> = Vec::new();
 
-    // Organisations and their frameworks.
+    let (orgs, frameworks) = seed_organisations(store, &demo, start, &borough.organisation).await?;
+    counts.push(("organisations".into(), orgs.len()));
+    let mut dir = Directory {
+        orgs,
+        suppliers: HashMap::new(),
+    };
+    let council = &borough.organisation[0];
+    let council_id = dir.org_id(&council.slug)?;
+
+    dir.suppliers = seed_suppliers(store, &demo, start, &dir, &borough.supplier).await?;
+    counts.push(("supplier companies".into(), dir.suppliers.len()));
+
+    let People {
+        mut logins,
+        supplier_users,
+        officer,
+    } = seed_users(store, &demo, start, &dir, council_id, &borough).await?;
+    counts.push(("users".into(), borough.user.len()));
+
+    seed_purchases(store, &dir.orgs, &officer, now).await?;
+    counts.push((
+        "small purchases".into(),
+        store.purchases(council_id).await?.len(),
+    ));
+
+    let fw_id = frameworks[&(council_id, FRAMEWORK)];
+    let fw = Framework::from_toml(OPEN_DEFAULT, "open-default.toml")?;
+    let mut ctx = Ctx {
+        store,
+        org: council_id,
+        framework_id: fw_id,
+        framework: &fw,
+        officer: &officer,
+        supplier_users: &supplier_users,
+        suppliers: &|name: &str| dir.supplier_id(council_id, name),
+        data_dir,
+        now,
+    };
+    for p in &plans.procurement {
+        seed_procurement(&mut ctx, p)
+            .await
+            .with_context(|| format!("data/demo/procurements.toml: procurement {}", p.reference))?;
+    }
+    counts.push(("procurements".into(), plans.procurement.len()));
+    for c in &plans.contract {
+        seed_contract(&mut ctx, c)
+            .await
+            .with_context(|| format!("data/demo/procurements.toml: contract {}", c.reference))?;
+    }
+    counts.push(("contracts".into(), store.contracts(council_id).await?.len()));
+
+    let payments = record_spend(store, &demo, now, council_id, data_dir, &council.slug).await?;
+    counts.push(("payments in the spend ledger".into(), payments));
+
+    let order = |r: &str| {
+        ["admin", "officer", "viewer", "supplier"]
+            .iter()
+            .position(|x| *x == r)
+    };
+    logins.sort_by_key(|l| order(&l.role));
+    Ok(Seeded {
+        council: council.name.clone(),
+        council_slug: council.slug.clone(),
+        logins,
+        password: borough.password,
+        counts,
+    })
+}
+
+/// The organisations and supplier companies seeded, by the names the demo
+/// files use.
+struct Directory {
+    /// Organisation ids by slug.
+    orgs: HashMap<String, i64>,
+    /// Supplier company ids by organisation id and company name.
+    suppliers: HashMap<(i64, String), i64>,
+}
+
+impl Directory {
+    fn org_id(&self, slug: &str) -> Result<i64> {
+        self.orgs
+            .get(slug)
+            .copied()
+            .ok_or_else(|| anyhow!("data/demo: unknown organisation {slug:?}"))
+    }
+
+    fn supplier_id(&self, org: i64, name: &str) -> Result<i64> {
+        self.suppliers
+            .get(&(org, name.to_owned()))
+            .copied()
+            .ok_or_else(|| anyhow!("data/demo: unknown supplier company {name:?}"))
+    }
+}
+
+/// Creates the organisations, each with the two shipped frameworks.
+/// Returns the organisations' ids by slug and the frameworks' ids by
+/// organisation id and framework name.
+async fn seed_organisations(
+    store: &dyn Store,
+    demo: &Actor,
+    at: OffsetDateTime,
+    organisations: &[OrgFile],
+) -> Result<(HashMap<String, i64>, HashMap<(i64, &'static str), i64>)> {
     let mut orgs: HashMap<String, i64> = HashMap::new();
     let mut frameworks: HashMap<(i64, &str), i64> = HashMap::new();
-    for o in &borough.organisation {
+    for o in organisations {
         let kind: OrgKind = o.kind.parse()?;
         let org = store
-            .create_organisation(&demo, start, &NewOrganisation::new(&o.slug, &o.name, kind))
+            .create_organisation(demo, at, &NewOrganisation::new(&o.slug, &o.name, kind))
             .await
             .with_context(|| format!("organisation {}", o.slug))?;
         for (source, file) in [
@@ -267,8 +369,8 @@ pub async fn seed(store: &dyn Store, data_dir: &Path, now: OffsetDateTime) -> Re
             let fw = Framework::from_toml(source, file)?;
             let rec = store
                 .create_framework(
-                    &demo,
-                    start,
+                    demo,
+                    at,
                     &NewFramework {
                         org_id: org.id,
                         name: fw.meta.id.clone(),
@@ -287,23 +389,25 @@ pub async fn seed(store: &dyn Store, data_dir: &Path, now: OffsetDateTime) -> Re
         }
         orgs.insert(o.slug.clone(), org.id);
     }
-    counts.push(("organisations".into(), orgs.len()));
-    let org_id = |slug: &str| {
-        orgs.get(slug)
-            .copied()
-            .ok_or_else(|| anyhow!("data/demo: unknown organisation {slug:?}"))
-    };
-    let council = &borough.organisation[0];
-    let council_id = org_id(&council.slug)?;
+    Ok((orgs, frameworks))
+}
 
-    // Supplier companies.
+/// Creates the supplier companies. Returns their ids by organisation id
+/// and company name.
+async fn seed_suppliers(
+    store: &dyn Store,
+    demo: &Actor,
+    at: OffsetDateTime,
+    dir: &Directory,
+    companies: &[SupplierFile],
+) -> Result<HashMap<(i64, String), i64>> {
     let mut suppliers: HashMap<(i64, String), i64> = HashMap::new();
-    for s in &borough.supplier {
-        let org = org_id(&s.org)?;
+    for s in companies {
+        let org = dir.org_id(&s.org)?;
         let created = store
             .create_supplier(
-                &demo,
-                start,
+                demo,
+                at,
                 &NewSupplier {
                     org_id: org,
                     name: s.name.clone(),
@@ -314,15 +418,30 @@ pub async fn seed(store: &dyn Store, data_dir: &Path, now: OffsetDateTime) -> Re
             .await?;
         suppliers.insert((org, s.name.clone()), created.id);
     }
-    counts.push(("supplier companies".into(), suppliers.len()));
-    let supplier_id = |org: i64, name: &str| {
-        suppliers
-            .get(&(org, name.to_owned()))
-            .copied()
-            .ok_or_else(|| anyhow!("data/demo: unknown supplier company {name:?}"))
-    };
+    Ok(suppliers)
+}
 
-    // Users (one password hash for all: hashing is slow on purpose).
+/// The users seeded, as the rest of the demo needs them.
+struct People {
+    /// The sign-ins the demo prints, in file order.
+    logins: Vec<Login>,
+    /// Each supplier company's first user in the council, who acts for it.
+    supplier_users: HashMap<i64, Actor>,
+    /// The council's (last) officer, who runs its procurements.
+    officer: Actor,
+}
+
+/// Creates the users and their memberships. Returns an error if a login
+/// role the demo prints has no user.
+async fn seed_users(
+    store: &dyn Store,
+    demo: &Actor,
+    at: OffsetDateTime,
+    dir: &Directory,
+    council_id: i64,
+    borough: &Borough,
+) -> Result<People> {
+    // One password hash for all: hashing is slow on purpose.
     let hash = socval_store::password::hash_blocking(borough.password.clone()).await?;
     let mut logins = Vec::new();
     let mut supplier_users: HashMap<i64, Actor> = HashMap::new();
@@ -330,8 +449,8 @@ pub async fn seed(store: &dyn Store, data_dir: &Path, now: OffsetDateTime) -> Re
     for u in &borough.user {
         let user = store
             .create_user(
-                &demo,
-                start,
+                demo,
+                at,
                 &NewUser {
                     email: u.email.clone(),
                     name: u.name.clone(),
@@ -341,19 +460,19 @@ pub async fn seed(store: &dyn Store, data_dir: &Path, now: OffsetDateTime) -> Re
             .await?;
         let mut company = None;
         for m in &u.member {
-            let org = org_id(&m.org)?;
+            let org = dir.org_id(&m.org)?;
             let role: Role = m.role.parse()?;
             let sid = match &m.supplier {
                 Some(name) => {
                     company = Some(name.clone());
-                    Some(supplier_id(org, name)?)
+                    Some(dir.supplier_id(org, name)?)
                 }
                 None => None,
             };
             store
                 .add_membership(
-                    &demo,
-                    start,
+                    demo,
+                    at,
                     &NewMembership {
                         user_id: user.id,
                         org_id: org,
@@ -380,49 +499,33 @@ pub async fn seed(store: &dyn Store, data_dir: &Path, now: OffsetDateTime) -> Re
             });
         }
     }
-    counts.push(("users".into(), borough.user.len()));
     for want in ["admin", "officer", "viewer", "supplier"] {
         if !logins.iter().any(|l| l.role == want) {
             bail!("data/demo/borough.toml: no user has login = \"{want}\"");
         }
     }
+    Ok(People {
+        logins,
+        supplier_users,
+        officer,
+    })
+}
 
-    seed_purchases(store, &orgs, &officer, now).await?;
-    counts.push((
-        "small purchases".into(),
-        store.purchases(council_id).await?.len(),
-    ));
-
-    let fw_id = frameworks[&(council_id, FRAMEWORK)];
-    let fw = Framework::from_toml(OPEN_DEFAULT, "open-default.toml")?;
-    let mut ctx = Ctx {
-        store,
-        org: council_id,
-        framework_id: fw_id,
-        framework: &fw,
-        officer: &officer,
-        supplier_users: &supplier_users,
-        suppliers: &|name: &str| supplier_id(council_id, name),
-        data_dir,
-        now,
-    };
-    for p in &plans.procurement {
-        seed_procurement(&mut ctx, p)
-            .await
-            .with_context(|| format!("data/demo/procurements.toml: procurement {}", p.reference))?;
-    }
-    counts.push(("procurements".into(), plans.procurement.len()));
-    for c in &plans.contract {
-        seed_contract(&mut ctx, c)
-            .await
-            .with_context(|| format!("data/demo/procurements.toml: contract {}", c.reference))?;
-    }
-    counts.push(("contracts".into(), store.contracts(council_id).await?.len()));
-
-    let (ledger, register) = seed_spend(data_dir, &council.slug)?;
+/// Seeds the spend side ([`seed_spend`]) and records the ledger's import
+/// and the register in the store, as `socval spend import` would. Returns
+/// the number of payments in the ledger.
+async fn record_spend(
+    store: &dyn Store,
+    demo: &Actor,
+    now: OffsetDateTime,
+    council_id: i64,
+    data_dir: &Path,
+    council_slug: &str,
+) -> Result<usize> {
+    let (ledger, register) = seed_spend(data_dir, council_slug)?;
     store
         .record_spend_imports(
-            &demo,
+            demo,
             now,
             council_id,
             &[socval_app::spend::import_row(&ledger)],
@@ -430,27 +533,13 @@ pub async fn seed(store: &dyn Store, data_dir: &Path, now: OffsetDateTime) -> Re
         .await?;
     store
         .record_spend_register(
-            &demo,
+            demo,
             now,
             council_id,
             &socval_app::spend::register_row("borsetshire-suppliers.csv", &register),
         )
         .await?;
-    counts.push(("payments in the spend ledger".into(), ledger.rows as usize));
-
-    let order = |r: &str| {
-        ["admin", "officer", "viewer", "supplier"]
-            .iter()
-            .position(|x| *x == r)
-    };
-    logins.sort_by_key(|l| order(&l.role));
-    Ok(Seeded {
-        council: council.name.clone(),
-        council_slug: council.slug.clone(),
-        logins,
-        password: borough.password,
-        counts,
-    })
+    Ok(ledger.rows as usize)
 }
 
 /// The spend side of the demo: the fictional postcode directory imported
@@ -613,19 +702,89 @@ fn commitments(rows: &[CommitmentFile]) -> Result<Vec<Commitment>> {
         .collect()
 }
 
+/// Takes a procurement as far as its `state`: created, published, bids
+/// submitted, bids opened, evaluated, awarded with its returns (or
+/// cancelled after publication).
 async fn seed_procurement(ctx: &mut Ctx<'_>, p: &ProcurementFile) -> Result<()> {
     let policy = Policy::default();
-    let w = policy.weights;
     let value = money(&p.value_gbp, "value_gbp")?;
     let deadline = days(ctx.now, p.deadline_days).replace_time(time::Time::from_hms(12, 0, 0)?);
     // Prepared a month before the deadline (at the latest, now).
     let created = (deadline - Duration::days(30)).min(ctx.now);
+    let new = new_procurement(ctx, p, &policy, value, deadline)?;
+    let store = ctx.store;
+    let proc = store.create_procurement(ctx.officer, created, &new).await?;
+    if p.state == "draft" {
+        return Ok(());
+    }
+    store
+        .publish_procurement(ctx.officer, created, proc.id)
+        .await?;
+    if p.state == "cancelled" {
+        store
+            .cancel_procurement(ctx.officer, created + Duration::days(2), proc.id)
+            .await?;
+        return Ok(());
+    }
+    let bids = submit_bids(ctx, p, proc.id, created, new.evidence).await?;
+    if p.state == "open" {
+        return Ok(());
+    }
+    let opened = deadline + Duration::hours(2);
+    store.open_bids(ctx.officer, opened, proc.id).await?;
+    if p.state == "closed" {
+        return Ok(());
+    }
+    let ranked = score_and_rank(ctx, p, &policy, value, opened, &bids).await?;
+    let evaluated_at = opened + Duration::days(3);
+    store
+        .complete_evaluation(ctx.officer, evaluated_at, proc.id, &ranked)
+        .await?;
+    if p.state == "evaluated" {
+        return Ok(());
+    }
+    if p.state != "awarded" {
+        bail!(
+            "state {:?} is not one of draft, open, closed, evaluated, awarded, cancelled",
+            p.state
+        );
+    }
+    let winner = ranked
+        .iter()
+        .find(|r| r.rank == 1)
+        .ok_or_else(|| anyhow!("no bid ranked first"))?;
+    let start_at = days(ctx.now, p.start_days.unwrap_or(p.deadline_days + 30));
+    let contract = store
+        .award(
+            ctx.officer,
+            evaluated_at + Duration::days(1),
+            proc.id,
+            &Award {
+                bid_id: winner.bid_id,
+                contract_reference: p.contract_reference.clone().unwrap_or_default(),
+                start: start_at.date(),
+            },
+        )
+        .await?;
+    seed_returns(ctx, contract.id, contract.supplier_id, start_at, &p.returns).await
+}
+
+/// The procurement `p` as the council's officer creates it, with the
+/// weights and requirements of `policy` for its `value` (in pence).
+fn new_procurement(
+    ctx: &Ctx<'_>,
+    p: &ProcurementFile,
+    policy: &Policy,
+    value: i64,
+    deadline: OffsetDateTime,
+) -> Result<NewProcurement> {
+    let w = policy.weights;
     let suppliers: Vec<i64> = p
         .suppliers
         .iter()
         .map(|s| (ctx.suppliers)(s))
         .collect::<Result<_>>()?;
-    let new = NewProcurement {
+    Ok(NewProcurement {
         org_id: ctx.org,
         reference: p.reference.clone(),
         title: p.title.clone(),
@@ -647,22 +806,19 @@ async fn seed_procurement(ctx: &mut Ctx<'_>, p: &ProcurementFile) -> Result<()> 
         deadline,
         measures: p.measures.clone(),
         suppliers,
-    };
-    let store = ctx.store;
-    let proc = store.create_procurement(ctx.officer, created, &new).await?;
-    if p.state == "draft" {
-        return Ok(());
-    }
-    store
-        .publish_procurement(ctx.officer, created, proc.id)
-        .await?;
-    if p.state == "cancelled" {
-        store
-            .cancel_procurement(ctx.officer, created + Duration::days(2), proc.id)
-            .await?;
-        return Ok(());
-    }
-    // Bids, a week after publication, each with a short qualitative document.
+    })
+}
+
+/// Submits the bids of `p`, a week after publication (`created`), each by
+/// its supplier's user with a short qualitative document. Returns each
+/// stored bid with its line in the file.
+async fn submit_bids<'p>(
+    ctx: &Ctx<'_>,
+    p: &'p ProcurementFile,
+    procurement_id: i64,
+    created: OffsetDateTime,
+    evidence: Evidence,
+) -> Result<Vec<(Bid, &'p BidFile)>> {
     let mut bids = Vec::new();
     for (i, b) in p.bid.iter().enumerate() {
         let supplier = (ctx.suppliers)(&b.supplier)?;
@@ -670,7 +826,7 @@ async fn seed_procurement(ctx: &mut Ctx<'_>, p: &ProcurementFile) -> Result<()> 
         let doc = format!(
             "{}: social value {} for {} ({}). Fictional demo document.\n",
             b.supplier,
-            if new.evidence == Evidence::DeliveryPlan {
+            if evidence == Evidence::DeliveryPlan {
                 "delivery plan"
             } else {
                 "milestone tracker"
@@ -678,12 +834,13 @@ async fn seed_procurement(ctx: &mut Ctx<'_>, p: &ProcurementFile) -> Result<()> 
             p.title,
             p.reference
         );
-        let bid = store
+        let bid = ctx
+            .store
             .submit_bid(
                 &ctx.supplier_actor(supplier),
                 at,
                 &NewBid {
-                    procurement_id: proc.id,
+                    procurement_id,
                     supplier_id: supplier,
                     price_pence: money(&b.price_gbp, "price_gbp")?,
                     quality_reference: b.quality_reference.clone(),
@@ -698,17 +855,21 @@ async fn seed_procurement(ctx: &mut Ctx<'_>, p: &ProcurementFile) -> Result<()> 
             .await?;
         bids.push((bid, b));
     }
-    if p.state == "open" {
-        return Ok(());
-    }
-    let opened = deadline + Duration::hours(2);
-    store.open_bids(ctx.officer, opened, proc.id).await?;
-    if p.state == "closed" {
-        return Ok(());
-    }
-    // The panel's scores, then the engine's ranking.
+    Ok(bids)
+}
+
+/// Records the panel's scores of `bids` a day after they were `opened`,
+/// then ranks them with the evaluation engine.
+async fn score_and_rank(
+    ctx: &Ctx<'_>,
+    p: &ProcurementFile,
+    policy: &Policy,
+    value: i64,
+    opened: OffsetDateTime,
+    bids: &[(Bid, &BidFile)],
+) -> Result<Vec<Ranked>> {
     let mut engine_bids = Vec::new();
-    for (bid, b) in &bids {
+    for (bid, b) in bids {
         let score = |s: &Option<String>, what: &str| -> Result<Decimal> {
             s.as_deref()
                 .ok_or_else(|| anyhow!("bid of {}: {what} is needed to evaluate", b.supplier))?
@@ -717,7 +878,7 @@ async fn seed_procurement(ctx: &mut Ctx<'_>, p: &ProcurementFile) -> Result<()> 
         };
         let quality = score(&b.quality_score, "quality_score")?;
         let qualitative = score(&b.sv_qualitative_score, "sv_qualitative_score")?;
-        store
+        ctx.store
             .score_bid(
                 ctx.officer,
                 opened + Duration::days(1),
@@ -759,9 +920,8 @@ async fn seed_procurement(ctx: &mut Ctx<'_>, p: &ProcurementFile) -> Result<()> 
         bids: engine_bids,
         file: p.reference.clone(),
     };
-    let e = evaluation::evaluate(&engine, ctx.framework, &policy, false)?;
-    let ranked: Vec<Ranked> = e
-        .bids
+    let e = evaluation::evaluate(&engine, ctx.framework, policy, false)?;
+    e.bids
         .iter()
         .map(|s| {
             Ok(Ranked {
@@ -770,38 +930,7 @@ async fn seed_procurement(ctx: &mut Ctx<'_>, p: &ProcurementFile) -> Result<()> 
                 total_score: s.total_score,
             })
         })
-        .collect::<Result<_>>()?;
-    let evaluated_at = opened + Duration::days(3);
-    store
-        .complete_evaluation(ctx.officer, evaluated_at, proc.id, &ranked)
-        .await?;
-    if p.state == "evaluated" {
-        return Ok(());
-    }
-    if p.state != "awarded" {
-        bail!(
-            "state {:?} is not one of draft, open, closed, evaluated, awarded, cancelled",
-            p.state
-        );
-    }
-    let winner = ranked
-        .iter()
-        .find(|r| r.rank == 1)
-        .ok_or_else(|| anyhow!("no bid ranked first"))?;
-    let start_at = days(ctx.now, p.start_days.unwrap_or(p.deadline_days + 30));
-    let contract = store
-        .award(
-            ctx.officer,
-            evaluated_at + Duration::days(1),
-            proc.id,
-            &Award {
-                bid_id: winner.bid_id,
-                contract_reference: p.contract_reference.clone().unwrap_or_default(),
-                start: start_at.date(),
-            },
-        )
-        .await?;
-    seed_returns(ctx, contract.id, contract.supplier_id, start_at, &p.returns).await
+        .collect()
 }
 
 async fn seed_contract(ctx: &mut Ctx<'_>, c: &ContractFile) -> Result<()> {

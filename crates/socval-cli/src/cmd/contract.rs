@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use clap::Subcommand;
 use serde_json::json;
-use socval_core::contract::{self, Contract, Rag};
-use socval_core::{Decimal, Gbp};
+use socval_core::contract::{self, Contract, Progress, Rag};
+use socval_core::{Decimal, Gbp, RagThresholds};
 use time::Date;
 
 use super::framework::{load, load_policy, number, plain, pounds_json, read_csv};
@@ -92,21 +92,7 @@ pub fn run(_global: &Global, args: Args, out: &mut dyn Write) -> Result<u8> {
 }
 
 fn progress(a: ProgressArgs, out: &mut dyn Write) -> Result<u8> {
-    let policy = load_policy(a.policy.as_deref())?;
-    let mut rag = policy.rag;
-    if let Some(g) = a.green {
-        rag.green = g;
-    }
-    if let Some(am) = a.amber {
-        rag.amber = am;
-    }
-    if rag.amber > rag.green {
-        anyhow::bail!(
-            "--amber {} is above --green {} (accepted: amber ≤ green)",
-            rag.amber,
-            rag.green
-        );
-    }
+    let rag = thresholds(&a)?;
     let name = a.file.display().to_string();
     let text = std::fs::read_to_string(&a.file)
         .with_context(|| format!("cannot read contract file {name}"))?;
@@ -132,7 +118,40 @@ fn progress(a: ProgressArgs, out: &mut dyn Write) -> Result<u8> {
         rag,
         a.carry_forward,
     )?;
+    progress_report(&c, &p, as_of, rag).write(a.format, out)?;
+    let red = p.rag == Some(Rag::Red) || p.measures.iter().any(|m| m.rag == Some(Rag::Red));
+    Ok(if red { exit::FINDINGS } else { exit::OK })
+}
 
+/// The RAG thresholds in force: the policy's, overridden by --green and
+/// --amber. Returns an error if amber ends up above green.
+fn thresholds(a: &ProgressArgs) -> Result<RagThresholds> {
+    let policy = load_policy(a.policy.as_deref())?;
+    let mut rag = policy.rag;
+    if let Some(g) = a.green {
+        rag.green = g;
+    }
+    if let Some(am) = a.amber {
+        rag.amber = am;
+    }
+    if rag.amber > rag.green {
+        anyhow::bail!(
+            "--amber {} is above --green {} (accepted: amber ≤ green)",
+            rag.amber,
+            rag.green
+        );
+    }
+    Ok(rag)
+}
+
+/// The progress of contract `c` as of `as_of`: JSON, one table row per
+/// measure, and a footer with the whole contract and the notes.
+fn progress_report(
+    c: &Contract,
+    p: &Progress,
+    as_of: Date,
+    rag: RagThresholds,
+) -> Report<serde_json::Value> {
     let rag_text = |r: Option<Rag>| r.map(|r| r.to_string()).unwrap_or_else(|| "not due".into());
     let opt_gbp = |g: Option<Gbp>| g.map(pounds_json);
     let measures: Vec<_> = p
@@ -228,7 +247,4 @@ fn progress(a: ProgressArgs, out: &mut dyn Write) -> Result<u8> {
         numeric: vec![2, 3, 4, 5, 7],
         footer,
     }
-    .write(a.format, out)?;
-    let red = p.rag == Some(Rag::Red) || p.measures.iter().any(|m| m.rag == Some(Rag::Red));
-    Ok(if red { exit::FINDINGS } else { exit::OK })
 }

@@ -319,7 +319,7 @@ impl<'c> Ctx<'c> {
     /// A read error is returned after the batches before it are written.
     fn pipeline(
         &self,
-        read_batch: &mut (dyn FnMut(&mut Vec<csv::ByteRecord>) -> Result<usize> + Send),
+        read_batch: &mut ReadBatch<'_>,
         threads: usize,
         write: &mut dyn FnMut(&[u8], &Totals) -> Result<()>,
     ) -> Result<()> {
@@ -443,25 +443,7 @@ pub fn run(global: &Global, args: Args, out: &mut dyn Write) -> Result<u8> {
                 .to_string()
         })
         .collect();
-    let col = match &args.postcode_column {
-        Some(want) => names
-            .iter()
-            .position(|n| n.eq_ignore_ascii_case(want.trim())),
-        None => POSTCODE_NAMES
-            .iter()
-            .find_map(|p| names.iter().position(|n| n.eq_ignore_ascii_case(p))),
-    };
-    let Some(col) = col else {
-        let accepted = match &args.postcode_column {
-            Some(w) => format!("{w:?} (from --postcode-column)"),
-            None => POSTCODE_NAMES.join(", "),
-        };
-        bail!(
-            "{}: no postcode column; found columns: {}; accepted: {accepted}",
-            args.file.display(),
-            names.join(", ")
-        );
-    };
+    let col = postcode_column(&args, &names)?;
     let sink: Box<dyn Write + '_> = match &args.output {
         Some(p) => {
             Box::new(File::create(p).with_context(|| format!("cannot create {}", p.display()))?)
@@ -476,7 +458,6 @@ pub fn run(global: &Global, args: Args, out: &mut dyn Write) -> Result<u8> {
         names: &names,
         format: args.format,
     };
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
     let mut totals = Totals::default();
     let file = args.file.display().to_string();
     let mut read_batch = |batch: &mut Vec<csv::ByteRecord>| -> Result<usize> {
@@ -497,81 +478,142 @@ pub fn run(global: &Global, args: Args, out: &mut dyn Write) -> Result<u8> {
     };
     match args.format {
         Format::Csv | Format::Json => {
-            if args.format == Format::Csv {
-                let mut cw = csv::WriterBuilder::new().from_writer(&mut w);
-                let mut h = header.clone();
-                for a in ADDED {
-                    h.push_field(a.as_bytes());
-                }
-                cw.write_byte_record(&h)?;
-                cw.flush()?;
-            } else {
-                w.write_all(b"[")?;
-            }
-            let mut first = true;
-            let json = args.format == Format::Json;
-            ctx.pipeline(&mut read_batch, threads, &mut |bytes, t| {
-                totals.add(t);
-                // The first JSON object is not preceded by a comma.
-                let skip = usize::from(json && first && !bytes.is_empty());
-                first &= bytes.is_empty();
-                w.write_all(&bytes[skip..])?;
-                Ok(())
-            })?;
-            if json {
-                w.write_all(b"\n]\n")?;
-            }
+            ctx.write_streamed(&header, &mut read_batch, &mut w, &mut totals)?;
         }
-        Format::Table => {
-            let mut table_rows = Vec::new();
-            let mut cells: Cells = Default::default();
-            let mut batch = Vec::new();
-            loop {
-                let n = read_batch(&mut batch)?;
-                for rec in &batch[..n] {
-                    ctx.cells(rec, &mut cells, &mut totals);
-                    let mut row: Vec<String> = rec
-                        .iter()
-                        .map(|f| String::from_utf8_lossy(f).into_owned())
-                        .collect();
-                    row.extend(cells.iter().cloned());
-                    table_rows.push(row);
-                }
-                if n < BATCH {
-                    break;
-                }
-            }
-            let headers: Vec<&str> = names.iter().map(String::as_str).chain(ADDED).collect();
-            crate::output::write_table(&headers, &table_rows, &[], &mut w)?;
-        }
+        Format::Table => ctx.write_table(&mut read_batch, &mut w, &mut totals)?,
     }
     w.flush()?;
     if !args.quiet {
-        let join = |m: &BTreeMap<&str, u64>| {
-            m.iter()
-                .map(|(k, v)| format!("{v} {k}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        let by_class = Totals::by_name(&totals.by_class, &LocationClass::ALL, |c| c.as_str());
-        let by_reason = Totals::by_name(&totals.by_reason, &REASONS, |r| r.as_str());
-        let mut msg = format!("{} rows: {}", totals.rows, join(&by_class));
-        if !by_reason.is_empty() {
-            let _ = write!(msg, " (unknown: {})", join(&by_reason));
-        }
-        match &geo.deprivation {
-            Some(_) => {
-                let _ = write!(
-                    msg,
-                    "; {} found without a deprivation figure",
-                    totals.no_imd
-                );
-            }
-            None => msg.push_str("; no deprivation file imported"),
-        }
-        eprintln!("{msg}");
+        eprintln!("{}", summary(&totals, geo.deprivation.is_some()));
     }
     Ok(exit::OK)
+}
+
+/// The index of the postcode column in `names`: the one --postcode-column
+/// names, or else the first of [`POSTCODE_NAMES`] found. Returns an error
+/// naming the columns found and those accepted if there is none.
+fn postcode_column(args: &Args, names: &[String]) -> Result<usize> {
+    let col = match &args.postcode_column {
+        Some(want) => names
+            .iter()
+            .position(|n| n.eq_ignore_ascii_case(want.trim())),
+        None => POSTCODE_NAMES
+            .iter()
+            .find_map(|p| names.iter().position(|n| n.eq_ignore_ascii_case(p))),
+    };
+    let Some(col) = col else {
+        let accepted = match &args.postcode_column {
+            Some(w) => format!("{w:?} (from --postcode-column)"),
+            None => POSTCODE_NAMES.join(", "),
+        };
+        bail!(
+            "{}: no postcode column; found columns: {}; accepted: {accepted}",
+            args.file.display(),
+            names.join(", ")
+        );
+    };
+    Ok(col)
+}
+
+/// Fills a batch with up to [`BATCH`] rows and returns how many it read;
+/// a short batch is the last.
+type ReadBatch<'r> = dyn FnMut(&mut Vec<csv::ByteRecord>) -> Result<usize> + Send + 'r;
+
+impl Ctx<'_> {
+    /// Writes the CSV (its header with the added columns, then the rows)
+    /// or the JSON array, classifying on worker threads.
+    fn write_streamed(
+        &self,
+        header: &csv::ByteRecord,
+        read_batch: &mut ReadBatch<'_>,
+        w: &mut dyn Write,
+        totals: &mut Totals,
+    ) -> Result<()> {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+        if self.format == Format::Csv {
+            let mut cw = csv::WriterBuilder::new().from_writer(&mut *w);
+            let mut h = header.clone();
+            for a in ADDED {
+                h.push_field(a.as_bytes());
+            }
+            cw.write_byte_record(&h)?;
+            cw.flush()?;
+        } else {
+            w.write_all(b"[")?;
+        }
+        let mut first = true;
+        let json = self.format == Format::Json;
+        self.pipeline(read_batch, threads, &mut |bytes, t| {
+            totals.add(t);
+            // The first JSON object is not preceded by a comma.
+            let skip = usize::from(json && first && !bytes.is_empty());
+            first &= bytes.is_empty();
+            w.write_all(&bytes[skip..])?;
+            Ok(())
+        })?;
+        if json {
+            w.write_all(b"\n]\n")?;
+        }
+        Ok(())
+    }
+
+    /// Reads every row, classifies it on this thread and writes one
+    /// aligned table.
+    fn write_table(
+        &self,
+        read_batch: &mut ReadBatch<'_>,
+        w: &mut dyn Write,
+        totals: &mut Totals,
+    ) -> Result<()> {
+        let mut table_rows = Vec::new();
+        let mut cells: Cells = Default::default();
+        let mut batch = Vec::new();
+        loop {
+            let n = read_batch(&mut batch)?;
+            for rec in &batch[..n] {
+                self.cells(rec, &mut cells, totals);
+                let mut row: Vec<String> = rec
+                    .iter()
+                    .map(|f| String::from_utf8_lossy(f).into_owned())
+                    .collect();
+                row.extend(cells.iter().cloned());
+                table_rows.push(row);
+            }
+            if n < BATCH {
+                break;
+            }
+        }
+        let headers: Vec<&str> = self.names.iter().map(String::as_str).chain(ADDED).collect();
+        crate::output::write_table(&headers, &table_rows, &[], w)
+    }
+}
+
+/// The totals line printed to standard error: rows by class, unknown rows
+/// by reason, and rows without a deprivation figure (if a deprivation file
+/// was imported).
+fn summary(totals: &Totals, deprivation: bool) -> String {
+    let join = |m: &BTreeMap<&str, u64>| {
+        m.iter()
+            .map(|(k, v)| format!("{v} {k}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let by_class = Totals::by_name(&totals.by_class, &LocationClass::ALL, |c| c.as_str());
+    let by_reason = Totals::by_name(&totals.by_reason, &REASONS, |r| r.as_str());
+    let mut msg = format!("{} rows: {}", totals.rows, join(&by_class));
+    if !by_reason.is_empty() {
+        let _ = write!(msg, " (unknown: {})", join(&by_reason));
+    }
+    if deprivation {
+        let _ = write!(
+            msg,
+            "; {} found without a deprivation figure",
+            totals.no_imd
+        );
+    } else {
+        msg.push_str("; no deprivation file imported");
+    }
+    msg
 }
 
 #[cfg(test)]

@@ -52,23 +52,19 @@ pub async fn seed(store: &dyn Store, seed: BenchSeed, now: OffsetDateTime) -> Re
     }
 }
 
-async fn seed_sql<DB: Db>(
-    store: &SqlStore<DB>,
-    seed: BenchSeed,
+/// Inserts `count` organisations named after `start`, with the built-in
+/// policy's thresholds; their ids and slugs.
+async fn seed_orgs<DB: Db>(
+    tx: &mut impl Conn<Db = DB>,
+    start: i64,
+    count: i64,
     now: OffsetDateTime,
-) -> Result<BenchSeeded> {
-    let now = ts(now);
-    let hash = crate::password::hash_blocking("bench-password".to_string()).await?;
-    let mut tx = store.pool.begin_with(DB::BEGIN).await?;
-    let start: i64 = sqlx::query("SELECT COUNT(*) AS n FROM organisations")
-        .fetch_one(tx.executor())
-        .await?
-        .col("n")?;
+) -> Result<(Vec<i64>, Vec<String>)> {
     let mut org_ids = Vec::new();
     let mut org_slugs = Vec::new();
     // The built-in policy's thresholds.
     let built_in = NewOrganisation::new("", "", OrgKind::Council);
-    for i in 0..seed.orgs {
+    for i in 0..count {
         let slug = format!("bench-{:03}", start + i + 1);
         let row = sqlx::query(
             "INSERT INTO organisations (slug, name, kind, procurement_threshold_pence, small_purchase_threshold_pence, created_at)
@@ -86,6 +82,22 @@ async fn seed_sql<DB: Db>(
         org_ids.push(row.col::<i64>("id")?);
         org_slugs.push(slug);
     }
+    Ok((org_ids, org_slugs))
+}
+
+async fn seed_sql<DB: Db>(
+    store: &SqlStore<DB>,
+    seed: BenchSeed,
+    now: OffsetDateTime,
+) -> Result<BenchSeeded> {
+    let now = ts(now);
+    let hash = crate::password::hash_blocking("bench-password".to_string()).await?;
+    let mut tx = store.pool.begin_with(DB::BEGIN).await?;
+    let start: i64 = sqlx::query("SELECT COUNT(*) AS n FROM organisations")
+        .fetch_one(tx.executor())
+        .await?
+        .col("n")?;
+    let (org_ids, org_slugs) = seed_orgs::<DB>(&mut tx, start, seed.orgs, now).await?;
     if org_ids.is_empty() {
         return Err(Error::Invalid {
             detail: "seed at least one organisation".to_string(),

@@ -163,7 +163,8 @@ impl CompanyNumber {
         if digits.is_empty() {
             return Err(err("it has no digits"));
         }
-        if !suffix.is_empty() && !(suffix == "R" && SUFFIX_R.contains(&prefix)) {
+        let r_suffix = suffix == "R" && SUFFIX_R.contains(&prefix);
+        if !suffix.is_empty() && !r_suffix {
             return Err(err("it has letters after the digits"));
         }
         if !prefix.is_empty() && !COMPANY_PREFIXES.contains(&prefix) {

@@ -16,6 +16,9 @@
 //!   [`Registers::charity`] with a [`Charity`] (name, contact postcode,
 //!   status, latest income, company number).
 //!
+//! - [`sample`] writes fictional files in the published layouts (tests,
+//!   the demo, benchmarks).
+//!
 //! ```no_run
 //! use socval_register::{CharityNumber, Registers};
 //! let registers = Registers::open("socval-data".as_ref())?;
@@ -33,6 +36,7 @@ mod data;
 mod error;
 mod id;
 mod index;
+pub mod sample;
 mod source;
 
 pub use charity::{CHARITY_COLUMNS, Charity};

@@ -180,7 +180,7 @@ pub(crate) fn date_word(text: &str) -> std::result::Result<u32, String> {
     if t.is_empty() {
         return Ok(0);
     }
-    let bad = || format!("not a date (expected dd/mm/yyyy or yyyy-mm-dd)");
+    let bad = || "not a date (expected dd/mm/yyyy or yyyy-mm-dd)".to_string();
     let day = t.split([' ', 'T']).next().unwrap_or("");
     let parts: Vec<&str> = day.split(['/', '-']).collect();
     let num = |s: &str| -> Option<u32> {

@@ -17,7 +17,7 @@ use socval_core::Gbp;
 use crate::error::{Error, Result};
 use crate::id::{CharityNumber, CompanyNumber};
 use crate::index::{NONE, Table, TableWriter};
-use crate::source::Reading;
+use crate::source::{Reading, columns};
 
 /// The columns socval keeps, as published.
 pub const CHARITY_COLUMNS: [&str; 7] = [
@@ -152,21 +152,14 @@ fn split(v: u64) -> [u32; 2] {
 pub(crate) fn read_text(path: &Path, input: impl Read, w: &mut TableWriter) -> Result<Read1> {
     let mut reading = Reading::csv(path, input, b'\t', false);
     let header = reading.header()?;
-    let names: Vec<&str> = header
-        .iter()
-        .map(|h| h.trim_start_matches('\u{feff}').trim())
-        .collect();
-    let col = |want: &str| names.iter().position(|n| *n == want);
-    let mut at = [0usize; 7];
-    for (slot, want) in at.iter_mut().zip(CHARITY_COLUMNS) {
-        *slot = col(want).ok_or_else(|| Error::MissingColumn {
-            path: path.to_owned(),
-            register: "Charity Commission",
-            missing: want.to_owned(),
-            found: names.iter().map(|s| s.to_string()).collect(),
-        })?;
-    }
-    let date_col = col(DATE_OF_EXTRACT);
+    let (at, optional) = columns(
+        path,
+        "Charity Commission",
+        &header,
+        &CHARITY_COLUMNS,
+        &[DATE_OF_EXTRACT],
+    )?;
+    let date_col = optional[0];
     let mut out = Read1::default();
     let mut row = csv::StringRecord::new();
     while reading.next(&mut row)? {

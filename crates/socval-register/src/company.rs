@@ -16,7 +16,7 @@ use time::Date;
 use crate::error::{Error, Result};
 use crate::id::CompanyNumber;
 use crate::index::{NONE, Table, TableWriter};
-use crate::source::{Reading, date_word, word_date};
+use crate::source::{Reading, columns, date_word, word_date};
 
 /// The columns socval keeps, as published (without the leading spaces).
 pub const COMPANY_COLUMNS: [&str; 12] = [
@@ -99,31 +99,6 @@ impl<'a> Sic<'a> {
     }
 }
 
-/// The column positions of one file.
-struct Columns([usize; 12]);
-
-impl Columns {
-    fn find(path: &Path, header: &csv::StringRecord) -> Result<Columns> {
-        let names: Vec<&str> = header
-            .iter()
-            .map(|h| h.trim_start_matches('\u{feff}').trim())
-            .collect();
-        let mut at = [0; 12];
-        for (slot, want) in at.iter_mut().zip(COMPANY_COLUMNS) {
-            *slot = names
-                .iter()
-                .position(|n| *n == want)
-                .ok_or_else(|| Error::MissingColumn {
-                    path: path.to_owned(),
-                    register: "Companies House",
-                    missing: want.to_owned(),
-                    found: names.iter().map(|s| s.to_string()).collect(),
-                })?;
-        }
-        Ok(Columns(at))
-    }
-}
-
 /// Reads one BasicCompanyData CSV (a whole file or one part) into `w`.
 /// Returns the data rows read.
 ///
@@ -132,12 +107,12 @@ impl Columns {
 pub(crate) fn read(path: &Path, input: impl Read, w: &mut TableWriter) -> Result<u64> {
     let mut reading = Reading::csv(path, input, b',', true);
     let header = reading.header()?;
-    let cols = Columns::find(path, &header)?;
+    let (cols, _) = columns(path, "Companies House", &header, &COMPANY_COLUMNS, &[])?;
     let mut row = csv::StringRecord::new();
     let mut rows = 0;
     while reading.next(&mut row)? {
         let line = reading.line(&row);
-        let get = |i: usize| row.get(cols.0[i]).unwrap_or("").trim();
+        let get = |i: usize| row.get(cols[i]).unwrap_or("").trim();
         let field = |i: usize, reason: String| Error::Field {
             path: path.to_owned(),
             line,

@@ -96,9 +96,26 @@ impl InvalidNumber {
 const EMPTY: &str = "it is empty";
 const PLACEHOLDER: &str = "it says there is no number";
 
-fn placeholder(s: &str) -> bool {
-    let up = s.trim().to_ascii_uppercase();
-    PLACEHOLDERS.contains(&up.as_str())
+/// The text to read as a `what`, trimmed, with an error maker naming it;
+/// an error when it is empty or a placeholder.
+fn start<'t>(
+    text: &'t str,
+    what: &'static str,
+) -> Result<(&'t str, impl Fn(&'static str) -> InvalidNumber), InvalidNumber> {
+    let value = text.to_owned();
+    let err = move |reason| InvalidNumber {
+        value: value.clone(),
+        what,
+        reason,
+    };
+    let t = text.trim();
+    if t.is_empty() {
+        return Err(err(EMPTY));
+    }
+    if PLACEHOLDERS.contains(&t.to_ascii_uppercase().as_str()) {
+        return Err(err(PLACEHOLDER));
+    }
+    Ok((t, err))
 }
 
 /// A Companies House company number, always 8 upper-case ASCII letters and
@@ -121,18 +138,7 @@ impl CompanyNumber {
     /// (and the `R` that ends an industrial and provident society's
     /// number), or has characters other than letters and digits.
     pub fn parse(text: &str) -> Result<CompanyNumber, InvalidNumber> {
-        let err = |reason| InvalidNumber {
-            value: text.to_owned(),
-            what: "company number",
-            reason,
-        };
-        let t = text.trim();
-        if t.is_empty() {
-            return Err(err(EMPTY));
-        }
-        if placeholder(t) {
-            return Err(err(PLACEHOLDER));
-        }
+        let (t, err) = start(text, "company number")?;
         // A spreadsheet that took the number for a number: `8911274.0`.
         // Other dots are dropped (`SC.012345`), but not the point of a
         // fraction, which would make `8911274.5` a different company.
@@ -295,18 +301,7 @@ impl CharityNumber {
     /// Returns an error saying why for an empty or placeholder value,
     /// anything but digits, all zeros, or more than 7 digits.
     pub fn parse(text: &str) -> Result<CharityNumber, InvalidNumber> {
-        let err = |reason| InvalidNumber {
-            value: text.to_owned(),
-            what: "charity number",
-            reason,
-        };
-        let t = text.trim();
-        if t.is_empty() {
-            return Err(err(EMPTY));
-        }
-        if placeholder(t) {
-            return Err(err(PLACEHOLDER));
-        }
+        let (t, err) = start(text, "charity number")?;
         let s: String = t.chars().filter(|c| !c.is_whitespace()).collect();
         let (main, linked) = match s.split_once(['-', '/']) {
             Some((m, l)) => (m, Some(l)),

@@ -171,6 +171,38 @@ impl<R: Read> Reading<R> {
     }
 }
 
+/// The positions of the `wanted` columns in a header, matched with
+/// surrounding spaces and a byte-order mark removed, and of the optional
+/// ones (`None` when absent).
+///
+/// Returns [`Error::MissingColumn`] naming the first wanted column that is
+/// missing and the columns found.
+pub(crate) fn columns(
+    path: &Path,
+    register: &'static str,
+    header: &csv::StringRecord,
+    wanted: &[&str],
+    optional: &[&str],
+) -> Result<(Vec<usize>, Vec<Option<usize>>)> {
+    let names: Vec<&str> = header
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').trim())
+        .collect();
+    let find = |want: &str| names.iter().position(|n| *n == want);
+    let at = wanted
+        .iter()
+        .map(|want| {
+            find(want).ok_or_else(|| Error::MissingColumn {
+                path: path.to_owned(),
+                register,
+                missing: (*want).to_owned(),
+                found: names.iter().map(|s| s.to_string()).collect(),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok((at, optional.iter().map(|o| find(o)).collect()))
+}
+
 /// A date as a record word, `yyyymmdd`, 0 when empty. Reads `dd/mm/yyyy`
 /// (Companies House) and `yyyy-mm-dd`, with or without a time after it.
 ///

@@ -7,7 +7,7 @@ use socval_register::sample::{
     SampleCharity, SampleCompany, write_charities_text, write_companies,
 };
 
-use super::{expect, expect_error, json, parts, run_in};
+use super::{expect, expect_error, json, parts, run_in, write};
 
 fn companies(dir: &Path, name: &str, extra: &str) -> String {
     let mut cic = SampleCompany::fictional(0);
@@ -15,10 +15,7 @@ fn companies(dir: &Path, name: &str, extra: &str) -> String {
     cic.name = "ALDER FERN CARE CIC".into();
     let mut csv = Vec::new();
     write_companies(&mut csv, [cic, SampleCompany::fictional(7)]).unwrap();
-    csv.extend_from_slice(extra.as_bytes());
-    let p = dir.join(name);
-    std::fs::write(&p, csv).unwrap();
-    p.to_str().unwrap().to_owned()
+    write(dir, name, &(String::from_utf8(csv).unwrap() + extra))
 }
 
 fn charities(dir: &Path) -> String {
@@ -28,9 +25,11 @@ fn charities(dir: &Path) -> String {
     c.latest_income = "5000.25".into();
     let mut txt = Vec::new();
     write_charities_text(&mut txt, "2026-11-30 00:00:00", [c]).unwrap();
-    let p = dir.join("publicextract.charity.txt");
-    std::fs::write(&p, txt).unwrap();
-    p.to_str().unwrap().to_owned()
+    write(
+        dir,
+        "publicextract.charity.txt",
+        &String::from_utf8(txt).unwrap(),
+    )
 }
 
 #[test]

@@ -7,6 +7,7 @@ pub mod evaluate;
 pub mod framework;
 pub mod geo;
 pub mod quotes;
+pub mod registers;
 pub mod report;
 pub mod serve;
 pub mod spend;

@@ -79,6 +79,8 @@ enum Command {
     Quotes(cmd::quotes::Args),
     /// Postcodes, the ONS postcode directory, deprivation and "local".
     Geo(cmd::geo::Args),
+    /// The open national registers: Companies House and the Charity Commission.
+    Registers(cmd::registers::Args),
     /// Spend: import payments, supplier register, the CLES analyses, exports.
     Spend(cmd::spend::Args),
     /// Reports: the annual social value report as HTML, XLSX, CSV and JSON.
@@ -111,6 +113,7 @@ fn main() -> ExitCode {
         Command::Contract(args) => cmd::contract::run(&cli.global, args, &mut out),
         Command::Quotes(args) => cmd::quotes::run(&cli.global, args, &mut out),
         Command::Geo(args) => cmd::geo::run(&cli.global, args, &mut out),
+        Command::Registers(args) => cmd::registers::run(&cli.global, args, &mut out),
         Command::Spend(args) => cmd::spend::run(&cli.global, args, &mut out),
         Command::Report(args) => cmd::report::run(&cli.global, args, &mut out),
         Command::Serve(args) => cmd::serve::run(&cli.global, args, &mut out),

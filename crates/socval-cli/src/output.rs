@@ -112,6 +112,56 @@ pub fn write_table(
     Ok(())
 }
 
+/// Progress bars for imports, one per file, shown only when stderr is a
+/// terminal (quiet in pipes and tests).
+pub struct Progress {
+    show: bool,
+    bars: Vec<indicatif::ProgressBar>,
+}
+
+impl Progress {
+    /// Bars if stderr is a terminal, else none.
+    pub fn new() -> Progress {
+        use std::io::IsTerminal;
+        Progress {
+            show: std::io::stderr().is_terminal(),
+            bars: Vec::new(),
+        }
+    }
+
+    /// Wraps a reader of `len` bytes named by `path` in a bar.
+    pub fn wrap<'r>(
+        &mut self,
+        path: &std::path::Path,
+        len: u64,
+        r: Box<dyn std::io::Read + 'r>,
+    ) -> Box<dyn std::io::Read + 'r> {
+        if !self.show {
+            return r;
+        }
+        let pb = indicatif::ProgressBar::new(len);
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("{msg} {wide_bar} {bytes}/{total_bytes} {eta}")
+        {
+            pb.set_style(style);
+        }
+        pb.set_message(
+            path.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        );
+        self.bars.push(pb.clone());
+        Box::new(pb.wrap_read(r))
+    }
+
+    /// Clears the bars.
+    pub fn finish(&self) {
+        for pb in &self.bars {
+            pb.finish_and_clear();
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,7 @@ mod framework;
 mod geo;
 mod pins;
 mod quotes;
+mod registers;
 mod report;
 mod serve;
 mod spend;

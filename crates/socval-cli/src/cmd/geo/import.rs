@@ -1,15 +1,14 @@
 //! `socval geo import`.
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use indicatif::{ProgressBar, ProgressStyle};
 use socval_geo::{FileKind, ImportOptions, LsoaVintage};
 
 use crate::Global;
 use crate::exit;
-use crate::output::{Format, Report};
+use crate::output::{Format, Progress, Report};
 
 /// Import postcode files, the IMD file, area names or an LSOA lookup.
 #[derive(clap::Args, Debug)]
@@ -60,32 +59,14 @@ pub fn run(global: &Global, args: Args, out: &mut dyn Write) -> Result<u8> {
         merge: args.merge,
         vintage: args.vintage,
     };
-    let show = std::io::stderr().is_terminal();
-    let mut bars: Vec<ProgressBar> = Vec::new();
+    let mut progress = Progress::new();
     let mut wrap = |path: &Path, r: Box<dyn Read>| -> Box<dyn Read> {
-        if !show {
-            return r;
-        }
         let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-        let pb = ProgressBar::new(len);
-        if let Ok(style) =
-            ProgressStyle::with_template("{msg} {wide_bar} {bytes}/{total_bytes} {eta}")
-        {
-            pb.set_style(style);
-        }
-        pb.set_message(
-            path.file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-        );
-        bars.push(pb.clone());
-        Box::new(pb.wrap_read(r))
+        progress.wrap(path, len, r)
     };
     let summary = socval_geo::import(&global.data_dir, &args.files, &opts, &mut wrap)
         .context("import failed; the previous data is unchanged");
-    for pb in &bars {
-        pb.finish_and_clear();
-    }
+    progress.finish();
     let summary = summary?;
     let mut rows: Vec<Vec<String>> = summary
         .files

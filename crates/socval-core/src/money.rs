@@ -172,19 +172,13 @@ impl Gbp {
     /// up to its total). There is no `+` on amounts: every sum says what
     /// happens when it cannot be made.
     pub fn checked_add(self, rhs: Gbp) -> Option<Gbp> {
-        exact(
-            self.0.checked_add(rhs.0)?,
-            self.0.scale().max(rhs.0.scale()),
-        )
+        exact(self.0, rhs.0, Decimal::checked_add, u32::max)
     }
 
     /// The difference, or `None` when it cannot be held exactly (see
     /// [`Gbp::checked_add`]).
     pub fn checked_sub(self, rhs: Gbp) -> Option<Gbp> {
-        exact(
-            self.0.checked_sub(rhs.0)?,
-            self.0.scale().max(rhs.0.scale()),
-        )
+        exact(self.0, rhs.0, Decimal::checked_sub, u32::max)
     }
 
     /// The sum of `amounts`, or `None` if it cannot be held exactly.
@@ -199,12 +193,11 @@ impl Gbp {
     /// Returns `None` when the product cannot be held exactly (far beyond
     /// any real amount, or more significant digits than a decimal has).
     pub fn checked_mul_units(self, units: Decimal) -> Option<Gbp> {
-        let product = self.0.checked_mul(units)?;
         if self.0.is_zero() || units.is_zero() {
             // A product with zero is zero, with scale 0.
-            return Some(Gbp(product));
+            return self.0.checked_mul(units).map(Gbp);
         }
-        exact(product, self.0.scale() + units.scale())
+        exact(self.0, units, Decimal::checked_mul, |a, b| a + b)
     }
 }
 
@@ -224,11 +217,24 @@ impl Gbp {
 /// few enough that sums of estimates of real amounts stay exact.
 pub const ESTIMATE_DP: u32 = 10;
 
-/// `value` as an amount if the decimal arithmetic that made it kept every
-/// decimal place it should have (`scale`); a decimal that runs out of
-/// digits rounds to fewer places instead of failing.
-fn exact(value: Decimal, scale: u32) -> Option<Gbp> {
-    (value.scale() >= scale).then_some(Gbp(value))
+/// `op(a, b)` as an amount if the decimal arithmetic kept every decimal
+/// place it should have (`scale(a's, b's)`): a decimal that runs out of
+/// digits rounds to fewer places instead of failing. Rounding away only
+/// trailing zeros (`202000000.000000000` × 10¹²) loses nothing: the
+/// operation is checked again on the values without them.
+fn exact(
+    a: Decimal,
+    b: Decimal,
+    op: fn(Decimal, Decimal) -> Option<Decimal>,
+    scale: fn(u32, u32) -> u32,
+) -> Option<Gbp> {
+    let value = op(a, b)?;
+    if value.scale() >= scale(a.scale(), b.scale()) {
+        return Some(Gbp(value));
+    }
+    let (a, b) = (a.normalize(), b.normalize());
+    let again = op(a, b)?;
+    (again.scale() >= scale(a.scale(), b.scale()) && again == value).then_some(Gbp(value))
 }
 
 /// `part` as a percentage of `whole` (`part × 100 ÷ whole`), or `None` when
@@ -433,6 +439,13 @@ mod tests {
         );
         // A product needing more than 28 decimal places is refused.
         assert_eq!(g("0.000001").checked_mul_units(Decimal::new(1, 28)), None);
+        // Trailing zeros rounded away lose nothing (found by fuzzing money).
+        let zeros = g("202000000.000000000");
+        assert_eq!(
+            zeros.checked_mul_units(crate::limits::MAX_UNITS),
+            Some(g("202000000000000000000"))
+        );
+        assert_eq!(zeros.checked_add(zeros), Some(g("404000000")));
         // The largest amount times the largest units is still exact.
         let most = Gbp::new(crate::limits::MAX_AMOUNT);
         assert!(most.checked_mul_units(crate::limits::MAX_UNITS).is_some());

@@ -57,7 +57,10 @@ impl AreaSettings {
                 reason: e.to_string(),
             }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(AreaSettings::default()),
-            Err(e) => Err(Error::write(p, e)),
+            Err(e) => Err(Error::Read {
+                path: p,
+                reason: e.to_string(),
+            }),
         }
     }
 

@@ -232,31 +232,49 @@ fn exact_sum(a: Decimal, b: Decimal, value: Decimal) -> Option<Gbp> {
 }
 
 /// `a × b` exactly, or `None` when a decimal cannot hold it: the product
-/// of the two mantissas is worked out in 128 bits and only trailing zeros
-/// are dropped to make it fit (`0.4611686018427387904` × 10¹² is exact;
-/// a product that needs more than 28 to 29 significant digits is not).
+/// of the two mantissas, less their trailing zeros, is worked out in 128
+/// bits, then given back as many of the places its factors had as fit
+/// (`0.4611686018427387904` × 10¹² is exact; a product that needs more
+/// than 28 to 29 significant digits is not).
 fn exact_product(a: Decimal, b: Decimal) -> Option<Decimal> {
     const MAX_MANTISSA: u128 = (1 << 96) - 1;
-    // As written first (the product keeps the places its factors have, as
-    // a decimal product does), else without trailing zeros.
-    let (mut p, mut scale) = match a.mantissa().checked_mul(b.mantissa()) {
-        Some(p) => (p, a.scale() + b.scale()),
-        None => {
-            let (a, b) = (a.normalize(), b.normalize());
-            (
-                a.mantissa().checked_mul(b.mantissa())?,
-                a.scale() + b.scale(),
-            )
+    /// `m` without trailing zeros, and how many there were.
+    fn strip(mut m: i128) -> (i128, i64) {
+        let mut zeros = 0;
+        while m != 0 && m % 10 == 0 {
+            m /= 10;
+            zeros += 1;
         }
-    };
-    while scale > 28 || p.unsigned_abs() > MAX_MANTISSA {
-        if scale == 0 || p % 10 != 0 {
-            return None;
-        }
-        p /= 10;
-        scale -= 1;
+        (m, zeros)
     }
-    Decimal::try_from_i128_with_scale(p, scale).ok()
+    let (ma, za) = strip(a.mantissa());
+    let (mb, zb) = strip(b.mantissa());
+    let mut p = ma.checked_mul(mb)?;
+    // The value is p × 10^(zeros − places).
+    let places = i64::from(a.scale() + b.scale());
+    let mut scale = places - za - zb;
+    while scale < 0 {
+        p = p.checked_mul(10)?;
+        scale += 1;
+    }
+    // The places the factors had, as a decimal product keeps them, while
+    // they fit.
+    while scale < places.min(28) {
+        match p
+            .checked_mul(10)
+            .filter(|q| q.unsigned_abs() <= MAX_MANTISSA)
+        {
+            Some(q) => {
+                p = q;
+                scale += 1;
+            }
+            None => break,
+        }
+    }
+    if scale > 28 || p.unsigned_abs() > MAX_MANTISSA {
+        return None;
+    }
+    Decimal::try_from_i128_with_scale(p, u32::try_from(scale).ok()?).ok()
 }
 
 /// `part` as a percentage of `whole` (`part × 100 ÷ whole`), or `None` when
@@ -461,8 +479,12 @@ mod tests {
         );
         // A product needing more than 28 decimal places is refused.
         assert_eq!(g("0.000001").checked_mul_units(Decimal::new(1, 28)), None);
-        // Trailing zeros rounded away lose nothing (both found by fuzzing
+        // Trailing zeros rounded away lose nothing (all found by fuzzing
         // money).
+        assert_eq!(
+            g("0.9100000018446744073709551615").checked_mul_units(crate::limits::MAX_UNITS),
+            Some(g("910000001844.6744073709551615"))
+        );
         assert_eq!(
             g("0.4611686018427387904").checked_mul_units(crate::limits::MAX_UNITS),
             Some(g("461168601842.7387904"))

@@ -154,7 +154,10 @@ impl Gbp {
             plain.push('.');
             plain.push_str(f);
         }
-        let value = Decimal::from_str(&plain).map_err(|_| err("it is too large or too precise"))?;
+        // Exactly as written, or refused: a decimal would round digits
+        // past its 28 to 29 silently.
+        let value =
+            Decimal::from_str_exact(&plain).map_err(|_| err("it is too large or too precise"))?;
         let value = if negative { -value } else { value };
         // The magnitude is bounded here; decimal places are bounded where
         // they matter (whole pence for payments and prices, six places for
@@ -479,6 +482,8 @@ mod tests {
         );
         // A product needing more than 28 decimal places is refused.
         assert_eq!(g("0.000001").checked_mul_units(Decimal::new(1, 28)), None);
+        // More digits than a decimal holds are refused, not rounded.
+        assert!(Gbp::parse("77778.0001007790010077777777937").is_err());
         // Trailing zeros rounded away lose nothing (all found by fuzzing
         // money).
         assert_eq!(

@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use socval_core::Framework;
 use socval_core::portfolio::{ContractLine, Portfolio};
+use socval_core::{Framework, RagThresholds};
 use time::Date;
 
 /// Built figures of one organisation, and what they were built from.
@@ -16,6 +16,8 @@ pub(crate) struct Built {
     pub(crate) mark: i64,
     /// The day they were built for.
     pub(crate) as_of: Date,
+    /// The organisation's RAG thresholds they were built with.
+    pub(crate) rag: RagThresholds,
     /// The figures.
     pub(crate) portfolio: Portfolio,
     /// Contracts at risk, furthest behind first (indexes into

@@ -74,9 +74,6 @@ pub(crate) async fn portfolio(
     org: &Organisation,
 ) -> Result<Arc<Built>, AppError> {
     let org_id = org.id;
-    // The organisation's own RAG thresholds; a change of policy is an
-    // audited change of the organisation, so it moves the mark below.
-    let rag = socval_app::engine::policy_of(org)?.rag;
     let today = state.now().date();
     let current = |mark: i64| {
         lock(&state.portfolios.built)
@@ -105,6 +102,10 @@ pub(crate) async fn portfolio(
     if let Some(b) = current(mark) {
         return Ok(b);
     }
+    // The organisation's own RAG thresholds, read only to build: a change
+    // of policy is an audited change of the organisation, so it moves the
+    // mark and rebuilds.
+    let rag = socval_app::engine::policy_of(org)?.rag;
     let data = state.store.portfolio_data(org_id).await?;
     let suppliers: HashMap<i64, String> = state
         .store
@@ -179,6 +180,7 @@ pub(crate) async fn portfolio(
     let built = Arc::new(Built {
         mark,
         as_of: today,
+        rag,
         portfolio: built,
         at_risk,
         by_value,
@@ -351,7 +353,7 @@ const AT_RISK_SHOWN: usize = 100;
 async fn at_risk_page(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     let org = ctx.org()?.org.clone();
     let built = portfolio(&state, &org).await?;
-    let rag = socval_app::engine::policy_of(&org)?.rag;
+    let rag = built.rag;
     let body = AtRiskPage {
         page: org_page(&state, &ctx, "Contracts at risk")?,
         slug: org.slug,

@@ -14,7 +14,7 @@ use toml::Spanned;
 
 use crate::error::{Error, Result};
 use crate::framework::Framework;
-use crate::policy::{Policy, Weights, WeightsProblem};
+use crate::policy::{Policy, Requirements, Weights, WeightsProblem};
 use crate::valuation::{self, Commitment, Valuation, ValuationOptions};
 use crate::{FinancialYear, Gbp};
 
@@ -443,7 +443,7 @@ pub fn evaluate(
         sv_required: needs.social_value_required,
         delivery: needs.delivery,
         weights: w,
-        notes: notes(p, policy, &scores, highest_sv),
+        notes: notes(p, policy, &needs, &scores, highest_sv),
         bids: scores,
     })
 }
@@ -467,7 +467,13 @@ fn rank(scores: &mut [BidScore]) {
 
 /// What the panel should know about the result: no social value offered,
 /// a single bid, a tie at the top, social value optional at this value.
-fn notes(p: &Procurement, policy: &Policy, scores: &[BidScore], highest_sv: Gbp) -> Vec<String> {
+fn notes(
+    p: &Procurement,
+    policy: &Policy,
+    needs: &Requirements,
+    scores: &[BidScore],
+    highest_sv: Gbp,
+) -> Vec<String> {
     let mut notes = Vec::new();
     if highest_sv.is_zero() {
         notes.push("No bid offers any social value in £, so no bid scores quantitative social value points.".to_string());
@@ -481,7 +487,7 @@ fn notes(p: &Procurement, policy: &Policy, scores: &[BidScore], highest_sv: Gbp)
                 .to_string(),
         );
     }
-    if !policy.requirements(p.value).social_value_required {
+    if !needs.social_value_required {
         notes.push(format!(
             "The value {} is not over the social value threshold {}: social value is optional here.",
             p.value.display_whole_pounds(),

@@ -8,7 +8,7 @@ use socval_core::{Decimal, FinancialYear, Gbp, Policy};
 use socval_store::delivery::{LineStatus, NewEvidence, NewLine, NewReturn, Review};
 use socval_store::procurement::{
     Award, Bid, Commitment, ContractCommitment, Evidence, NewBid, NewContract, NewProcurement,
-    ProcurementWeights, Ranked, Score,
+    Ranked, Score,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -105,7 +105,7 @@ fn new_procurement(
     value: i64,
     deadline: OffsetDateTime,
 ) -> Result<NewProcurement> {
-    let w = policy.weights;
+    let needs = policy.requirements(Gbp::from_pence(value));
     let suppliers: Vec<i64> = p
         .suppliers
         .iter()
@@ -120,16 +120,9 @@ fn new_procurement(
         framework_id: ctx.framework_id,
         valuation_year: VALUATION_YEAR.into(),
         contract_years: p.years,
-        weights: ProcurementWeights {
-            price: w.price,
-            quality: w.quality,
-            social_value: w.social_value,
-            sv_quantitative_share: w.sv_quantitative_share,
-        },
-        sv_required: policy
-            .requirements(Gbp::from_pence(value))
-            .social_value_required,
-        evidence: policy.requirements(Gbp::from_pence(value)).delivery,
+        weights: needs.weights,
+        sv_required: needs.social_value_required,
+        evidence: needs.delivery,
         deadline,
         measures: p.measures.clone(),
         suppliers,
